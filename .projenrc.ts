@@ -1,0 +1,156 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * Single source of truth for the build. Every generated file (package.json, tsconfig*, .eslintrc.json,
+ * .gitignore, .npmignore, .projen/*) comes from here: edit this file, then run `npx projen`.
+ *
+ * Versions are pinned to what works offline on our build machines (see docs/toolchain.md):
+ * aws-cdk-lib 2.257.0 is the newest release whose cloud assembly integ-runner 2.197 can read.
+ */
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-ecs-saas',
+  description:
+    'AWS CDK constructs for multi-tenant SaaS on Amazon ECS: pooled, silo and cluster-per-tenant tiers, tenant routing and tenant-scoped DynamoDB access.',
+  author: 'cdk-ecs-saas contributors',
+  authorAddress: 'cdk-ecs-saas@users.noreply.github.com',
+  authorOrganization: true,
+  repositoryUrl: 'https://github.com/cdk-ecs-saas/cdk-ecs-saas.git',
+  license: 'Apache-2.0',
+  keywords: ['aws-cdk', 'cdk', 'ecs', 'saas', 'multi-tenant', 'dynamodb', 'tenant-isolation'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.16',
+
+  // Our CI is `.ci/run` on a clean clone; no GitHub workflows, no release automation here.
+  github: false,
+  release: false,
+  sampleCode: false,
+  integrationTestAutoDiscover: false,
+  lambdaAutoDiscover: false,
+  edgeLambdaAutoDiscover: false,
+  docgen: true,
+
+  publishToPypi: {
+    distName: 'cdk-ecs-saas',
+    module: 'cdk_ecs_saas',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkecssaas',
+    mavenGroupId: 'io.github.cdkecssaas',
+    mavenArtifactId: 'cdk-ecs-saas',
+  },
+
+  // The runtime helper (lib/runtime) uses the AWS SDK v3 inside services. jsii accepts only jsii modules as
+  // dependencies or peers, so the SDK is a devDependency here and the service brings its own (docs/runtime-helper.md).
+  devDeps: [
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-sdk/client-dynamodb@^3.700.0',
+    '@aws-sdk/client-sts@^3.700.0',
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    '@types/aws-lambda@^8.10.147',
+    '@types/node@^20',
+    'aws-cdk@^2.1148.1',
+    'aws-sdk-client-mock@^4.1.0',
+    'cdk-nag@2.38.2',
+    'esbuild@^0.28.2',
+    'jsii-pacmak@^1.140.0',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      testTimeout: 120_000,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'examples', 'scripts'],
+  },
+  tsconfigDev: {
+    include: ['../integ/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: [
+    'examples/cdk.out/',
+    'integ/cdk-integ.out.*/',
+    'integ/**/cdk-integ.out.*/',
+    '.tmp/',
+    'dist/',
+    'test-reports/',
+  ],
+});
+
+for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/']) {
+  project.npmignore?.exclude(pattern);
+}
+
+
+// jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// ---------------------------------------------------------------------------------------------------------
+// Offline checks added to the build.
+// ---------------------------------------------------------------------------------------------------------
+
+// README and @example snippets must type-check (jsii-rosetta strict mode with the fixture in rosetta/).
+const rosetta = project.addTask('rosetta:check', {
+  description: 'Type-check README and @example snippets with jsii-rosetta --strict',
+  exec: 'jsii-rosetta extract --strict --fail --compile',
+});
+project.postCompileTask.spawn(rosetta);
+
+// Python and Java bindings: generate code without PyPI or Maven Central and syntax-check it.
+const languages = project.addTask('check:languages', {
+  description: 'Generate Python and Java bindings offline (jsii-pacmak --code-only) and syntax-check them',
+  steps: [
+    { exec: 'rm -rf .tmp/pacmak' },
+    { exec: 'jsii-pacmak --code-only --targets python,java --outdir .tmp/pacmak --force-subdirectory' },
+    { exec: 'python3 -m compileall -q .tmp/pacmak/python' },
+    { exec: 'bash scripts/javac-parse.sh .tmp/pacmak/java' },
+  ],
+});
+
+// Integration snapshots: verified offline by integ-runner (no AWS account needed).
+const integ = project.addTask('integ', {
+  description: 'Verify the committed integ-test snapshots (offline)',
+  exec: 'integ-runner --language typescript --directory integ --parallel-regions us-east-1',
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize integ-test snapshots without deploying (offline, dry run)',
+  exec: 'integ-runner --language typescript --directory integ --update-on-failed --dry-run --parallel-regions us-east-1',
+  receiveArgs: true,
+});
+project.testTask.spawn(integ);
+
+// `package` would build Python and Java distributions, which needs PyPI and Maven Central. Offline, the
+// package step builds the npm tarball and checks the other languages by generating and compiling their code.
+for (const name of ['package', 'package-all']) {
+  const task = project.tasks.tryFind(name)!;
+  task.reset();
+  task.spawn(project.tasks.tryFind('package:js')!);
+  task.spawn(languages);
+}
+
+// The main job: synthesize the example app into examples/cdk.out and print what it produced.
+project.addTask('synth:example', {
+  description: 'Synthesize the example app into examples/cdk.out and print a summary',
+  steps: [
+    {
+      exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
+      env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    },
+    { exec: 'ts-node --project test/tsconfig.json scripts/summarize-assembly.ts examples/cdk.out' },
+  ],
+});
+
+project.synth();
