@@ -1,0 +1,191 @@
+import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ScopedDynamoAccess, TenantScoping } from '../src';
+import { TenantScopedDynamo } from '../src/runtime';
+
+const sts = mockClient(STSClient);
+const ROLE = 'arn:aws:iam::111111111111:role/Access';
+const HOUR = 3_600_000;
+
+let clock = 0;
+const now = () => clock;
+
+/** STS stand-in: credentials valid for one hour from the fake clock, named after the session. */
+function answerAssumeRole(delayMs = 0) {
+  sts.on(AssumeRoleCommand).callsFake(async (input: AssumeRoleCommandInput) => {
+    if (delayMs) {
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+    return {
+      Credentials: {
+        AccessKeyId: `AKIA-${input.RoleSessionName}-${clock}`,
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(clock + HOUR),
+      },
+    };
+  });
+}
+
+function sessionTags(options: Partial<ConstructorParameters<typeof TenantScopedDynamo>[0]> = {}) {
+  return new TenantScopedDynamo({
+    scoping: 'SESSION_TAGS',
+    roleArn: ROLE,
+    tagKey: 'TenantId',
+    sts: new STSClient({ region: 'us-east-1' }),
+    now,
+    ...options,
+  });
+}
+
+beforeEach(() => {
+  sts.reset();
+  clock = 1_000_000;
+  answerAssumeRole();
+});
+
+test('one AssumeRole per tenant per credential lifetime, whatever the number of requests', async () => {
+  const scoped = sessionTags();
+  for (let i = 0; i < 1000; i++) {
+    await scoped.credentials(['alpha', 'beta', 'gamma'][i % 3]);
+  }
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+  expect(scoped.stats).toEqual({ stsCalls: 3, cacheHits: 997, sharedCalls: 0 });
+});
+
+test('the session carries the tenant tag and a session name naming the tenant', async () => {
+  await sessionTags().credentials('alpha');
+  expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toEqual({
+    RoleArn: ROLE,
+    RoleSessionName: 'tenant-alpha',
+    DurationSeconds: 3600,
+    Tags: [{ Key: 'TenantId', Value: 'alpha' }],
+  });
+});
+
+test('credentials are renewed shortly before they expire, not after', async () => {
+  const scoped = sessionTags({ refreshMarginMs: 300_000 });
+  const first = await scoped.credentials('alpha');
+  clock += HOUR - 300_000 - 1; // just inside the fresh window
+  expect(await scoped.credentials('alpha')).toBe(first);
+  clock += 2; // inside the refresh margin
+  const second = await scoped.credentials('alpha');
+  expect(second).not.toBe(first);
+  expect(second.expiration.getTime()).toBe(clock + HOUR);
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+});
+
+test('concurrent requests for one tenant share a single AssumeRole call', async () => {
+  sts.reset();
+  answerAssumeRole(20);
+  const scoped = sessionTags();
+  const results = await Promise.all([...Array(50)].map(() => scoped.credentials('alpha')));
+  expect(new Set(results).size).toBe(1);
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  expect(scoped.stats.sharedCalls).toBe(49);
+});
+
+test('an STS error reaches every waiting caller with the tenant and role, and is not cached', async () => {
+  sts.reset();
+  sts.on(AssumeRoleCommand).rejectsOnce(new Error('AccessDenied: not authorized to perform sts:TagSession'));
+  const scoped = sessionTags();
+  const calls = [scoped.credentials('alpha'), scoped.credentials('alpha')];
+  for (const call of calls) {
+    await expect(call).rejects.toThrow(
+      `AssumeRole for tenant 'alpha' on ${ROLE} failed: AccessDenied: not authorized to perform sts:TagSession`,
+    );
+  }
+  answerAssumeRole();
+  await expect(scoped.credentials('alpha')).resolves.toMatchObject({ secretAccessKey: 'secret' });
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+});
+
+test('a response without credentials is an error', async () => {
+  sts.reset();
+  sts.on(AssumeRoleCommand).resolves({});
+  await expect(sessionTags().credentials('alpha')).rejects.toThrow("AssumeRole for tenant 'alpha' returned no credentials.");
+});
+
+test.each(['Alpha', 'alpha beta', '', '../x', 'a'.repeat(37)])('refuses an invalid tenant id (%s) before calling STS', async (id) => {
+  const scoped = sessionTags();
+  await expect(scoped.credentials(id)).rejects.toThrow(`tenantId must be 1 to 36 characters`);
+  expect(() => scoped.client(id)).toThrow('tenantId must be 1 to 36 characters');
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+});
+
+test('the cache holds at most maxCachedTenants tenants, least recently used out first', async () => {
+  const scoped = sessionTags({ maxCachedTenants: 2 });
+  await scoped.credentials('alpha');
+  await scoped.credentials('beta');
+  await scoped.credentials('alpha'); // alpha is now the most recent
+  await scoped.credentials('gamma'); // evicts beta
+  await scoped.credentials('alpha');
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
+  await scoped.credentials('beta');
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
+});
+
+test('client() returns one client per tenant whose credentials come from the cache', async () => {
+  const scoped = sessionTags({ clientConfig: { region: 'us-east-1' } });
+  const alpha = scoped.client('alpha');
+  expect(scoped.client('alpha')).toBe(alpha);
+  expect(scoped.client('beta')).not.toBe(alpha);
+  const credentials = await alpha.config.credentials();
+  expect(credentials.accessKeyId).toBe('AKIA-tenant-alpha-1000000');
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+});
+
+describe('session policies', () => {
+  test('passes the policy rendered by ScopedDynamoAccess for the tenant, with no tags', async () => {
+    const stack = new Stack(new App(), 'S');
+    const table = dynamodb.Table.fromTableArn(stack, 'T', 'arn:aws:dynamodb:us-east-1:111111111111:table/products');
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const access = new ScopedDynamoAccess(stack, 'A', {
+      grantee: role,
+      pooledTables: [{ table }],
+      scoping: TenantScoping.SESSION_POLICY,
+    });
+    const env = stack.resolve(access.environment);
+    const scoped = TenantScopedDynamo.fromEnvironment({ ...env, SCOPED_DYNAMO_ROLE_ARN: ROLE }, { sts: new STSClient({}), now });
+    await scoped.credentials('alpha');
+    const input = sts.commandCalls(AssumeRoleCommand)[0].args[0].input;
+    expect(input.Tags).toBeUndefined();
+    expect(JSON.parse(input.Policy!)).toEqual(stack.resolve(access.renderSessionPolicy('alpha').toJSON()));
+  });
+});
+
+describe('fixed tenant', () => {
+  const scoped = new TenantScopedDynamo({ scoping: 'FIXED_TENANT', tenantId: 'acme', clientConfig: { region: 'us-east-1' } });
+
+  test('serves its own tenant with one client and no STS call', () => {
+    expect(scoped.client('acme')).toBe(scoped.client('acme'));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  test('refuses any other tenant', () => {
+    expect(() => scoped.client('other')).toThrow("This service serves tenant 'acme' only; got 'other'.");
+  });
+});
+
+describe('fromEnvironment', () => {
+  test('reads what ScopedDynamoAccess.addToContainer sets', async () => {
+    const scoped = TenantScopedDynamo.fromEnvironment(
+      { SCOPED_DYNAMO_SCOPING: 'SESSION_TAGS', SCOPED_DYNAMO_ROLE_ARN: ROLE, SCOPED_DYNAMO_TAG_KEY: 'tenant' },
+      { sts: new STSClient({}), now },
+    );
+    await scoped.credentials('alpha');
+    expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.Tags).toEqual([{ Key: 'tenant', Value: 'alpha' }]);
+  });
+
+  test('explains a missing configuration', () => {
+    expect(() => TenantScopedDynamo.fromEnvironment({})).toThrow(
+      "SCOPED_DYNAMO_SCOPING must be SESSION_TAGS, SESSION_POLICY or FIXED_TENANT; got ''. Is ScopedDynamoAccess.addToContainer applied to this container?",
+    );
+    expect(() => TenantScopedDynamo.fromEnvironment({ SCOPED_DYNAMO_SCOPING: 'SESSION_TAGS' })).toThrow(
+      'roleArn and tagKey are required with scoping SESSION_TAGS.',
+    );
+  });
+});
