@@ -14,7 +14,7 @@ import {
   ENV_TENANT_ID,
   TENANT_ID_PLACEHOLDER,
 } from '../private/environment';
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../private/tenant-id';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../private/tenant-id-pattern';
 
 /** How requests are scoped to a tenant; the same values as the construct's `TenantScoping`. */
 export type Scoping = 'SESSION_TAGS' | 'SESSION_POLICY' | 'FIXED_TENANT';
