@@ -87,6 +87,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // integ-tests-alpha's assertion-provider bundle (2 MB, not ours); integ-runner verifies without it.
     'integ/*.snapshot/asset.*.bundle/',
     '.tmp/',
+    '.jsii.tabl.json',
     'dist/',
     'test-reports/',
   ],

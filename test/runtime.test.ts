@@ -189,3 +189,21 @@ describe('fromEnvironment', () => {
     );
   });
 });
+
+describe('packaging', () => {
+  test('the helper bundles for a service without aws-cdk-lib or constructs', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild');
+    const result = await esbuild.build({
+      entryPoints: [require.resolve('../src/runtime')],
+      bundle: true,
+      platform: 'node',
+      write: false,
+      metafile: true,
+      external: ['@aws-sdk/*'],
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((i) => /aws-cdk-lib|constructs/.test(i))).toEqual([]);
+    expect(result.outputFiles[0].contents.length).toBeLessThan(50_000);
+  });
+});
