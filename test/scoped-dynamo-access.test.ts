@@ -227,17 +227,21 @@ describe('options', () => {
     });
   });
 
-  test('no statement anywhere grants a wildcard action', () => {
+  test('no statement anywhere grants a wildcard action, KMS included', () => {
     const { stack, table, role } = setup();
+    const encrypted = new dynamodb.Table(stack, 'Encrypted', {
+      partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    });
     new ScopedDynamoAccess(stack, 'Access', {
       grantee: role,
-      pooledTables: [{ table, includeIndexes: true }],
+      pooledTables: [{ table, includeIndexes: true }, { table: encrypted, accessLevel: TableAccessLevel.READ_WRITE }],
     });
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const actions = Object.values(policies).flatMap((p: any) =>
       p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()),
     );
-    expect(actions.length).toBeGreaterThan(0);
+    expect(actions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']));
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
   });
 });

@@ -45,11 +45,11 @@ export function actionsFor(level: AccessLevelName, silo: boolean): string[] {
   return [...actions].sort();
 }
 
-/** KMS actions needed when a table is encrypted with a customer-managed key. */
+/** KMS actions needed when a table is encrypted with a customer-managed key (explicit names, no wildcards). */
 export function kmsActionsFor(level: AccessLevelName): string[] {
   const actions = ['kms:Decrypt', 'kms:DescribeKey'];
   if (level === 'WRITE' || level === 'READ_WRITE') {
-    actions.push('kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
+    actions.push('kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
   }
   return actions;
 }
