@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 /**
  * Single source of truth for the build. Every generated file (package.json, tsconfig*, .eslintrc.json,
@@ -97,6 +97,21 @@ for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', 
   project.npmignore?.exclude(pattern);
 }
 
+
+// eslint's project service looks for the nearest tsconfig.json: give the dev-only folders one each, on top of the
+// test configuration (jsii owns the root tsconfig.json, which covers src/ only).
+for (const dir of ['integ', 'examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**'] },
+  });
+}
+
+// The runtime helper imports the AWS SDK, which the service provides: jsii forbids non-jsii (peer) dependencies,
+// so the SDK is a devDependency here (docs/runtime-helper.md).
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': 'off' },
+});
 
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');

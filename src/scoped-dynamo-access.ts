@@ -113,6 +113,8 @@ export interface ScopedDynamoAccessProps {
 /**
  * Tenant-scoped access to DynamoDB for ECS tasks (or any grantable).
  *
+ * It covers both table models of the ECS SaaS reference guide:
+ *
  * - Pooled tables (one table, tenant id as partition key): every allowed action is fenced by
  *   `dynamodb:LeadingKeys`, and only actions that carry a partition key are allowed, so a tenant can never
  *   scan, administer or reach another tenant's partition.

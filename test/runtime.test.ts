@@ -111,7 +111,7 @@ test('a response without credentials is an error', async () => {
 
 test.each(['Alpha', 'alpha beta', '', '../x', 'a'.repeat(37)])('refuses an invalid tenant id (%s) before calling STS', async (id) => {
   const scoped = sessionTags();
-  await expect(scoped.credentials(id)).rejects.toThrow(`tenantId must be 1 to 36 characters`);
+  await expect(scoped.credentials(id)).rejects.toThrow('tenantId must be 1 to 36 characters');
   expect(() => scoped.client(id)).toThrow('tenantId must be 1 to 36 characters');
   expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
 });

@@ -10,7 +10,7 @@ import { ScopedDynamoAccess, TableAccessLevel, TenantScoping } from '../src';
  * `includeIndexes` asks for, scoped to the one role and the one resource, with its reason.
  */
 function nagStack(scoping: TenantScoping, tenantId?: string) {
-  const stack = new Stack(new App(), `Nag-${scoping.replace(/_/g, "-")}`);
+  const stack = new Stack(new App(), `Nag-${scoping.replace(/_/g, '-')}`);
   const table = new dynamodb.Table(stack, 'Products', {
     partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING },
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
