@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,14 +34,16 @@ export interface ScopedTable {
   readonly accessLevel?: TableAccessLevel;
 
   /**
-   * Grant access to the table's secondary indexes (`<table ARN>/index/*`) as well.
+   * Secondary indexes to grant along with the table, by name.
    *
-   * On a pooled table, an index query is fenced by the index's own partition key, so it succeeds only when
-   * that key holds the tenant id: give pooled indexes the tenant id as their partition key.
+   * On a pooled table an index query is fenced by the index's own partition key, so each index must be keyed by
+   * the tenant id: a local secondary index, or a global secondary index whose partition key is the table's
+   * partition key. This is checked for tables whose schema is known in the app; for imported tables it is your
+   * responsibility (a warning says so).
    *
-   * @default false
+   * @default - no index
    */
-  readonly includeIndexes?: boolean;
+  readonly indexNames?: string[];
 
   /**
    * Name of the container environment variable that carries the table's name.
@@ -57,7 +59,9 @@ export interface ScopedTable {
  */
 export interface ScopedDynamoAccessProps {
   /**
-   * Who gets the access: an ECS task role, a Lambda function or any other grantable.
+   * Who gets the access: an ECS task role, a Lambda function or any other grantable whose principal is an IAM
+   * role. A grantee serves either many tenants or one: every ScopedDynamoAccess of one grantee must use the same
+   * scoping and, for a fixed tenant, the same tenant id.
    */
   readonly grantee: iam.IGrantable;
 
@@ -100,14 +104,6 @@ export interface ScopedDynamoAccessProps {
    * @default 'TenantId'
    */
   readonly tenantIdTagKey?: string;
-
-  /**
-   * Longest session the tenant-access role allows (`SESSION_TAGS` and `SESSION_POLICY` only).
-   * Between 1 and 12 hours.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly maxSessionDuration?: Duration;
 }
 
 /**
@@ -177,6 +173,7 @@ export class ScopedDynamoAccess extends Construct {
     this.pooled = (props.pooledTables ?? []).map((t, i) => resolveTable(t, `pooledTables[${i}]`, true));
     this.silo = (props.siloTables ?? []).map((t, i) => resolveTable(t, `siloTables[${i}]`, false));
     validateTables(this.pooled, this.silo);
+    validateGrantee(this, props);
 
     if (props.siloTables?.length && props.tenantId === undefined) {
       throw new Error(
@@ -191,16 +188,22 @@ export class ScopedDynamoAccess extends Construct {
       if (this.scoping === TenantScoping.SESSION_TAGS) {
         this.tenantIdTagKey = props.tenantIdTagKey ?? 'TenantId';
         validateTagKey(this.tenantIdTagKey);
+      } else {
+        validateSessionPolicySize(this.sessionPolicy(TENANT_ID_PLACEHOLDER));
+        Annotations.of(this).addWarningV2(
+          'cdk-ecs-saas:sessionPolicyRoleNotTenantFenced',
+          'With scoping SESSION_POLICY the tenant-access role alone reaches every tenant\'s items (it only refuses actions without a partition key): every AssumeRole must pass the session policy. Prefer SESSION_TAGS, where the fence is in the role.',
+        );
       }
-      const maxSessionDuration = props.maxSessionDuration ?? Duration.hours(1);
-      validateSessionDuration(maxSessionDuration);
-      this.accessRole = this.createAccessRole(maxSessionDuration);
+      this.accessRole = this.createAccessRole();
     }
 
     // Silo tables are always reached with the grantee's own credentials: the table is the tenant's.
     for (const t of this.silo) {
       this.grantOnTable(this.grantee, t, actionsFor(t.level, true));
     }
+
+    this.node.addValidation({ validate: () => this.pooled.flatMap(validatePooledIndexes) });
   }
 
   /**
@@ -261,7 +264,7 @@ export class ScopedDynamoAccess extends Construct {
     });
   }
 
-  private createAccessRole(maxSessionDuration: Duration): iam.Role {
+  private createAccessRole(): iam.Role {
     const principal = this.grantee.grantPrincipal;
     const assumedBy =
       this.scoping === TenantScoping.SESSION_TAGS
@@ -272,9 +275,9 @@ export class ScopedDynamoAccess extends Construct {
         })
         : principal;
 
+    // Sessions last at most one hour: the grantee is itself a role, and role chaining caps sessions at one hour.
     const role = new iam.Role(this, 'AccessRole', {
       assumedBy,
-      maxSessionDuration,
       description: `Tenant-scoped DynamoDB access (${this.scoping}) for ${this.node.path}`.slice(0, 1000),
     });
 
@@ -291,7 +294,7 @@ export class ScopedDynamoAccess extends Construct {
 
     const assumeActions =
       this.scoping === TenantScoping.SESSION_TAGS ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'];
-    iam.Grant.addToPrincipal({ grantee: this.grantee, actions: assumeActions, resourceArns: [role.roleArn] });
+    iam.Grant.addToPrincipal({ grantee: this.grantee, actions: assumeActions, resourceArns: [role.roleArn] }).assertSuccess();
     return role;
   }
 
@@ -312,8 +315,16 @@ export class ScopedDynamoAccess extends Construct {
       actions,
       resourceArns: tableResources(this.policyTable(t)),
       conditions,
-    });
-    t.table.encryptionKey?.grant(grantee, ...kmsActionsFor(t.level));
+    }).assertSuccess();
+    if (t.table.encryptionKey) {
+      // The key only through DynamoDB, in this region: not for direct encrypt or decrypt calls.
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: kmsActionsFor(t.level),
+        resourceArns: [t.table.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }).assertSuccess();
+    }
   }
 
   private policyTables(tables: ResolvedTable[]): PolicyTable[] {
@@ -321,14 +332,14 @@ export class ScopedDynamoAccess extends Construct {
   }
 
   private policyTable(t: ResolvedTable): PolicyTable {
-    return { tableArn: t.table.tableArn, level: t.level, includeIndexes: t.includeIndexes };
+    return { tableArn: t.table.tableArn, level: t.level, indexNames: t.indexNames };
   }
 }
 
 interface ResolvedTable {
   readonly table: dynamodb.ITable;
   readonly level: TableAccessLevel;
-  readonly includeIndexes: boolean;
+  readonly indexNames: string[];
   readonly environmentVariable: string;
   readonly prop: string;
 }
@@ -344,9 +355,9 @@ function resolveScoping(props: ScopedDynamoAccessProps): TenantScoping {
       throw new Error('scoping FIXED_TENANT requires tenantId: name the one tenant this grantee serves.');
     }
     validateTenantId('tenantId', props.tenantId);
-    if (props.tenantIdTagKey !== undefined || props.maxSessionDuration !== undefined) {
+    if (props.tenantIdTagKey !== undefined) {
       throw new Error(
-        `tenantIdTagKey and maxSessionDuration apply only when the grantee serves many tenants; got tenantId '${props.tenantId}' with ${props.tenantIdTagKey !== undefined ? `tenantIdTagKey '${props.tenantIdTagKey}'` : `maxSessionDuration ${props.maxSessionDuration!.toHumanString()}`}. Remove one of them.`,
+        `tenantIdTagKey applies only when the grantee serves many tenants; got tenantId '${props.tenantId}' with tenantIdTagKey '${props.tenantIdTagKey}'. Remove one of them.`,
       );
     }
     return scoping;
@@ -367,7 +378,7 @@ function resolveScoping(props: ScopedDynamoAccessProps): TenantScoping {
 function resolveTable(t: ScopedTable, prop: string, pooled: boolean): ResolvedTable {
   if (pooled) {
     const type = partitionKeyType(t.table);
-    if (type !== undefined && type !== dynamodb.AttributeType.STRING) {
+    if (type !== undefined && type !== 'S') {
       throw new Error(
         `${prop}.table '${t.table.node.path}' has a partition key of type ${type}; a pooled table needs a STRING partition key that holds the tenant id.`,
       );
@@ -379,10 +390,15 @@ function resolveTable(t: ScopedTable, prop: string, pooled: boolean): ResolvedTa
       `${prop}.environmentVariable must be upper-case letters, digits and underscores, not starting with a digit; got '${environmentVariable}'.`,
     );
   }
+  for (const name of t.indexNames ?? []) {
+    if (!/^[A-Za-z0-9_.-]{3,255}$/.test(name)) {
+      throw new Error(`${prop}.indexNames has '${name}'; index names are 3 to 255 characters of letters, digits and _.-.`);
+    }
+  }
   return {
     table: t.table,
     level: t.accessLevel ?? TableAccessLevel.READ_WRITE,
-    includeIndexes: t.includeIndexes ?? false,
+    indexNames: t.indexNames ?? [],
     environmentVariable,
     prop,
   };
@@ -424,28 +440,104 @@ function validateTagKey(key: string): void {
   }
 }
 
-function validateSessionDuration(duration: Duration): void {
-  if (duration.isUnresolved()) {
-    return;
-  }
-  const seconds = duration.toSeconds();
-  if (seconds < 3600 || seconds > 43200) {
-    throw new Error(
-      `maxSessionDuration must be between 1 and 12 hours; got ${duration.toHumanString()}.`,
-    );
-  }
+
+interface KnownSchema {
+  readonly partitionKeys: string[];
+  readonly attributeTypes: Record<string, string>;
+  readonly globalIndexes: Record<string, string[]>;
+  readonly localIndexes: string[];
 }
 
-/** The partition key type of a table whose schema is known here (tables created in the app). */
-function partitionKeyType(table: dynamodb.ITable): dynamodb.AttributeType | undefined {
-  const withSchema = table as unknown as { schemaV2?: () => dynamodb.KeySchema };
-  if (typeof withSchema.schemaV2 !== 'function') {
+/**
+ * Key schema of a table created in this app (Table or TableV2), read from its CloudFormation resource; undefined
+ * for imported tables, whose schema is unknown at synth time.
+ */
+function knownSchema(table: dynamodb.ITable): KnownSchema | undefined {
+  const cfn = table.node.defaultChild;
+  if (!(cfn instanceof dynamodb.CfnTable) && !(cfn instanceof dynamodb.CfnGlobalTable)) {
     return undefined;
   }
-  try {
-    return withSchema.schemaV2().partitionKeys?.[0]?.type;
-  } catch {
-    return undefined; // imported tables throw: their schema is unknown at synth time
+  const stack = Stack.of(cfn);
+  const hashKeys = (keySchema: any): string[] =>
+    ((stack.resolve(keySchema) ?? []) as any[]).filter((k) => k.keyType === 'HASH').map((k) => k.attributeName);
+  const attributeTypes: Record<string, string> = {};
+  for (const a of (stack.resolve(cfn.attributeDefinitions) ?? []) as any[]) {
+    attributeTypes[a.attributeName] = a.attributeType;
+  }
+  const globalIndexes: Record<string, string[]> = {};
+  for (const gsi of (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as any[]) {
+    globalIndexes[gsi.indexName] = hashKeys(gsi.keySchema);
+  }
+  const localIndexes = ((stack.resolve(cfn.localSecondaryIndexes) ?? []) as any[]).map((l) => l.indexName);
+  return { partitionKeys: hashKeys(cfn.keySchema), attributeTypes, globalIndexes, localIndexes };
+}
+
+/** The partition key type of a table whose schema is known here. */
+function partitionKeyType(table: dynamodb.ITable): string | undefined {
+  const schema = knownSchema(table);
+  return schema?.partitionKeys.length === 1 ? schema.attributeTypes[schema.partitionKeys[0]] : undefined;
+}
+
+/**
+ * Checks, once the app is complete (indexes may be added after this construct), that every index granted on a
+ * pooled table is keyed by the tenant id. Returns error messages.
+ */
+function validatePooledIndexes(t: ResolvedTable): string[] {
+  if (t.indexNames.length === 0) {
+    return [];
+  }
+  const schema = knownSchema(t.table);
+  if (!schema) {
+    Annotations.of(t.table).addWarningV2(
+      'cdk-ecs-saas:pooledIndexKeyUnverified',
+      `${t.prop}.indexNames [${t.indexNames.join(', ')}] of an imported table cannot be checked: each must be a local index or a global index whose partition key is the table's partition key (the tenant id), or tenants can see each other's items through it.`,
+    );
+    return [];
+  }
+  const errors: string[] = [];
+  for (const name of t.indexNames) {
+    if (schema.localIndexes.includes(name)) {
+      continue;
+    }
+    const keys = schema.globalIndexes[name];
+    if (!keys) {
+      errors.push(`${t.prop}.indexNames has '${name}', which is not an index of '${t.table.node.path}'; its indexes: ${[...Object.keys(schema.globalIndexes), ...schema.localIndexes].join(', ') || 'none'}.`);
+    } else if (keys.length !== 1 || keys[0] !== schema.partitionKeys[0]) {
+      errors.push(`${t.prop}.indexNames has '${name}', whose partition key is [${keys.join(', ')}]; on a pooled table an index must be partitioned by the tenant id '${schema.partitionKeys[0]}', or tenants can see each other's items through it.`);
+    }
+  }
+  return errors;
+}
+
+/** Which scoping (and fixed tenant) each grantee already has: one grantee serves many tenants or one. */
+const GRANTEES = new WeakMap<iam.IPrincipal, { scoping: TenantScoping; tenantId?: string; path: string }>();
+
+function validateGrantee(access: ScopedDynamoAccess, props: ScopedDynamoAccessProps): void {
+  const principal = props.grantee.grantPrincipal;
+  if (!(principal as Partial<iam.IRole>).roleArn) {
+    throw new Error(
+      `grantee must be an IAM role (an ECS task role, a Lambda function, a role): only that role may assume the tenant-access role or hold a tenant's data; got ${principal.toString()}.`,
+    );
+  }
+  const previous = GRANTEES.get(principal);
+  if (previous && (previous.scoping !== access.scoping || previous.tenantId !== props.tenantId)) {
+    const describe = (scoping: TenantScoping, tenantId?: string) =>
+      tenantId === undefined ? scoping : `${scoping} for tenant '${tenantId}'`;
+    throw new Error(
+      `grantee already has ${describe(previous.scoping, previous.tenantId)} from '${previous.path}'; got ${describe(access.scoping, props.tenantId)}. A grantee serves many tenants or one: give each tenant its own role.`,
+    );
+  }
+  GRANTEES.set(principal, { scoping: access.scoping, tenantId: props.tenantId, path: access.node.path });
+}
+
+/** STS refuses session policies over 2,048 characters; table ARNs that are tokens count as 100 characters. */
+function validateSessionPolicySize(policy: iam.PolicyDocument): void {
+  const json = JSON.stringify(policy.toJSON());
+  const estimate = json.replace(/\$\{Token\[[^\]]+\]\}/g, 'x'.repeat(100)).length;
+  if (estimate > 2048) {
+    throw new Error(
+      `pooledTables make a session policy of about ${estimate} characters; STS allows 2,048. Use scoping SESSION_TAGS, or fewer tables or indexes per grantee.`,
+    );
   }
 }
 

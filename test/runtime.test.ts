@@ -53,7 +53,7 @@ test('one AssumeRole per tenant per credential lifetime, whatever the number of 
     await scoped.credentials(['alpha', 'beta', 'gamma'][i % 3]);
   }
   expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(3);
-  expect(scoped.stats).toEqual({ stsCalls: 3, cacheHits: 997, sharedCalls: 0 });
+  expect(scoped.stats).toEqual({ stsCalls: 3, cacheHits: 997, sharedCalls: 0, staleOnError: 0 });
 });
 
 test('the session carries the tenant tag and a session name naming the tenant', async () => {
@@ -128,14 +128,43 @@ test('the cache holds at most maxCachedTenants tenants, least recently used out 
   expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
 });
 
-test('client() returns one client per tenant whose credentials come from the cache', async () => {
+test('client() returns one client per tenant, each with its own tenant\'s credentials, sharing one HTTP handler', async () => {
   const scoped = sessionTags({ clientConfig: { region: 'us-east-1' } });
   const alpha = scoped.client('alpha');
+  const beta = scoped.client('beta');
   expect(scoped.client('alpha')).toBe(alpha);
-  expect(scoped.client('beta')).not.toBe(alpha);
-  const credentials = await alpha.config.credentials();
-  expect(credentials.accessKeyId).toBe('AKIA-tenant-alpha-1000000');
-  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  expect(beta).not.toBe(alpha);
+  expect((await alpha.config.credentials()).accessKeyId).toBe('AKIA-tenant-alpha-1000000');
+  expect((await beta.config.credentials()).accessKeyId).toBe('AKIA-tenant-beta-1000000');
+  expect(beta.config.requestHandler).toBe(alpha.config.requestHandler);
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+});
+
+test('a failed refresh keeps serving credentials that are still valid, and an expired tenant gets the error', async () => {
+  const scoped = sessionTags();
+  const first = await scoped.credentials('alpha');
+  clock += HOUR - 60_000; // inside the refresh margin, one minute before expiry
+  sts.reset();
+  sts.on(AssumeRoleCommand).rejects(new Error('Throttling: Rate exceeded'));
+  expect(await scoped.credentials('alpha')).toBe(first);
+  expect(scoped.stats.staleOnError).toBe(1);
+  clock += 120_000; // now expired
+  await expect(scoped.credentials('alpha')).rejects.toThrow("AssumeRole for tenant 'alpha' on " + ROLE + ' failed: Throttling: Rate exceeded');
+});
+
+test.each([
+  [{ maxCachedTenants: 0 }, 'maxCachedTenants must be a whole number of at least 1; got 0.'],
+  [{ maxCachedTenants: -1 }, 'maxCachedTenants must be a whole number of at least 1; got -1.'],
+  [{ sessionDurationSeconds: 7200 }, 'sessionDurationSeconds must be a whole number from 900 to 3600; got 7200.'],
+  [{ refreshMarginMs: 3_600_000 }, 'refreshMarginMs must be at least 0 and less than the session (3600000 ms); got 3600000.'],
+])('refuses invalid options %j', (options, message) => {
+  expect(() => sessionTags(options)).toThrow(message);
+});
+
+test('refuses a session-policy template without the tenant placeholder', () => {
+  expect(
+    () => new TenantScopedDynamo({ scoping: 'SESSION_POLICY', roleArn: ROLE, sessionPolicyTemplate: '{"Version":"2012-10-17","Statement":[]}' }),
+  ).toThrow('sessionPolicyTemplate has no <<tenant-id>> placeholder: it would not scope sessions to a tenant.');
 });
 
 describe('session policies', () => {

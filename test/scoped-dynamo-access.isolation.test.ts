@@ -33,6 +33,11 @@ function pooledStack(scoping: TenantScoping) {
     partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING },
     sortKey: { name: 'productId', type: dynamodb.AttributeType.STRING },
   });
+  products.addGlobalSecondaryIndex({
+    indexName: 'byCategory',
+    partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'category', type: dynamodb.AttributeType.STRING },
+  });
   const orders = dynamodb.Table.fromTableName(stack, 'Orders', 'orders');
   const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
   const container = taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('app') });
@@ -40,7 +45,7 @@ function pooledStack(scoping: TenantScoping) {
     grantee: taskDefinition.taskRole,
     scoping,
     pooledTables: [
-      { table: products, accessLevel: TableAccessLevel.READ_WRITE, includeIndexes: true },
+      { table: products, accessLevel: TableAccessLevel.READ_WRITE, indexNames: ['byCategory'] },
       { table: orders, accessLevel: TableAccessLevel.READ },
     ],
   });
@@ -53,8 +58,8 @@ function pooledStack(scoping: TenantScoping) {
     accessRoleId: findLogicalId(template, 'AWS::IAM::Role', 'AccessAccessRole'),
     taskRoleId: findLogicalId(template, 'AWS::IAM::Role', 'TaskTaskRole'),
     pooledTables: [
-      { arn: productsArn, ownActions: POOLED_READ_WRITE, indexes: true },
-      { arn: ordersArn, ownActions: POOLED_READ, indexes: false },
+      { arn: productsArn, ownActions: POOLED_READ_WRITE, indexNames: ['byCategory'] },
+      { arn: ordersArn, ownActions: POOLED_READ, indexNames: [] },
     ],
   };
 }
@@ -181,7 +186,7 @@ describe('silo tenants with a fixed tenant id (bridge model: pooled products, si
       tenant,
       tenants: TENANTS,
       identityPolicies: policiesOfRole(template, roleIds[tenant], params),
-      pooledTables: [{ arn: resolve(template, stack.resolve(products.tableArn)), ownActions: POOLED_READ_WRITE, indexes: false }],
+      pooledTables: [{ arn: resolve(template, stack.resolve(products.tableArn)), ownActions: POOLED_READ_WRITE, indexNames: [] }],
       siloTables: TENANTS.map((owner) => ({
         arn: resolve(template, stack.resolve(orderTables[owner].tableArn)),
         owner,
@@ -199,7 +204,7 @@ describe('the harness can fail', () => {
   const base: Omit<IsolationCase, 'identityPolicies'> = {
     tenant: 'alpha',
     tenants: TENANTS,
-    pooledTables: [{ arn: table, ownActions: POOLED_READ_WRITE, indexes: false }],
+    pooledTables: [{ arn: table, ownActions: POOLED_READ_WRITE, indexNames: [] }],
     siloTables: [],
   };
 

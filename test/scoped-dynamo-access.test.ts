@@ -1,5 +1,5 @@
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -35,7 +35,7 @@ describe('session tags (the default for a grantee that serves many tenants)', ()
 
   test('creates a tenant-access role that only the grantee can assume, with exactly one tenant tag', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
-      MaxSessionDuration: 3600,
+      MaxSessionDuration: Match.absent(), // one hour: role chaining allows no more
       AssumeRolePolicyDocument: {
         Statement: [
           {
@@ -105,19 +105,21 @@ describe('session tags (the default for a grantee that serves many tenants)', ()
 });
 
 describe('options', () => {
-  test('a custom tag key and session length', () => {
+  test('a custom tag key is required in the trust policy and used in the fence', () => {
     const { stack, table, role } = setup();
-    new ScopedDynamoAccess(stack, 'Access', {
-      grantee: role,
-      pooledTables: [{ table }],
-      tenantIdTagKey: 'tenant',
-      maxSessionDuration: Duration.hours(4),
-    });
+    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table }], tenantIdTagKey: 'tenant' });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Role', {
-      MaxSessionDuration: 14400,
+      MaxSessionDuration: Match.absent(),
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Condition: Match.objectLike({ StringLike: { 'aws:RequestTag/tenant': '?*' } }) })],
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              'StringLike': { 'aws:RequestTag/tenant': '?*' },
+              'ForAllValues:StringEquals': { 'aws:TagKeys': ['tenant'] },
+            },
+          }),
+        ],
       },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
@@ -133,22 +135,46 @@ describe('options', () => {
     });
   });
 
-  test('includeIndexes adds the table\'s indexes, under the same fence', () => {
+  test('indexNames adds exactly the named indexes, under the same fence', () => {
     const { stack, table, role } = setup();
-    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table, includeIndexes: true }] });
+    table.addGlobalSecondaryIndex({
+      indexName: 'byCategory',
+      partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'category', type: dynamodb.AttributeType.STRING },
+    });
+    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table, indexNames: ['byCategory'] }] });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           Match.objectLike({
-            Resource: [
-              tableArn(stack, table),
-              { 'Fn::Join': ['', [tableArn(stack, table), '/index/*']] },
-            ],
+            Resource: [tableArn(stack, table), { 'Fn::Join': ['', [tableArn(stack, table), '/index/byCategory']] }],
             Condition: Match.objectLike({ Null: { 'dynamodb:LeadingKeys': 'false' } }),
           }),
         ],
       },
     });
+  });
+
+  test('an index added after the construct is checked too', () => {
+    const { stack, table, role } = setup();
+    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table, indexNames: ['byStatus'] }] });
+    table.addGlobalSecondaryIndex({
+      indexName: 'byStatus',
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+    });
+    expect(() => Template.fromStack(stack)).toThrow(
+      "pooledTables[0].indexNames has 'byStatus', whose partition key is [status]; on a pooled table an index must be partitioned by the tenant id 'tenantId', or tenants can see each other's items through it.",
+    );
+  });
+
+  test('indexes of an imported pooled table cannot be checked: a warning says so', () => {
+    const { stack, role } = setup();
+    const table = dynamodb.Table.fromTableName(stack, 'Imported', 'orders');
+    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table, indexNames: ['byTenant'] }] });
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Imported',
+      Match.stringLikeRegexp('pooledTables\\[0\\].indexNames \\[byTenant\\] of an imported table cannot be checked'),
+    );
   });
 
   test('a table encrypted with a customer-managed key gets the key actions it needs, no wildcards', () => {
@@ -167,7 +193,12 @@ describe('options', () => {
       Roles: [stack.resolve((access.accessRole as iam.Role).roleName)],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: stack.resolve(key.keyArn) },
+          {
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:DescribeKey'],
+            Resource: stack.resolve(key.keyArn),
+            Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+          },
         ]),
       },
     });
@@ -235,12 +266,16 @@ describe('options', () => {
     });
     new ScopedDynamoAccess(stack, 'Access', {
       grantee: role,
-      pooledTables: [{ table, includeIndexes: true }, { table: encrypted, accessLevel: TableAccessLevel.READ_WRITE }],
+      pooledTables: [{ table }, { table: encrypted, accessLevel: TableAccessLevel.READ_WRITE }],
     });
-    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const template = Template.fromStack(stack);
+    const policies = template.findResources('AWS::IAM::Policy');
     const actions = Object.values(policies).flatMap((p: any) =>
       p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()),
     );
+    // The key policy is the key's default (account root), not widened by the construct.
+    const keyPolicy = Object.values(template.findResources('AWS::KMS::Key'))[0] as any;
+    expect(keyPolicy.Properties.KeyPolicy.Statement).toHaveLength(1);
     expect(actions).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom']));
     expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
   });
@@ -295,6 +330,13 @@ describe('session policies', () => {
         },
       ],
     });
+  });
+
+  test('warns that the role alone is not tenant-fenced', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '/Test/Access',
+      Match.stringLikeRegexp('With scoping SESSION_POLICY the tenant-access role alone reaches every tenant'),
+    );
   });
 
   test('the environment carries the session-policy template with a placeholder for the tenant', () => {
@@ -426,19 +468,74 @@ describe('validation', () => {
     );
   });
 
-  test('fails when run-time options are given with a fixed tenant', () => {
+  test('fails when a tag key is given with a fixed tenant', () => {
     expect(build({ tenantId: 'acme', tenantIdTagKey: 'T' })).toThrow(
-      "tenantIdTagKey and maxSessionDuration apply only when the grantee serves many tenants; got tenantId 'acme' with tenantIdTagKey 'T'. Remove one of them.",
-    );
-    expect(build({ tenantId: 'acme', maxSessionDuration: Duration.hours(2) })).toThrow(
-      "got tenantId 'acme' with maxSessionDuration 2 hours",
+      "tenantIdTagKey applies only when the grantee serves many tenants; got tenantId 'acme' with tenantIdTagKey 'T'. Remove one of them.",
     );
   });
 
-  test.each([Duration.minutes(30), Duration.hours(13)])('fails when maxSessionDuration is out of range (%s)', (d) => {
-    expect(build({ maxSessionDuration: d })).toThrow(
-      `maxSessionDuration must be between 1 and 12 hours; got ${d.toHumanString()}.`,
+  test('fails when the grantee is not a role', () => {
+    expect(build({ grantee: new iam.AccountRootPrincipal() })).toThrow(
+      'grantee must be an IAM role (an ECS task role, a Lambda function, a role): only that role may assume the tenant-access role or hold a tenant\'s data; got',
     );
+  });
+
+  test('fails when one grantee is given two tenants', () => {
+    const { stack, table, role } = setup();
+    new ScopedDynamoAccess(stack, 'Acme', { grantee: role, tenantId: 'acme', pooledTables: [{ table }] });
+    expect(
+      () => new ScopedDynamoAccess(stack, 'Globex', { grantee: role, tenantId: 'globex', pooledTables: [{ table }] }),
+    ).toThrow(
+      "grantee already has FIXED_TENANT for tenant 'acme' from 'Test/Acme'; got FIXED_TENANT for tenant 'globex'. A grantee serves many tenants or one: give each tenant its own role.",
+    );
+  });
+
+  test('fails when one grantee serves many tenants and one tenant', () => {
+    const { stack, table, role } = setup();
+    new ScopedDynamoAccess(stack, 'Pooled', { grantee: role, pooledTables: [{ table }] });
+    expect(
+      () => new ScopedDynamoAccess(stack, 'Acme', { grantee: role, tenantId: 'acme', pooledTables: [{ table }] }),
+    ).toThrow("grantee already has SESSION_TAGS from 'Test/Pooled'; got FIXED_TENANT for tenant 'acme'.");
+  });
+
+  test('two constructs may share a grantee with the same scoping', () => {
+    const { stack, table, role } = setup();
+    const other = dynamodb.Table.fromTableName(stack, 'Other', 'other');
+    new ScopedDynamoAccess(stack, 'A', { grantee: role, tenantId: 'acme', pooledTables: [{ table }] });
+    expect(() => new ScopedDynamoAccess(stack, 'B', { grantee: role, tenantId: 'acme', pooledTables: [{ table: other }] })).not.toThrow();
+  });
+
+  test('fails when a TableV2 pooled table has a non-string partition key', () => {
+    expect(
+      build({}, (stack) => ({
+        pooledTables: [{ table: new dynamodb.TableV2(stack, 'V2', { partitionKey: { name: 'id', type: dynamodb.AttributeType.NUMBER } }) }],
+      })),
+    ).toThrow("pooledTables[0].table 'Test/V2' has a partition key of type N;");
+  });
+
+  test('fails when a granted index does not exist', () => {
+    const { stack, table, role } = setup();
+    new ScopedDynamoAccess(stack, 'Access', { grantee: role, pooledTables: [{ table, indexNames: ['missing'] }] });
+    expect(() => Template.fromStack(stack)).toThrow(
+      "pooledTables[0].indexNames has 'missing', which is not an index of 'Test/Products'; its indexes: none.",
+    );
+  });
+
+  test('fails when an index name is invalid', () => {
+    expect(build({}, (stack) => ({ pooledTables: [{ table: dynamodb.Table.fromTableName(stack, 'I', 'i'), indexNames: ['*'] }] }))).toThrow(
+      "pooledTables[0].indexNames has '*'; index names are 3 to 255 characters of letters, digits and _.-.",
+    );
+  });
+
+  test('fails when the session policy would exceed the STS limit', () => {
+    expect(
+      build({ scoping: TenantScoping.SESSION_POLICY }, (stack) => ({
+        pooledTables: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map((i) => ({
+          table: dynamodb.Table.fromTableName(stack, `T${i}`, `t${i}`),
+          accessLevel: [TableAccessLevel.READ, TableAccessLevel.WRITE][i % 2],
+        })),
+      })),
+    ).toThrow(/^pooledTables make a session policy of about \d+ characters; STS allows 2,048\. Use scoping SESSION_TAGS, or fewer tables or indexes per grantee\.$/);
   });
 
   test('fails when silo tables are given without a tenant id', () => {

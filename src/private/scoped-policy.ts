@@ -4,7 +4,8 @@ import { actionsFor, AccessLevelName } from './dynamo-actions';
 export interface PolicyTable {
   readonly tableArn: string;
   readonly level: AccessLevelName;
-  readonly includeIndexes: boolean;
+  /** Secondary indexes granted along with the table, by name. */
+  readonly indexNames: string[];
 }
 
 /** An IAM policy statement in JSON form. */
@@ -15,9 +16,9 @@ export interface StatementJson {
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** The resources a table entry covers: the table and, when asked for, its indexes. */
+/** The resources a table entry covers: the table and the indexes named for it (never `index/*`). */
 export function tableResources(table: PolicyTable): string[] {
-  return table.includeIndexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
+  return [table.tableArn, ...table.indexNames.map((name) => `${table.tableArn}/index/${name}`)];
 }
 
 /**
@@ -37,10 +38,15 @@ export function leadingKeysCondition(tenantValue: string): Record<string, Record
  * (session policy, fixed tenant) or `${aws:PrincipalTag/<key>}` (session tags).
  */
 export function pooledStatements(tables: PolicyTable[], tenantValue: string): StatementJson[] {
-  return tables.map((t) => ({
+  // One statement per access level keeps a session policy small (STS allows 2,048 characters).
+  const byLevel = new Map<AccessLevelName, string[]>();
+  for (const t of tables) {
+    byLevel.set(t.level, [...(byLevel.get(t.level) ?? []), ...tableResources(t)]);
+  }
+  return [...byLevel.entries()].map(([level, resources]) => ({
     Effect: 'Allow',
-    Action: actionsFor(t.level, false),
-    Resource: tableResources(t),
+    Action: actionsFor(level, false),
+    Resource: resources,
     Condition: leadingKeysCondition(tenantValue),
   }));
 }

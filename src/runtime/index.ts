@@ -43,7 +43,7 @@ export interface TenantScopedDynamoOptions {
   readonly sts?: STSClient;
   /** Configuration for the DynamoDB clients (region, retries...). Credentials are set by the helper. */
   readonly clientConfig?: DynamoDBClientConfig;
-  /** Requested session length in seconds. Default 3600 (the role allows at most its maxSessionDuration). */
+  /** Requested session length in seconds, 900 to 3600 (role chaining caps sessions at one hour). Default 3600. */
   readonly sessionDurationSeconds?: number;
   /** Credentials are renewed this many milliseconds before they expire. Default 300000 (5 minutes). */
   readonly refreshMarginMs?: number;
@@ -57,8 +57,10 @@ export interface TenantScopedDynamoOptions {
 export interface TenantScopedDynamoStats {
   /** AssumeRole calls made. */
   readonly stsCalls: number;
-  /** Requests answered from cached credentials. */
+  /** Credential lookups answered from the cache (the SDK client itself also caches, so not one per request). */
   readonly cacheHits: number;
+  /** Refreshes that failed while the cached credentials were still valid, so the cached ones were used. */
+  readonly staleOnError: number;
   /** Requests that joined an AssumeRole call already under way for the same tenant. */
   readonly sharedCalls: number;
 }
@@ -103,7 +105,9 @@ export class TenantScopedDynamo {
   private readonly clients = new Map<string, DynamoDBClient>();
   private readonly inFlight = new Map<string, Promise<TenantCredentials>>();
   private fixedClient?: DynamoDBClient;
-  private counters = { stsCalls: 0, cacheHits: 0, sharedCalls: 0 };
+  private counters = { stsCalls: 0, cacheHits: 0, sharedCalls: 0, staleOnError: 0 };
+  /** One HTTP handler (and socket pool) shared by every tenant's client. */
+  private requestHandler?: DynamoDBClientConfig['requestHandler'];
 
   constructor(options: TenantScopedDynamoOptions) {
     this.options = options;
@@ -122,6 +126,9 @@ export class TenantScopedDynamo {
         if (!options.roleArn || !options.sessionPolicyTemplate) {
           throw new Error('roleArn and sessionPolicyTemplate are required with scoping SESSION_POLICY.');
         }
+        if (!JSON.stringify(JSON.parse(options.sessionPolicyTemplate)).includes(JSON.stringify(TENANT_ID_PLACEHOLDER))) {
+          throw new Error(`sessionPolicyTemplate has no ${TENANT_ID_PLACEHOLDER} placeholder: it would not scope sessions to a tenant.`);
+        }
         this.sessionPolicyTemplate = JSON.parse(options.sessionPolicyTemplate);
         break;
       default:
@@ -129,6 +136,18 @@ export class TenantScopedDynamo {
     }
     if (options.scoping !== 'FIXED_TENANT') {
       this.sts = options.sts ?? new STSClient({});
+    }
+    const duration = options.sessionDurationSeconds ?? 3600;
+    if (!Number.isInteger(duration) || duration < 900 || duration > 3600) {
+      throw new Error(`sessionDurationSeconds must be a whole number from 900 to 3600; got ${duration}.`);
+    }
+    const margin = options.refreshMarginMs ?? 300_000;
+    if (!(margin >= 0 && margin < duration * 1000)) {
+      throw new Error(`refreshMarginMs must be at least 0 and less than the session (${duration * 1000} ms); got ${margin}.`);
+    }
+    const max = options.maxCachedTenants ?? 1000;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new Error(`maxCachedTenants must be a whole number of at least 1; got ${max}.`);
     }
   }
 
@@ -149,7 +168,12 @@ export class TenantScopedDynamo {
     }
     let client = this.clients.get(tenantId);
     if (!client) {
-      client = new DynamoDBClient({ ...this.options.clientConfig, credentials: () => this.credentials(tenantId) });
+      client = new DynamoDBClient({
+        ...this.options.clientConfig,
+        ...(this.requestHandler ? { requestHandler: this.requestHandler } : {}),
+        credentials: () => this.credentials(tenantId),
+      });
+      this.requestHandler ??= client.config.requestHandler;
     }
     this.touch(this.clients, tenantId, client);
     return client;
@@ -176,10 +200,20 @@ export class TenantScopedDynamo {
       return pending;
     }
     const call = this.assumeRole(tenantId)
-      .then((credentials) => {
-        this.touch(this.credentialCache, tenantId, credentials);
-        return credentials;
-      })
+      .then(
+        (credentials) => {
+          this.touch(this.credentialCache, tenantId, credentials);
+          return credentials;
+        },
+        (error) => {
+          // A failed refresh (throttling, a network blip) must not break a tenant whose credentials still work.
+          if (cached && cached.expiration.getTime() > (this.options.now ?? Date.now)()) {
+            this.counters.staleOnError++;
+            return cached;
+          }
+          throw error;
+        },
+      )
       .finally(() => this.inFlight.delete(tenantId));
     this.inFlight.set(tenantId, call);
     return call;

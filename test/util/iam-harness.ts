@@ -12,8 +12,8 @@ export interface PooledTableUnderTest {
   readonly arn: string;
   /** Actions the tenant is meant to have on its own partition. */
   readonly ownActions: string[];
-  /** Whether index ARNs are meant to be reachable. */
-  readonly indexes: boolean;
+  /** Indexes meant to be reachable, by name; the harness also probes an index not in this list. */
+  readonly indexNames: string[];
 }
 
 export interface SiloTableUnderTest {
@@ -53,15 +53,21 @@ interface ActionInfo {
   readonly resourceTypes: string[];
 }
 
-/** An ARN of the given resource type that belongs to `tableArn`, or undefined for unrelated types. */
+/** ARNs of the given resource type that belong to `tableArn` (none for unrelated types). */
+function resourcesOfType(tableArn: string, type: string, indexNames: string[]): string[] {
+  if (type === 'index') {
+    return [...indexNames, 'notGranted'].map((name) => `${tableArn}/index/${name}`);
+  }
+  const arn = resourceOfType(tableArn, type);
+  return arn ? [arn] : [];
+}
+
 function resourceOfType(tableArn: string, type: string): string | undefined {
   const [, , , , account, path] = tableArn.split(':');
   const name = path.split('/')[1];
   switch (type) {
     case 'table':
       return tableArn;
-    case 'index':
-      return `${tableArn}/index/byTenant`;
     case 'stream':
       return `${tableArn}/stream/2026-01-01T00:00:00.000`;
     case 'backup':
@@ -146,46 +152,42 @@ export async function checkIsolation(c: IsolationCase): Promise<IsolationReport>
     }
     for (const table of c.pooledTables) {
       for (const type of info.resourceTypes) {
-        const arn = resourceOfType(table.arn, type);
-        if (!arn) {
-          continue;
-        }
-        const reachable = type === 'table' || (type === 'index' && table.indexes);
-        const granted = reachable && table.ownActions.includes(info.action);
-        // A request without a partition key must never be allowed on a pooled table.
-        await check(info.action, arn, {}, false, `${arn} without a partition key`);
-        if (!info.leadingKeys) {
-          continue;
-        }
-        for (const partition of c.tenants) {
-          await check(
-            info.action,
-            arn,
-            { 'dynamodb:LeadingKeys': [partition] },
-            granted && partition === c.tenant,
-            `${arn} partition '${partition}'`,
-          );
-        }
-        // A batch that mixes the tenant's own partition with another's must be refused whole.
-        for (const other of c.tenants.filter((t) => t !== c.tenant)) {
-          await check(
-            info.action,
-            arn,
-            { 'dynamodb:LeadingKeys': [c.tenant, other] },
-            false,
-            `${arn} partitions '${c.tenant}'+'${other}'`,
-          );
+        for (const arn of resourcesOfType(table.arn, type, table.indexNames)) {
+          const reachable = type === 'table' || (type === 'index' && table.indexNames.some((n) => arn.endsWith(`/index/${n}`)));
+          const granted = reachable && table.ownActions.includes(info.action);
+          // A request without a partition key must never be allowed on a pooled table.
+          await check(info.action, arn, {}, false, `${arn} without a partition key`);
+          if (!info.leadingKeys) {
+            continue;
+          }
+          for (const partition of c.tenants) {
+            await check(
+              info.action,
+              arn,
+              { 'dynamodb:LeadingKeys': [partition] },
+              granted && partition === c.tenant,
+              `${arn} partition '${partition}'`,
+            );
+          }
+          // A batch that mixes the tenant's own partition with another's must be refused whole.
+          for (const other of c.tenants.filter((t) => t !== c.tenant)) {
+            await check(
+              info.action,
+              arn,
+              { 'dynamodb:LeadingKeys': [c.tenant, other] },
+              false,
+              `${arn} partitions '${c.tenant}'+'${other}'`,
+            );
+          }
         }
       }
     }
     for (const table of c.siloTables) {
       for (const type of info.resourceTypes) {
-        const arn = resourceOfType(table.arn, type);
-        if (!arn) {
-          continue;
+        for (const arn of resourcesOfType(table.arn, type, [])) {
+          const granted = type === 'table' && table.owner === c.tenant && table.ownActions.includes(info.action);
+          await check(info.action, arn, {}, granted, `${arn} (silo table of '${table.owner}')`);
         }
-        const granted = type === 'table' && table.owner === c.tenant && table.ownActions.includes(info.action);
-        await check(info.action, arn, {}, granted, `${arn} (silo table of '${table.owner}')`);
       }
     }
   }

@@ -69,7 +69,9 @@ var TenantScopedDynamo = class _TenantScopedDynamo {
   clients = /* @__PURE__ */ new Map();
   inFlight = /* @__PURE__ */ new Map();
   fixedClient;
-  counters = { stsCalls: 0, cacheHits: 0, sharedCalls: 0 };
+  counters = { stsCalls: 0, cacheHits: 0, sharedCalls: 0, staleOnError: 0 };
+  /** One HTTP handler (and socket pool) shared by every tenant's client. */
+  requestHandler;
   constructor(options) {
     this.options = options;
     switch (options.scoping) {
@@ -87,6 +89,9 @@ var TenantScopedDynamo = class _TenantScopedDynamo {
         if (!options.roleArn || !options.sessionPolicyTemplate) {
           throw new Error("roleArn and sessionPolicyTemplate are required with scoping SESSION_POLICY.");
         }
+        if (!JSON.stringify(JSON.parse(options.sessionPolicyTemplate)).includes(JSON.stringify(TENANT_ID_PLACEHOLDER))) {
+          throw new Error(`sessionPolicyTemplate has no ${TENANT_ID_PLACEHOLDER} placeholder: it would not scope sessions to a tenant.`);
+        }
         this.sessionPolicyTemplate = JSON.parse(options.sessionPolicyTemplate);
         break;
       default:
@@ -94,6 +99,18 @@ var TenantScopedDynamo = class _TenantScopedDynamo {
     }
     if (options.scoping !== "FIXED_TENANT") {
       this.sts = options.sts ?? new import_client_sts.STSClient({});
+    }
+    const duration = options.sessionDurationSeconds ?? 3600;
+    if (!Number.isInteger(duration) || duration < 900 || duration > 3600) {
+      throw new Error(`sessionDurationSeconds must be a whole number from 900 to 3600; got ${duration}.`);
+    }
+    const margin = options.refreshMarginMs ?? 3e5;
+    if (!(margin >= 0 && margin < duration * 1e3)) {
+      throw new Error(`refreshMarginMs must be at least 0 and less than the session (${duration * 1e3} ms); got ${margin}.`);
+    }
+    const max = options.maxCachedTenants ?? 1e3;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new Error(`maxCachedTenants must be a whole number of at least 1; got ${max}.`);
     }
   }
   /** What the cache has saved so far. */
@@ -112,7 +129,12 @@ var TenantScopedDynamo = class _TenantScopedDynamo {
     }
     let client = this.clients.get(tenantId);
     if (!client) {
-      client = new import_client_dynamodb.DynamoDBClient({ ...this.options.clientConfig, credentials: () => this.credentials(tenantId) });
+      client = new import_client_dynamodb.DynamoDBClient({
+        ...this.options.clientConfig,
+        ...this.requestHandler ? { requestHandler: this.requestHandler } : {},
+        credentials: () => this.credentials(tenantId)
+      });
+      this.requestHandler ??= client.config.requestHandler;
     }
     this.touch(this.clients, tenantId, client);
     return client;
@@ -137,10 +159,19 @@ var TenantScopedDynamo = class _TenantScopedDynamo {
       this.counters.sharedCalls++;
       return pending;
     }
-    const call = this.assumeRole(tenantId).then((credentials) => {
-      this.touch(this.credentialCache, tenantId, credentials);
-      return credentials;
-    }).finally(() => this.inFlight.delete(tenantId));
+    const call = this.assumeRole(tenantId).then(
+      (credentials) => {
+        this.touch(this.credentialCache, tenantId, credentials);
+        return credentials;
+      },
+      (error) => {
+        if (cached && cached.expiration.getTime() > (this.options.now ?? Date.now)()) {
+          this.counters.staleOnError++;
+          return cached;
+        }
+        throw error;
+      }
+    ).finally(() => this.inFlight.delete(tenantId));
     this.inFlight.set(tenantId, call);
     return call;
   }
