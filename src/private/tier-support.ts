@@ -1,0 +1,112 @@
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { namespaceName, pascal } from './naming';
+import { validateTenantId } from './tenant-id';
+import { TierTenant } from '../ecs-tier-options';
+import { SaasApplication } from '../saas-application';
+import { ServiceGroup } from '../service-group';
+
+const TIER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+
+export function validateTierName(tierName: string): void {
+  if (!TIER_NAME.test(tierName)) {
+    throw new Error(`tierName must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter; got '${tierName}'.`);
+  }
+}
+
+/** Tenants already placed in the app, across all tiers: a tenant lives in one tier, once. */
+const PLACED = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Validates a tenant id and records it for the app. Returns the construct id of the tenant's scope: the tenant id,
+ * or `Tenant` for an id that is a CloudFormation token (one such tenant per tier).
+ */
+export function placeTenant(tier: Construct, tierName: string, tenantId: string): string {
+  validateTenantId('tenantId', tenantId);
+  const key = Token.isUnresolved(tenantId) ? `token:${tier.node.path}` : tenantId;
+  const root = tier.node.root;
+  const placed = PLACED.get(root) ?? new Map<string, string>();
+  PLACED.set(root, placed);
+  const previous = placed.get(key);
+  if (previous !== undefined) {
+    throw new Error(
+      Token.isUnresolved(tenantId)
+        ? `tier '${tierName}' already has a tenant whose id is a CloudFormation token (${previous}): a template holds one such tenant.`
+        : `tenantId '${tenantId}' is already placed in ${previous}: a tenant lives in one tier, once.`,
+    );
+  }
+  placed.set(key, `tier '${tierName}' (${tier.node.path})`);
+  return Token.isUnresolved(tenantId) ? 'Tenant' : tenantId;
+}
+
+/** The application's pooled tables: the ones given, and new ones (RETAIN by default) for the rest. */
+export function pooledTables(
+  scope: Construct,
+  application: SaasApplication,
+  given: { [name: string]: dynamodb.ITable } = {},
+  removalPolicy: RemovalPolicy = RemovalPolicy.RETAIN,
+): { [name: string]: dynamodb.ITable } {
+  for (const name of Object.keys(given)) {
+    const def = application.tables.find((t) => t.name === name);
+    if (!def || def.sharing !== 'POOLED') {
+      throw new Error(
+        `pooledTables has '${name}', which is not a POOLED table of the application; its pooled tables: ${application.pooledTables.map((t) => t.name).join(', ') || 'none'}.`,
+      );
+    }
+  }
+  const tables: { [name: string]: dynamodb.ITable } = { ...given };
+  for (const def of application.pooledTables) {
+    if (!tables[def.name]) {
+      tables[def.name] = new dynamodb.Table(scope, `${pascal(def.name)}Table`, {
+        partitionKey: def.partitionKey!,
+        sortKey: def.sortKey,
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy,
+      });
+    }
+  }
+  return tables;
+}
+
+/** Everything a tier passes down to deploy one group of services. */
+export interface GroupSettings {
+  readonly application: SaasApplication;
+  readonly tierName: string;
+  readonly proxy?: boolean;
+  readonly proxyImage?: ecs.ContainerImage;
+  readonly pooledTables: { [name: string]: dynamodb.ITable };
+  readonly removalPolicy?: RemovalPolicy;
+  readonly logRetention?: logs.RetentionDays;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/** Deploys the application for one tenant in `scope` (its own scope, keyed by tenant id) and describes it. */
+export function deployTenant(
+  scope: Construct,
+  settings: GroupSettings,
+  tenantId: string,
+  cluster: ecs.ICluster,
+  capacityProviderName: string | undefined,
+  ownCluster: boolean,
+): TierTenant {
+  const serviceGroup = new ServiceGroup(scope, 'Services', {
+    ...settings,
+    cluster,
+    capacityProviderName,
+    tenantId,
+    namespaceName: namespaceName(settings.tierName, tenantId),
+  });
+  return {
+    tenantId,
+    tierName: settings.tierName,
+    routingKey: tenantId,
+    routingTargets: serviceGroup.routingTargets,
+    serviceGroup,
+    cluster: ownCluster ? cluster : undefined,
+  };
+}
