@@ -1,0 +1,97 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SiloServiceTier, TierCapacity } from '../src';
+import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
+import { isolationViolations, reachers, securityGroupEdges } from './util/sg-graph';
+
+/**
+ * Network isolation, proven on the synthesized template: three tenants in each silo tier (and a pooled tier), a
+ * stand-in router (an internal ALB with a header rule per routing target), and the security-group graph built from
+ * every ingress rule in the template.
+ */
+function buildApp(proxy: boolean) {
+  const { stack, vpc } = vpcStack();
+  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication(), proxy, tenants: ['basic-1', 'basic-2'] });
+  const shared = { products: basic.pooledTables.products };
+  const advanced = new SiloServiceTier(stack, 'Advanced', {
+    vpc, application: bridgeApplication(), proxy, pooledTables: shared, capacity: TierCapacity.ec2(), tenants: ['adv-1', 'adv-2', 'adv-3'],
+  });
+  const premium = new ClusterPerTenantTier(stack, 'Premium', {
+    vpc, application: bridgeApplication(), proxy, pooledTables: shared, tenants: ['prem-1', 'prem-2', 'prem-3'],
+  });
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'RouterAlb', { vpc, internetFacing: false });
+  const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+  const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets];
+  targets.forEach((target, i) => {
+    const group = new elbv2.ApplicationTargetGroup(stack, `Target${i}`, {
+      vpc, port: target.port, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP,
+      healthCheck: { path: target.healthCheckPath }, targets: [target.loadBalancerTarget()],
+    });
+    listener.addAction(`Route${i}`, {
+      priority: i + 1,
+      conditions: [
+        elbv2.ListenerCondition.httpHeader('x-tenant-route', [target.routingKey]),
+        ...(target.pathPrefix ? [elbv2.ListenerCondition.pathPatterns([target.pathPrefix, `${target.pathPrefix}/*`])] : []),
+      ],
+      action: elbv2.ListenerAction.forward([group]),
+    });
+  });
+  const id = (sg: ec2.ISecurityGroup) => stack.getLogicalId((sg as ec2.SecurityGroup).node.defaultChild as ec2.CfnSecurityGroup);
+  const entryPorts = (ts: RoutingTarget[]) => [...new Set(ts.map((t) => `tcp:${t.port}-${t.port}`))];
+  const tenants = [
+    { name: 'basic (pool)', group: id(basic.serviceGroup.securityGroup), entryPorts: entryPorts(basic.routingTargets) },
+    ...[...advanced.tenants, ...premium.tenants].map((t) => ({
+      name: t.tenantId, group: id(t.serviceGroup!.securityGroup), entryPorts: entryPorts(t.routingTargets),
+    })),
+  ];
+  const byId = new Map<string, ec2.ISecurityGroup>();
+  for (const sg of [basic.serviceGroup.securityGroup, ...[...advanced.tenants, ...premium.tenants].map((t) => t.serviceGroup!.securityGroup), alb.connections.securityGroups[0]]) {
+    byId.set(id(sg), sg);
+  }
+  return { stack, vpc, tenants, router: id(alb.connections.securityGroups[0]), byId };
+}
+
+describe.each([true, false])('with the tenant proxy %s', (proxy) => {
+  const { stack, tenants, router } = buildApp(proxy);
+  const edges = securityGroupEdges(Template.fromStack(stack).toJSON());
+
+  test('no tenant can reach another, and only the router reaches a tenant, on its entry ports only', () => {
+    expect(tenants).toHaveLength(7);
+    expect(isolationViolations(edges, tenants, [router])).toEqual([]);
+  });
+
+  test('every tenant is reachable from the router (the check is not vacuous)', () => {
+    for (const t of tenants) {
+      expect(reachers(edges, t.group).has(router)).toBe(true);
+    }
+  });
+
+  test('no ingress from an address range into any tenant', () => {
+    for (const t of tenants) {
+      expect([...reachers(edges, t.group)].filter((n) => n.startsWith('cidr:'))).toEqual([]);
+    }
+  });
+});
+
+describe('the check can fail', () => {
+  test('it reports a rule that lets one tenant reach another, and a path through a third group', () => {
+    const { stack, vpc, tenants, router, byId } = buildApp(true);
+    const [, a, b] = tenants;
+    const groups = (name: string) => byId.get(name)!;
+    const bastion = new ec2.SecurityGroup(stack, 'Bastion', { vpc });
+    groups(b.group).addIngressRule(groups(a.group), ec2.Port.tcp(3010), 'mistake');
+    groups(tenants[3].group).addIngressRule(bastion, ec2.Port.tcp(80), 'mistake');
+    groups(tenants[4].group).addIngressRule(ec2.Peer.ipv4('10.0.0.0/8'), ec2.Port.tcp(80), 'mistake');
+    groups(tenants[5].group).addIngressRule(groups(router), ec2.Port.tcp(22), 'mistake');
+    const violations = isolationViolations(securityGroupEdges(Template.fromStack(stack).toJSON()), tenants, [router]);
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        `tenant ${a.name} can reach tenant ${b.name}`,
+        expect.stringMatching(new RegExp(`^Bastion.* can reach tenant ${tenants[3].name}$`)),
+        `cidr:10.0.0.0/8 can reach tenant ${tenants[4].name}`,
+        `the router reaches tenant ${tenants[5].name} on tcp:22-22, which is not an entry point`,
+      ]),
+    );
+  });
+});
