@@ -253,17 +253,19 @@ export class ServiceGroup extends Construct {
 
     if (def.tables?.length) {
       const tenantId = this.props.tenantId;
-      const pooled = def.tables
-        .filter((t) => this.props.application.table(t.table).sharing === TableSharing.POOLED)
-        .map((t) => ({ table: this.pooledTable(t.table), accessLevel: t.accessLevel ?? TableAccessLevel.READ_WRITE, environmentVariable: envName(t.table) }));
-      const silo = def.tables
-        .filter((t) => this.props.application.table(t.table).sharing === TableSharing.PER_TENANT)
-        .map((t) => ({ table: this.tablesByName[t.table], accessLevel: t.accessLevel ?? TableAccessLevel.READ_WRITE, environmentVariable: envName(t.table) }));
+      const tables = (sharing: TableSharing) =>
+        def.tables!
+          .filter((t) => this.props.application.table(t.table).sharing === sharing)
+          .map((t) => ({
+            table: sharing === TableSharing.POOLED ? this.pooledTable(t.table) : this.tablesByName[t.table],
+            accessLevel: t.accessLevel ?? TableAccessLevel.READ_WRITE,
+            environmentVariable: envName(t.table),
+          }));
       new ScopedDynamoAccess(this, `${id}DataAccess`, {
         grantee: taskDefinition.taskRole,
         tenantId,
-        pooledTables: pooled,
-        siloTables: tenantId !== undefined ? silo : undefined,
+        pooledTables: tables(TableSharing.POOLED),
+        siloTables: tenantId !== undefined ? tables(TableSharing.PER_TENANT) : undefined,
       }).addToContainer(container);
     }
 

@@ -25,8 +25,12 @@ function buildApp(proxy: boolean) {
   const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets];
   targets.forEach((target, i) => {
     const group = new elbv2.ApplicationTargetGroup(stack, `Target${i}`, {
-      vpc, port: target.port, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP,
-      healthCheck: { path: target.healthCheckPath }, targets: [target.loadBalancerTarget()],
+      vpc,
+      port: target.port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      healthCheck: { path: target.healthCheckPath },
+      targets: [target.loadBalancerTarget()],
     });
     listener.addAction(`Route${i}`, {
       priority: i + 1,
@@ -46,7 +50,8 @@ function buildApp(proxy: boolean) {
     })),
   ];
   const byId = new Map<string, ec2.ISecurityGroup>();
-  for (const sg of [basic.serviceGroup.securityGroup, ...[...advanced.tenants, ...premium.tenants].map((t) => t.serviceGroup!.securityGroup), alb.connections.securityGroups[0]]) {
+  const silo = [...advanced.tenants, ...premium.tenants].map((t) => t.serviceGroup!.securityGroup);
+  for (const sg of [basic.serviceGroup.securityGroup, ...silo, alb.connections.securityGroups[0]]) {
     byId.set(id(sg), sg);
   }
   return { stack, vpc, tenants, router: id(alb.connections.securityGroups[0]), byId };

@@ -42,7 +42,7 @@ describe('validation', () => {
     );
   });
   test.each(['products', '/', '/products/', '/Products', '/a b'])('fails on an invalid path prefix (%s)', (pathPrefix) => {
-    expect(build({ services: [service({ pathPrefix })] })).toThrow(`services[0].pathPrefix must start with '/'`);
+    expect(build({ services: [service({ pathPrefix })] })).toThrow('services[0].pathPrefix must start with \'/\'');
   });
   test.each([0, 80, 70000, 1.5])('fails on an invalid port (%s)', (containerPort) => {
     expect(build({ services: [service({ containerPort })] })).toThrow(

@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { HttpMethod, SaasApplication, ServiceGroup, TableSharing } from '../src';
-import { renderNginxConfig } from '../src/private/nginx';
 import { bridgeApplication, IMAGE, pooledApplication, vpcStack } from './util/fixtures';
+import { renderNginxConfig } from '../src/private/nginx';
 
 function tenantGroup(props: Partial<ConstructorParameters<typeof ServiceGroup>[2]> = {}) {
   const { stack, vpc } = vpcStack();

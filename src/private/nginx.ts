@@ -21,7 +21,7 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
     '  client_max_body_size 1m;',
     `  location = ${PROXY_HEALTH_PATH} {`,
     '    access_log off;',
-    "    default_type text/plain;",
+    '    default_type text/plain;',
     "    return 200 'ok';",
     '  }',
   ];

@@ -1,0 +1,103 @@
+import * as path from 'path';
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing } from '../src';
+
+/**
+ * Deployed proof of the three tiers: services reach steady state, each tenant proxy answers its health endpoint,
+ * and a request with a tenant's routing key reaches that tenant's service through nginx and Service Connect.
+ * A stand-in router (internal ALB, one header rule per routing target) stands where TenantRouter will.
+ */
+const app = new App();
+const stack = new Stack(app, 'TiersInteg');
+const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+
+// A tiny echo service: answers /health, and reports its service, tenant and tier for any other path.
+const ECHO = [
+  'node', '-e',
+  "require('http').createServer((q,s)=>{if(q.url==='/health'){s.end('ok');return}s.setHeader('content-type','application/json');" +
+  "s.end(JSON.stringify({service:process.env.SERVICE,tenant:process.env.TENANT_ID||'pooled',tier:process.env.TIER_NAME,path:q.url}))}).listen(Number(process.env.PORT))",
+];
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:20-alpine');
+const service = (name: string, port: number, tables: string[]) => ({
+  name,
+  image,
+  command: ECHO,
+  pathPrefix: `/${name}`,
+  containerPort: port,
+  environment: { SERVICE: name, PORT: String(port) },
+  tables: tables.map((table) => ({ table })),
+});
+const bridge = new SaasApplication({
+  tables: [{ name: 'products', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.PER_TENANT }],
+  services: [service('products', 3010, ['products']), service('orders', 3020, ['orders'])],
+});
+const pooledOnly = new SaasApplication({
+  tables: [{ name: 'products', sharing: TableSharing.POOLED }],
+  services: [service('products', 3010, ['products'])],
+});
+
+const common = { vpc, removalPolicy: RemovalPolicy.DESTROY, logRetention: logs.RetentionDays.ONE_DAY };
+const basic = new PooledEcsTier(stack, 'Basic', { ...common, application: pooledOnly, tenants: ['basic-1'] });
+const shared = { products: basic.pooledTables.products };
+const advanced = new SiloServiceTier(stack, 'Advanced', { ...common, application: bridge, pooledTables: shared, tenants: ['acme', 'globex'] });
+const premium = new ClusterPerTenantTier(stack, 'Premium', { ...common, application: bridge, pooledTables: shared, tenants: ['initech'] });
+
+const alb = new elbv2.ApplicationLoadBalancer(stack, 'Router', { vpc, internetFacing: false });
+const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets];
+targets.forEach((target, i) => {
+  listener.addTargets(`Route${i}`, {
+    priority: i + 1,
+    conditions: [elbv2.ListenerCondition.httpHeader('x-tenant-route', [target.routingKey])],
+    port: target.port,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targets: [target.loadBalancerTarget()],
+    healthCheck: { path: target.healthCheckPath, interval: Duration.seconds(10) },
+    deregistrationDelay: Duration.seconds(5),
+  });
+});
+
+const probe = new nodejs.NodejsFunction(stack, 'Probe', {
+  entry: path.join(__dirname, 'handlers', 'http-probe.ts'),
+  runtime: lambda.Runtime.NODEJS_20_X,
+  vpc,
+  timeout: Duration.seconds(30),
+  environment: { ROUTER_DNS: alb.loadBalancerDnsName },
+  logGroup: new logs.LogGroup(stack, 'ProbeLogs', { retention: logs.RetentionDays.ONE_DAY, removalPolicy: RemovalPolicy.DESTROY }),
+});
+listener.connections.allowDefaultPortFrom(probe);
+
+const integ = new IntegTest(app, 'TiersTest', {
+  testCases: [stack],
+  diffAssets: false,
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+
+// Steady state: every tenant proxy's deployment completes.
+for (const tenant of [...advanced.tenants, ...premium.tenants]) {
+  integ.assertions
+    .awsApiCall('ECS', 'describeServices', {
+      cluster: tenant.serviceGroup!.proxyService!.cluster.clusterName,
+      services: [tenant.serviceGroup!.proxyService!.serviceName],
+    })
+    .assertAtPath('services.0.deployments.0.rolloutState', ExpectedResult.exact('COMPLETED'))
+    .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30) });
+}
+
+const call = (routingKey: string, p: string) =>
+  integ.assertions.invokeFunction({ functionName: probe.functionName, payload: JSON.stringify({ routingKey, path: p }) });
+
+call('acme', '/health').assertAtPath('Payload.body', ExpectedResult.exact('ok'));
+call('acme', '/products/1').assertAtPath('Payload.body.tenant', ExpectedResult.exact('acme'));
+call('globex', '/orders').assertAtPath('Payload.body.tenant', ExpectedResult.exact('globex'));
+call('initech', '/orders/7').assertAtPath('Payload.body.service', ExpectedResult.exact('orders'));
+call('basic', '/products').assertAtPath('Payload.body.tenant', ExpectedResult.exact('pooled'));
+call('acme', '/unknown').assertAtPath('Payload.status', ExpectedResult.exact(404));
+call('nobody', '/products').assertAtPath('Payload.status', ExpectedResult.exact(404));
