@@ -19,7 +19,7 @@ export interface EcsTierOptions {
 
   /**
    * Name of the tier: 1 to 20 lowercase letters, digits and hyphens, starting with a letter. It is the routing key of
-   * a pooled tier and part of each tenant's Service Connect namespace (`<tenant>.<tier>.local`).
+   * a pooled tier and part of each tenant's Service Connect namespace (`<tenant>.<tier>.<stack name>`).
    *
    * @default - `basic`, `advanced` or `premium`
    */

@@ -19,7 +19,7 @@ describe('ClusterPerTenantTier', () => {
 
   test('otherwise like the advanced tier: own services, namespace, tables and routing target per tenant', () => {
     template.resourceCountIs('AWS::ECS::Service', 9);
-    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: 'globex.premium.local' });
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', ['globex.premium.', { Ref: 'AWS::StackName' }]] } });
     template.resourceCountIs('AWS::DynamoDB::Table', 4);
     expect(tier.routingTargets.map((t) => t.routingKey)).toEqual(['acme', 'globex', 'initech']);
   });

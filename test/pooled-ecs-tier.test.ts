@@ -17,7 +17,7 @@ describe('PooledEcsTier', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
     template.resourceCountIs('AWS::ECS::Service', 3); // products, orders, proxy
     template.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
-    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: 'basic.local' });
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', ['basic.', { Ref: 'AWS::StackName' }]] } });
   });
 
   test('pooled tables keyed by tenant id, retained', () => {

@@ -16,7 +16,7 @@ describe('SiloServiceTier on Fargate', () => {
     template.resourceCountIs('AWS::EC2::SecurityGroup', 3);
     template.resourceCountIs('AWS::DynamoDB::Table', 1 + 3); // pooled products, one orders table per tenant
     for (const t of ['acme', 'globex', 'initech']) {
-      template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: `${t}.advanced.local` });
+      template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', [`${t}.advanced.`, { Ref: 'AWS::StackName' }]] } });
     }
     expect(new Set(tier.tenants.map((t) => t.serviceGroup!.securityGroup)).size).toBe(3);
   });
@@ -94,7 +94,7 @@ describe('SiloServiceTier options', () => {
     const tenant = tier.addTenant(id);
     const template = Template.fromStack(stack);
     expect(tenant.routingKey).toBe(id);
-    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', [{ Ref: 'TenantId' }, '.advanced.local']] } });
+    template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', [{ Ref: 'TenantId' }, '.advanced.', { Ref: 'AWS::StackName' }]] } });
     template.allResourcesProperties('AWS::ECS::Service', { CapacityProviderStrategy: [{ CapacityProvider: 'shared-ec2', Weight: 1 }] });
     expect(() => tier.addTenant(new CfnParameter(stack, 'Other').valueAsString)).toThrow(
       "tier 'advanced' already has a tenant whose id is a CloudFormation token (tier 'advanced' (Test/Advanced)): a template holds one such tenant.",

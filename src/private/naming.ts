@@ -1,3 +1,5 @@
+import { Aws } from 'aws-cdk-lib';
+
 /** `product-catalog` → `ProductCatalog`. */
 export function pascal(name: string): string {
   return name
@@ -12,7 +14,11 @@ export function envName(tableName: string): string {
   return `${tableName.replace(/-/g, '_').toUpperCase()}_TABLE_NAME`;
 }
 
-/** Service Connect namespace of a tenant (`<tenant>.<tier>.local`) or of a pooled tier (`<tier>.local`). */
+/**
+ * Service Connect namespace of a tenant (`<tenant>.<tier>.<stack name>`) or of a pooled tier (`<tier>.<stack name>`).
+ * Cloud Map namespace names are unique per account and region, and so are stack names: two installs of the app in
+ * one account never collide.
+ */
 export function namespaceName(tierName: string, tenantId?: string): string {
-  return tenantId === undefined ? `${tierName}.local` : `${tenantId}.${tierName}.local`;
+  return tenantId === undefined ? `${tierName}.${Aws.STACK_NAME}` : `${tenantId}.${tierName}.${Aws.STACK_NAME}`;
 }
