@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { createTierCluster } from './private/cluster';
-import { deployTenant, GroupSettings, placeTenant, pooledTables, validateTierName } from './private/tier-support';
+import { deployTenant, GroupSettings, placeTenant, pooledTables, registerTierName } from './private/tier-support';
 import { RoutingTarget } from './routing-target';
 import { TierCapacity } from './tier-capacity';
 
@@ -44,7 +44,7 @@ export class ClusterPerTenantTier extends Construct {
   constructor(scope: Construct, id: string, props: ClusterPerTenantTierProps) {
     super(scope, id);
     this.tierName = props.tierName ?? 'premium';
-    validateTierName(this.tierName);
+    registerTierName(this, this.tierName);
     this.vpc = props.vpc;
     this.capacity = props.capacity ?? TierCapacity.fargate();
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };

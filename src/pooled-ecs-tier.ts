@@ -4,8 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { createTierCluster } from './private/cluster';
-import { namespaceName } from './private/naming';
-import { placeTenant, pooledTables, validateTierName } from './private/tier-support';
+import { placeTenant, pooledTables, registerTierName } from './private/tier-support';
 import { RoutingTarget } from './routing-target';
 import { ServiceGroup } from './service-group';
 import { TierCapacity } from './tier-capacity';
@@ -49,7 +48,7 @@ export class PooledEcsTier extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: PooledEcsTierProps) {
     super(scope, id);
     this.tierName = props.tierName ?? 'basic';
-    validateTierName(this.tierName);
+    registerTierName(this, this.tierName);
     const perTenant = props.application.perTenantTables;
     if (perTenant.length > 0) {
       throw new Error(
@@ -63,7 +62,6 @@ export class PooledEcsTier extends Construct implements ec2.IConnectable {
       application: props.application,
       tierName: this.tierName,
       cluster: this.cluster,
-      namespaceName: namespaceName(this.tierName),
       proxy: props.proxy,
       proxyImage: props.proxyImage,
       pooledTables: this.pooledTables,

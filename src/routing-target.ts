@@ -40,6 +40,9 @@ export interface RoutingTargetProps {
 
   /** Path the load balancer's health check requests (unauthenticated). */
   readonly healthCheckPath: string;
+
+  /** HTTP methods the target answers; a router may refuse the others. */
+  readonly httpMethods: string[];
 }
 
 /**
@@ -73,6 +76,8 @@ export class RoutingTarget implements ec2.IConnectable {
   public readonly port: number;
   /** Path the load balancer's health check requests. */
   public readonly healthCheckPath: string;
+  /** HTTP methods the target answers; a router may refuse the others. */
+  public readonly httpMethods: string[];
 
   constructor(props: RoutingTargetProps) {
     this.tierName = props.tierName;
@@ -83,6 +88,7 @@ export class RoutingTarget implements ec2.IConnectable {
     this.containerName = props.containerName;
     this.port = props.port;
     this.healthCheckPath = props.healthCheckPath;
+    this.httpMethods = props.httpMethods;
   }
 
   /** The security group connections of the service behind the target. */

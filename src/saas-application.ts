@@ -154,7 +154,7 @@ export interface ServiceDefinition {
   readonly httpMethods?: HttpMethod[];
 
   /**
-   * Fewest tasks. At least 2, so one task can fail or be replaced without downtime.
+   * Fewest tasks. Fewer than 2 means downtime when a task fails or is replaced (the tiers warn).
    *
    * @default 2
    */
@@ -309,6 +309,9 @@ function validateService(s: ServiceDefinition, prop: string, tables: TableDefini
     throw new Error(
       `${prop}.pathPrefix must start with '/' and hold lowercase path segments of letters, digits and hyphens, without a trailing '/'; got '${s.pathPrefix}'.`,
     );
+  }
+  if (s.pathPrefix === '/health') {
+    throw new Error(`${prop}.pathPrefix '/health' is the tenant proxy's own health endpoint: choose another prefix.`);
   }
   const port = s.containerPort ?? 8080;
   if (!Number.isInteger(port) || port < 1 || port > 65535 || port === 80) {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,13 +6,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { envName, pascal } from './private/naming';
+import { envName, namespaceName, pascal } from './private/naming';
 import { DEFAULT_PROXY_IMAGE, PROXY_HEALTH_PATH, PROXY_PORT, renderNginxConfig } from './private/nginx';
 import { validateTenantId } from './private/tenant-id';
 import { RoutingTarget } from './routing-target';
 import { SaasApplication, ServiceDefinition, TableSharing } from './saas-application';
 import { ScopedDynamoAccess } from './scoped-dynamo-access';
 import { TableAccessLevel } from './table-access-level';
+
+/** Default AWS Cloud Map quota of namespaces per account and region. */
+const CLOUD_MAP_NAMESPACE_QUOTA = 50;
+/** Namespaces created per app, to warn before the Cloud Map quota. */
+const NAMESPACES = new WeakMap<object, number>();
 
 /**
  * Properties of a ServiceGroup.
@@ -35,9 +40,11 @@ export interface ServiceGroupProps {
   readonly tenantId?: string;
 
   /**
-   * Name of the Cloud Map namespace the group's services use for Service Connect.
+   * Name of the Cloud Map namespace the group's services use for Service Connect (unique per account and region).
+   *
+   * @default - `<tenant>.<tier>.<stack name>`, or `<tier>.<stack name>` for a pooled group
    */
-  readonly namespaceName: string;
+  readonly namespaceName?: string;
 
   /**
    * Capacity provider the services are placed with (EC2 capacity).
@@ -167,8 +174,16 @@ export class ServiceGroup extends Construct {
       this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(port), 'Service Connect between the services of this group');
     }
 
+    const namespaces = (NAMESPACES.get(this.node.root) ?? 0) + 1;
+    NAMESPACES.set(this.node.root, namespaces);
+    if (namespaces === CLOUD_MAP_NAMESPACE_QUOTA + 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ecs-saas:cloudMapNamespaceQuota',
+        `This app creates more than ${CLOUD_MAP_NAMESPACE_QUOTA} Cloud Map namespaces (one per silo tenant and pooled tier). The default quota is ${CLOUD_MAP_NAMESPACE_QUOTA} namespaces per account and region: raise it before deploying, or spread tenants over regions or accounts.`,
+      );
+    }
     this.namespace = new servicediscovery.HttpNamespace(this, 'Namespace', {
-      name: props.namespaceName,
+      name: props.namespaceName ?? namespaceName(props.tierName, props.tenantId),
       description: `Service Connect namespace of ${who}`,
     });
 
@@ -179,7 +194,6 @@ export class ServiceGroup extends Construct {
         sortKey: t.sortKey,
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        encryption: dynamodb.TableEncryption.AWS_MANAGED,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
       this.tablesByName[t.name] = table;
@@ -199,6 +213,7 @@ export class ServiceGroup extends Construct {
           containerName: 'proxy',
           port: PROXY_PORT,
           healthCheckPath: PROXY_HEALTH_PATH,
+          httpMethods: [...new Set(app.services.flatMap((s) => s.httpMethods!))],
         }),
       ];
     } else {
@@ -213,6 +228,7 @@ export class ServiceGroup extends Construct {
             containerName: s.name,
             port: s.containerPort!,
             healthCheckPath: s.healthCheckPath!,
+            httpMethods: s.httpMethods!,
           }),
       );
     }
@@ -229,6 +245,12 @@ export class ServiceGroup extends Construct {
 
   private addService(def: ServiceDefinition): ecs.BaseService {
     const id = pascal(def.name);
+    if (def.minTasks! < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ecs-saas:fewerThanTwoTasks',
+        `Service '${def.name}' runs ${def.minTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
+      );
+    }
     const port = def.containerPort!;
     const taskDefinition = this.newTaskDefinition(id, def.cpu!, def.memoryLimitMiB!);
     const container = taskDefinition.addContainer(def.name, {
@@ -338,10 +360,16 @@ export class ServiceGroup extends Construct {
       serviceConnectConfiguration,
     };
     if (this.props.capacityProviderName) {
-      return new ecs.Ec2Service(this, `${id}Service`, {
+      const service = new ecs.Ec2Service(this, `${id}Service`, {
         ...common,
         capacityProviderStrategies: [{ capacityProvider: this.props.capacityProviderName, weight: 1 }],
       });
+      // The capacity provider must be associated with the cluster before the service is created (and after it is
+      // deleted): depend on the cluster and everything under it, the association included.
+      if (this.props.cluster instanceof ecs.Cluster) {
+        service.node.addDependency(this.props.cluster);
+      }
+      return service;
     }
     return new ecs.FargateService(this, `${id}Service`, { ...common, assignPublicIp: false });
   }

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { createTierCluster } from './private/cluster';
-import { deployTenant, GroupSettings, placeTenant, pooledTables, validateTierName } from './private/tier-support';
+import { deployTenant, GroupSettings, placeTenant, pooledTables, registerTierName } from './private/tier-support';
 import { RoutingTarget } from './routing-target';
 import { TierCapacity } from './tier-capacity';
 
@@ -28,7 +28,8 @@ export interface SiloServiceTierProps extends EcsTierOptions {
   readonly cluster?: ecs.ICluster;
 
   /**
-   * Capacity provider of the existing `cluster` that the services must use (EC2 capacity). Requires `cluster`.
+   * Capacity provider of the existing `cluster` that the services must use (EC2 capacity). Requires `cluster`,
+   * and the provider must already be associated with it.
    *
    * @default - Fargate
    */
@@ -70,7 +71,7 @@ export class SiloServiceTier extends Construct {
   constructor(scope: Construct, id: string, props: SiloServiceTierProps) {
     super(scope, id);
     this.tierName = props.tierName ?? 'advanced';
-    validateTierName(this.tierName);
+    registerTierName(this, this.tierName);
     if (props.cluster && props.capacity) {
       throw new Error('cluster and capacity conflict: give an existing cluster (and its capacityProviderName) or the capacity of a new one, not both.');
     }

@@ -20,9 +20,11 @@ export interface Ec2CapacityOptions {
   readonly minInstances?: number;
 
   /**
-   * Most container instances that managed scaling may start.
+   * Most container instances that managed scaling may start. Without trunking an instance runs as many awsvpc tasks
+   * as it has ENIs minus one (2 on m6i.large); a tenant of a two-service application with the proxy needs 6 tasks,
+   * and deployments need room for 200%.
    *
-   * @default 4
+   * @default 10
    */
   readonly maxInstances?: number;
 
@@ -49,7 +51,7 @@ export class TierCapacity {
   /** EC2 container instances in an Auto Scaling group, used through a capacity provider with managed scaling. */
   public static ec2(options: Ec2CapacityOptions = {}): TierCapacity {
     const min = options.minInstances ?? 1;
-    const max = options.maxInstances ?? 4;
+    const max = options.maxInstances ?? 10;
     if (!Number.isInteger(min) || min < 0) {
       throw new Error(`minInstances must be a whole number of at least 0; got ${min}.`);
     }
@@ -62,7 +64,7 @@ export class TierCapacity {
   /** Whether tasks run on EC2 container instances. */
   public readonly isEc2: boolean;
 
-  /** The EC2 options, with defaults applied (empty for Fargate). */
+  /** The EC2 options, with defaults applied (an empty object for Fargate). */
   public readonly ec2Options: Ec2CapacityOptions;
 
   private constructor(isEc2: boolean, ec2Options: Ec2CapacityOptions) {

@@ -32,7 +32,12 @@ describe('ClusterPerTenantTier on EC2 capacity', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 2);
     template.resourceCountIs('AWS::ECS::CapacityProvider', 2);
-    template.allResourcesProperties('AWS::ECS::Service', { CapacityProviderStrategy: [Match.objectLike({ Weight: 1 })] });
+    // Each tenant's services use that tenant's own capacity provider.
+    for (const [id, service] of Object.entries(template.findResources('AWS::ECS::Service')) as [string, any][]) {
+      const tenant = id.startsWith('Premiumacme') ? 'acme' : 'globex';
+      const [provider] = service.Properties.CapacityProviderStrategy;
+      expect(provider.CapacityProvider.Ref).toMatch(new RegExp(`^Premium${tenant}CapacityProvider`));
+    }
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 'm6i.large' }) });
   });
 });

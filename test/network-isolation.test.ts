@@ -72,6 +72,25 @@ describe.each([true, false])('with the tenant proxy %s', (proxy) => {
     }
   });
 
+  test('every ECS service uses exactly one security group: the one of the tenant (or pool) it serves', () => {
+    const template = Template.fromStack(stack).toJSON();
+    const groups = new Set(tenants.map((t) => t.group));
+    const services = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
+    expect(services.length).toBeGreaterThan(0);
+    for (const [id, service] of services) {
+      const used = service.Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups.map((g: any) => g['Fn::GetAtt'][0]);
+      expect(used).toHaveLength(1);
+      expect(groups.has(used[0])).toBe(true);
+      // The service lives under the same tenant scope as its group.
+      expect(id.slice(0, 8)).toBe(used[0].slice(0, 8));
+    }
+  });
+
+  test('no tenant can reach the router\'s load balancer (so it cannot forge a routing header to another tenant)', () => {
+    const intoRouter = reachers(edges, router);
+    expect(tenants.filter((t) => intoRouter.has(t.group))).toEqual([]);
+  });
+
   test('no ingress from an address range into any tenant', () => {
     for (const t of tenants) {
       expect([...reachers(edges, t.group)].filter((n) => n.startsWith('cidr:'))).toEqual([]);

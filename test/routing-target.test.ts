@@ -23,6 +23,12 @@ test('registering a routing target opens its tenant\'s security group to that lo
     FromPort: 80,
     ToPort: 80,
   });
+  const albGroup = JSON.stringify(stack.resolve(alb.connections.securityGroups[0].securityGroupId));
+  const fromAlb = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+    (r: any) => JSON.stringify(r.Properties.SourceSecurityGroupId) === albGroup,
+  );
+  expect(fromAlb).toHaveLength(1);
+  expect(target.httpMethods).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
   template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { TargetType: 'ip', Port: 80, HealthCheckPath: '/health' });
   template.hasResourceProperties('AWS::ECS::Service', {
     LoadBalancers: [{ ContainerName: 'proxy', ContainerPort: 80, TargetGroupArn: { Ref: stack.getLogicalId(listener.node.findChild('AcmeGroup').node.defaultChild as any) } }],

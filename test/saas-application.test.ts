@@ -49,6 +49,12 @@ describe('validation', () => {
       `services[0].containerPort must be a port from 1 to 65535 other than 80 (the tenant proxy's); got ${containerPort}.`,
     );
   });
+  test('fails when a path prefix takes the proxy\'s health endpoint', () => {
+    expect(build({ services: [service({ pathPrefix: '/health' })] })).toThrow(
+      "services[0].pathPrefix '/health' is the tenant proxy's own health endpoint: choose another prefix.",
+    );
+  });
+
   test('fails on an invalid health-check path', () => {
     expect(build({ services: [service({ healthCheckPath: 'health' })] })).toThrow(
       "services[0].healthCheckPath must be a path starting with '/'; got 'health'.",

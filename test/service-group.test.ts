@@ -1,6 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { HttpMethod, SaasApplication, ServiceGroup, TableSharing } from '../src';
 import { bridgeApplication, IMAGE, pooledApplication, vpcStack } from './util/fixtures';
@@ -214,11 +215,51 @@ describe('without the proxy', () => {
       ['/products', 3010, '/health', 'products'],
       ['/orders', 3020, '/health', 'orders'],
     ]);
+    expect(group.routingTargets[0].httpMethods).toEqual(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
     template.resourceCountIs('AWS::ECS::Service', 2);
   });
 });
 
+describe('warnings', () => {
+  test('a service with fewer than two tasks is flagged', () => {
+    const { stack, vpc } = vpcStack();
+    new ServiceGroup(stack, 'G', {
+      cluster: new ecs.Cluster(stack, 'Cluster', { vpc }),
+      application: new SaasApplication({ services: [{ name: 'users', image: IMAGE, pathPrefix: '/users', minTasks: 1 }] }),
+      tierName: 'basic',
+    });
+    Annotations.fromStack(stack).hasWarning('/Test/G', Match.stringLikeRegexp("Service 'users' runs 1 task"));
+  });
+
+  test('more than 50 Cloud Map namespaces in one app (across stacks) are flagged', () => {
+    const { app, stack: first, vpc } = vpcStack();
+    const application = new SaasApplication({ services: [{ name: 'users', image: IMAGE, pathPrefix: '/users' }] });
+    const stacks = [first, new Stack(app, 'Second', { env: { account: '111111111111', region: 'us-east-1' } }), new Stack(app, 'Third', { env: { account: '111111111111', region: 'us-east-1' } })];
+    stacks.forEach((stack, s) => {
+      const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'shared', vpc: s === 0 ? vpc : ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-1'] }) });
+      for (let i = 1; i <= 17; i++) {
+        new ServiceGroup(stack, `G${i}`, { cluster, application, tierName: 'advanced', tenantId: `t${s}-${i}`, proxy: false });
+      }
+    });
+    const warnings = stacks.flatMap((stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('more than 50 Cloud Map namespaces')));
+    expect(warnings.map((w) => w.id)).toEqual(['/Third/G17']);
+  });
+});
+
 describe('options and rules', () => {
+  test('the namespace defaults to <tenant>.<tier>.<stack name>', () => {
+    const { stack, vpc } = vpcStack();
+    new ServiceGroup(stack, 'G', {
+      cluster: new ecs.Cluster(stack, 'Cluster', { vpc }),
+      application: new SaasApplication({ services: [{ name: 'users', image: IMAGE, pathPrefix: '/users' }] }),
+      tierName: 'advanced',
+      tenantId: 'acme',
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', {
+      Name: { 'Fn::Join': ['', ['acme.advanced.', { Ref: 'AWS::StackName' }]] },
+    });
+  });
+
   test('removalPolicy and logRetention apply to what the group creates', () => {
     const { template } = tenantGroup({ removalPolicy: RemovalPolicy.DESTROY });
     template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: Match.anyValue() });

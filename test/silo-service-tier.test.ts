@@ -77,6 +77,27 @@ describe('SiloServiceTier on EC2 capacity', () => {
     template.allResourcesProperties('AWS::ECS::TaskDefinition', { NetworkMode: 'awsvpc', RequiresCompatibilities: ['EC2'] });
   });
 
+  test('tasks cannot reach the instance metadata service (and so not the instance role)', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 } }),
+    });
+    const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0] as any;
+    expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toContain('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
+  });
+
+  test('services wait for the capacity provider to be associated with the cluster', () => {
+    const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'))[0];
+    for (const service of Object.values(template.findResources('AWS::ECS::Service')) as any[]) {
+      expect(service.DependsOn).toContain(association);
+    }
+  });
+
+  test('the instances start only after trunking is on', () => {
+    const trunking = Object.keys(template.findResources('Custom::AWS'))[0];
+    const asg = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0] as any;
+    expect(asg.DependsOn).toContain(trunking);
+  });
+
   test('awsvpc trunking is turned on for the instance role', () => {
     const cr = Object.values(template.findResources('Custom::AWS'))[0] as any;
     expect(JSON.stringify(cr.Properties.Create)).toContain('putAccountSetting');
@@ -97,7 +118,7 @@ describe('SiloServiceTier options', () => {
     template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', [{ Ref: 'TenantId' }, '.advanced.', { Ref: 'AWS::StackName' }]] } });
     template.allResourcesProperties('AWS::ECS::Service', { CapacityProviderStrategy: [{ CapacityProvider: 'shared-ec2', Weight: 1 }] });
     expect(() => tier.addTenant(new CfnParameter(stack, 'Other').valueAsString)).toThrow(
-      "tier 'advanced' already has a tenant whose id is a CloudFormation token (tier 'advanced' (Test/Advanced)): a template holds one such tenant.",
+      "this stack already has a tenant whose id is a CloudFormation token, in tier 'advanced' (Test/Advanced): a template holds one such tenant.",
     );
   });
 });
@@ -115,6 +136,22 @@ describe('SiloServiceTier validation', () => {
     expect(() => new SiloServiceTier(stack, 'A', { vpc, application: bridgeApplication(), capacityProviderName: 'cp' })).toThrow(
       "capacityProviderName 'cp' requires cluster: it names a capacity provider of an existing cluster.",
     );
+  });
+
+  test('fails when two tiers in one stack share a tier name', () => {
+    const { stack, vpc } = vpcStack();
+    new SiloServiceTier(stack, 'A', { vpc, application: bridgeApplication() });
+    expect(() => new SiloServiceTier(stack, 'B', { vpc, application: bridgeApplication() })).toThrow(
+      "tierName 'advanced' is already used by Test/A in this stack: give each tier its own tierName.",
+    );
+  });
+
+  test('fails when two tiers of one stack take a tenant whose id is the same template parameter', () => {
+    const { stack, vpc } = vpcStack();
+    const id = new CfnParameter(stack, 'TenantId').valueAsString;
+    new SiloServiceTier(stack, 'A', { vpc, application: bridgeApplication() }).addTenant(id);
+    const b = new SiloServiceTier(stack, 'B', { vpc, application: bridgeApplication(), tierName: 'advanced-b' });
+    expect(() => b.addTenant(id)).toThrow('this stack already has a tenant whose id is a CloudFormation token, in tier \'advanced\' (Test/A)');
   });
 
   test('fails on a duplicate tenant', () => {

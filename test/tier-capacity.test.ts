@@ -2,7 +2,7 @@ import { TierCapacity } from '../src';
 
 test('fargate and ec2 defaults', () => {
   expect(TierCapacity.fargate().isEc2).toBe(false);
-  expect(TierCapacity.ec2().ec2Options).toEqual({ minInstances: 1, maxInstances: 4 });
+  expect(TierCapacity.ec2().ec2Options).toEqual({ minInstances: 1, maxInstances: 10 });
 });
 
 test.each([-1, 1.5])('fails on invalid minInstances (%s)', (minInstances) => {

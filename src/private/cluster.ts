@@ -35,12 +35,17 @@ export function createTierCluster(
     assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
     description: `ECS container instances of ${cluster.node.path}`,
   });
+  const userData = ec2.UserData.forLinux();
+  // awsvpc tasks share the host: block their access to the instance metadata service (and so the instance role).
+  userData.addCommands('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
   const launchTemplate = new ec2.LaunchTemplate(scope, 'LaunchTemplate', {
     instanceType: options.instanceType ?? new ec2.InstanceType('m6i.large'),
     machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-    userData: ec2.UserData.forLinux(),
+    userData,
     role,
     requireImdsv2: true,
+    // Tasks must not reach the instance's metadata: the instance role could fetch other tasks' credentials.
+    httpPutResponseHopLimit: 1,
     detailedMonitoring: true,
     securityGroup: new ec2.SecurityGroup(scope, 'InstanceSecurityGroup', {
       vpc,

@@ -1,10 +1,10 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { namespaceName, pascal } from './naming';
+import { pascal } from './naming';
 import { validateTenantId } from './tenant-id';
 import { TierTenant } from '../ecs-tier-options';
 import { SaasApplication } from '../saas-application';
@@ -12,10 +12,22 @@ import { ServiceGroup } from '../service-group';
 
 const TIER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 
-export function validateTierName(tierName: string): void {
+/** Tier names already used per stack: a tier name is a routing key and part of namespace names. */
+const TIER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+
+/** Validates a tier name and records it for the tier's stack, where it must be unique. */
+export function registerTierName(tier: Construct, tierName: string): void {
   if (!TIER_NAME.test(tierName)) {
     throw new Error(`tierName must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter; got '${tierName}'.`);
   }
+  const stack = Stack.of(tier);
+  const names = TIER_NAMES.get(stack) ?? new Map<string, string>();
+  TIER_NAMES.set(stack, names);
+  const previous = names.get(tierName);
+  if (previous !== undefined) {
+    throw new Error(`tierName '${tierName}' is already used by ${previous} in this stack: give each tier its own tierName.`);
+  }
+  names.set(tierName, tier.node.path);
 }
 
 /** Tenants already placed in the app, across all tiers: a tenant lives in one tier, once. */
@@ -27,7 +39,8 @@ const PLACED = new WeakMap<IConstruct, Map<string, string>>();
  */
 export function placeTenant(tier: Construct, tierName: string, tenantId: string): string {
   validateTenantId('tenantId', tenantId);
-  const key = Token.isUnresolved(tenantId) ? `token:${tier.node.path}` : tenantId;
+  // A tenant id that is a token (a template parameter) stands for one tenant per template.
+  const key = Token.isUnresolved(tenantId) ? `token:${Stack.of(tier).node.path}` : tenantId;
   const root = tier.node.root;
   const placed = PLACED.get(root) ?? new Map<string, string>();
   PLACED.set(root, placed);
@@ -35,7 +48,7 @@ export function placeTenant(tier: Construct, tierName: string, tenantId: string)
   if (previous !== undefined) {
     throw new Error(
       Token.isUnresolved(tenantId)
-        ? `tier '${tierName}' already has a tenant whose id is a CloudFormation token (${previous}): a template holds one such tenant.`
+        ? `this stack already has a tenant whose id is a CloudFormation token, in ${previous}: a template holds one such tenant.`
         : `tenantId '${tenantId}' is already placed in ${previous}: a tenant lives in one tier, once.`,
     );
   }
@@ -99,7 +112,6 @@ export function deployTenant(
     cluster,
     capacityProviderName,
     tenantId,
-    namespaceName: namespaceName(settings.tierName, tenantId),
   });
   return {
     tenantId,
