@@ -7,7 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing } from '../src';
+import { ClusterPerTenantTier, HttpMethod, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing, TierCapacity } from '../src';
 
 /**
  * Deployed proof of the three tiers: services reach steady state, each tenant proxy answers its health endpoint,
@@ -33,6 +33,8 @@ const service = (name: string, port: number, tables: string[]) => ({
   containerPort: port,
   environment: { SERVICE: name, PORT: String(port) },
   tables: tables.map((table) => ({ table })),
+  // products is read-and-create only: the proxy must refuse other methods with 405.
+  httpMethods: name === 'products' ? [HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST] : undefined,
 });
 const bridge = new SaasApplication({
   tables: [{ name: 'products', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.PER_TENANT }],
@@ -48,14 +50,27 @@ const basic = new PooledEcsTier(stack, 'Basic', { ...common, application: pooled
 const shared = { products: basic.pooledTables.products };
 const advanced = new SiloServiceTier(stack, 'Advanced', { ...common, application: bridge, pooledTables: shared, tenants: ['acme', 'globex'] });
 const premium = new ClusterPerTenantTier(stack, 'Premium', { ...common, application: bridge, pooledTables: shared, tenants: ['initech'] });
+// EC2 capacity (capacity provider, managed scaling, IMDS blocked) and no proxy: one routing target per service.
+const advancedEc2 = new SiloServiceTier(stack, 'AdvancedEc2', {
+  ...common,
+  application: bridge,
+  pooledTables: shared,
+  tierName: 'advanced-ec2',
+  proxy: false,
+  capacity: TierCapacity.ec2({ instanceType: new ec2.InstanceType('m6i.xlarge'), minInstances: 2, maxInstances: 4 }),
+  tenants: ['umbrella'],
+});
 
 const alb = new elbv2.ApplicationLoadBalancer(stack, 'Router', { vpc, internetFacing: false });
 const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
-const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets];
+const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets, ...advancedEc2.routingTargets];
 targets.forEach((target, i) => {
   listener.addTargets(`Route${i}`, {
     priority: i + 1,
-    conditions: [elbv2.ListenerCondition.httpHeader('x-tenant-route', [target.routingKey])],
+    conditions: [
+      elbv2.ListenerCondition.httpHeader('x-tenant-route', [target.routingKey]),
+      ...(target.pathPrefix ? [elbv2.ListenerCondition.pathPatterns([target.pathPrefix, `${target.pathPrefix}/*`])] : []),
+    ],
     port: target.port,
     protocol: elbv2.ApplicationProtocol.HTTP,
     targets: [target.loadBalancerTarget()],
@@ -80,19 +95,17 @@ const integ = new IntegTest(app, 'TiersTest', {
   cdkCommandOptions: { destroy: { args: { force: true } } },
 });
 
-// Steady state: every tenant proxy's deployment completes.
-for (const tenant of [...advanced.tenants, ...premium.tenants]) {
+// Steady state: every service's deployment completes (the pool's, each tenant's, the proxies, on Fargate and EC2).
+const groups = [basic.serviceGroup, ...[...advanced.tenants, ...premium.tenants, ...advancedEc2.tenants].map((t) => t.serviceGroup!)];
+for (const ecsService of groups.flatMap((g) => [...g.services, ...(g.proxyService ? [g.proxyService] : [])])) {
   integ.assertions
-    .awsApiCall('ECS', 'describeServices', {
-      cluster: tenant.serviceGroup!.proxyService!.cluster.clusterName,
-      services: [tenant.serviceGroup!.proxyService!.serviceName],
-    })
+    .awsApiCall('ECS', 'describeServices', { cluster: ecsService.cluster.clusterName, services: [ecsService.serviceName] })
     .assertAtPath('services.0.deployments.0.rolloutState', ExpectedResult.exact('COMPLETED'))
     .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30) });
 }
 
-const call = (routingKey: string, p: string) =>
-  integ.assertions.invokeFunction({ functionName: probe.functionName, payload: JSON.stringify({ routingKey, path: p }) });
+const call = (routingKey: string, p: string, method = 'GET') =>
+  integ.assertions.invokeFunction({ functionName: probe.functionName, payload: JSON.stringify({ routingKey, path: p, method }) });
 
 call('acme', '/health').assertAtPath('Payload.body', ExpectedResult.exact('ok'));
 call('acme', '/products/1').assertAtPath('Payload.body.tenant', ExpectedResult.exact('acme'));
@@ -101,3 +114,6 @@ call('initech', '/orders/7').assertAtPath('Payload.body.service', ExpectedResult
 call('basic', '/products').assertAtPath('Payload.body.tenant', ExpectedResult.exact('pooled'));
 call('acme', '/unknown').assertAtPath('Payload.status', ExpectedResult.exact(404));
 call('nobody', '/products').assertAtPath('Payload.status', ExpectedResult.exact(404));
+call('acme', '/products/1', 'DELETE').assertAtPath('Payload.status', ExpectedResult.exact(405));
+call('umbrella', '/orders/3').assertAtPath('Payload.body.tenant', ExpectedResult.exact('umbrella'));
+call('umbrella', '/products').assertAtPath('Payload.body.service', ExpectedResult.exact('products'));

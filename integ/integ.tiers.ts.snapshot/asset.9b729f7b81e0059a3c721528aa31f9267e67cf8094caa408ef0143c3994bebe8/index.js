@@ -25,6 +25,7 @@ __export(http_probe_exports, {
 module.exports = __toCommonJS(http_probe_exports);
 async function handler(event) {
   const response = await fetch(`http://${process.env.ROUTER_DNS}${event.path}`, {
+    method: event.method ?? "GET",
     headers: { "x-tenant-route": event.routingKey }
   });
   const text = await response.text();
