@@ -1,16 +1,15 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { RoutingTarget } from './routing-target';
 import { SaasApplication } from './saas-application';
 import { ServiceGroup } from './service-group';
+import { ServiceGroupOptions } from './service-group-options';
 
 /**
  * Options every tier takes.
  */
-export interface EcsTierOptions {
+export interface EcsTierOptions extends ServiceGroupOptions {
   /** The VPC the tier runs in. */
   readonly vpc: ec2.IVpc;
 
@@ -32,20 +31,6 @@ export interface EcsTierOptions {
    */
   readonly tenants?: string[];
 
-  /**
-   * Put the nginx tenant proxy in front of each group of services (one routing target per tenant). Without it,
-   * each service is its own routing target, matched by its path prefix.
-   *
-   * @default true
-   */
-  readonly proxy?: boolean;
-
-  /**
-   * Image of the tenant proxy (nginx with `sh` and `wget`).
-   *
-   * @default - `public.ecr.aws/nginx/nginx:1.27-alpine`
-   */
-  readonly proxyImage?: ecs.ContainerImage;
 
   /**
    * Existing pooled tables, by the application's table name (for example tables shared with another tier).
@@ -54,26 +39,7 @@ export interface EcsTierOptions {
    */
   readonly pooledTables?: { [name: string]: dynamodb.ITable };
 
-  /**
-   * Removal policy of the tables and log groups the tier creates.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 
-  /**
-   * Retention of the services' log groups.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Subnets the tasks (and EC2 container instances) run in.
-   *
-   * @default - the VPC's private subnets with egress
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /**

@@ -4,6 +4,7 @@ export * from './scoped-dynamo-access';
 export * from './saas-application';
 export * from './routing-target';
 export * from './tier-capacity';
+export * from './service-group-options';
 export * from './ecs-tier-options';
 export * from './service-group';
 export * from './pooled-ecs-tier';

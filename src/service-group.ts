@@ -12,6 +12,7 @@ import { validateTenantId } from './private/tenant-id';
 import { RoutingTarget } from './routing-target';
 import { SaasApplication, ServiceDefinition, TableSharing } from './saas-application';
 import { ScopedDynamoAccess } from './scoped-dynamo-access';
+import { ServiceGroupOptions } from './service-group-options';
 import { TableAccessLevel } from './table-access-level';
 
 /** Default AWS Cloud Map quota of namespaces per account and region. */
@@ -22,7 +23,7 @@ const NAMESPACES = new WeakMap<object, number>();
 /**
  * Properties of a ServiceGroup.
  */
-export interface ServiceGroupProps {
+export interface ServiceGroupProps extends ServiceGroupOptions {
   /** The cluster the services run in. */
   readonly cluster: ecs.ICluster;
 
@@ -53,20 +54,6 @@ export interface ServiceGroupProps {
    */
   readonly capacityProviderName?: string;
 
-  /**
-   * Put an nginx reverse proxy in front of the services: one routing target for the group instead of one per
-   * service.
-   *
-   * @default true
-   */
-  readonly proxy?: boolean;
-
-  /**
-   * Image of the tenant proxy. It must be nginx with `sh` and `wget`.
-   *
-   * @default - `public.ecr.aws/nginx/nginx:1.27-alpine`
-   */
-  readonly proxyImage?: ecs.ContainerImage;
 
   /**
    * The pooled tables, by the application's table name.
@@ -75,26 +62,7 @@ export interface ServiceGroupProps {
    */
   readonly pooledTables?: { [name: string]: dynamodb.ITable };
 
-  /**
-   * Removal policy of the group's per-tenant tables and log groups.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 
-  /**
-   * Retention of the services' log groups.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Subnets the tasks run in.
-   *
-   * @default - the cluster VPC's private subnets with egress
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /**
