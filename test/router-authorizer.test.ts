@@ -1,0 +1,175 @@
+import { createHmac, KeyObject } from 'crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { AuthorizerConfig, createAuthorizer, verifierFor } from '../src/router/authorizer';
+
+/**
+ * The router's authorizer against tokens signed with locally generated keys. The JWKS is cached into the verifier,
+ * so nothing is fetched: a test that needed the network would fail here.
+ */
+const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Tenants';
+const FOREIGN = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Foreign';
+const METHOD_ARN = 'arn:aws:execute-api:us-east-1:111111111111:api123/prod/GET/products/7';
+const BASE = 'arn:aws:execute-api:us-east-1:111111111111:api123/prod';
+
+const config: AuthorizerConfig = {
+  issuers: [{ issuer: ISSUER, audiences: ['client-1'], tokenUse: 'id' }],
+  claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
+  tiers: { basic: { routing: 'TIER' }, advanced: { routing: 'TENANT' }, premium: { routing: 'TENANT' } },
+  roleRules: [{ pathPrefix: '/users', allowedRoles: ['TenantAdmin'] }],
+};
+
+let privateKey: KeyObject;
+let foreignKey: KeyObject;
+let publicKey: KeyObject;
+let jwks: { keys: any[] };
+let authorize: ReturnType<typeof createAuthorizer>;
+
+/** An authorizer whose verifier has the test JWKS cached (no network). */
+function authorizerWith(lookup: (tier: string, tenantId: string) => Promise<string | undefined>) {
+  const verifier = verifierFor(config);
+  verifier.cacheJwks(jwks as any, ISSUER);
+  return createAuthorizer(config, lookup, verifier);
+}
+
+beforeAll(async () => {
+  // The authorizer logs each denial's reason; keep test output quiet (one test reads the log itself).
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const own = await generateKeyPair('RS256', { extractable: true });
+  const foreign = await generateKeyPair('RS256', { extractable: true });
+  privateKey = own.privateKey as unknown as KeyObject;
+  publicKey = own.publicKey as unknown as KeyObject;
+  foreignKey = foreign.privateKey as unknown as KeyObject;
+  jwks = { keys: [{ ...(await exportJWK(own.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] };
+  authorize = authorizerWith(async (tier) => `key-of-${tier}`);
+});
+
+const CLAIMS = { 'token_use': 'id', 'custom:tenantId': 'acme', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantUser' };
+
+interface TokenOptions {
+  readonly key?: KeyObject;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly expires?: string | number;
+}
+
+async function token(claims: Record<string, unknown> = CLAIMS, o: TokenOptions = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer(o.issuer ?? ISSUER)
+    .setAudience(o.audience ?? 'client-1')
+    .setSubject('user-1')
+    .setIssuedAt()
+    .setExpirationTime(o.expires ?? '1h')
+    .sign(o.key ?? privateKey);
+}
+
+const call = (t: string | undefined, headers: Record<string, string> = {}) =>
+  authorize({ methodArn: METHOD_ARN, headers: t === undefined ? headers : { ...headers, Authorization: `Bearer ${t}` } });
+
+function expectDenied(result: Awaited<ReturnType<typeof call>>) {
+  expect(result.policyDocument.Statement).toEqual([{ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: [`${BASE}/*/*`] }]);
+  expect(result.context).toBeUndefined();
+  expect(result.usageIdentifierKey).toBeUndefined();
+}
+
+describe('a valid token', () => {
+  test('is allowed, with the tenant, tier, role and routing key in the context and the tier\'s API key', async () => {
+    const result = await call(await token());
+    expect(result.policyDocument.Statement[0]).toEqual({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [`${BASE}/*/*`] });
+    expect(result.context).toEqual({ tenantId: 'acme', tier: 'advanced', role: 'TenantUser', routingKey: 'acme' });
+    expect(result.usageIdentifierKey).toBe('key-of-advanced');
+    expect(result.principalId).toBe('acme|user-1');
+  });
+
+  test('of a pooled tier routes by the tier name', async () => {
+    const result = await call(await token({ ...CLAIMS, 'custom:tenantTier': 'basic' }));
+    expect(result.context!.routingKey).toBe('basic');
+  });
+
+  test('ignores a routing header sent by the client: the routing key comes from the verified token only', async () => {
+    const result = await call(await token(), { 'x-tenant-route': 'globex' });
+    expect(result.context!.routingKey).toBe('acme');
+  });
+
+  test('of an ordinary user is denied the paths its role may not use, explicitly, so a cached policy stays right', async () => {
+    const result = await call(await token());
+    expect(result.policyDocument.Statement[1]).toEqual({
+      Effect: 'Deny',
+      Action: 'execute-api:Invoke',
+      Resource: [`${BASE}/*/users`, `${BASE}/*/users/*`],
+    });
+    const admin = await call(await token({ ...CLAIMS, 'custom:userRole': 'TenantAdmin' }));
+    expect(admin.policyDocument.Statement).toHaveLength(1);
+  });
+});
+
+describe('denied', () => {
+  test('no token', async () => expectDenied(await call(undefined)));
+  test('a token from an issuer that is not configured', async () => {
+    expectDenied(await call(await token(CLAIMS, { issuer: FOREIGN, key: foreignKey })));
+  });
+  test('a token signed with the trusted key but naming another issuer: the issuer check itself refuses it', async () => {
+    const log = console.log as jest.Mock;
+    log.mockClear();
+    expectDenied(await call(await token(CLAIMS, { issuer: FOREIGN })));
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/Issuer not allowed/i);
+  });
+
+  test('a token signed by another key under the configured issuer', async () => {
+    expectDenied(await call(await token(CLAIMS, { key: foreignKey })));
+  });
+  test('an expired token', async () => {
+    expectDenied(await call(await token(CLAIMS, { expires: Math.floor(Date.now() / 1000) - 60 })));
+  });
+  test('a wrong audience', async () => expectDenied(await call(await token(CLAIMS, { audience: 'client-2' }))));
+  test('a tampered payload (tenant changed after signing)', async () => {
+    const [h, p, s] = (await token()).split('.');
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    payload['custom:tenantId'] = 'globex';
+    expectDenied(await call([h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.')));
+  });
+  test('an unsigned token (alg none)', async () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    expectDenied(await call(`${part({ alg: 'none', kid: 'k1' })}.${part({ ...CLAIMS, iss: ISSUER, aud: 'client-1', exp: now + 3600 })}.`));
+  });
+  test('an HMAC token keyed with the public key (algorithm confusion)', async () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const body = `${part({ alg: 'HS256', kid: 'k1' })}.${part({ ...CLAIMS, iss: ISSUER, aud: 'client-1', exp: now + 3600 })}`;
+    const pem = publicKey.export({ type: 'spki', format: 'pem' });
+    expectDenied(await call(`${body}.${createHmac('sha256', pem).update(body).digest('base64url')}`));
+  });
+  test('an access token where ID tokens are configured', async () => {
+    expectDenied(await call(await token({ ...CLAIMS, token_use: 'access' })));
+  });
+  test('a token without the tenant claim', async () => {
+    const { 'custom:tenantId': _, ...rest } = CLAIMS;
+    expectDenied(await call(await token(rest)));
+  });
+  test('a tenant id that is not a valid tenant id', async () => {
+    expectDenied(await call(await token({ ...CLAIMS, 'custom:tenantId': 'Acme*' })));
+  });
+  test('an unknown tier', async () => expectDenied(await call(await token({ ...CLAIMS, 'custom:tenantTier': 'platinum' }))));
+  test('a missing role claim', async () => {
+    const { 'custom:userRole': _, ...rest } = CLAIMS;
+    expectDenied(await call(await token(rest)));
+  });
+});
+
+describe('faults', () => {
+  test('a failing API key lookup is an error (API Gateway answers 500), never an Allow', async () => {
+    const failing = authorizerWith(async () => {
+      throw new Error('GetApiKey throttled');
+    });
+    await expect(failing({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${await token()}` } })).rejects.toThrow('GetApiKey throttled');
+  });
+
+  test('an empty issuer list is refused', () => {
+    expect(() => verifierFor({ ...config, issuers: [] })).toThrow('issuers is empty: the authorizer must trust at least one issuer.');
+  });
+
+  test('a malformed method ARN is an error', async () => {
+    await expect(authorize({ methodArn: 'nonsense', headers: {} })).rejects.toThrow("unexpected methodArn 'nonsense'");
+  });
+});
