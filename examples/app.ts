@@ -2,8 +2,8 @@ import { App, Aspects, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
-import { Construct, IConstruct } from 'constructs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import {
   ClusterPerTenantTier,
   PooledEcsTier,
@@ -13,6 +13,7 @@ import {
   TableSharing,
   TierCapacity,
 } from '../src';
+import { acknowledgeTierFindings } from './nag-acknowledgements';
 
 /**
  * The example app: the reference architecture's three tiers on one application model, in the guide's bridge model
@@ -56,23 +57,7 @@ class ApplicationPlane extends Stack {
     });
     new ClusterPerTenantTier(this, 'Premium', { ...common, application: bridge, pooledTables: products, tenants: ['initech'] });
 
-    acknowledgeFindings(this);
-  }
-}
-
-/** cdk-nag findings the tiers leave by design, acknowledged per resource with the reason. */
-function acknowledgeFindings(scope: IConstruct): void {
-  for (const c of scope.node.findAll()) {
-    const type = (c as { cfnResourceType?: string }).cfnResourceType;
-    if (type === 'AWS::ECS::TaskDefinition') {
-      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-ECS2', reason: 'Configuration (tier, tenant id, table names, role ARN, nginx configuration), not secrets.' }]);
-    }
-    if (type === 'AWS::AutoScaling::AutoScalingGroup') {
-      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-AS3', reason: 'Auto Scaling and ECS events reach EventBridge; notifications are an operator choice.' }]);
-    }
-    if (type === 'AWS::IAM::Policy' && c.node.path.endsWith('/InstanceRole/DefaultPolicy/Resource')) {
-      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-IAM5', reason: 'The ECS agent policy aws-cdk-lib writes for container instances.' }]);
-    }
+    acknowledgeTierFindings(this);
   }
 }
 
