@@ -51,6 +51,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-lambda-powertools/logger@^2.36.0',
     '@aws-sdk/client-api-gateway@^3.700.0',
     '@aws-sdk/client-dynamodb@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
@@ -92,6 +93,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.tmp/',
     '.jsii.tabl.json',
     'dist/',
+    // Lambda bundles built from src/router by `bundle:router` (packaged with the library, never committed).
+    '/assets/',
     'test-reports/',
   ],
 });
@@ -116,6 +119,16 @@ project.eslint?.addOverride({
   files: ['src/runtime/**/*.ts', 'src/router/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': 'off' },
 });
+
+// The router's Lambda code is bundled at build time with esbuild (no Docker, no bundling in the user's app) into
+// assets/, which ships in the npm package so every language finds it next to lib/.
+const bundleRouter = project.addTask('bundle:router', {
+  description: 'Bundle the tenant router authorizer Lambda into assets/router-authorizer (esbuild)',
+  exec: 'esbuild src/router/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
+    + '--external:@aws-sdk/* --outfile=assets/router-authorizer/index.js --log-level=warning',
+});
+project.preCompileTask.spawn(bundleRouter);
+project.npmignore?.include('/assets/');
 
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -168,6 +181,7 @@ for (const name of ['package', 'package-all']) {
 project.addTask('synth:example', {
   description: 'Synthesize the example app into examples/cdk.out and print a summary',
   steps: [
+    { spawn: bundleRouter.name },
     {
       exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
       env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import type { TenantRouter } from '../src';
 
 /**
  * The cdk-nag AwsSolutions findings the tiers leave by design, acknowledged per resource with the reason. The example
@@ -36,4 +37,50 @@ export function acknowledgeTierFindings(scope: IConstruct): void {
       { id: 'AwsSolutions-L1', reason: 'aws-cdk-lib chooses the runtime of its AwsCustomResource provider.' },
     ], true);
   }
+}
+
+/**
+ * The cdk-nag AwsSolutions findings TenantRouter leaves by design, acknowledged per resource with the reason
+ * (test/tenant-router.nag.test.ts proves nothing else is left):
+ * - COG4 on each API method: the router's Lambda authorizer verifies Cognito (and OIDC) tokens with aws-jwt-verify,
+ *   which a Cognito authorizer cannot do for several pools, tenant-bound issuers and tier routing;
+ * - APIG2 on each API: path parameters are validated; request bodies are validated by the services, which own them;
+ * - APIG3 on each stage when no `webAclArn` is given: WAF is the operator's choice (the router takes a web ACL);
+ * - S1 on the access-log bucket: it is itself the log bucket of the load balancers;
+ * - IAM4 on the API Gateway account role: AWS's managed policy for API Gateway logging;
+ * - IAM5 on the authorizer's policy: X-Ray's PutTraceSegments/PutTelemetryRecords take no resource, and per-tenant
+ *   API keys are found by listing /apikeys.
+ */
+export function acknowledgeRouterFindings(router: TenantRouter): void {
+  for (const c of router.node.findAll()) {
+    const type = (c as { cfnResourceType?: string }).cfnResourceType;
+    if (type === 'AWS::ApiGateway::Method') {
+      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-COG4', reason: 'The Lambda authorizer verifies Cognito and OIDC tokens of the configured issuers with aws-jwt-verify.' }]);
+    }
+    if (type === 'AWS::ApiGateway::RestApi') {
+      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-APIG2', reason: 'Path parameters are validated by API Gateway; request bodies by the services that own their schemas.' }]);
+    }
+    if (type === 'AWS::ApiGateway::Stage' && !hasWebAcl(c)) {
+      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-APIG3', reason: 'WAF is the operator\'s choice: TenantRouter associates a web ACL given as webAclArn.' }]);
+    }
+  }
+  NagSuppressions.addResourceSuppressions(router.accessLogBucket, [{ id: 'AwsSolutions-S1', reason: 'This bucket holds the load balancers\' access logs; logging it would recurse.' }]);
+  const account = router.node.tryFindChild('ApiGatewayCloudWatchRole');
+  if (account) {
+    NagSuppressions.addResourceSuppressions(account, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWS\'s managed policy for API Gateway\'s account-level logging role.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+    }]);
+  }
+  NagSuppressions.addResourceSuppressions(router.node.findChild('AuthorizerRole'), [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource; per-tenant API keys are found by listing /apikeys.',
+    appliesTo: ['Resource::*'],
+  }], true);
+}
+
+function hasWebAcl(stage: IConstruct): boolean {
+  const stack = Stack.of(stage);
+  return stack.node.findAll().some((c) => (c as { cfnResourceType?: string }).cfnResourceType === 'AWS::WAFv2::WebACLAssociation');
 }

@@ -10,3 +10,7 @@ export * from './service-group';
 export * from './pooled-ecs-tier';
 export * from './silo-service-tier';
 export * from './cluster-per-tenant-tier';
+export * from './token-issuer';
+export * from './tier-usage-plan';
+export * from './tenant-router-shard';
+export * from './tenant-router';

@@ -28,12 +28,16 @@ export interface IssuerConfig {
   readonly tokenUse?: 'id' | 'access';
   /** JWKS URI. Default: `<issuer>/.well-known/jwks.json`. */
   readonly jwksUri?: string;
+  /** The one tenant the issuer may sign for (a user pool per tenant); tokens claiming another tenant are denied. */
+  readonly tenantId?: string;
 }
 
 /** How a tier is routed. */
 export interface TierConfig {
   /** `TIER`: all tenants share the tier's targets (routing key = tier name); `TENANT`: routing key = tenant id. */
   readonly routing: 'TIER' | 'TENANT';
+  /** Each tenant of the tier has its own API key and usage plan. */
+  readonly apiKeyPerTenant?: boolean;
 }
 
 /** A path only some roles may use. */
@@ -79,10 +83,15 @@ export type ApiKeyLookup = (tier: string, tenantId: string) => Promise<string | 
 /** Why a request was denied (logged, never returned to the client). */
 export class Denied extends Error {}
 
+/** Where denials are logged. */
+export type DenialLog = (message: string, details: Record<string, string>) => void;
+
+const consoleLog: DenialLog = (message, details) => console.log(JSON.stringify({ level: 'INFO', message, ...details }));
+
 /**
  * Creates the handler. `apiKeyFor` resolves usage-plan keys; `verifier` may be given for tests (its JWKS cached).
  */
-export function createAuthorizer(config: AuthorizerConfig, apiKeyFor: ApiKeyLookup, verifier = verifierFor(config)) {
+export function createAuthorizer(config: AuthorizerConfig, apiKeyFor: ApiKeyLookup, verifier = verifierFor(config), log: DenialLog = consoleLog) {
   return async (event: AuthorizerEvent): Promise<AuthorizerResult> => {
     const arn = parseMethodArn(event.methodArn);
     try {
@@ -95,6 +104,11 @@ export function createAuthorizer(config: AuthorizerConfig, apiKeyFor: ApiKeyLook
       const role = claim(payload, config.claims.role);
       if (!TENANT_ID_PATTERN.test(tenantId)) {
         throw new Denied(`tenant id claim '${tenantId}' is not a valid tenant id`);
+      }
+      // iss is verified by now: it is one of the configured issuers.
+      const boundTo = config.issuers.find((i) => i.issuer === payload.iss)?.tenantId;
+      if (boundTo !== undefined && boundTo !== tenantId) {
+        throw new Denied(`issuer ${String(payload.iss)} signs for tenant '${boundTo}' only; the token claims '${tenantId}'`);
       }
       const tierConfig = config.tiers[tier];
       if (!tierConfig) {
@@ -120,7 +134,7 @@ export function createAuthorizer(config: AuthorizerConfig, apiKeyFor: ApiKeyLook
       if (!(e instanceof Denied)) {
         throw e; // a fault (for example the API key lookup): API Gateway answers 500, never Allow
       }
-      console.log(JSON.stringify({ level: 'INFO', message: 'denied', reason: e.message }));
+      log('denied', { reason: e.message });
       return {
         principalId: 'denied',
         policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'execute-api:Invoke', Resource: [`${arn.base}/*/*`] }] },

@@ -1,0 +1,35 @@
+/**
+ * Entry point of the tenant router's Lambda authorizer (bundled by `bundle:router` into assets/router-authorizer).
+ *
+ * Configuration comes from the environment, written by TenantRouter at synth time:
+ * - `AUTHORIZER_CONFIG`: JSON `AuthorizerConfig` (issuers, claims, tiers, role rules);
+ * - `TIER_API_KEYS`: JSON map tier name → API key id of the tier's usage plan;
+ * - `TENANT_KEY_MARKER`: value of the `cdk-ecs-saas:router` tag on per-tenant API keys of this router.
+ *
+ * Not part of the jsii API.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { APIGatewayClient, GetApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { API_KEY_MARKER_TAG, ApiKeyCache } from './api-keys';
+import { ApiKeyLookup, AuthorizerConfig, AuthorizerEvent, createAuthorizer } from './authorizer';
+
+const logger = new Logger({ serviceName: 'tenant-router-authorizer' });
+const config = JSON.parse(process.env.AUTHORIZER_CONFIG ?? '{}') as AuthorizerConfig;
+const tierKeyIds = JSON.parse(process.env.TIER_API_KEYS ?? '{}') as Record<string, string>;
+const marker = process.env.TENANT_KEY_MARKER ?? '';
+const client = new APIGatewayClient({});
+
+const keys = new ApiKeyCache({
+  tierKeyIds,
+  perTenantTiers: new Set(Object.entries(config.tiers).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
+  getKey: async (id) => (await client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }))).value,
+  findTenantKey: async (tenantId) => {
+    const page = await client.send(new GetApiKeysCommand({ customerId: tenantId, includeValues: true, limit: 25 }));
+    return page.items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
+  },
+});
+
+const lookup: ApiKeyLookup = (tier, tenantId) => keys.keyFor(tier, tenantId);
+const authorize = createAuthorizer(config, lookup, undefined, (message, details) => logger.info(message, details));
+
+export const handler = async (event: AuthorizerEvent) => authorize(event);
