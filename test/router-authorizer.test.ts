@@ -173,3 +173,35 @@ describe('faults', () => {
     await expect(authorize({ methodArn: 'nonsense', headers: {} })).rejects.toThrow("unexpected methodArn 'nonsense'");
   });
 });
+
+describe('an issuer bound to one tenant (a user pool per tenant)', () => {
+  const BOUND = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Acme';
+  const bound: AuthorizerConfig = { ...config, issuers: [...config.issuers, { issuer: BOUND, audiences: ['acme-client'], tokenUse: 'id', tenantId: 'acme' }] };
+
+  function boundAuthorizer(log: (m: string, d: Record<string, string>) => void = () => undefined) {
+    const verifier = verifierFor(bound);
+    verifier.cacheJwks(jwks as any, ISSUER);
+    verifier.cacheJwks(jwks as any, BOUND);
+    return createAuthorizer(bound, async (tier) => `key-of-${tier}`, verifier, log);
+  }
+
+  test('signs for its tenant', async () => {
+    const t = await token(CLAIMS, { issuer: BOUND, audience: 'acme-client' });
+    const result = await boundAuthorizer()({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
+    expect(result.context).toEqual({ tenantId: 'acme', tier: 'advanced', role: 'TenantUser', routingKey: 'acme' });
+  });
+
+  test('cannot sign for another tenant: the token is denied and the reason logged', async () => {
+    const reasons: string[] = [];
+    const t = await token({ ...CLAIMS, 'custom:tenantId': 'globex' }, { issuer: BOUND, audience: 'acme-client' });
+    const result = await boundAuthorizer((_m, d) => reasons.push(d.reason))({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
+    expectDenied(result);
+    expect(reasons).toEqual([`issuer ${BOUND} signs for tenant 'acme' only; the token claims 'globex'`]);
+  });
+
+  test('the shared issuer still signs for any tenant', async () => {
+    const t = await token({ ...CLAIMS, 'custom:tenantId': 'globex' });
+    const result = await boundAuthorizer()({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
+    expect(result.context?.tenantId).toBe('globex');
+  });
+});

@@ -19,14 +19,17 @@ const tierKeyIds = JSON.parse(process.env.TIER_API_KEYS ?? '{}') as Record<strin
 const marker = process.env.TENANT_KEY_MARKER ?? '';
 const client = new APIGatewayClient({});
 
+/** The value of a tenant's key: customer id = tenant id, enabled, and marked for this router. */
+export async function findTenantKey(tenantId: string): Promise<string | undefined> {
+  const page = await client.send(new GetApiKeysCommand({ customerId: tenantId, includeValues: true, limit: 25 }));
+  return page.items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
+}
+
 const keys = new ApiKeyCache({
   tierKeyIds,
-  perTenantTiers: new Set(Object.entries(config.tiers).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
+  perTenantTiers: new Set(Object.entries(config.tiers ?? {}).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
   getKey: async (id) => (await client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }))).value,
-  findTenantKey: async (tenantId) => {
-    const page = await client.send(new GetApiKeysCommand({ customerId: tenantId, includeValues: true, limit: 25 }));
-    return page.items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
-  },
+  findTenantKey,
 });
 
 const lookup: ApiKeyLookup = (tier, tenantId) => keys.keyFor(tier, tenantId);
