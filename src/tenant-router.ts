@@ -601,11 +601,11 @@ export class TenantRouter extends Construct {
       );
     }
     if (options.shard !== undefined || options.priority !== undefined) {
-      const given = [options.shard, options.priority];
-      if (given.some((v) => v === undefined || Token.isUnresolved(v))) {
+      const { shard, priority } = options;
+      if (shard === undefined || priority === undefined || Token.isUnresolved(shard) || Token.isUnresolved(priority)) {
         throw new Error(`options for tenant '${tenant.tenantId}' must give both shard and priority as numbers (tokens only for a tenant id that is a token); got shard ${options.shard}, priority ${options.priority}.`);
       }
-      const pin: RoutePlacement = { routingKey: tenant.routingKey, shard: options.shard, priority: options.priority, rules };
+      const pin: RoutePlacement = { routingKey: tenant.routingKey, shard, priority, rules };
       validatePlacements([...[...this.pinned.values()].filter((p) => p.routingKey !== pin.routingKey), pin], this.quotas);
       this.pinned.set(pin.routingKey, pin);
     }

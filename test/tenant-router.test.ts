@@ -6,7 +6,6 @@ import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures'
 import { ISSUER, resourcesOf, routedStack, routerProps, rulePriorities } from './util/router-fixtures';
 import {
   ClusterPerTenantTier,
-  PooledEcsTier,
   SiloServiceTier,
   TenantRouter,
   TierRouting,
