@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Aspects, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,19 +10,29 @@ import { Construct } from 'constructs';
 import {
   ClusterPerTenantTier,
   PooledEcsTier,
+  RoutePlacement,
   SaasApplication,
   SiloServiceTier,
   TableAccessLevel,
   TableSharing,
+  TenantRouter,
   TierCapacity,
+  TierRouting,
+  TokenIssuer,
 } from '../src';
-import { acknowledgeTierFindings } from './nag-acknowledgements';
+import { acknowledgeRouterFindings, acknowledgeTierFindings } from './nag-acknowledgements';
 
 /**
  * The example app: the reference architecture's three tiers on one application model, in the guide's bridge model
- * (a pooled product table shared by every tier, per-tenant order tables in the silo tiers). Later issues add the
- * router, the control plane and the real microservices.
+ * (a pooled product table shared by every tier, per-tenant order tables in the silo tiers), behind the tenant router
+ * (premium tenants on a load balancer and API of their own). Later issues add the control plane and the real
+ * microservices.
+ *
+ * Route placements are pinned in router-placements.json, so that adding or removing a tenant never moves another
+ * tenant's listener rule (docs/tenant-router.md).
  */
+const PLACEMENTS_FILE = path.join(__dirname, 'router-placements.json');
+const placements: RoutePlacement[] = JSON.parse(fs.readFileSync(PLACEMENTS_FILE, 'utf8'));
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:20-alpine');
 
 const bridge = new SaasApplication({
@@ -41,6 +54,9 @@ const pooled = new SaasApplication({
 });
 
 class ApplicationPlane extends Stack {
+  public readonly router: TenantRouter;
+  public readonly tiers: Array<PooledEcsTier | SiloServiceTier | ClusterPerTenantTier>;
+
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, flowLogs: { all: {} } });
@@ -48,20 +64,65 @@ class ApplicationPlane extends Stack {
 
     const basic = new PooledEcsTier(this, 'Basic', { ...common, application: pooled, tenants: ['basic-1', 'basic-2'] });
     const products = { products: basic.pooledTables.products };
-    new SiloServiceTier(this, 'Advanced', {
+    const advanced = new SiloServiceTier(this, 'Advanced', {
       ...common,
       application: bridge,
       pooledTables: products,
       capacity: TierCapacity.ec2({ maxInstances: 4 }),
       tenants: ['acme', 'globex'],
     });
-    new ClusterPerTenantTier(this, 'Premium', { ...common, application: bridge, pooledTables: products, tenants: ['initech'] });
+    const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: bridge, pooledTables: products, tenants: ['initech'] });
+    this.tiers = [basic, advanced, premium];
+
+    // The tenants' user pool, with the reference's custom attributes (the control plane comes with a later issue).
+    const users = new cognito.UserPool(this, 'Users', {
+      customAttributes: {
+        tenantId: new cognito.StringAttribute({ mutable: false }),
+        tenantTier: new cognito.StringAttribute({ mutable: false }),
+        userRole: new cognito.StringAttribute({ mutable: true }),
+      },
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const client = users.addClient('App', { authFlows: { userSrp: true } });
+
+    this.router = new TenantRouter(this, 'Router', {
+      vpc,
+      application: bridge,
+      issuers: [TokenIssuer.cognito({ userPool: users, clientIds: [client.userPoolClientId] })],
+      tiers: [
+        { tierName: 'basic', routing: TierRouting.SHARED },
+        { tierName: 'advanced', routing: TierRouting.PER_TENANT },
+        { tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true },
+      ],
+      placements,
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+    });
+    this.router.addTenants([...basic.tenants, ...advanced.tenants, ...premium.tenants]);
 
     acknowledgeTierFindings(this);
+    acknowledgeRouterFindings(this.router);
   }
 }
 
 const app = new App();
-new ApplicationPlane(app, 'EcsSaasApplicationPlane');
+const plane = new ApplicationPlane(app, 'EcsSaasApplicationPlane');
 Aspects.of(app).add(new AwsSolutionsChecks());
 app.synth();
+
+// What the summary prints besides the assembly: tenants per tier, shards, and routes missing from the pinned file.
+const unpinned = plane.router.placements.filter((p) => !placements.some((q) => q.routingKey === p.routingKey));
+fs.writeFileSync(path.join(app.outdir, 'saas-summary.json'), JSON.stringify({
+  tiers: plane.tiers.map((t) => ({ tier: t.tierName, tenants: t.tenants.map((x) => x.tenantId) })),
+  shards: plane.router.shards.map((s) => ({
+    shard: s.index,
+    dedicated: s.dedicated,
+    routes: plane.router.placements.filter((p) => p.shard === s.index).map((p) => `${p.routingKey}@${p.priority}`),
+  })),
+  unpinned,
+}, null, 2));
