@@ -114,7 +114,7 @@ for (const dir of ['integ', 'examples', 'scripts']) {
 
 // The runtime helper imports the AWS SDK, which the service provides, and the router's Lambda code (src/router) is
 // bundled into an asset: jsii forbids non-jsii (peer) dependencies, so these are devDependencies here
-// (docs/runtime-helper.md, docs/router-design.md).
+// (docs/runtime-helper.md, docs/tenant-router.md).
 project.eslint?.addOverride({
   files: ['src/runtime/**/*.ts', 'src/router/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': 'off' },

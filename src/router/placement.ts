@@ -1,7 +1,7 @@
 /**
  * Placement of tenant routes on ALB shards, for the tenant router (not part of the jsii API).
  *
- * Rules (see docs/router-design.md):
+ * Rules (see docs/tenant-router.md):
  * - A route keeps its slot (shard, priority) for as long as it exists: a placement given in `previous` is never
  *   moved, because CloudFormation applies updates before deletes and a renumbered rule would clash with the rule it
  *   replaces in the same deployment.
