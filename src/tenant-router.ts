@@ -351,7 +351,8 @@ const BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'router-authorizer');
  *   ],
  *   roleRules: [{ pathPrefix: '/orders', allowedRoles: ['TenantAdmin'] }],
  * });
- * router.addTenants([...basic.tenants, ...advanced.tenants]);
+ * router.addTenants(basic.tenants);
+ * router.addTenants(advanced.tenants);
  */
 export class TenantRouter extends Construct {
   /** The Lambda authorizer. */

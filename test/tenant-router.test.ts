@@ -2,8 +2,6 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
-import { ISSUER, resourcesOf, routedStack, routerProps, rulePriorities } from './util/router-fixtures';
 import {
   ClusterPerTenantTier,
   SiloServiceTier,
@@ -12,6 +10,8 @@ import {
   TierUsagePlan,
   TokenIssuer,
 } from '../src';
+import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
+import { ISSUER, resourcesOf, routedStack, routerProps, rulePriorities } from './util/router-fixtures';
 
 function authorizerEnv(stack: Stack): Record<string, any> {
   const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((f) =>

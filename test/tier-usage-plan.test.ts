@@ -2,7 +2,8 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { TierUsagePlan } from '../src';
 
 test('the reference plans carry the reference\'s rate, burst and daily quota', () => {
-  expect([TierUsagePlan.REFERENCE_BASIC, TierUsagePlan.REFERENCE_ADVANCED, TierUsagePlan.REFERENCE_PREMIUM].map((p) => [p.rateLimit, p.burstLimit, p.quotaLimit, p.quotaPeriod])).toEqual([
+  const plans = [TierUsagePlan.REFERENCE_BASIC, TierUsagePlan.REFERENCE_ADVANCED, TierUsagePlan.REFERENCE_PREMIUM];
+  expect(plans.map((p) => [p.rateLimit, p.burstLimit, p.quotaLimit, p.quotaPeriod])).toEqual([
     [50, 50, 1000, apigateway.Period.DAY],
     [75, 100, 2000, apigateway.Period.DAY],
     [300, 300, 6000, apigateway.Period.DAY],
@@ -19,7 +20,8 @@ test('defaultFor picks the reference plan by tier name, and the basic plan for o
 test('a custom plan without a quota, and with a weekly one', () => {
   const open = TierUsagePlan.of({ rateLimit: 2.5, burstLimit: 5 });
   expect([open.rateLimit, open.burstLimit, open.quotaLimit]).toEqual([2.5, 5, undefined]);
-  expect(TierUsagePlan.of({ rateLimit: 1, burstLimit: 1, quotaLimit: 10, quotaPeriod: apigateway.Period.WEEK }).quotaPeriod).toBe(apigateway.Period.WEEK);
+  const weekly = TierUsagePlan.of({ rateLimit: 1, burstLimit: 1, quotaLimit: 10, quotaPeriod: apigateway.Period.WEEK });
+  expect(weekly.quotaPeriod).toBe(apigateway.Period.WEEK);
 });
 
 test.each([
