@@ -14,3 +14,4 @@ export * from './token-issuer';
 export * from './tier-usage-plan';
 export * from './tenant-router-shard';
 export * from './tenant-router';
+export * from './sbt-contract';

@@ -1,0 +1,135 @@
+/**
+ * The event names and sources of a SaaS Builder Toolkit control plane.
+ */
+export interface SbtContractProps {
+  /** Source of the control plane's requests. */
+  readonly controlPlaneSource: string;
+  /** Source the control plane expects on the application plane's replies. */
+  readonly applicationPlaneSource: string;
+  /** Detail type of an onboarding request. */
+  readonly onboardingRequest: string;
+  /** Detail type of an offboarding request. */
+  readonly offboardingRequest: string;
+  /** Detail type of a provisioning success reply. */
+  readonly provisionSuccess: string;
+  /** Detail type of a provisioning failure reply. */
+  readonly provisionFailure: string;
+  /** Detail type of a deprovisioning success reply. */
+  readonly deprovisionSuccess: string;
+  /** Detail type of a deprovisioning failure reply. */
+  readonly deprovisionFailure: string;
+}
+
+/**
+ * Overrides of a contract's event sources (sbt-aws lets a control plane change them).
+ */
+export interface SbtSourceOverrides {
+  /**
+   * Source of the control plane's requests.
+   *
+   * @default - the preset's
+   */
+  readonly controlPlaneSource?: string;
+
+  /**
+   * Source of the application plane's replies.
+   *
+   * @default - the preset's
+   */
+  readonly applicationPlaneSource?: string;
+}
+
+/**
+ * The EventBridge contract between a SaaS Builder Toolkit (sbt-aws) control plane and this application plane: which
+ * requests to listen to and how to name the replies. The control plane matches replies on both source and detail
+ * type, so a reply with the wrong source would be dropped silently. sbt-aws changed both between 0.5 and 0.9; the
+ * presets carry each version's, and every name can be overridden.
+ *
+ * @example
+ * const contract = SbtContract.V0_9.withSources({ controlPlaneSource: 'acme.control.plane' });
+ */
+export class SbtContract {
+  /** sbt-aws 0.5.x: `onboardingRequest` from `controlPlaneEventSource`, replies from `applicationPlaneEventSource`. */
+  public static readonly V0_5 = new SbtContract({
+    controlPlaneSource: 'controlPlaneEventSource',
+    applicationPlaneSource: 'applicationPlaneEventSource',
+    onboardingRequest: 'onboardingRequest',
+    offboardingRequest: 'offboardingRequest',
+    provisionSuccess: 'provisionSuccess',
+    provisionFailure: 'provisionFailure',
+    deprovisionSuccess: 'deprovisionSuccess',
+    deprovisionFailure: 'deprovisionFailure',
+  });
+
+  /** sbt-aws 0.9.x: `sbt_aws_onboardingRequest` from `sbt.control.plane`, replies from `sbt.application.plane`. */
+  public static readonly V0_9 = new SbtContract({
+    controlPlaneSource: 'sbt.control.plane',
+    applicationPlaneSource: 'sbt.application.plane',
+    onboardingRequest: 'sbt_aws_onboardingRequest',
+    offboardingRequest: 'sbt_aws_offboardingRequest',
+    provisionSuccess: 'sbt_aws_provisionSuccess',
+    provisionFailure: 'sbt_aws_provisionFailure',
+    deprovisionSuccess: 'sbt_aws_deprovisionSuccess',
+    deprovisionFailure: 'sbt_aws_deprovisionFailure',
+  });
+
+  /** A contract with every name given. */
+  public static custom(props: SbtContractProps): SbtContract {
+    return new SbtContract(props);
+  }
+
+  /** Source of the control plane's requests. */
+  public readonly controlPlaneSource: string;
+  /** Source of the replies. */
+  public readonly applicationPlaneSource: string;
+  /** Detail type of an onboarding request. */
+  public readonly onboardingRequest: string;
+  /** Detail type of an offboarding request. */
+  public readonly offboardingRequest: string;
+  /** Detail type of a provisioning success reply. */
+  public readonly provisionSuccess: string;
+  /** Detail type of a provisioning failure reply. */
+  public readonly provisionFailure: string;
+  /** Detail type of a deprovisioning success reply. */
+  public readonly deprovisionSuccess: string;
+  /** Detail type of a deprovisioning failure reply. */
+  public readonly deprovisionFailure: string;
+
+  private constructor(props: SbtContractProps) {
+    for (const [name, value] of Object.entries(props)) {
+      if (typeof value !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(value)) {
+        throw new Error(`${name} must be 1 to 256 printable characters without spaces (an EventBridge source or detail type); got '${value}'.`);
+      }
+    }
+    const types = [props.onboardingRequest, props.offboardingRequest];
+    if (new Set(types).size !== types.length) {
+      throw new Error(`onboardingRequest and offboardingRequest are both '${props.onboardingRequest}': each request needs its own detail type.`);
+    }
+    const replies = [props.provisionSuccess, props.provisionFailure, props.deprovisionSuccess, props.deprovisionFailure];
+    if (new Set(replies).size !== replies.length) {
+      throw new Error(`the reply detail types must differ; got ${replies.join(', ')}.`);
+    }
+    this.controlPlaneSource = props.controlPlaneSource;
+    this.applicationPlaneSource = props.applicationPlaneSource;
+    this.onboardingRequest = props.onboardingRequest;
+    this.offboardingRequest = props.offboardingRequest;
+    this.provisionSuccess = props.provisionSuccess;
+    this.provisionFailure = props.provisionFailure;
+    this.deprovisionSuccess = props.deprovisionSuccess;
+    this.deprovisionFailure = props.deprovisionFailure;
+  }
+
+  /** This contract with other event sources. */
+  public withSources(overrides: SbtSourceOverrides): SbtContract {
+    return new SbtContract({
+      controlPlaneSource: overrides.controlPlaneSource ?? this.controlPlaneSource,
+      applicationPlaneSource: overrides.applicationPlaneSource ?? this.applicationPlaneSource,
+      onboardingRequest: this.onboardingRequest,
+      offboardingRequest: this.offboardingRequest,
+      provisionSuccess: this.provisionSuccess,
+      provisionFailure: this.provisionFailure,
+      deprovisionSuccess: this.deprovisionSuccess,
+      deprovisionFailure: this.deprovisionFailure,
+    });
+  }
+}
