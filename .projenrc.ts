@@ -63,6 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-jwt-verify@^5.2.1',
     'aws-sdk-client-mock@^4.1.0',
     'cdk-nag@2.38.2',
+    'dynalite@^4.0.0',
     'esbuild@^0.28.2',
     'jose@^5.10.0',
     'jsii-pacmak@^1.140.0',

@@ -1,0 +1,150 @@
+/**
+ * The application plane's record of its tenants (a DynamoDB table keyed by tenant id), which makes onboarding and
+ * offboarding idempotent: every transition is a conditional write, so a request delivered twice, or two requests
+ * racing, act once. Not part of the jsii API.
+ *
+ * States: PROVISIONING → ACTIVE | FAILED; ACTIVE → DEPROVISIONING → DELETED | FAILED.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+
+export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'DEPROVISIONING' | 'DELETED';
+
+export interface TenantRecord {
+  readonly tenantId: string;
+  readonly registrationId: string;
+  readonly tier: string;
+  readonly status: TenantStatus;
+  /** The tenant's configuration once active (JSON). */
+  readonly config?: string;
+  readonly reason?: string;
+}
+
+/** What to do with an onboarding request. */
+export type OnboardingClaim =
+  | { readonly action: 'PROVISION' }
+  /** The same registration is already provisioned: answer success again with its configuration. */
+  | { readonly action: 'ANSWER_AGAIN'; readonly record: TenantRecord }
+  /** The same registration is being provisioned by an earlier delivery, which will answer. */
+  | { readonly action: 'IGNORE'; readonly record: TenantRecord }
+  /** Another registration holds the tenant id. */
+  | { readonly action: 'REFUSE'; readonly reason: string };
+
+/** What to do with an offboarding request. */
+export type OffboardingClaim =
+  | { readonly action: 'DEPROVISION'; readonly record: TenantRecord }
+  | { readonly action: 'ANSWER_AGAIN'; readonly record: TenantRecord }
+  | { readonly action: 'IGNORE'; readonly record: TenantRecord }
+  | { readonly action: 'REFUSE'; readonly reason: string };
+
+export class TenantRegistry {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+
+  public async get(tenantId: string): Promise<TenantRecord | undefined> {
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { tenantId: { S: tenantId } }, ConsistentRead: true }));
+    const i = result.Item;
+    if (!i) {
+      return undefined;
+    }
+    return {
+      tenantId: i.tenantId.S!,
+      registrationId: i.registrationId.S!,
+      tier: i.tier.S!,
+      status: i.status.S as TenantStatus,
+      config: i.config?.S,
+      reason: i.reason?.S,
+    };
+  }
+
+  /**
+   * Claims a tenant id for a registration. A new tenant id, a deleted tenant, or a failed attempt of the same
+   * registration is (re)claimed; anything else is classified without writing.
+   */
+  public async claimOnboarding(tenantId: string, registrationId: string, tier: string): Promise<OnboardingClaim> {
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          tenantId: { S: tenantId },
+          registrationId: { S: registrationId },
+          tier: { S: tier },
+          status: { S: 'PROVISIONING' },
+          updatedAt: { S: this.now().toISOString() },
+        },
+        ConditionExpression: 'attribute_not_exists(tenantId) OR #s = :deleted OR (#s = :failed AND registrationId = :r)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':deleted': { S: 'DELETED' }, ':failed': { S: 'FAILED' }, ':r': { S: registrationId } },
+      }));
+      return { action: 'PROVISION' };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+    }
+    const record = (await this.get(tenantId))!;
+    if (record.registrationId !== registrationId) {
+      return { action: 'REFUSE', reason: `tenant id '${tenantId}' is held by registration ${record.registrationId} (${record.status})` };
+    }
+    if (record.status === 'ACTIVE') {
+      return { action: 'ANSWER_AGAIN', record };
+    }
+    if (record.status === 'PROVISIONING') {
+      return { action: 'IGNORE', record };
+    }
+    return { action: 'REFUSE', reason: `registration ${registrationId} of tenant '${tenantId}' is ${record.status}` };
+  }
+
+  /** Claims an active tenant for offboarding. */
+  public async claimOffboarding(tenantId: string, registrationId: string): Promise<OffboardingClaim> {
+    try {
+      await this.transition(tenantId, registrationId, ['ACTIVE', 'FAILED'], 'DEPROVISIONING');
+      return { action: 'DEPROVISION', record: (await this.get(tenantId))! };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+    }
+    const record = await this.get(tenantId);
+    if (!record || record.registrationId !== registrationId) {
+      return { action: 'REFUSE', reason: `tenant '${tenantId}' has no registration ${registrationId} here` };
+    }
+    if (record.status === 'DELETED') {
+      return { action: 'ANSWER_AGAIN', record };
+    }
+    if (record.status === 'DEPROVISIONING') {
+      return { action: 'IGNORE', record };
+    }
+    return { action: 'REFUSE', reason: `tenant '${tenantId}' is ${record.status}` };
+  }
+
+  public async markActive(tenantId: string, registrationId: string, config: string): Promise<void> {
+    await this.transition(tenantId, registrationId, ['PROVISIONING'], 'ACTIVE', { config });
+  }
+
+  public async markDeleted(tenantId: string, registrationId: string): Promise<void> {
+    await this.transition(tenantId, registrationId, ['DEPROVISIONING'], 'DELETED');
+  }
+
+  public async markFailed(tenantId: string, registrationId: string, reason: string): Promise<void> {
+    await this.transition(tenantId, registrationId, ['PROVISIONING', 'DEPROVISIONING'], 'FAILED', { reason: reason.slice(0, 1000) });
+  }
+
+  private async transition(tenantId: string, registrationId: string, from: TenantStatus[], to: TenantStatus, extra: Record<string, string> = {}) {
+    const names: Record<string, string> = { '#s': 'status' };
+    const values: Record<string, { S: string }> = { ':r': { S: registrationId }, ':to': { S: to }, ':at': { S: this.now().toISOString() } };
+    from.forEach((s, i) => (values[`:f${i}`] = { S: s }));
+    const sets = ['#s = :to', 'updatedAt = :at'];
+    for (const [k, v] of Object.entries(extra)) {
+      names[`#${k}`] = k;
+      values[`:${k}`] = { S: v };
+      sets.push(`#${k} = :${k}`);
+    }
+    await this.client.send(new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: { tenantId: { S: tenantId } },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: `registrationId = :r AND #s IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }));
+  }
+}
