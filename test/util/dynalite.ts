@@ -31,3 +31,13 @@ export async function createTable(client: DynamoDBClient, name: string, partitio
     KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }, ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : [])],
   }));
 }
+
+/** Creates the router slot table (numeric shard and priority). */
+export async function createSlotTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(new CreateTableCommand({
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'shard', AttributeType: 'N' }, { AttributeName: 'priority', AttributeType: 'N' }],
+    KeySchema: [{ AttributeName: 'shard', KeyType: 'HASH' }, { AttributeName: 'priority', KeyType: 'RANGE' }],
+  }));
+}
