@@ -70,6 +70,17 @@ export class SlotTable {
     throw new Error(`could not allocate a router slot for tenant '${tenantId}' after 20 attempts`);
   }
 
+  /** The slot the tenant holds, if any. */
+  public async find(tenantId: string): Promise<Slot | undefined> {
+    for (let shard = 0; shard < this.o.shards; shard++) {
+      const mine = (await this.held(shard)).find((h) => h.tenantId === tenantId);
+      if (mine) {
+        return { shard, priority: mine.priority };
+      }
+    }
+    return undefined;
+  }
+
   /** Frees the tenant's slot (after its stack is gone). */
   public async release(tenantId: string, slot: Slot): Promise<void> {
     try {

@@ -1,0 +1,353 @@
+/**
+ * The steps of the tenant lifecycle's state machines (one Lambda function, one method per step). Not part of the jsii
+ * API. Every step is idempotent: a retried step, or a request delivered twice, acts once (see registry.ts, slots.ts).
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  DeleteGroupCommand,
+  GroupExistsException,
+  ListUsersInGroupCommand,
+  ResourceNotFoundException as CognitoNotFound,
+  UsernameExistsException,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRecordCommand,
+  ProvisionProductCommand,
+  ResourceNotFoundException as CatalogNotFound,
+  ServiceCatalogClient,
+  TerminateProvisionedProductCommand,
+} from '@aws-sdk/client-service-catalog';
+import { purgeTenantItems } from './purge';
+import { TenantRegistry } from './registry';
+import {
+  deprovisionedReply,
+  failedReply,
+  InvalidRequest,
+  OffboardingRequest,
+  OnboardingRequest,
+  parseOffboarding,
+  parseOnboarding,
+  provisionedReply,
+  ReplyDetail,
+  TenantConfig,
+} from './requests';
+import { Slot, SlotTable } from './slots';
+
+/** A tier whose tenants share the tier's services: onboarding registers the tenant's admin in the shared pool. */
+export interface SharedTierConfig {
+  readonly kind: 'SHARED';
+  readonly userPoolId: string;
+  readonly appClientId: string;
+  readonly apiGatewayUrl: string;
+}
+
+/** A tier whose tenants get a stack: a version of a Service Catalog product. */
+export interface StackTierConfig {
+  readonly kind: 'STACK';
+  readonly productId: string;
+  readonly provisioningArtifactId: string;
+}
+
+export interface LifecycleConfig {
+  readonly contract: {
+    readonly source: string;
+    readonly provisionSuccess: string;
+    readonly provisionFailure: string;
+    readonly deprovisionSuccess: string;
+    readonly deprovisionFailure: string;
+  };
+  readonly eventBusName: string;
+  readonly registryTable: string;
+  readonly slotTable: string;
+  /** Prefix of provisioned product names (one name per tenant and application plane). */
+  readonly namePrefix: string;
+  readonly tiers: Record<string, SharedTierConfig | StackTierConfig>;
+  readonly pooledTables: Array<{ readonly tableName: string; readonly partitionKey: string; readonly sortKey?: string }>;
+  readonly shards: number;
+  readonly rulesPerListener: number;
+  readonly reserved: Record<string, number[]>;
+}
+
+export interface Clients {
+  readonly dynamodb: DynamoDBClient;
+  readonly cognito: CognitoIdentityProviderClient;
+  readonly catalog: ServiceCatalogClient;
+  readonly events: EventBridgeClient;
+}
+
+/** Where an onboarding goes next. */
+export type Next = 'SHARED' | 'STACK' | 'DONE';
+
+export interface StepState {
+  readonly next?: Next;
+  readonly request?: OnboardingRequest | OffboardingRequest;
+  readonly slot?: Slot;
+  readonly recordId?: string;
+  readonly status?: 'WAIT' | 'SUCCEEDED';
+  readonly outputs?: Record<string, string>;
+}
+
+export class LifecycleWorker {
+  private readonly registry: TenantRegistry;
+  private readonly slots: SlotTable;
+
+  constructor(private readonly config: LifecycleConfig, private readonly clients: Clients) {
+    this.registry = new TenantRegistry(clients.dynamodb, config.registryTable);
+    this.slots = new SlotTable({
+      client: clients.dynamodb,
+      tableName: config.slotTable,
+      shards: config.shards,
+      rulesPerListener: config.rulesPerListener,
+      reserved: config.reserved,
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- onboarding
+
+  /** Reads and claims an onboarding request; answers at once what needs no work. */
+  public async startOnboarding(detail: unknown): Promise<StepState> {
+    let request: OnboardingRequest;
+    try {
+      request = parseOnboarding(detail, Object.keys(this.config.tiers));
+    } catch (e) {
+      return this.refuse(e, detail, this.config.contract.provisionFailure);
+    }
+    const claim = await this.registry.claimOnboarding(request.tenantId, request.tenantRegistrationId, request.tier);
+    switch (claim.action) {
+      case 'PROVISION':
+        return { next: this.config.tiers[request.tier].kind, request };
+      case 'ANSWER_AGAIN':
+        await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, JSON.parse(claim.record.config ?? '{}')));
+        return { next: 'DONE' };
+      case 'IGNORE':
+        return { next: 'DONE' };
+      default:
+        await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, claim.reason));
+        return { next: 'DONE' };
+    }
+  }
+
+  /** A tenant of a shared tier: its group and admin user in the tier's pool; no infrastructure. */
+  public async onboardShared(request: OnboardingRequest): Promise<StepState> {
+    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    const group = groupName(request.tenantId);
+    await ignore(GroupExistsException, this.clients.cognito.send(new CreateGroupCommand({
+      UserPoolId: tier.userPoolId,
+      GroupName: group,
+      Description: `Users of tenant ${request.tenantId}`,
+    })));
+    const username = request.email;
+    await ignore(UsernameExistsException, this.clients.cognito.send(new AdminCreateUserCommand({
+      UserPoolId: tier.userPoolId,
+      Username: username,
+      DesiredDeliveryMediums: ['EMAIL'],
+      UserAttributes: [
+        { Name: 'email', Value: request.email },
+        { Name: 'email_verified', Value: 'true' },
+        { Name: 'custom:tenantId', Value: request.tenantId },
+        { Name: 'custom:tenantTier', Value: request.tier },
+        { Name: 'custom:userRole', Value: 'TenantAdmin' },
+      ],
+    })));
+    await this.clients.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group }));
+    await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl });
+    return { next: 'DONE' };
+  }
+
+  /** A tenant of a stack tier: a router slot, then the product provisioned with it. */
+  public async provisionStack(request: OnboardingRequest): Promise<StepState> {
+    const tier = this.tier(request.tier, 'STACK') as StackTierConfig;
+    const slot = await this.slots.allocate(request.tenantId);
+    const result = await this.clients.catalog.send(new ProvisionProductCommand({
+      ProductId: tier.productId,
+      ProvisioningArtifactId: tier.provisioningArtifactId,
+      ProvisionedProductName: this.productName(request.tenantId),
+      // The same registration provisions once, however often it is delivered.
+      ProvisionToken: request.tenantRegistrationId.slice(0, 128),
+      ProvisioningParameters: [
+        { Key: 'TenantId', Value: request.tenantId },
+        { Key: 'RouterShard', Value: String(slot.shard) },
+        { Key: 'RulePriority', Value: String(slot.priority) },
+        { Key: 'TenantAdminEmail', Value: request.email },
+      ],
+      Tags: [{ Key: 'TenantId', Value: request.tenantId }, { Key: 'TenantTier', Value: request.tier }],
+    }));
+    return { request, slot, recordId: result.RecordDetail!.RecordId! };
+  }
+
+  /** The state of a Service Catalog record: WAIT while it runs, the stack outputs once it succeeded; throws on failure. */
+  public async checkRecord(recordId: string): Promise<Pick<StepState, 'status' | 'outputs'>> {
+    const result = await this.clients.catalog.send(new DescribeRecordCommand({ Id: recordId }));
+    const status = result.RecordDetail?.Status;
+    if (status === 'SUCCEEDED') {
+      const outputs = Object.fromEntries((result.RecordOutputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
+      return { status: 'SUCCEEDED', outputs };
+    }
+    if (status === 'CREATED' || status === 'IN_PROGRESS') {
+      return { status: 'WAIT' };
+    }
+    const errors = (result.RecordDetail?.RecordErrors ?? []).map((e) => `${e.Code}: ${e.Description}`).join('; ');
+    throw new Error(`provisioning record ${recordId} is ${status}${errors ? `: ${errors}` : ''}`);
+  }
+
+  /** The stack is up: the tenant is active, and the control plane learns its configuration. */
+  public async finishStack(request: OnboardingRequest, outputs: Record<string, string>): Promise<StepState> {
+    const missing = ['UserPoolId', 'AppClientId', 'ApiUrl'].filter((k) => !outputs[k]);
+    if (missing.length > 0) {
+      throw new Error(`the tenant stack has no output ${missing.join(', ')}`);
+    }
+    await this.succeedOnboarding(request, { userPoolId: outputs.UserPoolId, appClientId: outputs.AppClientId, apiGatewayUrl: outputs.ApiUrl });
+    return { next: 'DONE' };
+  }
+
+  /** Starts removing a tenant's stack (after a failed provisioning, or to offboard). Returns no record when there is none. */
+  public async terminateStack(tenantId: string, token: string): Promise<StepState> {
+    try {
+      const result = await this.clients.catalog.send(new TerminateProvisionedProductCommand({
+        ProvisionedProductName: this.productName(tenantId),
+        TerminateToken: token.slice(0, 128),
+        IgnoreErrors: false,
+      }));
+      return { recordId: result.RecordDetail!.RecordId! };
+    } catch (e) {
+      if (e instanceof CatalogNotFound) {
+        return {};
+      }
+      throw e;
+    }
+  }
+
+  /** A failed onboarding, once its stack (if any) is gone: slot freed, tenant FAILED, failure reply with the reason. */
+  public async failOnboarding(request: OnboardingRequest, reason: string, slot?: Slot): Promise<StepState> {
+    if (slot) {
+      await this.slots.release(request.tenantId, slot);
+    }
+    await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
+    await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
+    return { next: 'DONE' };
+  }
+
+  // --------------------------------------------------------------------------------------------- offboarding
+
+  public async startOffboarding(detail: unknown): Promise<StepState> {
+    let request: OffboardingRequest;
+    try {
+      request = parseOffboarding(detail, Object.keys(this.config.tiers));
+    } catch (e) {
+      return this.refuse(e, detail, this.config.contract.deprovisionFailure);
+    }
+    const claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId);
+    switch (claim.action) {
+      case 'DEPROVISION':
+        return { next: this.config.tiers[claim.record.tier]?.kind ?? 'SHARED', request: { ...request, tier: claim.record.tier } };
+      case 'ANSWER_AGAIN':
+        await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
+        return { next: 'DONE' };
+      case 'IGNORE':
+        return { next: 'DONE' };
+      default:
+        await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, claim.reason));
+        return { next: 'DONE' };
+    }
+  }
+
+  /** Removes a shared-tier tenant's users and group. */
+  public async removeSharedUsers(request: OffboardingRequest): Promise<void> {
+    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    const group = groupName(request.tenantId);
+    let token: string | undefined;
+    do {
+      const page = await ignore(CognitoNotFound, this.clients.cognito.send(new ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token })));
+      for (const user of page?.Users ?? []) {
+        await ignore(CognitoNotFound, this.clients.cognito.send(new AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username! })));
+      }
+      token = page?.NextToken;
+    } while (token);
+    await ignore(CognitoNotFound, this.clients.cognito.send(new DeleteGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group })));
+  }
+
+  /** The tenant's infrastructure is gone: its pooled items are purged, its slot freed, and the control plane told. */
+  public async finishOffboarding(request: OffboardingRequest): Promise<StepState> {
+    let purged = 0;
+    for (const t of this.config.pooledTables) {
+      purged += await purgeTenantItems({ client: this.clients.dynamodb, tableName: t.tableName, partitionKey: t.partitionKey, sortKey: t.sortKey, tenantId: request.tenantId });
+    }
+    const slot = await this.slots.find(request.tenantId);
+    if (slot) {
+      await this.slots.release(request.tenantId, slot);
+    }
+    await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId);
+    await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
+    console.log(JSON.stringify({ level: 'INFO', message: 'offboarded', tenantId: request.tenantId, purgedItems: purged }));
+    return { next: 'DONE' };
+  }
+
+  public async failOffboarding(request: OffboardingRequest, reason: string): Promise<StepState> {
+    await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
+    await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
+    return { next: 'DONE' };
+  }
+
+  // ------------------------------------------------------------------------------------------------- helpers
+
+  private async succeedOnboarding(request: OnboardingRequest, config: TenantConfig): Promise<void> {
+    await this.registry.markActive(request.tenantId, request.tenantRegistrationId, JSON.stringify(config));
+    await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, config));
+  }
+
+  private async refuse(e: unknown, detail: unknown, detailType: string): Promise<StepState> {
+    if (!(e instanceof InvalidRequest)) {
+      throw e;
+    }
+    const d = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
+    if (e.tenantRegistrationId) {
+      await this.reply(detailType, failedReply(e.tenantRegistrationId, typeof d.tenantId === 'string' ? d.tenantId : '', e.message));
+    } else {
+      console.log(JSON.stringify({ level: 'WARN', message: 'request without a registration id dropped', reason: e.message }));
+    }
+    return { next: 'DONE' };
+  }
+
+  private async reply(detailType: string, detail: ReplyDetail): Promise<void> {
+    const result = await this.clients.events.send(new PutEventsCommand({
+      Entries: [{ EventBusName: this.config.eventBusName, Source: this.config.contract.source, DetailType: detailType, Detail: JSON.stringify(detail) }],
+    }));
+    if (result.FailedEntryCount) {
+      throw new Error(`the reply was not accepted: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);
+    }
+  }
+
+  private tier(name: string, kind: 'SHARED' | 'STACK'): SharedTierConfig | StackTierConfig {
+    const tier = this.config.tiers[name];
+    if (!tier || tier.kind !== kind) {
+      throw new Error(`tier '${name}' is not a ${kind} tier here`);
+    }
+    return tier;
+  }
+
+  private productName(tenantId: string): string {
+    return `${this.config.namePrefix}-${tenantId}`;
+  }
+}
+
+/** The Cognito group of a tenant's users. */
+export function groupName(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+async function ignore<T>(type: new (...args: any[]) => Error, p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof type) {
+      return undefined;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,307 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  DeleteGroupCommand,
+  GroupExistsException,
+  ListUsersInGroupCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRecordCommand,
+  ProvisionProductCommand,
+  ResourceNotFoundException,
+  ServiceCatalogClient,
+  TerminateProvisionedProductCommand,
+} from '@aws-sdk/client-service-catalog';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TenantRegistry } from '../src/lifecycle/registry';
+import { SlotTable } from '../src/lifecycle/slots';
+import { LifecycleConfig, LifecycleWorker } from '../src/lifecycle/worker';
+import { createSlotTable, createTable, startDynamo } from './util/dynalite';
+
+/**
+ * The lifecycle's steps: DynamoDB is real (dynalite: registry, slots, pooled table); Cognito, Service Catalog and
+ * EventBridge are mocked (aws-sdk-client-mock), and each test reads what was sent to them.
+ */
+const cognito = mockClient(CognitoIdentityProviderClient);
+const catalog = mockClient(ServiceCatalogClient);
+const events = mockClient(EventBridgeClient);
+
+let dynamodb: DynamoDBClient;
+let stop: () => Promise<void>;
+let n = 0;
+
+beforeAll(async () => ({ client: dynamodb, stop } = await startDynamo()));
+afterAll(async () => stop());
+beforeEach(() => {
+  cognito.reset();
+  catalog.reset();
+  events.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+
+async function worker(overrides: Partial<LifecycleConfig> = {}) {
+  const i = n++;
+  const config: LifecycleConfig = {
+    contract: {
+      source: 'applicationPlaneEventSource',
+      provisionSuccess: 'provisionSuccess',
+      provisionFailure: 'provisionFailure',
+      deprovisionSuccess: 'deprovisionSuccess',
+      deprovisionFailure: 'deprovisionFailure',
+    },
+    eventBusName: 'sbt-bus',
+    registryTable: `Registry${i}`,
+    slotTable: `Slots${i}`,
+    namePrefix: 'AppPlane',
+    tiers: {
+      basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
+      advanced: { kind: 'STACK', productId: 'prod-123', provisioningArtifactId: 'pa-1' },
+    },
+    pooledTables: [{ tableName: `Products${i}`, partitionKey: 'tenantId', sortKey: 'id' }],
+    shards: 2,
+    rulesPerListener: 100,
+    reserved: { 0: [1, 2] },
+    ...overrides,
+  };
+  await createTable(dynamodb, config.registryTable, 'tenantId');
+  await createSlotTable(dynamodb, config.slotTable);
+  await createTable(dynamodb, `Products${i}`, 'tenantId', 'id');
+  const w = new LifecycleWorker(config, { dynamodb, cognito: new CognitoIdentityProviderClient({}), catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) });
+  return { w, config, registry: new TenantRegistry(dynamodb, config.registryTable) };
+}
+
+const request = (tenantId: string, tier: string, registration = `reg-${tenantId}`) => ({
+  tenantId,
+  tier,
+  email: `admin@${tenantId}.example`,
+  tenantName: tenantId.toUpperCase(),
+  tenantRegistrationId: registration,
+  registrationStatus: 'In progress',
+});
+
+function replies() {
+  return events.commandCalls(PutEventsCommand).map((c) => {
+    const e = c.args[0].input.Entries![0];
+    return { bus: e.EventBusName, source: e.Source, type: e.DetailType, detail: JSON.parse(e.Detail!) };
+  });
+}
+
+describe('onboarding a shared-tier tenant', () => {
+  test('creates the tenant group and admin user in the shared pool and answers with the tenant config', async () => {
+    const { w, registry } = await worker();
+    const start = await w.startOnboarding(request('blue', 'basic'));
+    expect(start.next).toBe('SHARED');
+    await w.onboardShared(start.request as any);
+
+    expect(cognito.commandCalls(CreateGroupCommand)[0].args[0].input).toMatchObject({ UserPoolId: 'us-east-1_shared', GroupName: 'tenant-blue' });
+    expect(cognito.commandCalls(AdminCreateUserCommand)[0].args[0].input).toMatchObject({
+      UserPoolId: 'us-east-1_shared',
+      Username: 'admin@blue.example',
+      UserAttributes: expect.arrayContaining([
+        { Name: 'custom:tenantId', Value: 'blue' },
+        { Name: 'custom:tenantTier', Value: 'basic' },
+        { Name: 'custom:userRole', Value: 'TenantAdmin' },
+      ]),
+    });
+    expect(cognito.commandCalls(AdminAddUserToGroupCommand)[0].args[0].input).toMatchObject({ Username: 'admin@blue.example', GroupName: 'tenant-blue' });
+    expect(replies()).toEqual([{
+      bus: 'sbt-bus',
+      source: 'applicationPlaneEventSource',
+      type: 'provisionSuccess',
+      detail: {
+        tenantRegistrationId: 'reg-blue',
+        tenantId: 'blue',
+        jobOutput: {
+          tenantRegistrationData: { registrationStatus: 'Created' },
+          tenantData: { tenantConfig: JSON.stringify({ userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' }), tier: 'basic' },
+        },
+      },
+    }]);
+    expect(await registry.get('blue')).toMatchObject({ status: 'ACTIVE' });
+  });
+
+  test('a retried step tolerates the group and user it created before', async () => {
+    const { w } = await worker();
+    cognito.on(CreateGroupCommand).rejects(new GroupExistsException({ message: 'exists', $metadata: {} }));
+    const start = await w.startOnboarding(request('blue', 'basic'));
+    await w.onboardShared(start.request as any);
+    expect(replies()[0].type).toBe('provisionSuccess');
+  });
+
+  test('a duplicate delivery does nothing while provisioning, and answers success again once active, with no new user', async () => {
+    const { w } = await worker();
+    const first = await w.startOnboarding(request('blue', 'basic'));
+    expect(await w.startOnboarding(request('blue', 'basic'))).toEqual({ next: 'DONE' });
+    expect(replies()).toEqual([]);
+    await w.onboardShared(first.request as any);
+    expect(await w.startOnboarding(request('blue', 'basic'))).toEqual({ next: 'DONE' });
+    expect(replies().map((r) => r.type)).toEqual(['provisionSuccess', 'provisionSuccess']);
+    expect(replies()[1].detail).toEqual(replies()[0].detail);
+    expect(cognito.commandCalls(AdminCreateUserCommand)).toHaveLength(1);
+  });
+});
+
+describe('refusals answer with the reason', () => {
+  test('an invalid request', async () => {
+    const { w } = await worker();
+    expect(await w.startOnboarding({ ...request('blue', 'basic'), tenantId: 'Blue Corp' })).toEqual({ next: 'DONE' });
+    expect(replies()[0]).toMatchObject({
+      type: 'provisionFailure',
+      detail: { tenantRegistrationId: 'reg-blue', jobOutput: { tenantRegistrationData: { registrationStatus: 'Failed', failureReason: expect.stringMatching(/tenantId 'Blue Corp' is not a valid tenant id/) } } },
+    });
+  });
+
+  test('a request without a registration id cannot be answered: it is logged and dropped', async () => {
+    const { w } = await worker();
+    expect(await w.startOnboarding({ tenantId: 'blue' })).toEqual({ next: 'DONE' });
+    expect(replies()).toEqual([]);
+  });
+
+  test('a second registration of a live tenant id', async () => {
+    const { w } = await worker();
+    await w.startOnboarding(request('blue', 'basic', 'reg-1'));
+    await w.startOnboarding(request('blue', 'advanced', 'reg-2'));
+    expect(replies()).toEqual([expect.objectContaining({
+      type: 'provisionFailure',
+      detail: expect.objectContaining({ tenantRegistrationId: 'reg-2', jobOutput: { tenantRegistrationData: { registrationStatus: 'Failed', failureReason: "tenant id 'blue' is held by registration reg-1 (PROVISIONING)" } } }),
+    })]);
+  });
+});
+
+describe('onboarding a stack-tier tenant', () => {
+  test('takes a router slot around the declared routes and provisions the product with it, once per registration', async () => {
+    const { w } = await worker();
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    expect(start.next).toBe('STACK');
+    const provisioned = await w.provisionStack(start.request as any);
+    expect(provisioned).toMatchObject({ slot: { shard: 0, priority: 3 }, recordId: 'rec-1' });
+    expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input).toEqual({
+      ProductId: 'prod-123',
+      ProvisioningArtifactId: 'pa-1',
+      ProvisionedProductName: 'AppPlane-acme',
+      ProvisionToken: 'reg-acme',
+      ProvisioningParameters: [
+        { Key: 'TenantId', Value: 'acme' },
+        { Key: 'RouterShard', Value: '0' },
+        { Key: 'RulePriority', Value: '3' },
+        { Key: 'TenantAdminEmail', Value: 'admin@acme.example' },
+      ],
+      Tags: [{ Key: 'TenantId', Value: 'acme' }, { Key: 'TenantTier', Value: 'advanced' }],
+    });
+  });
+
+  test('waits while the record runs, and answers with the stack\'s outputs once it succeeded', async () => {
+    const { w } = await worker();
+    catalog.on(DescribeRecordCommand)
+      .resolvesOnce({ RecordDetail: { Status: 'IN_PROGRESS' } })
+      .resolves({
+        RecordDetail: { Status: 'SUCCEEDED' },
+        RecordOutputs: [{ OutputKey: 'UserPoolId', OutputValue: 'us-east-1_acme' }, { OutputKey: 'AppClientId', OutputValue: 'acme-client' }, { OutputKey: 'ApiUrl', OutputValue: 'https://shard0/prod/' }],
+      });
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    expect(await w.checkRecord('rec-1')).toEqual({ status: 'WAIT' });
+    const done = await w.checkRecord('rec-1');
+    await w.finishStack(start.request as any, done.outputs!);
+    expect(JSON.parse(replies()[0].detail.jobOutput.tenantData.tenantConfig)).toEqual({ userPoolId: 'us-east-1_acme', appClientId: 'acme-client', apiGatewayUrl: 'https://shard0/prod/' });
+  });
+
+  test('a failed record is an error with the service\'s reasons; a stack without the outputs too', async () => {
+    const { w } = await worker();
+    catalog.on(DescribeRecordCommand).resolves({ RecordDetail: { Status: 'FAILED', RecordErrors: [{ Code: 'CREATE_FAILED', Description: 'ECS service did not stabilize' }] } });
+    await expect(w.checkRecord('rec-1')).rejects.toThrow('provisioning record rec-1 is FAILED: CREATE_FAILED: ECS service did not stabilize');
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    await expect(w.finishStack(start.request as any, { UserPoolId: 'p' })).rejects.toThrow('the tenant stack has no output AppClientId, ApiUrl');
+  });
+
+  test('after a failure the product is terminated, the slot freed, the tenant FAILED and the control plane told why', async () => {
+    const { w, config, registry } = await worker();
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    catalog.on(TerminateProvisionedProductCommand).resolves({ RecordDetail: { RecordId: 'rec-2' } });
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    const provisioned = await w.provisionStack(start.request as any);
+    expect(await w.terminateStack('acme', 'reg-acme')).toEqual({ recordId: 'rec-2' });
+    expect(catalog.commandCalls(TerminateProvisionedProductCommand)[0].args[0].input).toMatchObject({ ProvisionedProductName: 'AppPlane-acme', TerminateToken: 'reg-acme' });
+    await w.failOnboarding(start.request as any, 'provisioning record rec-1 is FAILED', provisioned.slot);
+    expect(await registry.get('acme')).toMatchObject({ status: 'FAILED', reason: 'provisioning record rec-1 is FAILED' });
+    expect(replies()[0]).toMatchObject({ type: 'provisionFailure', detail: { jobOutput: { tenantRegistrationData: { registrationStatus: 'Failed' } } } });
+    const slots = new SlotTable({ client: dynamodb, tableName: config.slotTable, shards: 2, rulesPerListener: 100, reserved: config.reserved });
+    expect(await slots.find('acme')).toBeUndefined();
+  });
+
+  test('terminating a product that was never created is not an error', async () => {
+    const { w } = await worker();
+    catalog.on(TerminateProvisionedProductCommand).rejects(new ResourceNotFoundException({ message: 'none', $metadata: {} }));
+    expect(await w.terminateStack('acme', 'reg-acme')).toEqual({});
+  });
+});
+
+describe('offboarding', () => {
+  async function active(w: LifecycleWorker, tenantId: string, tier: string) {
+    const start = await w.startOnboarding(request(tenantId, tier));
+    if (tier === 'basic') {
+      await w.onboardShared(start.request as any);
+    } else {
+      catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+      await w.provisionStack(start.request as any);
+      await w.finishStack(start.request as any, { UserPoolId: 'p', AppClientId: 'c', ApiUrl: 'u' });
+    }
+    events.resetHistory();
+  }
+
+  test('a shared-tier tenant: its users and group removed, its pooled items purged (others kept), DELETED, answered', async () => {
+    const { w, config, registry } = await worker();
+    await active(w, 'blue', 'basic');
+    for (const [tenant, id] of [['blue', 'p1'], ['blue', 'p2'], ['green', 'p1']]) {
+      await dynamodb.send(new PutItemCommand({ TableName: config.pooledTables[0].tableName, Item: { tenantId: { S: tenant }, id: { S: id } } }));
+    }
+    cognito.on(ListUsersInGroupCommand).resolvesOnce({ Users: [{ Username: 'admin@blue.example' }], NextToken: 'n' }).resolves({ Users: [{ Username: 'user@blue.example' }] });
+    const start = await w.startOffboarding({ ...request('blue', 'basic'), sbtaws_active: true });
+    expect(start.next).toBe('SHARED');
+    await w.removeSharedUsers(start.request as any);
+    await w.finishOffboarding(start.request as any);
+    expect(cognito.commandCalls(AdminDeleteUserCommand).map((c) => c.args[0].input.Username)).toEqual(['admin@blue.example', 'user@blue.example']);
+    expect(cognito.commandCalls(DeleteGroupCommand)[0].args[0].input.GroupName).toBe('tenant-blue');
+    const left = await dynamodb.send(new QueryCommand({ TableName: config.pooledTables[0].tableName, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': { S: 'green' } } }));
+    expect(left.Count).toBe(1);
+    const gone = await dynamodb.send(new QueryCommand({ TableName: config.pooledTables[0].tableName, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': { S: 'blue' } } }));
+    expect(gone.Count).toBe(0);
+    expect(await registry.get('blue')).toMatchObject({ status: 'DELETED' });
+    expect(replies()).toEqual([expect.objectContaining({ type: 'deprovisionSuccess', detail: expect.objectContaining({ jobOutput: { tenantRegistrationData: { registrationStatus: 'Deleted' } } }) })]);
+  });
+
+  test('a stack-tier tenant frees its router slot; a duplicate request is answered again without work', async () => {
+    const { w, config } = await worker();
+    await active(w, 'acme', 'advanced');
+    const start = await w.startOffboarding(request('acme', 'advanced'));
+    expect(start.next).toBe('STACK');
+    await w.finishOffboarding(start.request as any);
+    const slots = new SlotTable({ client: dynamodb, tableName: config.slotTable, shards: 2, rulesPerListener: 100, reserved: config.reserved });
+    expect(await slots.find('acme')).toBeUndefined();
+    expect(await w.startOffboarding(request('acme', 'advanced'))).toEqual({ next: 'DONE' });
+    expect(replies().map((r) => r.type)).toEqual(['deprovisionSuccess', 'deprovisionSuccess']);
+  });
+
+  test('an unknown tenant is refused, and a failed offboarding is answered with its reason', async () => {
+    const { w } = await worker();
+    await w.startOffboarding(request('nobody', 'basic'));
+    expect(replies()[0]).toMatchObject({ type: 'deprovisionFailure', detail: { jobOutput: { tenantRegistrationData: { failureReason: "tenant 'nobody' has no registration reg-nobody here" } } } });
+    await active(w, 'blue', 'basic');
+    const start = await w.startOffboarding(request('blue', 'basic'));
+    await w.failOffboarding(start.request as any, 'DeleteGroup throttled');
+    expect(replies()[0]).toMatchObject({ type: 'deprovisionFailure', detail: { jobOutput: { tenantRegistrationData: { failureReason: 'DeleteGroup throttled' } } } });
+  });
+});
+
+test('a reply EventBridge refuses is an error (the state machine retries it)', async () => {
+  const { w } = await worker();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+  const start = await w.startOnboarding(request('blue', 'basic'));
+  await expect(w.onboardShared(start.request as any)).rejects.toThrow('the reply was not accepted: InternalFailure try again');
+});
