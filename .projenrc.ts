@@ -132,6 +132,12 @@ const bundleRouter = project.addTask('bundle:router', {
     + '--external:@aws-sdk/* --outfile=assets/router-authorizer/index.js --log-level=warning',
 });
 project.preCompileTask.spawn(bundleRouter);
+const bundleLifecycle = project.addTask('bundle:lifecycle', {
+  description: 'Bundle the tenant lifecycle worker Lambda into assets/tenant-lifecycle (esbuild)',
+  exec: 'esbuild src/lifecycle/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
+    + '--external:@aws-sdk/* --outfile=assets/tenant-lifecycle/index.js --log-level=warning',
+});
+project.preCompileTask.spawn(bundleLifecycle);
 project.npmignore?.include('/assets/');
 
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
@@ -186,6 +192,7 @@ project.addTask('synth:example', {
   description: 'Synthesize the example app into examples/cdk.out and print a summary',
   steps: [
     { spawn: bundleRouter.name },
+    { spawn: bundleLifecycle.name },
     {
       exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
       env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },

@@ -298,7 +298,9 @@ function validateTable(t: TableDefinition, prop: string): TableDefinition {
       `${prop}.partitionKey of pooled table '${t.name}' has type ${partitionKey.type}; a pooled table's partition key holds the tenant id and must be STRING.`,
     );
   }
-  return { ...t, partitionKey };
+  // A pooled table holds many items per tenant: its items are keyed by tenant and id unless told otherwise.
+  const sortKey = t.sortKey ?? (t.sharing === TableSharing.POOLED ? { name: 'id', type: dynamodb.AttributeType.STRING } : undefined);
+  return { ...t, partitionKey, sortKey };
 }
 
 function validateService(s: ServiceDefinition, prop: string, tables: TableDefinition[]): ServiceDefinition {

@@ -376,14 +376,17 @@ export class TenantRouter extends Construct {
   private readonly routes = new Map<string, RouteRecord>();
   private readonly tokenRoutes: RouteRecord[] = [];
   private readonly pinned: Map<string, RoutePlacement>;
-  private readonly quotas: Required<RouterQuotas>;
+  /** The quotas the router plans against, with AWS's defaults filled in. */
+  public readonly quotas: RouterQuotas;
+  private readonly limits: Required<RouterQuotas>;
   private readonly account?: apigateway.CfnAccount;
   private tenantPlanCount = 0;
 
   constructor(scope: Construct, id: string, props: TenantRouterProps) {
     super(scope, id);
     this.props = props;
-    this.quotas = validateQuotas(props.quotas ?? {});
+    this.limits = validateQuotas(props.quotas ?? {});
+    this.quotas = this.limits;
     validateProps(props);
     for (const [i, t] of props.tiers.entries()) {
       if (!TIER_NAME.test(t.tierName)) {
@@ -403,7 +406,7 @@ export class TenantRouter extends Construct {
         dedicated: t.dedicatedLoadBalancer ?? false,
       });
     }
-    this.pinned = validatePlacements(props.placements ?? [], this.quotas);
+    this.pinned = validatePlacements(props.placements ?? [], this.limits);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
@@ -549,6 +552,19 @@ export class TenantRouter extends Construct {
     return route.shardRef.url;
   }
 
+  /**
+   * The API endpoint of a tier whose tenants share one route (SHARED routing): the URL of that route's shard.
+   *
+   * @param tierName the tier's name
+   */
+  public endpointForTier(tierName: string): string {
+    const route = this.routes.get(tierName);
+    if (!route || route.tierName !== tierName) {
+      throw new Error(`tier '${tierName}' has no shared route in this router: add one of its tenants first (tiers routed SHARED only).`);
+    }
+    return route.shardRef.url;
+  }
+
   /** Routes each of these tenants (see `addTenant`). */
   public addTenants(tenants: TierTenant[]): void {
     tenants.forEach((t) => this.addTenant(t));
@@ -596,9 +612,9 @@ export class TenantRouter extends Construct {
       return;
     }
     const rules = tenant.routingTargets.length;
-    if (rules > this.quotas.rulesPerListener || rules > this.quotas.targetGroupsPerLoadBalancer) {
+    if (rules > this.limits.rulesPerListener || rules > this.limits.targetGroupsPerLoadBalancer) {
       throw new Error(
-        `tenant '${tenant.tenantId}' has ${rules} routing targets; one load balancer allows ${this.quotas.rulesPerListener} rules and ${this.quotas.targetGroupsPerLoadBalancer} target groups.`,
+        `tenant '${tenant.tenantId}' has ${rules} routing targets; one load balancer allows ${this.limits.rulesPerListener} rules and ${this.limits.targetGroupsPerLoadBalancer} target groups.`,
       );
     }
     if (options.shard !== undefined || options.priority !== undefined) {
@@ -607,7 +623,7 @@ export class TenantRouter extends Construct {
         throw new Error(`options for tenant '${tenant.tenantId}' must give both shard and priority as numbers (tokens only for a tenant id that is a token); got shard ${options.shard}, priority ${options.priority}.`);
       }
       const pin: RoutePlacement = { routingKey: tenant.routingKey, shard, priority, rules };
-      validatePlacements([...[...this.pinned.values()].filter((p) => p.routingKey !== pin.routingKey), pin], this.quotas);
+      validatePlacements([...[...this.pinned.values()].filter((p) => p.routingKey !== pin.routingKey), pin], this.limits);
       this.pinned.set(pin.routingKey, pin);
     }
     const placement = this.place({ key: tenant.routingKey, rules, targetGroups: rules, dedicated: tier.dedicated });
@@ -713,7 +729,7 @@ export class TenantRouter extends Construct {
       }
     }
     requests.push(request);
-    const plan = planPlacements(requests, previous, this.quotas);
+    const plan = planPlacements(requests, previous, this.limits);
     return plan.placements.find((p) => p.key === request.key)!;
   }
 
@@ -725,13 +741,13 @@ export class TenantRouter extends Construct {
   private shardAt(index: number, dedicated: boolean): TenantRouterShard {
     while (this.shardList.length <= index) {
       const i = this.shardList.length;
-      if (i + 1 > this.quotas.loadBalancers) {
+      if (i + 1 > this.limits.loadBalancers) {
         throw new Error(
-          `the router needs ${i + 1} load balancers; the quota is ${this.quotas.loadBalancers} Application Load Balancers per Region. Raise it in Service Quotas and set quotas.loadBalancers.`,
+          `the router needs ${i + 1} load balancers; the quota is ${this.limits.loadBalancers} Application Load Balancers per Region. Raise it in Service Quotas and set quotas.loadBalancers.`,
         );
       }
-      if (i + 1 > this.quotas.restApis) {
-        throw new Error(`the router needs ${i + 1} REST APIs (one per shard); the quota is ${this.quotas.restApis} regional APIs. Raise it and set quotas.restApis.`);
+      if (i + 1 > this.limits.restApis) {
+        throw new Error(`the router needs ${i + 1} REST APIs (one per shard); the quota is ${this.limits.restApis} regional APIs. Raise it and set quotas.restApis.`);
       }
       const shard = new TenantRouterShard(this, `Shard${i}`, {
         index: i,
@@ -850,12 +866,12 @@ export class TenantRouter extends Construct {
   private validateRouter(): string[] {
     const errors: string[] = [];
     const targetGroups = [...this.routes.values(), ...this.tokenRoutes].reduce((n, r) => n + r.targets.length, 0);
-    if (targetGroups > this.quotas.targetGroups) {
-      errors.push(`the router has ${targetGroups} target groups; the quota is ${this.quotas.targetGroups} per Region. Raise it and set quotas.targetGroups.`);
+    if (targetGroups > this.limits.targetGroups) {
+      errors.push(`the router has ${targetGroups} target groups; the quota is ${this.limits.targetGroups} per Region. Raise it and set quotas.targetGroups.`);
     }
     const plans = this.tierPlans.size + this.tenantPlanCount;
-    if (plans > this.quotas.usagePlans) {
-      errors.push(`the router has ${plans} usage plans (${this.tenantPlanCount} per tenant); the quota is ${this.quotas.usagePlans} per Region.`);
+    if (plans > this.limits.usagePlans) {
+      errors.push(`the router has ${plans} usage plans (${this.tenantPlanCount} per tenant); the quota is ${this.limits.usagePlans} per Region.`);
     }
     for (const p of this.pinned.values()) {
       if (!this.routes.has(p.routingKey)) {

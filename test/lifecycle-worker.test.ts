@@ -61,7 +61,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
     namePrefix: 'AppPlane',
     tiers: {
       basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
-      advanced: { kind: 'STACK', productId: 'prod-123', provisioningArtifactId: 'pa-1' },
+      advanced: { kind: 'STACK', productId: 'prod-123', provisioningArtifactName: 'v1' },
     },
     pooledTables: [{ tableName: `Products${i}`, partitionKey: 'tenantId', sortKey: 'id' }],
     shards: 2,
@@ -184,7 +184,7 @@ describe('onboarding a stack-tier tenant', () => {
     expect(provisioned).toMatchObject({ slot: { shard: 0, priority: 3 }, recordId: 'rec-1' });
     expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input).toEqual({
       ProductId: 'prod-123',
-      ProvisioningArtifactId: 'pa-1',
+      ProvisioningArtifactName: 'v1',
       ProvisionedProductName: 'AppPlane-acme',
       ProvisionToken: 'reg-acme',
       ProvisioningParameters: [

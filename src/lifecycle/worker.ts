@@ -51,7 +51,8 @@ export interface SharedTierConfig {
 export interface StackTierConfig {
   readonly kind: 'STACK';
   readonly productId: string;
-  readonly provisioningArtifactId: string;
+  /** The version to provision (its name: the artifact id is not known when the configuration is written). */
+  readonly provisioningArtifactName: string;
 }
 
 export interface LifecycleConfig {
@@ -166,7 +167,7 @@ export class LifecycleWorker {
     const slot = await this.slots.allocate(request.tenantId);
     const result = await this.clients.catalog.send(new ProvisionProductCommand({
       ProductId: tier.productId,
-      ProvisioningArtifactId: tier.provisioningArtifactId,
+      ProvisioningArtifactName: tier.provisioningArtifactName,
       ProvisionedProductName: this.productName(request.tenantId),
       // The same registration provisions once, however often it is delivered.
       ProvisionToken: request.tenantRegistrationId.slice(0, 128),

@@ -1,0 +1,107 @@
+import { CfnOutput, CfnParameter } from 'aws-cdk-lib';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { Construct } from 'constructs';
+import { TENANT_ID_PATTERN } from './private/tenant-id-pattern';
+
+/**
+ * Properties of a TenantTemplate.
+ */
+export interface TenantTemplateProps {
+  /** The tier whose tenants the template provisions. */
+  readonly tierName: string;
+
+  /**
+   * Description of the template.
+   *
+   * @default - "Tenant stack of tier <tierName>"
+   */
+  readonly description?: string;
+}
+
+/**
+ * What a provisioned tenant's users need, read from the tenant stack's outputs after provisioning.
+ */
+export interface TenantConfigOutputs {
+  /** The user pool of the tenant's users. */
+  readonly userPoolId: string;
+  /** The app client the tenant's users sign in with. */
+  readonly appClientId: string;
+  /** The tenant's API endpoint (its router shard's stage URL). */
+  readonly apiUrl: string;
+}
+
+/**
+ * The template of a tenant stack: synthesized with the app, parameterized by tenant, and provisioned per tenant by
+ * TenantLifecycle (a Service Catalog product version) with no build or synthesis at onboarding time.
+ *
+ * Build the tenant's infrastructure inside it with the template's parameters: `tenantId` for the tier's
+ * `addTenant`, and `routerShard` and `rulePriority` for the router's `addTenant`. Values of other stacks of the app
+ * (VPC, cluster, pooled tables, router shards) are imported with CloudFormation exports, so the app's stacks must be
+ * environment-agnostic or share the template's environment. Call `setTenantConfig` with what the tenant's users
+ * need; provisioning reports it to the control plane.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * declare const cluster: ecs.ICluster;
+ * declare const application: SaasApplication;
+ * declare const router: TenantRouter;
+ * declare const userPool: cognito.IUserPool;
+ * declare const appClient: cognito.IUserPoolClient;
+ *
+ * const template = new TenantTemplate(this, 'AdvancedTenant', { tierName: 'advanced' });
+ * const tier = new SiloServiceTier(template, 'Advanced', { vpc, cluster, application });
+ * const tenant = tier.addTenant(template.tenantId);
+ * router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority });
+ * template.setTenantConfig({
+ *   userPoolId: userPool.userPoolId,
+ *   appClientId: appClient.userPoolClientId,
+ *   apiUrl: router.endpointFor(template.tenantId),
+ * });
+ */
+export class TenantTemplate extends servicecatalog.ProductStack {
+  /** The tier whose tenants the template provisions. */
+  public readonly tierName: string;
+  /** The tenant's id (template parameter `TenantId`). */
+  public readonly tenantId: string;
+  /** The router shard of the tenant's route (template parameter `RouterShard`). */
+  public readonly routerShard: number;
+  /** The listener-rule priority of the tenant's route (template parameter `RulePriority`). */
+  public readonly rulePriority: number;
+  /** Email of the tenant's administrator (template parameter `TenantAdminEmail`). */
+  public readonly adminEmail: string;
+
+  private configured = false;
+
+  constructor(scope: Construct, id: string, props: TenantTemplateProps) {
+    super(scope, id, { description: props.description ?? `Tenant stack of tier ${props.tierName}` });
+    this.tierName = props.tierName;
+    this.tenantId = new CfnParameter(this, 'TenantId', {
+      description: 'The tenant id',
+      allowedPattern: TENANT_ID_PATTERN.source,
+      constraintDescription: '1 to 36 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+    }).valueAsString;
+    this.routerShard = new CfnParameter(this, 'RouterShard', { type: 'Number', minValue: 0, description: 'Router shard of the tenant route' }).valueAsNumber;
+    this.rulePriority = new CfnParameter(this, 'RulePriority', {
+      type: 'Number',
+      minValue: 1,
+      maxValue: 50_000,
+      description: 'Listener-rule priority of the tenant route, allocated by the lifecycle',
+    }).valueAsNumber;
+    this.adminEmail = new CfnParameter(this, 'TenantAdminEmail', { description: 'Email of the tenant administrator' }).valueAsString;
+    this.node.addValidation({
+      validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call setTenantConfig (user pool, app client, API URL).`]),
+    });
+  }
+
+  /** Declares what the tenant's users need (stack outputs `UserPoolId`, `AppClientId`, `ApiUrl`). */
+  public setTenantConfig(config: TenantConfigOutputs): void {
+    if (this.configured) {
+      throw new Error(`setTenantConfig was already called on TenantTemplate '${this.node.path}': a tenant has one configuration.`);
+    }
+    this.configured = true;
+    new CfnOutput(this, 'UserPoolId', { value: config.userPoolId, description: 'User pool of the tenant users' });
+    new CfnOutput(this, 'AppClientId', { value: config.appClientId, description: 'App client of the tenant users' });
+    new CfnOutput(this, 'ApiUrl', { value: config.apiUrl, description: 'API endpoint of the tenant' });
+  }
+}
+

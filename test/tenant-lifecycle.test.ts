@@ -1,0 +1,221 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SbtContract, TenantLifecycle, TenantTemplate } from '../src';
+import { lifecycleStack } from './util/lifecycle-fixtures';
+
+function statements(t: Template, logicalIdPart: string): any[] {
+  return Object.entries<any>(t.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.includes(logicalIdPart))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+function config(stack: Stack): any {
+  const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.LIFECYCLE_CONFIG);
+  const rendered = JSON.stringify(stack.resolve(fn.Properties.Environment.Variables.LIFECYCLE_CONFIG));
+  // Replace intrinsic values by a marker, then read the JSON the function gets.
+  const joined = JSON.parse(rendered);
+  const text = typeof joined === 'string' ? joined : joined['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
+}
+
+function definition(stack: Stack, id: string): any {
+  const sm = Object.entries<any>(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')).find(([k]) => k.includes(id))![1];
+  const d = sm.Properties.DefinitionString;
+  const text = typeof d === 'string' ? d : d['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
+}
+
+describe('requests and replies', () => {
+  test('each request type of the contract starts its state machine, from the control plane\'s source only', () => {
+    const { stack } = lifecycleStack({ contract: SbtContract.V0_9 });
+    const rules = Object.values<any>(Template.fromStack(stack).findResources('AWS::Events::Rule')).map((r) => r.Properties);
+    expect(rules.map((r) => r.EventPattern)).toEqual([
+      { 'source': ['sbt.control.plane'], 'detail-type': ['sbt_aws_onboardingRequest'] },
+      { 'source': ['sbt.control.plane'], 'detail-type': ['sbt_aws_offboardingRequest'] },
+    ]);
+    for (const r of rules) {
+      expect(r.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^Lifecycle(Onboarding|Offboarding)/) });
+    }
+  });
+
+  test('the worker is told the reply names and source, the tiers, the pooled tables and the router\'s reserved priorities', () => {
+    const { stack } = lifecycleStack();
+    const c = config(stack);
+    expect(c.contract).toEqual({
+      source: 'applicationPlaneEventSource',
+      provisionSuccess: 'provisionSuccess',
+      provisionFailure: 'provisionFailure',
+      deprovisionSuccess: 'deprovisionSuccess',
+      deprovisionFailure: 'deprovisionFailure',
+    });
+    expect(Object.keys(c.tiers)).toEqual(['basic', 'advanced']);
+    expect(c.tiers.basic.kind).toBe('SHARED');
+    expect(c.tiers.advanced).toEqual({ kind: 'STACK', productId: 'TOKEN', provisioningArtifactName: 'v1' });
+    expect(c.pooledTables.map((t: any) => [t.partitionKey, t.sortKey])).toEqual([['tenantId', 'id'], ['tenantId', 'id']]);
+    // The basic tier's declared route holds priority 1 on shard 0; the router has 2 shards for provisioned tenants.
+    expect(c.reserved).toEqual({ 0: [1] });
+    expect(c.shards).toBe(2);
+    expect(c.rulesPerListener).toBe(100);
+  });
+});
+
+describe('state machines', () => {
+  test('onboarding: claim, then the shared path or provision-wait-check-finish, and on any failure terminate, wait, fail', () => {
+    const { stack } = lifecycleStack();
+    const d = definition(stack, 'Onboarding');
+    expect(d.StartAt).toBe('StartOnboarding');
+    const s = d.States;
+    expect(s.Tier.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([['SHARED', 'OnboardShared'], ['STACK', 'ProvisionStack']]);
+    expect(s.Tier.Default).toBe('Onboarded');
+    expect(s.ProvisionStack.Next).toBe('WaitForStack');
+    expect(s.WaitForStack.Seconds).toBe(30);
+    expect(s['StackReady?'].Choices[0]).toMatchObject({ Variable: '$.record.status', StringEquals: 'WAIT', Next: 'WaitForStack' });
+    for (const name of ['ProvisionStack', 'CheckStack', 'FinishStack']) {
+      expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TerminateFailedStack' }]);
+    }
+    expect(s.OnboardShared.Catch[0].Next).toBe('FailSharedOnboarding');
+    expect(s['Removed?'].Default).toBe('FailOnboarding');
+    expect(s.FailOnboarding.Next).toBe('OnboardingFailed');
+    expect(s.OnboardingFailed.Type).toBe('Fail');
+    expect(s.FailOnboarding.Parameters).toEqual({
+      'step': 'failOnboarding',
+      'request.$': '$.start.request',
+      'slot.$': '$.provisioned.slot',
+      'error.$': '$.error',
+    });
+  });
+
+  test('offboarding: claim, then users or the stack, then purge and answer; any failure answers with its reason', () => {
+    const { stack } = lifecycleStack();
+    const s = definition(stack, 'Offboarding').States;
+    expect(s.OffboardTier.Choices.map((c: any) => c.Next)).toEqual(['RemoveSharedUsers', 'TerminateStack']);
+    expect(s.RemoveSharedUsers.Next).toBe('FinishOffboarding');
+    expect(s['StackRemoved?'].Default).toBe('FinishOffboarding');
+    for (const name of ['RemoveSharedUsers', 'TerminateStack', 'CheckStackRemoval', 'FinishOffboarding']) {
+      expect(s[name].Catch[0].Next).toBe('FailOffboarding');
+    }
+  });
+
+  test('executions are traced and logged without their data, and time out after two hours', () => {
+    const { stack } = lifecycleStack();
+    const machines = Object.values<any>(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')).map((m) => m.Properties);
+    expect(machines).toHaveLength(2);
+    for (const m of machines) {
+      expect(m.TracingConfiguration).toEqual({ Enabled: true });
+      expect(m.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false, Level: 'ALL' });
+    }
+    expect(definition(stack, 'Onboarding').TimeoutSeconds).toBe(7200);
+  });
+});
+
+describe('least privilege', () => {
+  test('the worker may provision its products, and terminate and describe only what it provisioned', () => {
+    const { stack } = lifecycleStack();
+    const s = statements(Template.fromStack(stack), 'LifecycleWorkerRole');
+    const catalog = s.filter((x) => JSON.stringify(x.Action).includes('servicecatalog'));
+    expect(catalog).toEqual([
+      expect.objectContaining({ Action: 'servicecatalog:ProvisionProduct', Resource: { 'Fn::Join': ['', expect.arrayContaining([':catalog:', ':product/'])] } }),
+      expect.objectContaining({
+        Action: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord', 'servicecatalog:DescribeProvisionedProduct'],
+        Condition: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
+      }),
+    ]);
+    const pooled = s.filter((x) => JSON.stringify(x.Action) === '["dynamodb:Query","dynamodb:BatchWriteItem"]');
+    expect(pooled).toHaveLength(2);
+    const cognito = s.find((x) => JSON.stringify(x.Action).includes('cognito-idp'));
+    expect(cognito.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
+    expect(s.some((x) => x.Action === 'events:PutEvents')).toBe(true);
+    for (const x of s) {
+      expect(x.Action).not.toEqual('*');
+    }
+  });
+
+  test('the launch role deploys the template\'s resource types, creates roles only with the tenant boundary, and uses CloudFormation on Service Catalog stacks only', () => {
+    const { stack } = lifecycleStack();
+    const s = statements(Template.fromStack(stack), 'LaunchRole');
+    const actions = s.flatMap((x) => [x.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ecs:CreateService', 'elasticloadbalancing:CreateRule', 'servicediscovery:CreateHttpNamespace', 'logs:CreateLogGroup']));
+    // The template has no table (its tier uses the pooled tables), no user pool, no API: no permission for them.
+    expect(actions.some((a) => /^(dynamodb|cognito-idp|apigateway|lambda|s3:Put|iam:Attach)/.test(a))).toBe(false);
+    const create = s.find((x) => JSON.stringify(x.Action) === '["iam:CreateRole","iam:PutRolePolicy"]');
+    expect(create.Condition).toEqual({ StringEquals: { 'iam:PermissionsBoundary': { Ref: expect.stringMatching(/TenantRoleBoundary/) } } });
+    expect(JSON.stringify(create.Resource)).toContain(':role/SC-');
+    const cfn = s.find((x) => [x.Action].flat().includes('cloudformation:CreateStack'));
+    expect(JSON.stringify(cfn.Resource)).toContain(':stack/SC-');
+  });
+
+  test('every role of the tenant template carries the tenant boundary, which allows workload actions only', () => {
+    const { app, lifecycle, template } = lifecycleStack();
+    app.synth();
+    const roles = template.node.findAll().filter((c) => (c as any).cfnResourceType === 'AWS::IAM::Role') as iam.CfnRole[];
+    expect(roles.length).toBeGreaterThan(3);
+    for (const r of roles) {
+      const rendered = template.resolve((r as any)._toCloudFormation()).Resources[template.getLogicalId(r)].Properties;
+      expect(rendered.PermissionsBoundary).toEqual({ 'Fn::ImportValue': expect.stringMatching(/LifecycleTenantRoleBoundary/) });
+    }
+    const boundary = Template.fromStack(Stack.of(lifecycle)).findResources('AWS::IAM::ManagedPolicy');
+    const actions = Object.values<any>(boundary)[0].Properties.PolicyDocument.Statement.flatMap((x: any) => x.Action);
+    expect(actions.some((a: string) => a.startsWith('iam:') || a.endsWith(':*'))).toBe(false);
+  });
+
+  test('registry and slot tables are retained, encrypted and recoverable by default', () => {
+    const { stack } = lifecycleStack();
+    const tables = Object.entries<any>(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')).filter(([k]) => k.startsWith('Lifecycle'));
+    expect(tables).toHaveLength(2);
+    for (const [, t] of tables) {
+      expect(t.DeletionPolicy).toBe('Retain');
+      expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+  });
+});
+
+describe('validation', () => {
+  test('no tiers', () => {
+    expect(() => lifecycleStack({ sharedTiers: [], stackTiers: [] })).toThrow(/sharedTiers and stackTiers are empty/);
+  });
+
+  test('a tier listed twice', () => {
+    expect(() => {
+      const f = lifecycleStack();
+      new TenantLifecycle(f.stack, 'Again', {
+        eventBus: f.bus,
+        contract: SbtContract.V0_5,
+        router: f.router,
+        application: (f.basic as any).serviceGroup.application ?? undefined,
+        pooledTables: f.basic.pooledTables,
+        sharedTiers: [{ tierName: 'advanced', userPool: f.pool, appClientId: 'c', apiUrl: 'u' }],
+        stackTiers: [{ template: f.template }],
+      });
+    }).toThrow(/tier 'advanced' is listed twice in sharedTiers and stackTiers/);
+  });
+
+  test('a version name that Service Catalog would refuse', () => {
+    const f = lifecycleStack();
+    expect(() => new TenantLifecycle(f.stack, 'Again', {
+      eventBus: f.bus, contract: SbtContract.V0_5, router: f.router, application: require('./util/fixtures').pooledApplication(),
+      pooledTables: f.basic.pooledTables, stackTiers: [{ template: f.template, versionName: 'version one' }],
+    })).toThrow(/versionName must be 1 to 100 letters.*got 'version one'/);
+  });
+
+  test('a pooled table of the application missing from pooledTables', () => {
+    expect(() => lifecycleStack({ pooledTables: {} })).toThrow(/pooledTables has no table 'products'; the application's pooled tables: products, orders/);
+  });
+
+  test('a template resource type the launch role has no rule for', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S');
+    const template = new TenantTemplate(stack, 'T', { tierName: 'odd' });
+    new (require('aws-cdk-lib/aws-sqs').Queue)(template, 'Queue');
+    template.setTenantConfig({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
+    const router = new (require('../src').TenantRouter)(stack, 'Router', require('./util/router-fixtures').routerProps(vpc));
+    expect(() => new TenantLifecycle(stack, 'L', {
+      eventBus: new events.EventBus(stack, 'Bus'), contract: SbtContract.V0_5, router, application: require('./util/fixtures').pooledApplication(),
+      pooledTables: {}, stackTiers: [{ template }],
+    })).toThrow(/TenantTemplate 'S\/T' has resource types the lifecycle's launch role has no rule for: AWS::SQS::Queue. Give their permissions as launchRoleStatements/);
+  });
+});

@@ -1,0 +1,44 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import { pooledApplication } from './fixtures';
+import { routerProps } from './router-fixtures';
+import { PooledEcsTier, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantTemplate } from '../../src';
+
+/**
+ * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
+ * tier whose tenants are provisioned from a template. Environment-agnostic, as TenantTemplate needs.
+ */
+export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Plane');
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
+  const application = pooledApplication();
+  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application, tenants: ['basic-1'] });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
+  const pool = new cognito.UserPool(stack, 'Users');
+  const client = pool.addClient('App');
+  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2 }));
+  router.addTenants(basic.tenants);
+
+  const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced' });
+  const advanced = new SiloServiceTier(template, 'Advanced', { vpc, cluster, application, pooledTables: basic.pooledTables });
+  router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
+  template.setTenantConfig({ userPoolId: pool.userPoolId, appClientId: client.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
+
+  const bus = new events.EventBus(stack, 'Bus');
+  const props: TenantLifecycleProps = {
+    eventBus: bus,
+    contract: (overrides.contract ?? require('../../src').SbtContract.V0_5),
+    router,
+    application,
+    pooledTables: basic.pooledTables,
+    sharedTiers: [{ tierName: 'basic', userPool: pool, appClientId: client.userPoolClientId, apiUrl: router.endpointForTier('basic') }],
+    stackTiers: [{ template }],
+    ...overrides,
+  };
+  const lifecycle = new TenantLifecycle(stack, 'Lifecycle', props);
+  return { app, stack, vpc, basic, router, template, pool, bus, lifecycle };
+}
