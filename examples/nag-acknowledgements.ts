@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import type { TenantRouter } from '../src';
+import type { TenantLifecycle, TenantRouter } from '../src';
 
 /**
  * The cdk-nag AwsSolutions findings the tiers leave by design, acknowledged per resource with the reason. The example
@@ -83,4 +83,46 @@ export function acknowledgeRouterFindings(router: TenantRouter): void {
 function hasWebAcl(stage: IConstruct): boolean {
   const stack = Stack.of(stage);
   return stack.node.findAll().some((c) => (c as { cfnResourceType?: string }).cfnResourceType === 'AWS::WAFv2::WebACLAssociation');
+}
+
+/**
+ * The cdk-nag AwsSolutions findings TenantLifecycle leaves by design (test/tenant-lifecycle.nag.test.ts), all IAM5:
+ * - the tenant role boundary: a permissions boundary is a ceiling of actions; the roles' own policies scope resources;
+ * - the launch role: CloudFormation generates the names of the tenant stacks' resources, so they are scoped to the
+ *   account, Region and Service Catalog's stack-name prefix, per resource type of the template;
+ * - the worker: Service Catalog's record and termination actions, limited by `servicecatalog:roleLevel = self` to
+ *   products this role provisioned, and X-Ray;
+ * - the state machines: invoking the worker's versions, X-Ray and log delivery (written by aws-cdk-lib).
+ */
+export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
+  NagSuppressions.addResourceSuppressions(lifecycle.tenantRoleBoundary, [{
+    id: 'AwsSolutions-IAM5', reason: 'A permissions boundary caps actions; each role\'s own policy scopes resources.', appliesTo: ['Resource::*'],
+  }]);
+  for (const c of lifecycle.node.findAll()) {
+    const path = c.node.path;
+    if ((c as { cfnResourceType?: string }).cfnResourceType !== 'AWS::IAM::Policy') {
+      continue;
+    }
+    if (/LaunchRole\/DefaultPolicy\/Resource$/.test(path)) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'CloudFormation names the tenant stacks\' resources: scoped per resource type to the account, Region and Service Catalog stack prefix.',
+        appliesTo: [{ regex: '/^Resource::(\\*|arn:<AWS::Partition>:[a-z0-9-]+:(<AWS::Region>)?:(<AWS::AccountId>)?:.*|arn:<AWS::Partition>:s3:::cdk-.*)$/g' }],
+      }]);
+    }
+    if (/WorkerRole\/DefaultPolicy\/Resource$/.test(path)) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'Service Catalog records and terminations are limited to products this role provisioned (servicecatalog:roleLevel self); X-Ray takes no resource.',
+        appliesTo: ['Resource::*'],
+      }]);
+    }
+    if (/(Onboarding|Offboarding)\/Role\/DefaultPolicy\/Resource$/.test(path)) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'aws-cdk-lib grants the state machine its worker\'s versions, X-Ray and log delivery, which take no narrower resource.',
+        appliesTo: ['Resource::*', { regex: '/^Resource::<.*Worker.*\\.Arn>:\\*$/g' }],
+      }]);
+    }
+  }
 }

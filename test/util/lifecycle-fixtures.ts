@@ -18,7 +18,13 @@ export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}) {
   const application = pooledApplication();
   const basic = new PooledEcsTier(stack, 'Basic', { vpc, application, tenants: ['basic-1'] });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
-  const pool = new cognito.UserPool(stack, 'Users');
+  const pool = new cognito.UserPool(stack, 'Users', {
+    passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    featurePlan: cognito.FeaturePlan.PLUS,
+    standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+  });
   const client = pool.addClient('App');
   const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2 }));
   router.addTenants(basic.tenants);
