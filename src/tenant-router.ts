@@ -565,6 +565,25 @@ export class TenantRouter extends Construct {
     return route.shardRef.url;
   }
 
+  /**
+   * Routes a tier whose tenants share one route (SHARED routing) before any of its tenants is known, as when all of
+   * them are onboarded at run time. Its tenants added later join this route.
+   *
+   * @param tierName the tier's name
+   * @param routingTargets the tier's routing targets (`PooledEcsTier.routingTargets`)
+   */
+  public addSharedTier(tierName: string, routingTargets: RoutingTarget[]): void {
+    const tier = this.tiers.get(tierName);
+    if (!tier || tier.routing !== TierRouting.SHARED) {
+      const sharedTiers = [...this.tiers.values()].filter((t) => t.routing === TierRouting.SHARED).map((t) => t.tierName);
+      throw new Error(`tier '${tierName}' is not a SHARED tier of this router; its SHARED tiers: ${sharedTiers.join(', ') || 'none'}.`);
+    }
+    if (this.routes.has(tierName)) {
+      throw new Error(`tier '${tierName}' is already routed.`);
+    }
+    this.addRoute({ tenantId: undefined, tierName, routingKey: tierName, routingTargets });
+  }
+
   /** Routes each of these tenants (see `addTenant`). */
   public addTenants(tenants: TierTenant[]): void {
     tenants.forEach((t) => this.addTenant(t));
@@ -611,16 +630,22 @@ export class TenantRouter extends Construct {
       }
       return;
     }
+    this.addRoute(tenant, options);
+  }
+
+  private addRoute(tenant: { tenantId?: string; tierName: string; routingKey: string; routingTargets: RoutingTarget[] }, options: RouteOptions = {}): void {
+    const tier = this.tiers.get(tenant.tierName)!;
+    const who = tenant.tenantId ? `tenant '${tenant.tenantId}'` : `tier '${tenant.tierName}'`;
     const rules = tenant.routingTargets.length;
     if (rules > this.limits.rulesPerListener || rules > this.limits.targetGroupsPerLoadBalancer) {
       throw new Error(
-        `tenant '${tenant.tenantId}' has ${rules} routing targets; one load balancer allows ${this.limits.rulesPerListener} rules and ${this.limits.targetGroupsPerLoadBalancer} target groups.`,
+        `${who} has ${rules} routing targets; one load balancer allows ${this.limits.rulesPerListener} rules and ${this.limits.targetGroupsPerLoadBalancer} target groups.`,
       );
     }
     if (options.shard !== undefined || options.priority !== undefined) {
       const { shard, priority } = options;
       if (shard === undefined || priority === undefined || Token.isUnresolved(shard) || Token.isUnresolved(priority)) {
-        throw new Error(`options for tenant '${tenant.tenantId}' must give both shard and priority as numbers (tokens only for a tenant id that is a token); got shard ${options.shard}, priority ${options.priority}.`);
+        throw new Error(`options for ${who} must give both shard and priority as numbers (tokens only for a tenant id that is a token); got shard ${options.shard}, priority ${options.priority}.`);
       }
       const pin: RoutePlacement = { routingKey: tenant.routingKey, shard, priority, rules };
       validatePlacements([...[...this.pinned.values()].filter((p) => p.routingKey !== pin.routingKey), pin], this.limits);
@@ -632,7 +657,7 @@ export class TenantRouter extends Construct {
       key: tenant.routingKey,
       tierName: tier.tierName,
       targets: tenant.routingTargets,
-      tenants: [tenant.tenantId],
+      tenants: tenant.tenantId ? [tenant.tenantId] : [],
       shard,
       shardRef: refOf(shard),
       placement,
@@ -641,7 +666,7 @@ export class TenantRouter extends Construct {
     tenant.routingTargets.forEach((target, i) => {
       this.attach(target, shard.listener.listenerArn, shard.securityGroup.securityGroupId, placement.priority + i);
     });
-    if (tier.perTenant) {
+    if (tier.perTenant && tenant.tenantId) {
       this.addTenantKey(shard, tenant.tenantId, record.shardRef, shard);
     }
   }

@@ -385,6 +385,19 @@ describe('routes', () => {
     Annotations.fromStack(after.stack).hasWarning('/Test/Router', Match.stringLikeRegexp("placement of 'globex'"));
   });
 
+  test('a shared tier can be routed before any of its tenants is known; its tenants join that route', () => {
+    const { stack, router, basic } = routedStack();
+    router.addSharedTier('basic', basic.routingTargets);
+    router.addTenants(basic.tenants);
+    expect(router.placements).toEqual([{ routingKey: 'basic', shard: 0, priority: 1, rules: 1 }]);
+    expect(rulePriorities(stack)).toEqual({ basic: [1] });
+    expect(router.endpointForTier('basic')).toBe(router.shards[0].url);
+    expect(router.endpointFor('b2')).toBe(router.shards[0].url);
+    expect(() => router.addSharedTier('basic', basic.routingTargets)).toThrow(/tier 'basic' is already routed/);
+    expect(() => router.addSharedTier('advanced', basic.routingTargets)).toThrow(/tier 'advanced' is not a SHARED tier of this router; its SHARED tiers: basic/);
+    expect(() => router.endpointForTier('advanced')).toThrow(/tier 'advanced' has no shared route in this router/);
+  });
+
   test('explicit options pin one route', () => {
     const { stack, router, advanced } = routedStack();
     router.addTenant(advanced.tenants[0], { shard: 0, priority: 40 });

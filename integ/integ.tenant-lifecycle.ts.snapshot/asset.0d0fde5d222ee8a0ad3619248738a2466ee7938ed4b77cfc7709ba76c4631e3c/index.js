@@ -25,10 +25,10 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 // src/router/handler.ts
 var handler_exports = {};
 __export(handler_exports, {
+  findTenantKey: () => findTenantKey,
   handler: () => handler
 });
 module.exports = __toCommonJS(handler_exports);
-var import_client_api_gateway = require("@aws-sdk/client-api-gateway");
 
 // node_modules/@aws-lambda-powertools/logger/lib/esm/constants.js
 var LogJsonIndent = {
@@ -1885,6 +1885,43 @@ var Logger = class _Logger extends Utility {
   }
 };
 
+// src/router/handler.ts
+var import_client_api_gateway = require("@aws-sdk/client-api-gateway");
+
+// src/router/api-keys.ts
+var API_KEY_MARKER_TAG = "cdk-ecs-saas:router", ApiKeyCache = class {
+  constructor(options) {
+    this.options = options;
+    this.ttlMs = options.ttlMs ?? 10 * 6e4, this.missingTtlMs = options.missingTtlMs ?? 3e4, this.now = options.now ?? Date.now;
+  }
+  options;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  missingTtlMs;
+  now;
+  /** The key value for a request of `tenantId` in `tier`, or undefined when there is none (API Gateway then answers 403). */
+  async keyFor(tier, tenantId) {
+    if (this.options.perTenantTiers.has(tier))
+      return this.cached(`tenant:${tenantId}`, this.ttlMs, () => this.options.findTenantKey(tenantId));
+    let id = this.options.tierKeyIds[tier];
+    if (id)
+      return this.cached(`tier:${tier}`, Number.POSITIVE_INFINITY, () => this.options.getKey(id));
+  }
+  async cached(key, ttl, load) {
+    let now = this.now(), hit = this.entries.get(key);
+    if (hit && hit.expires > now)
+      return hit.value;
+    let value = load();
+    this.entries.set(key, { value, expires: now + ttl });
+    try {
+      let resolved = await value;
+      return resolved === void 0 && this.entries.set(key, { value, expires: now + this.missingTtlMs }), resolved;
+    } catch (e) {
+      throw this.entries.delete(key), e;
+    }
+  }
+};
+
 // node_modules/aws-jwt-verify/dist/esm/error.js
 var JwtBaseError = class extends Error {
 }, FailedAssertionError = class extends JwtBaseError {
@@ -2738,6 +2775,9 @@ function createAuthorizer(config2, apiKeyFor, verifier = verifierFor(config2), l
       }), tenantId = claim(payload, config2.claims.tenantId), tier = claim(payload, config2.claims.tier), role = claim(payload, config2.claims.role);
       if (!TENANT_ID_PATTERN.test(tenantId))
         throw new Denied(`tenant id claim '${tenantId}' is not a valid tenant id`);
+      let boundTo = config2.issuers.find((i) => i.issuer === payload.iss)?.tenantId;
+      if (boundTo !== void 0 && boundTo !== tenantId)
+        throw new Denied(`issuer ${String(payload.iss)} signs for tenant '${boundTo}' only; the token claims '${tenantId}'`);
       let tierConfig = config2.tiers[tier];
       if (!tierConfig)
         throw new Denied(`unknown tier '${tier}'`);
@@ -2798,48 +2838,19 @@ function parseMethodArn(methodArn) {
   return { base: `${api}/${stage}` };
 }
 
-// src/router/api-keys.ts
-var API_KEY_MARKER_TAG = "cdk-ecs-saas:router", ApiKeyCache = class {
-  constructor(options) {
-    this.options = options;
-    this.ttlMs = options.ttlMs ?? 10 * 6e4, this.missingTtlMs = options.missingTtlMs ?? 3e4, this.now = options.now ?? Date.now;
-  }
-  options;
-  entries = /* @__PURE__ */ new Map();
-  ttlMs;
-  missingTtlMs;
-  now;
-  /** The key value for a request of `tenantId` in `tier`, or undefined when there is none (API Gateway then answers 403). */
-  async keyFor(tier, tenantId) {
-    if (this.options.perTenantTiers.has(tier))
-      return this.cached(`tenant:${tenantId}`, this.ttlMs, () => this.options.findTenantKey(tenantId));
-    let id = this.options.tierKeyIds[tier];
-    if (id)
-      return this.cached(`tier:${tier}`, Number.POSITIVE_INFINITY, () => this.options.getKey(id));
-  }
-  async cached(key, ttl, load) {
-    let now = this.now(), hit = this.entries.get(key);
-    if (hit && hit.expires > now)
-      return hit.value;
-    let value = load();
-    this.entries.set(key, { value, expires: now + ttl });
-    try {
-      let resolved = await value;
-      return resolved === void 0 && this.entries.set(key, { value, expires: now + this.missingTtlMs }), resolved;
-    } catch (e) {
-      throw this.entries.delete(key), e;
-    }
-  }
-};
-
 // src/router/handler.ts
-var logger = new Logger({ serviceName: "tenant-router-authorizer" }), config = JSON.parse(process.env.AUTHORIZER_CONFIG ?? "{}"), tierKeyIds = JSON.parse(process.env.TIER_API_KEYS ?? "{}"), marker = process.env.TENANT_KEY_MARKER ?? "", client = new import_client_api_gateway.APIGatewayClient({}), keys = new ApiKeyCache({
+var logger = new Logger({ serviceName: "tenant-router-authorizer" }), config = JSON.parse(process.env.AUTHORIZER_CONFIG ?? "{}"), tierKeyIds = JSON.parse(process.env.TIER_API_KEYS ?? "{}"), marker = process.env.TENANT_KEY_MARKER ?? "", client = new import_client_api_gateway.APIGatewayClient({});
+async function findTenantKey(tenantId) {
+  return (await client.send(new import_client_api_gateway.GetApiKeysCommand({ customerId: tenantId, includeValues: !0, limit: 25 }))).items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
+}
+var keys = new ApiKeyCache({
   tierKeyIds,
-  perTenantTiers: new Set(Object.entries(config.tiers).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
+  perTenantTiers: new Set(Object.entries(config.tiers ?? {}).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
   getKey: async (id) => (await client.send(new import_client_api_gateway.GetApiKeyCommand({ apiKey: id, includeValue: !0 }))).value,
-  findTenantKey: async (tenantId) => (await client.send(new import_client_api_gateway.GetApiKeysCommand({ customerId: tenantId, includeValues: !0, limit: 25 }))).items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value
+  findTenantKey
 }), lookup = (tier, tenantId) => keys.keyFor(tier, tenantId), authorize = createAuthorizer(config, lookup, void 0, (message, details) => logger.info(message, details)), handler = async (event) => authorize(event);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
+  findTenantKey,
   handler
 });
