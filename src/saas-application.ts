@@ -57,7 +57,7 @@ export interface TableDefinition {
   /**
    * Sort key.
    *
-   * @default - no sort key
+   * @default - `id` (string) for a POOLED table, whose partition holds all of a tenant's items; none for PER_TENANT
    */
   readonly sortKey?: dynamodb.Attribute;
 }

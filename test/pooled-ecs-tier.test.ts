@@ -20,11 +20,11 @@ describe('PooledEcsTier', () => {
     template.hasResourceProperties('AWS::ServiceDiscovery::HttpNamespace', { Name: { 'Fn::Join': ['', ['basic.', { Ref: 'AWS::StackName' }]] } });
   });
 
-  test('pooled tables keyed by tenant id, retained', () => {
+  test('pooled tables keyed by tenant id and item id (many items per tenant), retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.allResources('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
-      Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }] }),
+      Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }] }),
     });
     expect(Object.keys(tier.pooledTables)).toEqual(['products', 'orders']);
   });

@@ -24,6 +24,9 @@ test('applies production defaults to services and tables', () => {
   });
   expect(app.table('products').partitionKey).toEqual({ name: 'tenantId', type: dynamodb.AttributeType.STRING });
   expect(app.table('orders').partitionKey).toEqual({ name: 'id', type: dynamodb.AttributeType.STRING });
+  // A pooled table holds many items per tenant: sort key 'id' unless given; a per-tenant table has none by default.
+  expect(app.table('products').sortKey).toEqual({ name: 'id', type: dynamodb.AttributeType.STRING });
+  expect(app.table('orders').sortKey).toBeUndefined();
   expect(app.pooledTables.map((t) => t.name)).toEqual(['products']);
   expect(app.perTenantTables.map((t) => t.name)).toEqual(['orders']);
   expect(app.pathPrefixes).toEqual(['/products']);
