@@ -92,7 +92,8 @@ function hasWebAcl(stage: IConstruct): boolean {
  *   account, Region and Service Catalog's stack-name prefix, per resource type of the template;
  * - the worker: Service Catalog's record and termination actions, limited by `servicecatalog:roleLevel = self` to
  *   products this role provisioned, and X-Ray;
- * - the state machines: invoking the worker's versions, X-Ray and log delivery (written by aws-cdk-lib).
+ * - the state machines (onboarding, offboarding, updates): invoking the worker's versions, X-Ray and log delivery
+ *   (written by aws-cdk-lib).
  */
 export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
   NagSuppressions.addResourceSuppressions(lifecycle.tenantRoleBoundary, [{
@@ -117,7 +118,7 @@ export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
         appliesTo: ['Resource::*'],
       }]);
     }
-    if (/(Onboarding|Offboarding)\/Role\/DefaultPolicy\/Resource$/.test(path)) {
+    if (/(Onboarding|Offboarding|Update)\/Role\/DefaultPolicy\/Resource$/.test(path)) {
       NagSuppressions.addResourceSuppressions(c, [{
         id: 'AwsSolutions-IAM5',
         reason: 'aws-cdk-lib grants the state machine its worker\'s versions, X-Ray and log delivery, which take no narrower resource.',

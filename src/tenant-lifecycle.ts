@@ -140,6 +140,13 @@ export class TenantLifecycle extends Construct {
   /** Offboards one tenant per execution. */
   public readonly offboardingStateMachine: sfn.StateMachine;
   /**
+   * Rolls a version of a stack tier's template out to its active tenants, in waves; stops at the first failed wave.
+   * Start it with `{ "tierName": "advanced", "version": "v2", "waveSize": 10 }`.
+   *
+   * @default - none without stack tiers
+   */
+  public readonly updateStateMachine?: sfn.StateMachine;
+  /**
    * The portfolio of the tenant products.
    *
    * @default - none without stack tiers
@@ -297,6 +304,14 @@ export class TenantLifecycle extends Construct {
 
     this.onboardingStateMachine = this.onboarding(logRetention, removalPolicy);
     this.offboardingStateMachine = this.offboarding(logRetention, removalPolicy);
+    if (products.size > 0) {
+      this.updateStateMachine = this.updates(logRetention, removalPolicy);
+      workerRole.addToPolicy(new iam.PolicyStatement({
+        actions: ['servicecatalog:UpdateProvisionedProduct'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
+      }));
+    }
 
     new events.Rule(this, 'OnboardingRequests', {
       eventBus: props.eventBus,
@@ -393,6 +408,57 @@ export class TenantLifecycle extends Construct {
       .when(sfn.Condition.stringEquals('$.start.next', 'STACK'), stackPath)
       .otherwise(done));
     return this.machine('Onboarding', definition, logRetention, removalPolicy);
+  }
+
+  private updates(logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {
+    const plan = new tasks.LambdaInvoke(this, 'PlanWaves', {
+      lambdaFunction: this.worker,
+      payload: sfn.TaskInput.fromObject({ step: 'planWaves', tierName: sfn.JsonPath.stringAt('$.tierName'), waveSize: sfn.JsonPath.numberAt('$.waveSize') }),
+      payloadResponseOnly: true,
+      resultPath: '$.plan',
+    });
+    const update = new tasks.LambdaInvoke(this, 'UpdateStack', {
+      lambdaFunction: this.worker,
+      payload: sfn.TaskInput.fromObject({
+        step: 'updateStack',
+        tenantId: sfn.JsonPath.stringAt('$.tenantId'),
+        tierName: sfn.JsonPath.stringAt('$.tierName'),
+        version: sfn.JsonPath.stringAt('$.version'),
+        token: sfn.JsonPath.stringAt('$.token'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.update',
+    });
+    const wait = new sfn.Wait(this, 'WaitForUpdate', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
+    const check = this.step('CheckUpdate', 'checkRecord', { recordId: '$.update.recordId' }, '$.record');
+    const tenantDone = new sfn.Succeed(this, 'TenantUpdated');
+    const perTenant = update.next(wait).next(check).next(new sfn.Choice(this, 'UpdateDone?')
+      .when(sfn.Condition.stringEquals('$.record.status', 'WAIT'), wait)
+      .otherwise(tenantDone));
+    const tenants = new sfn.Map(this, 'UpdateWave', {
+      itemsPath: '$.wave',
+      maxConcurrency: 0,
+      itemSelector: {
+        'tenantId.$': '$$.Map.Item.Value',
+        'tierName.$': '$.tierName',
+        'version.$': '$.version',
+        'token.$': '$.token',
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(perTenant);
+    const waves = new sfn.Map(this, 'Waves', {
+      itemsPath: '$.plan.waves',
+      // One wave at a time: a failed tenant fails its wave, and the execution stops there.
+      maxConcurrency: 1,
+      itemSelector: {
+        'wave.$': '$$.Map.Item.Value',
+        'tierName.$': '$.tierName',
+        'version.$': '$.version',
+        'token.$': '$$.Execution.Name',
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(tenants);
+    return this.machine('Update', plan.next(waves).next(new sfn.Succeed(this, 'Updated')), logRetention, removalPolicy);
   }
 
   private offboarding(logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {

@@ -25,6 +25,8 @@ test.each([
     'failOnboarding', [request, 'Error: boom', { shard: 0, priority: 3 }]],
   [{ step: 'startOffboarding', detail: { y: 2 } }, 'startOffboarding', [{ y: 2 }]],
   [{ step: 'finishOffboarding', request }, 'finishOffboarding', [request]],
+  [{ step: 'planWaves', tierName: 'advanced', waveSize: 3 }, 'planWaves', ['advanced', 3]],
+  [{ step: 'updateStack', tenantId: 'acme', tierName: 'advanced', version: 'v2', token: 'exec' }, 'updateStack', ['acme', 'advanced', 'v2', 'exec']],
   [{ step: 'failOffboarding', request, error: { Error: 'States.Timeout', Cause: 'timed out' } }, 'failOffboarding', [request, 'States.Timeout: timed out']],
 ])('%j calls %s', async (event, method, args) => {
   await handler(event as any, fake);

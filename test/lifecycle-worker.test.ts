@@ -16,6 +16,7 @@ import {
   ResourceNotFoundException,
   ServiceCatalogClient,
   TerminateProvisionedProductCommand,
+  UpdateProvisionedProductCommand,
 } from '@aws-sdk/client-service-catalog';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TenantRegistry } from '../src/lifecycle/registry';
@@ -304,4 +305,42 @@ test('a reply EventBridge refuses is an error (the state machine retries it)', a
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
   const start = await w.startOnboarding(request('blue', 'basic'));
   await expect(w.onboardShared(start.request as any)).rejects.toThrow('the reply was not accepted: InternalFailure try again');
+});
+
+describe('updates in waves', () => {
+  test('active tenants of the tier are planned in waves of the given size, in tenant order', async () => {
+    const { w } = await worker();
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec' } });
+    for (const t of ['delta', 'acme', 'charlie', 'bravo', 'echo']) {
+      const start = await w.startOnboarding(request(t, 'advanced'));
+      await w.provisionStack(start.request as any);
+      if (t !== 'echo') {
+        await w.finishStack(start.request as any, { UserPoolId: 'p', AppClientId: 'c', ApiUrl: 'u' });
+      }
+    }
+    const basic = await w.startOnboarding(request('blue', 'basic'));
+    await w.onboardShared(basic.request as any);
+    // echo is still provisioning and blue is in another tier: neither is updated.
+    expect(await w.planWaves('advanced', 2)).toEqual({ waves: [['acme', 'bravo'], ['charlie', 'delta']], tenants: 4 });
+    await expect(w.planWaves('advanced', 0)).rejects.toThrow('waveSize must be a whole number of at least 1; got 0');
+    await expect(w.planWaves('basic', 2)).rejects.toThrow("tier 'basic' is not a STACK tier here");
+  });
+
+  test('a tenant\'s stack is updated to the version by name, keeping every parameter, with an idempotent token', async () => {
+    const { w } = await worker();
+    catalog.on(UpdateProvisionedProductCommand).resolves({ RecordDetail: { RecordId: 'rec-u' } });
+    expect(await w.updateStack('acme', 'advanced', 'v2', 'exec-1')).toEqual({ recordId: 'rec-u' });
+    expect(catalog.commandCalls(UpdateProvisionedProductCommand)[0].args[0].input).toEqual({
+      ProvisionedProductName: 'AppPlane-acme',
+      ProductId: 'prod-123',
+      ProvisioningArtifactName: 'v2',
+      UpdateToken: 'exec-1-acme',
+      ProvisioningParameters: [
+        { Key: 'TenantId', UsePreviousValue: true },
+        { Key: 'RouterShard', UsePreviousValue: true },
+        { Key: 'RulePriority', UsePreviousValue: true },
+        { Key: 'TenantAdminEmail', UsePreviousValue: true },
+      ],
+    });
+  });
 });

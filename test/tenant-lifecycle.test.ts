@@ -99,10 +99,10 @@ describe('state machines', () => {
     }
   });
 
-  test('executions are traced and logged without their data, and time out after two hours', () => {
+  test('executions (onboarding, offboarding, updates) are traced and logged without their data, and time out after two hours', () => {
     const { stack } = lifecycleStack();
     const machines = Object.values<any>(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')).map((m) => m.Properties);
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(3);
     for (const m of machines) {
       expect(m.TracingConfiguration).toEqual({ Enabled: true });
       expect(m.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false, Level: 'ALL' });
@@ -122,6 +122,7 @@ describe('least privilege', () => {
         Action: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord', 'servicecatalog:DescribeProvisionedProduct'],
         Condition: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
       }),
+      expect.objectContaining({ Action: 'servicecatalog:UpdateProvisionedProduct', Condition: { StringEquals: { 'servicecatalog:roleLevel': 'self' } } }),
     ]);
     const pooled = s.filter((x) => JSON.stringify(x.Action) === '["dynamodb:Query","dynamodb:BatchWriteItem"]');
     expect(pooled).toHaveLength(2);
@@ -218,4 +219,35 @@ describe('validation', () => {
       pooledTables: {}, stackTiers: [{ template }],
     })).toThrow(/TenantTemplate 'S\/T' has resource types the lifecycle's launch role has no rule for: AWS::SQS::Queue. Give their permissions as launchRoleStatements/);
   });
+});
+
+test('updates: plan the waves, then one wave at a time, each tenant of a wave at once, waiting for its record', () => {
+  const { stack, lifecycle } = lifecycleStack();
+  expect(lifecycle.updateStateMachine).toBeDefined();
+  const d = definition(stack, 'LifecycleUpdate');
+  expect(d.StartAt).toBe('PlanWaves');
+  expect(d.States.PlanWaves.Parameters).toEqual({ 'step': 'planWaves', 'tierName.$': '$.tierName', 'waveSize.$': '$.waveSize' });
+  const waves = d.States.Waves;
+  expect(waves).toMatchObject({ Type: 'Map', ItemsPath: '$.plan.waves', MaxConcurrency: 1 });
+  expect(waves.ItemSelector['token.$']).toBe('$$.Execution.Name');
+  const wave = waves.ItemProcessor.States.UpdateWave;
+  expect(wave).toMatchObject({ Type: 'Map', ItemsPath: '$.wave' });
+  expect(wave.MaxConcurrency).toBeUndefined(); // every tenant of the wave at once
+  const tenant = wave.ItemProcessor.States;
+  expect(tenant.UpdateStack.Next).toBe('WaitForUpdate');
+  expect(tenant['UpdateDone?'].Choices[0]).toMatchObject({ StringEquals: 'WAIT', Next: 'WaitForUpdate' });
+  // No Catch anywhere: a failed tenant fails its wave and the execution.
+  expect(JSON.stringify(d)).not.toContain('"Catch"');
+  const s = statements(Template.fromStack(stack), 'LifecycleWorkerRole').find((x) => x.Action === 'servicecatalog:UpdateProvisionedProduct');
+  expect(s.Condition).toEqual({ StringEquals: { 'servicecatalog:roleLevel': 'self' } });
+});
+
+test('without stack tiers there is no portfolio and no update state machine', () => {
+  const f = lifecycleStack();
+  const again = new TenantLifecycle(f.stack, 'SharedOnly', {
+    eventBus: f.bus, contract: SbtContract.V0_5, router: f.router, application: require('./util/fixtures').pooledApplication(), pooledTables: f.basic.pooledTables,
+    sharedTiers: [{ tierName: 'basic', userPool: f.pool, appClientId: 'c', apiUrl: 'u' }],
+  });
+  expect(again.portfolio).toBeUndefined();
+  expect(again.updateStateMachine).toBeUndefined();
 });

@@ -19,6 +19,11 @@ export interface StepEvent {
   readonly outputs?: Record<string, string>;
   readonly slot?: Slot;
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  readonly tierName?: string;
+  readonly version?: string;
+  readonly waveSize?: number;
+  readonly tenantId?: string;
+  readonly token?: string;
 }
 
 let worker: LifecycleWorker | undefined;
@@ -60,6 +65,10 @@ export async function handler(event: StepEvent, w: LifecycleWorker = load()): Pr
       return w.finishOffboarding(request);
     case 'failOffboarding':
       return w.failOffboarding(request, reason(event.error));
+    case 'planWaves':
+      return w.planWaves(event.tierName!, Number(event.waveSize));
+    case 'updateStack':
+      return w.updateStack(event.tenantId!, event.tierName!, event.version!, event.token!);
     default:
       throw new Error(`unknown step '${event.step}'`);
   }

@@ -5,7 +5,7 @@
  *
  * States: PROVISIONING → ACTIVE | FAILED; ACTIVE → DEPROVISIONING → DELETED | FAILED.
  */
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 
 export type TenantStatus = 'PROVISIONING' | 'ACTIVE' | 'FAILED' | 'DEPROVISIONING' | 'DELETED';
 
@@ -53,6 +53,26 @@ export class TenantRegistry {
       config: i.config?.S,
       reason: i.reason?.S,
     };
+  }
+
+  /** The active tenants of a tier, sorted by tenant id (a scan: the registry holds one item per tenant). */
+  public async active(tier: string): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: '#s = :active AND tier = :tier',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':active': { S: 'ACTIVE' }, ':tier': { S: tier } },
+        ProjectionExpression: 'tenantId',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }));
+      out.push(...(page.Items ?? []).map((i) => i.tenantId.S!));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out.sort();
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   ResourceNotFoundException as CatalogNotFound,
   ServiceCatalogClient,
   TerminateProvisionedProductCommand,
+  UpdateProvisionedProductCommand,
 } from '@aws-sdk/client-service-catalog';
 import { purgeTenantItems } from './purge';
 import { TenantRegistry } from './registry';
@@ -293,6 +294,35 @@ export class LifecycleWorker {
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
     return { next: 'DONE' };
+  }
+
+  // ------------------------------------------------------------------------------------------------- updates
+
+  /** The active tenants of a stack tier, in waves of `waveSize` (the first wave first). */
+  public async planWaves(tierName: string, waveSize: number): Promise<{ waves: string[][]; tenants: number }> {
+    this.tier(tierName, 'STACK');
+    if (!(Number.isInteger(waveSize) && waveSize >= 1)) {
+      throw new Error(`waveSize must be a whole number of at least 1; got ${waveSize}`);
+    }
+    const tenants = await this.registry.active(tierName);
+    const waves: string[][] = [];
+    for (let i = 0; i < tenants.length; i += waveSize) {
+      waves.push(tenants.slice(i, i + waveSize));
+    }
+    return { waves, tenants: tenants.length };
+  }
+
+  /** Starts updating a tenant's stack to a version of its tier's product, keeping its parameters. */
+  public async updateStack(tenantId: string, tierName: string, version: string, token: string): Promise<StepState> {
+    const tier = this.tier(tierName, 'STACK') as StackTierConfig;
+    const result = await this.clients.catalog.send(new UpdateProvisionedProductCommand({
+      ProvisionedProductName: this.productName(tenantId),
+      ProductId: tier.productId,
+      ProvisioningArtifactName: version,
+      UpdateToken: `${token}-${tenantId}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 128),
+      ProvisioningParameters: ['TenantId', 'RouterShard', 'RulePriority', 'TenantAdminEmail'].map((Key) => ({ Key, UsePreviousValue: true })),
+    }));
+    return { recordId: result.RecordDetail!.RecordId! };
   }
 
   // ------------------------------------------------------------------------------------------------- helpers
