@@ -24,8 +24,9 @@ import {
 /**
  * Deployed proof of the tenant lifecycle with the sbt-aws 0.5 contract:
  * - an onboarding request for a basic-tier tenant is answered with provisionSuccess carrying the tenant config;
- * - an onboarding request for an advanced-tier tenant provisions its stack (a Service Catalog product) and is
- *   answered with provisionSuccess, and delivering the same request again creates no second tenant;
+ * - an onboarding request for an advanced-tier tenant provisions its stack (a Service Catalog product, with the
+ *   tenant's own user pool, registered with the router for that tenant) and is answered with provisionSuccess, and
+ *   delivering the same request again creates no second tenant;
  * - an offboarding request removes the basic tenant and is answered with deprovisionSuccess.
  * The replies are caught by a rule into a queue, as the control plane's rule would catch them.
  */
@@ -58,6 +59,7 @@ const router = new TenantRouter(stack, 'Router', {
   removalPolicy: RemovalPolicy.DESTROY,
   logRetention: logs.RetentionDays.ONE_DAY,
   cloudWatchRole: false,
+  issuerRegistry: true,
 });
 // The pooled route exists before any basic tenant is onboarded.
 router.addSharedTier('basic', basic.routingTargets);
@@ -65,7 +67,9 @@ router.addSharedTier('basic', basic.routingTargets);
 const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced' });
 const advanced = new SiloServiceTier(template, 'Advanced', { ...common, cluster, pooledTables: basic.pooledTables });
 router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
-template.setTenantConfig({ userPoolId: pool.userPoolId, appClientId: client.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
+// An advanced tenant has a user pool of its own; the lifecycle registers it with the router for that tenant.
+const identity = template.addTenantIdentity({ removalPolicy: RemovalPolicy.DESTROY });
+template.setTenantConfig({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
 
 const bus = new events.EventBus(stack, 'Bus');
 const lifecycle = new TenantLifecycle(stack, 'Lifecycle', {
@@ -122,7 +126,10 @@ request('onboardingRequest', onboardAdvanced)
   .next(integ.assertions.awsApiCall('ServiceCatalog', 'searchProvisionedProducts', {
     AccessLevelFilter: { Key: 'Account', Value: 'self' },
     Filters: { SearchQuery: ['name:TenantLifecycleInteg-acme'] },
-  }).expect(ExpectedResult.objectLike({ TotalResultsCount: 1 })));
+  }).expect(ExpectedResult.objectLike({ TotalResultsCount: 1 })))
+  // The tenant's own pool is trusted by the router, for acme only.
+  .next(integ.assertions.awsApiCall('DynamoDB', 'scan', { TableName: router.issuerRegistry!.tableName })
+    .expect(ExpectedResult.objectLike({ Count: 1, Items: [{ tenantId: { S: 'acme' } }] })));
 
 // The replies the control plane would read: a success for each onboarding, in its PATCH shape.
 integ.assertions.awsApiCall('SQS', 'receiveMessage', { QueueUrl: replies.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 })

@@ -239,6 +239,7 @@ export class TenantLifecycle extends Construct {
       eventBusName: props.eventBus.eventBusName,
       registryTable: this.registry.tableName,
       slotTable: this.slots.tableName,
+      issuerTable: props.router.issuerRegistry?.tableName,
       namePrefix: stack.stackName,
       tiers: Object.fromEntries([
         ...shared.map((t) => [t.tierName, { kind: 'SHARED' as const, userPoolId: t.userPool.userPoolId, appClientId: t.appClientId, apiGatewayUrl: t.apiUrl }]),
@@ -288,6 +289,12 @@ export class TenantLifecycle extends Construct {
       }));
     }
     props.eventBus.grantPutEventsTo(workerRole);
+    if (props.router.issuerRegistry) {
+      workerRole.addToPolicy(new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [props.router.issuerRegistry.tableArn],
+      }));
+    }
     if (this.portfolio) {
       this.portfolio.giveAccessToRole(workerRole);
       workerRole.addToPolicy(new iam.PolicyStatement({

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Annotations, Duration, Fn, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -289,6 +290,14 @@ export interface TenantRouterProps {
   readonly cloudWatchRole?: boolean;
 
   /**
+   * Keep a registry of issuers added at run time: the user pools of tenants provisioned from templates, each bound
+   * to its tenant. TenantLifecycle writes it; the authorizer trusts a registered pool for its tenant only.
+   *
+   * @default false
+   */
+  readonly issuerRegistry?: boolean;
+
+  /**
    * ARN of an AWS WAF web ACL (regional) to associate with every shard's API stage.
    *
    * @default - none
@@ -363,6 +372,12 @@ export class TenantRouter extends Construct {
   public readonly vpcLinkSecurityGroup: ec2.SecurityGroup;
   /** Bucket of the load balancers' access logs. */
   public readonly accessLogBucket: s3.Bucket;
+  /**
+   * Issuers registered at run time (partition key `issuer`), when `issuerRegistry` is on.
+   *
+   * @default - none
+   */
+  public readonly issuerRegistry?: dynamodb.Table;
   /**
    * Value of the `cdk-ecs-saas:router` tag that marks this router's per-tenant API keys (the authorizer finds a
    * tenant's key by customer id = tenant id and this tag).
@@ -507,6 +522,17 @@ export class TenantRouter extends Construct {
       this.authorizer.addToRolePolicy(new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: lookups }));
     }
     this.validateEnvironmentSize();
+
+    if (props.issuerRegistry) {
+      this.issuerRegistry = new dynamodb.Table(this, 'IssuerRegistry', {
+        partitionKey: { name: 'issuer', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy,
+      });
+      this.authorizer.addEnvironment('ISSUER_REGISTRY_TABLE', this.issuerRegistry.tableName);
+      this.authorizer.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.issuerRegistry.tableArn] }));
+    }
 
     for (let i = 0; i < (props.minShards ?? 1); i++) {
       this.shardAt(i, false);

@@ -1,4 +1,5 @@
-import { CfnOutput, CfnParameter } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, RemovalPolicy } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { TENANT_ID_PATTERN } from './private/tenant-id-pattern';
@@ -28,6 +29,28 @@ export interface TenantConfigOutputs {
   readonly appClientId: string;
   /** The tenant's API endpoint (its router shard's stage URL). */
   readonly apiUrl: string;
+}
+
+/**
+ * Options of a tenant's own user pool.
+ */
+export interface TenantIdentityOptions {
+  /**
+   * What happens to the pool when the tenant's stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A tenant's own user pool and app client.
+ */
+export interface TenantIdentity {
+  /** The tenant's user pool. */
+  readonly userPool: cognito.UserPool;
+  /** The app client the tenant's users sign in with. */
+  readonly appClient: cognito.UserPoolClient;
 }
 
 /**
@@ -91,6 +114,47 @@ export class TenantTemplate extends servicecatalog.ProductStack {
     this.node.addValidation({
       validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call setTenantConfig (user pool, app client, API URL).`]),
     });
+  }
+
+  /**
+   * A user pool of the tenant's own, as the reference gives advanced and premium tenants: custom attributes for
+   * tenant id, tier and role, the tenant's administrator created from the onboarding request's email, MFA required.
+   * TenantLifecycle registers the pool with the router (which needs `issuerRegistry`), bound to this tenant.
+   */
+  public addTenantIdentity(options: TenantIdentityOptions = {}): TenantIdentity {
+    if (this.node.tryFindChild('TenantUsers')) {
+      throw new Error(`TenantTemplate '${this.node.path}' already has a tenant user pool.`);
+    }
+    const userPool = new cognito.UserPool(this, 'TenantUsers', {
+      signInAliases: { email: true },
+      selfSignUpEnabled: false,
+      customAttributes: {
+        tenantId: new cognito.StringAttribute({ mutable: false }),
+        tenantTier: new cognito.StringAttribute({ mutable: false }),
+        userRole: new cognito.StringAttribute({ mutable: true }),
+      },
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const appClient = userPool.addClient('App', { authFlows: { userSrp: true }, preventUserExistenceErrors: true });
+    new cognito.CfnUserPoolUser(this, 'TenantAdmin', {
+      userPoolId: userPool.userPoolId,
+      username: this.adminEmail,
+      desiredDeliveryMediums: ['EMAIL'],
+      userAttributes: [
+        { name: 'email', value: this.adminEmail },
+        { name: 'email_verified', value: 'true' },
+        { name: 'custom:tenantId', value: this.tenantId },
+        { name: 'custom:tenantTier', value: this.tierName },
+        { name: 'custom:userRole', value: 'TenantAdmin' },
+      ],
+    });
+    new CfnOutput(this, 'TenantIssuer', { value: userPool.userPoolProviderUrl, description: 'Issuer of the tenant users\' tokens' });
+    return { userPool, appClient };
   }
 
   /** Declares what the tenant's users need (stack outputs `UserPoolId`, `AppClientId`, `ApiUrl`). */

@@ -8,7 +8,7 @@ import {
   GroupExistsException,
   ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeRecordCommand,
@@ -59,6 +59,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
     eventBusName: 'sbt-bus',
     registryTable: `Registry${i}`,
     slotTable: `Slots${i}`,
+    issuerTable: `Issuers${i}`,
     namePrefix: 'AppPlane',
     tiers: {
       basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
@@ -73,6 +74,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
   await createTable(dynamodb, config.registryTable, 'tenantId');
   await createSlotTable(dynamodb, config.slotTable);
   await createTable(dynamodb, `Products${i}`, 'tenantId', 'id');
+  await createTable(dynamodb, `Issuers${i}`, 'issuer');
   const w = new LifecycleWorker(config, { dynamodb, cognito: new CognitoIdentityProviderClient({}), catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) });
   return { w, config, registry: new TenantRegistry(dynamodb, config.registryTable) };
 }
@@ -342,5 +344,38 @@ describe('updates in waves', () => {
         { Key: 'TenantAdminEmail', UsePreviousValue: true },
       ],
     });
+  });
+});
+
+describe('tenant user pools', () => {
+  const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_acme';
+  const outputs = { UserPoolId: 'us-east-1_acme', AppClientId: 'acme-client', ApiUrl: 'u', TenantIssuer: ISSUER };
+  const issuerItem = async (table: string) => (await dynamodb.send(new GetItemCommand({ TableName: table, Key: { issuer: { S: ISSUER } } }))).Item;
+
+  test('a stack with its own pool registers it with the router for its tenant, and offboarding removes it', async () => {
+    const { w, config } = await worker();
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec' } });
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    await w.provisionStack(start.request as any);
+    await w.finishStack(start.request as any, outputs);
+    expect(await issuerItem(config.issuerTable!)).toEqual({
+      issuer: { S: ISSUER }, tenantId: { S: 'acme' }, tier: { S: 'advanced' }, clientIds: { SS: ['acme-client'] },
+    });
+    const off = await w.startOffboarding(request('acme', 'advanced'));
+    await w.finishOffboarding(off.request as any);
+    expect(await issuerItem(config.issuerTable!)).toBeUndefined();
+  });
+
+  test('a pool registered for another tenant is never taken over', async () => {
+    const { w, config } = await worker();
+    await dynamodb.send(new PutItemCommand({ TableName: config.issuerTable!, Item: { issuer: { S: ISSUER }, tenantId: { S: 'globex' }, clientIds: { SS: ['x'] } } }));
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    await expect(w.finishStack(start.request as any, outputs)).rejects.toThrow(/conditional request failed/i);
+  });
+
+  test('a tenant pool without an issuer registry is an error, not a tenant nobody can sign in to', async () => {
+    const { w } = await worker({ issuerTable: undefined });
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    await expect(w.finishStack(start.request as any, outputs)).rejects.toThrow('the tenant stack has its own user pool, but the router keeps no issuer registry (issuerRegistry: true)');
   });
 });

@@ -1,6 +1,7 @@
 import { createHmac, KeyObject } from 'crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AuthorizerConfig, createAuthorizer, verifierFor } from '../src/router/authorizer';
+import { DynamicIssuers } from '../src/router/issuers';
 
 /**
  * The router's authorizer against tokens signed with locally generated keys. The JWKS is cached into the verifier,
@@ -203,5 +204,77 @@ describe('an issuer bound to one tenant (a user pool per tenant)', () => {
     const t = await token({ ...CLAIMS, 'custom:tenantId': 'globex' });
     const result = await boundAuthorizer()({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
     expect(result.context?.tenantId).toBe('globex');
+  });
+});
+
+describe('issuers registered at run time (tenant user pools)', () => {
+  const POOL = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Initech';
+  const UNREGISTERED = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Nobody';
+  let lookups: string[];
+
+  function withRegistry(log: (m: string, d: Record<string, string>) => void = () => undefined) {
+    lookups = [];
+    const dynamic = new DynamicIssuers(async (issuer) => {
+      lookups.push(issuer);
+      return issuer === POOL ? { tenantId: 'initech', clientIds: ['initech-client'] } : undefined;
+    }, { onVerifier: (v, issuer) => v.cacheJwks(jwks as any, issuer) });
+    const verifier = verifierFor(config);
+    verifier.cacheJwks(jwks as any, ISSUER);
+    return createAuthorizer(config, async (tier) => `key-of-${tier}`, verifier, log, dynamic);
+  }
+  const premium = { ...CLAIMS, 'custom:tenantId': 'initech', 'custom:tenantTier': 'premium', 'custom:userRole': 'TenantAdmin' };
+
+  test('a token of a registered pool is verified against that pool and allowed for its tenant', async () => {
+    const authorize2 = withRegistry();
+    const t = await token(premium, { issuer: POOL, audience: 'initech-client' });
+    const result = await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
+    expect(result.context).toEqual({ tenantId: 'initech', tier: 'premium', role: 'TenantAdmin', routingKey: 'initech' });
+    await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } });
+    expect(lookups).toEqual([POOL]); // the registration is cached
+  });
+
+  test('a registered pool cannot sign for another tenant, nor for another client, nor with another key', async () => {
+    const reasons: string[] = [];
+    const authorize2 = withRegistry((_m, d) => reasons.push(d.reason));
+    const other = await token({ ...premium, 'custom:tenantId': 'acme' }, { issuer: POOL, audience: 'initech-client' });
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${other}` } }));
+    const client = await token(premium, { issuer: POOL, audience: 'someone-else' });
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${client}` } }));
+    const forged = await token(premium, { issuer: POOL, audience: 'initech-client', key: foreignKey });
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${forged}` } }));
+    expect(reasons[0]).toBe(`issuer ${POOL} signs for tenant 'initech' only; the token claims 'acme'`);
+    expect(reasons[1]).toMatch(/token rejected: .*Audience not allowed: someone-else/);
+    expect(reasons[2]).toMatch(/token rejected: .*signature/i);
+  });
+
+  test('an unregistered pool, or an issuer that is not a Cognito pool, is refused without a key fetch', async () => {
+    const reasons: string[] = [];
+    const authorize2 = withRegistry((_m, d) => reasons.push(d.reason));
+    const t = await token(premium, { issuer: UNREGISTERED, audience: 'x' });
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${t}` } }));
+    const evil = await token(premium, { issuer: 'https://evil.example.com', audience: 'x' });
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${evil}` } }));
+    expect(lookups).toEqual([UNREGISTERED]);
+    expect(reasons).toEqual([`issuer ${UNREGISTERED} is neither configured nor registered`, 'issuer https://evil.example.com is neither configured nor registered']);
+  });
+
+  test('configured issuers still verify as before, and garbage is denied', async () => {
+    const authorize2 = withRegistry();
+    const result = await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${await token()}` } });
+    expect(result.context?.tenantId).toBe('acme');
+    expectDenied(await authorize2({ methodArn: METHOD_ARN, headers: { Authorization: 'Bearer not.a.jwt' } }));
+    expect(lookups).toEqual([]);
+  });
+
+  test('a missing registration is retried after its short cache time', async () => {
+    let t = 0;
+    let registered = false;
+    const dynamic = new DynamicIssuers(async () => (registered ? { tenantId: 'initech', clientIds: ['c'] } : undefined), { now: () => t });
+    expect(await dynamic.verifierFor(POOL)).toBeUndefined();
+    registered = true;
+    t = 29_000;
+    expect(await dynamic.verifierFor(POOL)).toBeUndefined();
+    t = 31_000;
+    expect((await dynamic.verifierFor(POOL))?.tenantId).toBe('initech');
   });
 });

@@ -129,6 +129,8 @@ describe('least privilege', () => {
     const cognito = s.find((x) => JSON.stringify(x.Action).includes('cognito-idp'));
     expect(cognito.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
     expect(s.some((x) => x.Action === 'events:PutEvents')).toBe(true);
+    const issuers = s.find((x) => JSON.stringify(x.Action) === '["dynamodb:PutItem","dynamodb:DeleteItem"]');
+    expect(issuers.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RouterIssuerRegistry/), 'Arn'] });
     for (const x of s) {
       expect(x.Action).not.toEqual('*');
     }
@@ -139,8 +141,9 @@ describe('least privilege', () => {
     const s = statements(Template.fromStack(stack), 'LaunchRole');
     const actions = s.flatMap((x) => [x.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['ecs:CreateService', 'elasticloadbalancing:CreateRule', 'servicediscovery:CreateHttpNamespace', 'logs:CreateLogGroup']));
-    // The template has no table (its tier uses the pooled tables), no user pool, no API: no permission for them.
-    expect(actions.some((a) => /^(dynamodb|cognito-idp|apigateway|lambda|s3:Put|iam:Attach)/.test(a))).toBe(false);
+    expect(actions).toEqual(expect.arrayContaining(['cognito-idp:CreateUserPool', 'cognito-idp:AdminCreateUser']));
+    // The template has no table (its tier uses the pooled tables) and no API: no permission for them.
+    expect(actions.some((a) => /^(dynamodb|apigateway|lambda|s3:Put|iam:Attach)/.test(a))).toBe(false);
     const create = s.find((x) => JSON.stringify(x.Action) === '["iam:CreateRole","iam:PutRolePolicy"]');
     expect(create.Condition).toEqual({ StringEquals: { 'iam:PermissionsBoundary': { Ref: expect.stringMatching(/TenantRoleBoundary/) } } });
     expect(JSON.stringify(create.Resource)).toContain(':role/SC-');

@@ -243,6 +243,19 @@ describe('authorizer', () => {
   });
 });
 
+test('with an issuer registry, the authorizer may read it (GetItem only) and is told its name', () => {
+  const { stack } = routedStack({ issuerRegistry: true });
+  const t = Template.fromStack(stack);
+  t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ KeySchema: [{ AttributeName: 'issuer', KeyType: 'HASH' }] }) });
+  expect(authorizerEnv(stack).ISSUER_REGISTRY_TABLE).toEqual({ Ref: expect.stringMatching(/^RouterIssuerRegistry/) });
+  const reads = Object.entries<any>(t.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith('RouterAuthorizerRole'))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => JSON.stringify(s.Action).includes('dynamodb'));
+  expect(reads).toEqual([expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RouterIssuerRegistry/), 'Arn'] } })]);
+  expect(authorizerEnv(routedStack().stack).ISSUER_REGISTRY_TABLE).toBeUndefined();
+});
+
 describe('usage plans', () => {
   test('each tier has a key and a plan with the reference\'s limits, on every shard\'s stage', () => {
     const { stack, router } = routedStack({ minShards: 2 });

@@ -35,10 +35,32 @@ test('the tenant\'s route uses the parameters: its rule priority, and the listen
   }
 });
 
+test('a tenant identity is a pool with the reference\'s attributes and MFA, and the administrator from the request\'s email', () => {
+  const { app } = lifecycleStack();
+  const t = productTemplate(app);
+  const pool = Object.values<any>(t.Resources).find((r) => r.Type === 'AWS::Cognito::UserPool');
+  expect(pool.DeletionPolicy).toBe('Retain');
+  expect(pool.Properties.MfaConfiguration).toBe('ON');
+  expect(pool.Properties.Schema.map((a: any) => a.Name)).toEqual(['tenantId', 'tenantTier', 'userRole']);
+  const admin = Object.values<any>(t.Resources).find((r) => r.Type === 'AWS::Cognito::UserPoolUser').Properties;
+  expect(admin.Username).toEqual({ Ref: 'TenantAdminEmail' });
+  expect(admin.UserAttributes).toEqual(expect.arrayContaining([
+    { Name: 'custom:tenantId', Value: { Ref: 'TenantId' } },
+    { Name: 'custom:tenantTier', Value: 'advanced' },
+    { Name: 'custom:userRole', Value: 'TenantAdmin' },
+  ]));
+  expect(t.Outputs.TenantIssuer.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TenantUsers/), 'ProviderURL'] });
+});
+
+test('a template has one tenant identity', () => {
+  const { template } = lifecycleStack();
+  expect(() => template.addTenantIdentity()).toThrow(/already has a tenant user pool/);
+});
+
 test('the tenant config becomes the outputs provisioning reads', () => {
   const { app } = lifecycleStack();
   const t = productTemplate(app);
-  expect(Object.keys(t.Outputs)).toEqual(['UserPoolId', 'AppClientId', 'ApiUrl']);
+  expect(Object.keys(t.Outputs)).toEqual(['TenantIssuer', 'UserPoolId', 'AppClientId', 'ApiUrl']);
   expect(t.Outputs.ApiUrl.Value['Fn::Select'][0]).toEqual({ Ref: 'RouterShard' });
 });
 

@@ -14,7 +14,7 @@ import {
   ResourceNotFoundException as CognitoNotFound,
   UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeRecordCommand,
@@ -67,6 +67,8 @@ export interface LifecycleConfig {
   readonly eventBusName: string;
   readonly registryTable: string;
   readonly slotTable: string;
+  /** The router's issuer registry, where tenants' own user pools are registered for their tenant. */
+  readonly issuerTable?: string;
   /** Prefix of provisioned product names (one name per tenant and application plane). */
   readonly namePrefix: string;
   readonly tiers: Record<string, SharedTierConfig | StackTierConfig>;
@@ -204,6 +206,23 @@ export class LifecycleWorker {
     if (missing.length > 0) {
       throw new Error(`the tenant stack has no output ${missing.join(', ')}`);
     }
+    if (outputs.TenantIssuer) {
+      // The tenant's own user pool: the router trusts it for this tenant only, from now on.
+      if (!this.config.issuerTable) {
+        throw new Error('the tenant stack has its own user pool, but the router keeps no issuer registry (issuerRegistry: true)');
+      }
+      await this.clients.dynamodb.send(new PutItemCommand({
+        TableName: this.config.issuerTable,
+        Item: {
+          issuer: { S: outputs.TenantIssuer },
+          tenantId: { S: request.tenantId },
+          tier: { S: request.tier },
+          clientIds: { SS: [outputs.AppClientId] },
+        },
+        ConditionExpression: 'attribute_not_exists(issuer) OR tenantId = :t',
+        ExpressionAttributeValues: { ':t': { S: request.tenantId } },
+      }));
+    }
     await this.succeedOnboarding(request, { userPoolId: outputs.UserPoolId, appClientId: outputs.AppClientId, apiGatewayUrl: outputs.ApiUrl });
     return { next: 'DONE' };
   }
@@ -284,6 +303,7 @@ export class LifecycleWorker {
     if (slot) {
       await this.slots.release(request.tenantId, slot);
     }
+    await this.unregisterIssuer(request.tenantId);
     await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId);
     await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
     console.log(JSON.stringify({ level: 'INFO', message: 'offboarded', tenantId: request.tenantId, purgedItems: purged }));
@@ -326,6 +346,30 @@ export class LifecycleWorker {
   }
 
   // ------------------------------------------------------------------------------------------------- helpers
+
+  /** Removes the tenant's own user pool from the router's issuer registry (only if registered for this tenant). */
+  private async unregisterIssuer(tenantId: string): Promise<void> {
+    if (!this.config.issuerTable) {
+      return;
+    }
+    const config = JSON.parse((await this.registry.get(tenantId))?.config ?? '{}') as Partial<TenantConfig>;
+    const region = config.userPoolId?.split('_')[0];
+    if (!config.userPoolId || !region) {
+      return;
+    }
+    try {
+      await this.clients.dynamodb.send(new DeleteItemCommand({
+        TableName: this.config.issuerTable,
+        Key: { issuer: { S: `https://cognito-idp.${region}.amazonaws.com/${config.userPoolId}` } },
+        ConditionExpression: 'tenantId = :t',
+        ExpressionAttributeValues: { ':t': { S: tenantId } },
+      }));
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+    }
+  }
 
   private async succeedOnboarding(request: OnboardingRequest, config: TenantConfig): Promise<void> {
     await this.registry.markActive(request.tenantId, request.tenantRegistrationId, JSON.stringify(config));

@@ -19,7 +19,26 @@ interface TypeRule {
 const arn = (s: Stack, service: string, resource: string, global = false) =>
   `arn:${s.partition}:${service}:${global ? '' : s.region}:${s.account}:${resource}`;
 
+const COGNITO_POOL_ACTIONS = [
+  'cognito-idp:DeleteUserPool', 'cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool', 'cognito-idp:SetUserPoolMfaConfig',
+  'cognito-idp:GetUserPoolMfaConfig', 'cognito-idp:AddCustomAttributes', 'cognito-idp:TagResource', 'cognito-idp:UntagResource',
+  'cognito-idp:ListTagsForResource', 'cognito-idp:SetRiskConfiguration', 'cognito-idp:DescribeRiskConfiguration',
+];
+
 export const LAUNCH_RULES: Record<string, TypeRule> = {
+  'AWS::Cognito::UserPool': {
+    unscoped: ['cognito-idp:CreateUserPool'],
+    scoped: { actions: COGNITO_POOL_ACTIONS, arn: (s) => [arn(s, 'cognito-idp', 'userpool/*')] },
+  },
+  'AWS::Cognito::UserPoolClient': {
+    scoped: {
+      actions: ['cognito-idp:CreateUserPoolClient', 'cognito-idp:DeleteUserPoolClient', 'cognito-idp:DescribeUserPoolClient', 'cognito-idp:UpdateUserPoolClient'],
+      arn: (s) => [arn(s, 'cognito-idp', 'userpool/*')],
+    },
+  },
+  'AWS::Cognito::UserPoolUser': {
+    scoped: { actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'], arn: (s) => [arn(s, 'cognito-idp', 'userpool/*')] },
+  },
   // Creating roles and writing their policies is bounded separately (see launchStatements): only with the boundary.
   'AWS::IAM::Role': {
     named: {

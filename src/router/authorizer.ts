@@ -16,6 +16,8 @@
  * Not part of the jsii API; bundled into the router's Lambda asset.
  */
 import { JwtVerifier } from 'aws-jwt-verify';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
+import { DynamicIssuers } from './issuers';
 import { TENANT_ID_PATTERN } from '../private/tenant-id-pattern';
 
 /** A token issuer the router trusts. */
@@ -89,24 +91,54 @@ export type DenialLog = (message: string, details: Record<string, string>) => vo
 const consoleLog: DenialLog = (message, details) => console.log(JSON.stringify({ level: 'INFO', message, ...details }));
 
 /**
- * Creates the handler. `apiKeyFor` resolves usage-plan keys; `verifier` may be given for tests (its JWKS cached).
+ * Creates the handler. `apiKeyFor` resolves usage-plan keys; `verifier` may be given for tests (its JWKS cached);
+ * `dynamic` serves the issuers registered at run time (tenants' own user pools), each bound to its tenant.
  */
-export function createAuthorizer(config: AuthorizerConfig, apiKeyFor: ApiKeyLookup, verifier = verifierFor(config), log: DenialLog = consoleLog) {
+export function createAuthorizer(
+  config: AuthorizerConfig,
+  apiKeyFor: ApiKeyLookup,
+  verifier = verifierFor(config),
+  log: DenialLog = consoleLog,
+  dynamic?: DynamicIssuers,
+) {
+  const configured = new Set(config.issuers.map((i) => i.issuer));
+  /** Verifies with the configured issuers, or with a registered one; returns the payload and the bound tenant. */
+  const verify = async (token: string): Promise<{ payload: Record<string, unknown>; boundTo?: string }> => {
+    if (dynamic) {
+      let iss: unknown;
+      try {
+        iss = decomposeUnverifiedJwt(token).payload.iss;
+      } catch (e) {
+        throw new Denied(`token rejected: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+      if (typeof iss === 'string' && !configured.has(iss)) {
+        const registered = await dynamic.verifierFor(iss);
+        if (!registered) {
+          throw new Denied(`issuer ${iss} is neither configured nor registered`);
+        }
+        const payload = await registered.verify(token).catch((e: Error) => {
+          throw new Denied(`token rejected: ${e.name}: ${e.message}`);
+        });
+        return { payload, boundTo: registered.tenantId };
+      }
+    }
+    const payload = await verifier.verify(token).catch((e: Error) => {
+      throw new Denied(`token rejected: ${e.name}: ${e.message}`);
+    });
+    // iss is verified by now: it is one of the configured issuers.
+    return { payload, boundTo: config.issuers.find((i) => i.issuer === payload.iss)?.tenantId };
+  };
   return async (event: AuthorizerEvent): Promise<AuthorizerResult> => {
     const arn = parseMethodArn(event.methodArn);
     try {
       const token = bearerToken(event.headers ?? {});
-      const payload = await verifier.verify(token).catch((e: Error) => {
-        throw new Denied(`token rejected: ${e.name}: ${e.message}`);
-      });
+      const { payload, boundTo } = await verify(token);
       const tenantId = claim(payload, config.claims.tenantId);
       const tier = claim(payload, config.claims.tier);
       const role = claim(payload, config.claims.role);
       if (!TENANT_ID_PATTERN.test(tenantId)) {
         throw new Denied(`tenant id claim '${tenantId}' is not a valid tenant id`);
       }
-      // iss is verified by now: it is one of the configured issuers.
-      const boundTo = config.issuers.find((i) => i.issuer === payload.iss)?.tenantId;
       if (boundTo !== undefined && boundTo !== tenantId) {
         throw new Denied(`issuer ${String(payload.iss)} signs for tenant '${boundTo}' only; the token claims '${tenantId}'`);
       }

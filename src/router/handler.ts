@@ -11,7 +11,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { APIGatewayClient, GetApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { API_KEY_MARKER_TAG, ApiKeyCache } from './api-keys';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ApiKeyLookup, AuthorizerConfig, AuthorizerEvent, createAuthorizer } from './authorizer';
+import { DynamicIssuers } from './issuers';
 
 const logger = new Logger({ serviceName: 'tenant-router-authorizer' });
 const config = JSON.parse(process.env.AUTHORIZER_CONFIG ?? '{}') as AuthorizerConfig;
@@ -33,6 +35,16 @@ const keys = new ApiKeyCache({
 });
 
 const lookup: ApiKeyLookup = (tier, tenantId) => keys.keyFor(tier, tenantId);
-const authorize = createAuthorizer(config, lookup, undefined, (message, details) => logger.info(message, details));
+
+/** Tenants' own user pools, registered by the tenant lifecycle (when the router has an issuer registry). */
+const registryTable = process.env.ISSUER_REGISTRY_TABLE;
+const dynamodb = registryTable ? new DynamoDBClient({}) : undefined;
+export async function registeredIssuer(issuer: string) {
+  const item = (await dynamodb!.send(new GetItemCommand({ TableName: registryTable, Key: { issuer: { S: issuer } }, ConsistentRead: true }))).Item;
+  return item ? { tenantId: item.tenantId.S!, clientIds: item.clientIds?.SS ?? [] } : undefined;
+}
+const dynamic = registryTable ? new DynamicIssuers(registeredIssuer) : undefined;
+
+const authorize = createAuthorizer(config, lookup, undefined, (message, details) => logger.info(message, details), dynamic);
 
 export const handler = async (event: AuthorizerEvent) => authorize(event);

@@ -26,13 +26,15 @@ export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}) {
     standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
   });
   const client = pool.addClient('App');
-  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2 }));
+  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2, issuerRegistry: true }));
   router.addTenants(basic.tenants);
 
   const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced' });
   const advanced = new SiloServiceTier(template, 'Advanced', { vpc, cluster, application, pooledTables: basic.pooledTables });
   router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
-  template.setTenantConfig({ userPoolId: pool.userPoolId, appClientId: client.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
+  // Each advanced tenant has a user pool of its own, as in the reference.
+  const identity = template.addTenantIdentity();
+  template.setTenantConfig({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
 
   const bus = new events.EventBus(stack, 'Bus');
   const props: TenantLifecycleProps = {

@@ -1,0 +1,94 @@
+/**
+ * Issuers registered at run time: the user pools of tenants provisioned from templates (a pool per advanced or
+ * premium tenant). The tenant lifecycle writes each pool into the router's issuer registry (DynamoDB) once its stack
+ * is up, bound to its tenant, and removes it on offboarding. Not part of the jsii API.
+ *
+ * Only the issuer's name is read from the unverified token, to choose the verifier; the token is then verified by
+ * aws-jwt-verify against that issuer alone (signature, expiry, audience = the pool's app clients, token use), and the
+ * tenant claim must be the registered tenant. An issuer that is not registered is refused before any key is fetched.
+ */
+import { JwtVerifier } from 'aws-jwt-verify';
+
+/** A registered issuer. */
+export interface RegisteredIssuer {
+  readonly tenantId: string;
+  readonly clientIds: string[];
+}
+
+/** Reads a registration (undefined when the issuer is not registered). */
+export type IssuerLookup = (issuer: string) => Promise<RegisteredIssuer | undefined>;
+
+/** A verifier for one registered issuer, and the tenant it is bound to. */
+export interface BoundVerifier {
+  readonly tenantId: string;
+  verify(token: string): Promise<Record<string, unknown>>;
+}
+
+export interface DynamicIssuersOptions {
+  readonly ttlMs?: number;
+  readonly missingTtlMs?: number;
+  readonly now?: () => number;
+  /** Called with each verifier created (tests cache local keys into it). */
+  readonly onVerifier?: (verifier: { cacheJwks: (jwks: any, issuer?: string) => void }, issuer: string) => void;
+}
+
+/** `https://cognito-idp.<region>.amazonaws.com/<region>_<id>`: only Cognito user pools are registered at run time. */
+export const COGNITO_ISSUER = /^https:\/\/cognito-idp\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/\1_[0-9A-Za-z]+$/;
+
+export class DynamicIssuers {
+  private readonly entries = new Map<string, { value: Promise<BoundVerifier | undefined>; expires: number }>();
+  private readonly ttlMs: number;
+  private readonly missingTtlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly lookup: IssuerLookup, private readonly options: DynamicIssuersOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.missingTtlMs = options.missingTtlMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The verifier of a registered issuer, or undefined. */
+  public async verifierFor(issuer: string): Promise<BoundVerifier | undefined> {
+    if (!COGNITO_ISSUER.test(issuer)) {
+      return undefined;
+    }
+    const now = this.now();
+    const hit = this.entries.get(issuer);
+    if (hit && hit.expires > now) {
+      return hit.value;
+    }
+    const value = this.load(issuer);
+    this.entries.set(issuer, { value, expires: now + this.ttlMs });
+    try {
+      const resolved = await value;
+      if (!resolved) {
+        this.entries.set(issuer, { value, expires: now + this.missingTtlMs });
+      }
+      return resolved;
+    } catch (e) {
+      this.entries.delete(issuer);
+      throw e;
+    }
+  }
+
+  private async load(issuer: string): Promise<BoundVerifier | undefined> {
+    const registered = await this.lookup(issuer);
+    if (!registered || registered.clientIds.length === 0) {
+      return undefined;
+    }
+    const verifier = JwtVerifier.create([{
+      issuer,
+      audience: registered.clientIds,
+      customJwtCheck: ({ payload }: { payload: Record<string, unknown> }) => {
+        if (payload.token_use !== 'id') {
+          throw new Error("token_use must be 'id'");
+        }
+      },
+    }] as unknown as Parameters<typeof JwtVerifier.create>[0]);
+    this.options.onVerifier?.(verifier as any, issuer);
+    return {
+      tenantId: registered.tenantId,
+      verify: async (token: string) => (await verifier.verify(token as any)) as Record<string, unknown>,
+    };
+  }
+}
