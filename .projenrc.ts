@@ -120,7 +120,7 @@ for (const dir of ['integ', 'examples', 'scripts']) {
 // bundled into an asset: jsii forbids non-jsii (peer) dependencies, so these are devDependencies here
 // (docs/runtime-helper.md, docs/tenant-router.md).
 project.eslint?.addOverride({
-  files: ['src/runtime/**/*.ts', 'src/router/**/*.ts'],
+  files: ['src/runtime/**/*.ts', 'src/router/**/*.ts', 'src/lifecycle/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': 'off' },
 });
 

@@ -69,7 +69,11 @@ const advanced = new SiloServiceTier(template, 'Advanced', { ...common, cluster,
 router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
 // An advanced tenant has a user pool of its own; the lifecycle registers it with the router for that tenant.
 const identity = template.addTenantIdentity({ removalPolicy: RemovalPolicy.DESTROY });
-template.setTenantConfig({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
+template.configureTenant({
+  userPoolId: identity.userPool.userPoolId,
+  appClientId: identity.appClient.userPoolClientId,
+  apiUrl: router.endpointFor(template.tenantId),
+});
 
 const bus = new events.EventBus(stack, 'Bus');
 const lifecycle = new TenantLifecycle(stack, 'Lifecycle', {

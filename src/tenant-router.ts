@@ -659,7 +659,10 @@ export class TenantRouter extends Construct {
     this.addRoute(tenant, options);
   }
 
-  private addRoute(tenant: { tenantId?: string; tierName: string; routingKey: string; routingTargets: RoutingTarget[] }, options: RouteOptions = {}): void {
+  private addRoute(
+    tenant: { tenantId?: string; tierName: string; routingKey: string; routingTargets: RoutingTarget[] },
+    options: RouteOptions = {},
+  ): void {
     const tier = this.tiers.get(tenant.tierName)!;
     const who = tenant.tenantId ? `tenant '${tenant.tenantId}'` : `tier '${tenant.tierName}'`;
     const rules = tenant.routingTargets.length;

@@ -60,7 +60,7 @@ export interface TenantIdentity {
  * Build the tenant's infrastructure inside it with the template's parameters: `tenantId` for the tier's
  * `addTenant`, and `routerShard` and `rulePriority` for the router's `addTenant`. Values of other stacks of the app
  * (VPC, cluster, pooled tables, router shards) are imported with CloudFormation exports, so the app's stacks must be
- * environment-agnostic or share the template's environment. Call `setTenantConfig` with what the tenant's users
+ * environment-agnostic or share the template's environment. Call `configureTenant` with what the tenant's users
  * need; provisioning reports it to the control plane.
  *
  * @example
@@ -75,7 +75,7 @@ export interface TenantIdentity {
  * const tier = new SiloServiceTier(template, 'Advanced', { vpc, cluster, application });
  * const tenant = tier.addTenant(template.tenantId);
  * router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority });
- * template.setTenantConfig({
+ * template.configureTenant({
  *   userPoolId: userPool.userPoolId,
  *   appClientId: appClient.userPoolClientId,
  *   apiUrl: router.endpointFor(template.tenantId),
@@ -112,7 +112,7 @@ export class TenantTemplate extends servicecatalog.ProductStack {
     }).valueAsNumber;
     this.adminEmail = new CfnParameter(this, 'TenantAdminEmail', { description: 'Email of the tenant administrator' }).valueAsString;
     this.node.addValidation({
-      validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call setTenantConfig (user pool, app client, API URL).`]),
+      validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call configureTenant (user pool, app client, API URL).`]),
     });
   }
 
@@ -158,9 +158,9 @@ export class TenantTemplate extends servicecatalog.ProductStack {
   }
 
   /** Declares what the tenant's users need (stack outputs `UserPoolId`, `AppClientId`, `ApiUrl`). */
-  public setTenantConfig(config: TenantConfigOutputs): void {
+  public configureTenant(config: TenantConfigOutputs): void {
     if (this.configured) {
-      throw new Error(`setTenantConfig was already called on TenantTemplate '${this.node.path}': a tenant has one configuration.`);
+      throw new Error(`configureTenant was already called on TenantTemplate '${this.node.path}': a tenant has one configuration.`);
     }
     this.configured = true;
     new CfnOutput(this, 'UserPoolId', { value: config.userPoolId, description: 'User pool of the tenant users' });

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SlotTable } from '../src/lifecycle/slots';
 import { createSlotTable, startDynamo } from './util/dynalite';
+import { SlotTable } from '../src/lifecycle/slots';
 
 /** Router slot allocation for provisioned tenants, against an in-memory DynamoDB (dynalite). */
 let client: DynamoDBClient;
@@ -13,7 +13,8 @@ afterAll(async () => stop());
 async function table(options: { shards?: number; rules?: number; reserved?: Record<string, number[]> } = {}) {
   const name = `Slots${n++}`;
   await createSlotTable(client, name);
-  return new SlotTable({ client, tableName: name, shards: options.shards ?? 2, rulesPerListener: options.rules ?? 100, reserved: options.reserved ?? {} });
+  const reserved = options.reserved ?? {};
+  return new SlotTable({ client, tableName: name, shards: options.shards ?? 2, rulesPerListener: options.rules ?? 100, reserved });
 }
 
 test('slots skip the priorities of declared routes and fill a shard before the next', async () => {

@@ -19,10 +19,10 @@ import {
   UpdateProvisionedProductCommand,
 } from '@aws-sdk/client-service-catalog';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createSlotTable, createTable, startDynamo } from './util/dynalite';
 import { TenantRegistry } from '../src/lifecycle/registry';
 import { SlotTable } from '../src/lifecycle/slots';
 import { LifecycleConfig, LifecycleWorker } from '../src/lifecycle/worker';
-import { createSlotTable, createTable, startDynamo } from './util/dynalite';
 
 /**
  * The lifecycle's steps: DynamoDB is real (dynalite: registry, slots, pooled table); Cognito, Service Catalog and
@@ -75,7 +75,8 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
   await createSlotTable(dynamodb, config.slotTable);
   await createTable(dynamodb, `Products${i}`, 'tenantId', 'id');
   await createTable(dynamodb, `Issuers${i}`, 'issuer');
-  const w = new LifecycleWorker(config, { dynamodb, cognito: new CognitoIdentityProviderClient({}), catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) });
+  const clients = { dynamodb, cognito: new CognitoIdentityProviderClient({}), catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) };
+  const w = new LifecycleWorker(config, clients);
   return { w, config, registry: new TenantRegistry(dynamodb, config.registryTable) };
 }
 

@@ -3,8 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SbtContract, TenantLifecycle, TenantTemplate } from '../src';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SbtContract, TenantLifecycle, TenantRouter, TenantTemplate } from '../src';
+import { pooledApplication } from './util/fixtures';
 import { lifecycleStack } from './util/lifecycle-fixtures';
+import { routerProps } from './util/router-fixtures';
 
 function statements(t: Template, logicalIdPart: string): any[] {
   return Object.entries<any>(t.findResources('AWS::IAM::Policy'))
@@ -189,7 +192,7 @@ describe('validation', () => {
         eventBus: f.bus,
         contract: SbtContract.V0_5,
         router: f.router,
-        application: (f.basic as any).serviceGroup.application ?? undefined,
+        application: pooledApplication(),
         pooledTables: f.basic.pooledTables,
         sharedTiers: [{ tierName: 'advanced', userPool: f.pool, appClientId: 'c', apiUrl: 'u' }],
         stackTiers: [{ template: f.template }],
@@ -200,8 +203,12 @@ describe('validation', () => {
   test('a version name that Service Catalog would refuse', () => {
     const f = lifecycleStack();
     expect(() => new TenantLifecycle(f.stack, 'Again', {
-      eventBus: f.bus, contract: SbtContract.V0_5, router: f.router, application: require('./util/fixtures').pooledApplication(),
-      pooledTables: f.basic.pooledTables, stackTiers: [{ template: f.template, versionName: 'version one' }],
+      eventBus: f.bus,
+      contract: SbtContract.V0_5,
+      router: f.router,
+      application: pooledApplication(),
+      pooledTables: f.basic.pooledTables,
+      stackTiers: [{ template: f.template, versionName: 'version one' }],
     })).toThrow(/versionName must be 1 to 100 letters.*got 'version one'/);
   });
 
@@ -213,13 +220,17 @@ describe('validation', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const template = new TenantTemplate(stack, 'T', { tierName: 'odd' });
-    new (require('aws-cdk-lib/aws-sqs').Queue)(template, 'Queue');
-    template.setTenantConfig({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' });
+    new sqs.Queue(template, 'Queue');
+    template.configureTenant({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' });
     const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 1 });
-    const router = new (require('../src').TenantRouter)(stack, 'Router', require('./util/router-fixtures').routerProps(vpc));
+    const router = new TenantRouter(stack, 'Router', routerProps(vpc));
     expect(() => new TenantLifecycle(stack, 'L', {
-      eventBus: new events.EventBus(stack, 'Bus'), contract: SbtContract.V0_5, router, application: require('./util/fixtures').pooledApplication(),
-      pooledTables: {}, stackTiers: [{ template }],
+      eventBus: new events.EventBus(stack, 'Bus'),
+      contract: SbtContract.V0_5,
+      router,
+      application: pooledApplication(),
+      pooledTables: {},
+      stackTiers: [{ template }],
     })).toThrow(/TenantTemplate 'S\/T' has resource types the lifecycle's launch role has no rule for: AWS::SQS::Queue. Give their permissions as launchRoleStatements/);
   });
 });
@@ -248,7 +259,11 @@ test('updates: plan the waves, then one wave at a time, each tenant of a wave at
 test('without stack tiers there is no portfolio and no update state machine', () => {
   const f = lifecycleStack();
   const again = new TenantLifecycle(f.stack, 'SharedOnly', {
-    eventBus: f.bus, contract: SbtContract.V0_5, router: f.router, application: require('./util/fixtures').pooledApplication(), pooledTables: f.basic.pooledTables,
+    eventBus: f.bus,
+    contract: SbtContract.V0_5,
+    router: f.router,
+    application: pooledApplication(),
+    pooledTables: f.basic.pooledTables,
     sharedTiers: [{ tierName: 'basic', userPool: f.pool, appClientId: 'c', apiUrl: 'u' }],
   });
   expect(again.portfolio).toBeUndefined();

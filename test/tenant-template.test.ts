@@ -1,10 +1,10 @@
+import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { TenantTemplate } from '../src';
 import { lifecycleStack } from './util/lifecycle-fixtures';
 
 function productTemplate(app: App): any {
   const assembly = app.synth();
-  const fs = require('fs');
   const file = fs.readdirSync(assembly.directory).find((f: string) => f.endsWith('.product.template.json'));
   return JSON.parse(fs.readFileSync(`${assembly.directory}/${file}`, 'utf8'));
 }
@@ -68,8 +68,8 @@ test('a template without tenant config fails synthesis, and config is set once',
   const app = new App();
   const stack = new Stack(app, 'S');
   const t = new TenantTemplate(stack, 'T', { tierName: 'advanced' });
-  expect(() => app.synth()).toThrow(/TenantTemplate 'S\/T' has no tenant configuration: call setTenantConfig/);
-  t.setTenantConfig({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' });
-  expect(() => t.setTenantConfig({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' })).toThrow(/setTenantConfig was already called on TenantTemplate 'S\/T'/);
+  expect(() => app.synth()).toThrow(/TenantTemplate 'S\/T' has no tenant configuration: call configureTenant/);
+  t.configureTenant({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' });
+  expect(() => t.configureTenant({ userPoolId: 'p', appClientId: 'c', apiUrl: 'u' })).toThrow(/configureTenant was already called on TenantTemplate 'S\/T'/);
   expect(t.tierName).toBe('advanced');
 });

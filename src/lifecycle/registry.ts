@@ -40,7 +40,8 @@ export class TenantRegistry {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
 
   public async get(tenantId: string): Promise<TenantRecord | undefined> {
-    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { tenantId: { S: tenantId } }, ConsistentRead: true }));
+    const key = { tenantId: { S: tenantId } };
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     const i = result.Item;
     if (!i) {
       return undefined;

@@ -284,9 +284,11 @@ export class LifecycleWorker {
     const group = groupName(request.tenantId);
     let token: string | undefined;
     do {
-      const page = await ignore(CognitoNotFound, this.clients.cognito.send(new ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token })));
+      const list = new ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token });
+      const page = await ignore(CognitoNotFound, this.clients.cognito.send(list));
       for (const user of page?.Users ?? []) {
-        await ignore(CognitoNotFound, this.clients.cognito.send(new AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username! })));
+        const remove = new AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username! });
+        await ignore(CognitoNotFound, this.clients.cognito.send(remove));
       }
       token = page?.NextToken;
     } while (token);
@@ -297,7 +299,13 @@ export class LifecycleWorker {
   public async finishOffboarding(request: OffboardingRequest): Promise<StepState> {
     let purged = 0;
     for (const t of this.config.pooledTables) {
-      purged += await purgeTenantItems({ client: this.clients.dynamodb, tableName: t.tableName, partitionKey: t.partitionKey, sortKey: t.sortKey, tenantId: request.tenantId });
+      purged += await purgeTenantItems({
+        client: this.clients.dynamodb,
+        tableName: t.tableName,
+        partitionKey: t.partitionKey,
+        sortKey: t.sortKey,
+        tenantId: request.tenantId,
+      });
     }
     const slot = await this.slots.find(request.tenantId);
     if (slot) {
@@ -391,7 +399,12 @@ export class LifecycleWorker {
 
   private async reply(detailType: string, detail: ReplyDetail): Promise<void> {
     const result = await this.clients.events.send(new PutEventsCommand({
-      Entries: [{ EventBusName: this.config.eventBusName, Source: this.config.contract.source, DetailType: detailType, Detail: JSON.stringify(detail) }],
+      Entries: [{
+        EventBusName: this.config.eventBusName,
+        Source: this.config.contract.source,
+        DetailType: detailType,
+        Detail: JSON.stringify(detail),
+      }],
     }));
     if (result.FailedEntryCount) {
       throw new Error(`the reply was not accepted: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);

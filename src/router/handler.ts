@@ -10,8 +10,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { APIGatewayClient, GetApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
-import { API_KEY_MARKER_TAG, ApiKeyCache } from './api-keys';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { API_KEY_MARKER_TAG, ApiKeyCache } from './api-keys';
 import { ApiKeyLookup, AuthorizerConfig, AuthorizerEvent, createAuthorizer } from './authorizer';
 import { DynamicIssuers } from './issuers';
 

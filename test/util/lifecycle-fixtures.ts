@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import { pooledApplication } from './fixtures';
 import { routerProps } from './router-fixtures';
-import { PooledEcsTier, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantTemplate } from '../../src';
+import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantTemplate } from '../../src';
 
 /**
  * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
@@ -34,12 +34,16 @@ export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}) {
   router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
   // Each advanced tenant has a user pool of its own, as in the reference.
   const identity = template.addTenantIdentity();
-  template.setTenantConfig({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(template.tenantId) });
+  template.configureTenant({
+    userPoolId: identity.userPool.userPoolId,
+    appClientId: identity.appClient.userPoolClientId,
+    apiUrl: router.endpointFor(template.tenantId),
+  });
 
   const bus = new events.EventBus(stack, 'Bus');
   const props: TenantLifecycleProps = {
     eventBus: bus,
-    contract: (overrides.contract ?? require('../../src').SbtContract.V0_5),
+    contract: SbtContract.V0_5,
     router,
     application,
     pooledTables: basic.pooledTables,
