@@ -75,7 +75,8 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
   await createSlotTable(dynamodb, config.slotTable);
   await createTable(dynamodb, `Products${i}`, 'tenantId', 'id');
   await createTable(dynamodb, `Issuers${i}`, 'issuer');
-  const clients = { dynamodb, cognito: new CognitoIdentityProviderClient({}), catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) };
+  const cognitoClient = new CognitoIdentityProviderClient({});
+  const clients = { dynamodb, cognito: cognitoClient, catalog: new ServiceCatalogClient({}), events: new EventBridgeClient({}) };
   const w = new LifecycleWorker(config, clients);
   return { w, config, registry: new TenantRegistry(dynamodb, config.registryTable) };
 }
