@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { SbtContract, TenantLifecycle, TenantRouter, TenantTemplate } from '../src';
+import { ClusterPerTenantTier, SbtContract, TenantLifecycle, TenantRouter, TenantTemplate, TierRouting } from '../src';
 import { pooledApplication } from './util/fixtures';
 import { lifecycleStack } from './util/lifecycle-fixtures';
 import { routerProps } from './util/router-fixtures';
@@ -178,6 +178,35 @@ describe('least privilege', () => {
       expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
     }
   });
+});
+
+test('a premium template (a cluster per tenant on Fargate, with its own user pool) is covered by the launch rules', () => {
+  const f = lifecycleStack();
+  const premium = new TenantTemplate(f.stack, 'PremiumTenant', { tierName: 'premium' });
+  const tier = new ClusterPerTenantTier(premium, 'Premium', { vpc: f.vpc, application: pooledApplication(), pooledTables: f.basic.pooledTables });
+  const router = new TenantRouter(f.stack, 'PremiumRouter', routerProps(f.vpc, {
+    application: pooledApplication(),
+    issuerRegistry: true,
+    tiers: [{ tierName: 'premium', routing: TierRouting.PER_TENANT }],
+  }));
+  router.addTenant(tier.addTenant(premium.tenantId), { shard: premium.routerShard, priority: premium.rulePriority });
+  const identity = premium.addTenantIdentity();
+  premium.configureTenant({
+    userPoolId: identity.userPool.userPoolId,
+    appClientId: identity.appClient.userPoolClientId,
+    apiUrl: router.endpointFor(premium.tenantId),
+  });
+  const lifecycle = new TenantLifecycle(f.stack, 'PremiumLifecycle', {
+    eventBus: f.bus,
+    contract: SbtContract.V0_5,
+    router,
+    application: pooledApplication(),
+    pooledTables: f.basic.pooledTables,
+    stackTiers: [{ template: premium }],
+  });
+  const s = statements(Template.fromStack(f.stack), 'PremiumLifecyclepremiumLaunchRole');
+  expect(s.flatMap((x) => [x.Action].flat())).toEqual(expect.arrayContaining(['ecs:CreateCluster', 'ecs:DeleteCluster', 'cognito-idp:CreateUserPool']));
+  expect(lifecycle.portfolio).toBeDefined();
 });
 
 describe('validation', () => {
