@@ -187,6 +187,19 @@ for (const name of ['package', 'package-all']) {
   task.spawn(languages);
 }
 
+// Benchmarks (docs/PERFORMANCE.md): scripts that print figures, never timed tests. The smoke size runs with the tests
+// so the benchmark keeps working.
+project.addTask('bench', {
+  description: 'Run the benchmarks (synth scale, per-tenant resources and cost, routing, credentials, authorizer)',
+  exec: 'ts-node --project test/tsconfig.json scripts/bench.ts',
+  receiveArgs: true,
+});
+const benchSmoke = project.addTask('bench:smoke', {
+  description: 'Run the benchmarks at smoke size',
+  exec: 'ts-node --project test/tsconfig.json scripts/bench.ts --smoke',
+});
+project.testTask.spawn(benchSmoke);
+
 // The main job: synthesize the example app into examples/cdk.out and print what it produced.
 project.addTask('synth:example', {
   description: 'Synthesize the example app into examples/cdk.out and print a summary',

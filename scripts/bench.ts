@@ -1,0 +1,292 @@
+import { execFileSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { mix, referenceApplication } from './bench-app';
+import {
+  ClusterPerTenantTier,
+  PooledEcsTier,
+  SaasApplication,
+  SiloServiceTier,
+  TableSharing,
+  TenantRouter,
+  TierCapacity,
+  TierRouting,
+  TokenIssuer,
+} from '../src';
+import { createAuthorizer, verifierFor } from '../src/router/authorizer';
+import { DEFAULT_QUOTAS, planPlacements } from '../src/router/placement';
+import { TenantScopedDynamo } from '../src/runtime';
+
+/**
+ * Benchmarks (docs/PERFORMANCE.md). Prints figures; asserts nothing. `--smoke` runs small sizes (CI keeps it working).
+ */
+const smoke = process.argv.includes('--smoke');
+const out: string[] = [];
+const print = (line = '') => {
+  out.push(line);
+  console.log(line);
+};
+const table = (head: string[], rows: Array<Array<string | number>>) => {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: Array<string | number>) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  print(line(head));
+  print(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  rows.forEach((r) => print(line(r)));
+  print();
+};
+
+// ------------------------------------------------------------------------------------------------- prices
+/** On-demand prices, us-east-1, USD (AWS price pages; see docs/PERFORMANCE.md). */
+const PRICE = {
+  fargateVcpuHour: 0.04048,
+  fargateGbHour: 0.004445,
+  fargateArmVcpuHour: 0.03238,
+  fargateArmGbHour: 0.00356,
+  albHour: 0.0225,
+  natHour: 0.045,
+  ec2M6iLargeHour: 0.096,
+  hoursPerMonth: 730,
+};
+
+async function main() {
+  print(`# cdk-ecs-saas benchmarks${smoke ? ' (smoke)' : ''}`);
+  print(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  print();
+  synthScale();
+  perTenant();
+  routing();
+  await credentials();
+  await authorizer();
+}
+
+// -------------------------------------------------------------------------------------------- 1. synth scale
+function synthScale() {
+  print('## Synthesis of the application plane (tenant mix: 50% basic, 40% advanced, 10% premium)');
+  const sizes = smoke ? [10] : [10, 100, 1000];
+  const rows: Array<Array<string | number>> = [];
+  const results: Array<{ tenants: number; seconds: number }> = [];
+  for (const n of sizes) {
+    const json = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'bench-synth.ts'), String(n)], {
+      env: { ...process.env, TS_NODE_PROJECT: 'test/tsconfig.json' },
+      maxBuffer: 64 * 1024 * 1024,
+    }).toString().trim().split('\n').pop()!;
+    const r = JSON.parse(json);
+    results.push(r);
+    const m = mix(n);
+    rows.push([n, `${m.basic}/${m.advanced}/${m.premium}`, r.stacks, r.resources, r.shards, r.seconds.toFixed(1), r.peakRssMb]);
+  }
+  table(['tenants', 'basic/adv/prem', 'stacks', 'resources', 'shards', 'synth s', 'peak RSS MB'], rows);
+  if (results.length > 1) {
+    const [a, b] = [results[results.length - 2], results[results.length - 1]];
+    print(`Marginal synthesis time between ${a.tenants} and ${b.tenants} tenants: ${((b.seconds - a.seconds) / (b.tenants - a.tenants) * 1000).toFixed(0)} ms per tenant.`);
+    print();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ 2. per tenant
+function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', tenants: number) {
+  const app = new App();
+  const shared = new Stack(app, 'Shared');
+  const vpc = new ec2.Vpc(shared, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const cluster = new ecs.Cluster(shared, 'Cluster', { vpc });
+  const products = new dynamodb.Table(shared, 'Products', { partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING } });
+  const router = new TenantRouter(shared, 'Router', {
+    vpc,
+    application: referenceApplication(),
+    issuers: [TokenIssuer.oidc({ issuerUrl: 'https://login.example.com', audiences: ['app'] })],
+    tiers: [{ tierName: 'basic', routing: TierRouting.SHARED }, { tierName: 'advanced', routing: TierRouting.PER_TENANT }, { tierName: 'premium', routing: TierRouting.PER_TENANT }],
+  });
+  const stack = new Stack(app, 'Tenants');
+  const application = referenceApplication();
+  const ids = Array.from({ length: tenants }, (_, i) => `t${i}`);
+  if (kind === 'basic') {
+    const pooledApplication = new SaasApplication({
+      tables: [{ name: 'products', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.POOLED }],
+      services: application.services.map((s) => ({ ...s })),
+    });
+    const pooled = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication, pooledTables: { products } });
+    router.addSharedTier('basic', pooled.routingTargets);
+    ids.forEach((id) => router.addTenant(pooled.addTenant(id)));
+  } else if (kind === 'advanced') {
+    const tier = new SiloServiceTier(stack, 'Advanced', { vpc, cluster, application, pooledTables: { products } });
+    ids.forEach((id) => router.addTenant(tier.addTenant(id)));
+  } else {
+    const tier = new ClusterPerTenantTier(stack, 'Premium', {
+      vpc,
+      application,
+      pooledTables: { products },
+      capacity: kind === 'premium-ec2' ? TierCapacity.ec2({ instanceType: new ec2.InstanceType('m6i.large') }) : TierCapacity.fargate(),
+    });
+    ids.forEach((id) => router.addTenant(tier.addTenant(id)));
+  }
+  const template = app.synth().getStackByName('Tenants').template;
+  return template;
+}
+
+function perTenant() {
+  print('## Per tenant: CloudFormation resources, template bytes and idle cost (3 services + tenant proxy, 2 tasks each)');
+  const reference: Record<string, string> = { 'basic': '-', 'advanced': '47', 'premium-fargate': '49', 'premium-ec2': '71' };
+  const rows: Array<Array<string | number>> = [];
+  for (const kind of ['basic', 'advanced', 'premium-fargate', 'premium-ec2'] as const) {
+    const zero = tierStack(kind, 0);
+    const two = tierStack(kind, 2);
+    const count = (t: any) => Object.keys(t.Resources ?? {}).length;
+    const bytes = (t: any) => JSON.stringify(t).length;
+    const resources = (count(two) - count(zero)) / 2;
+    const kib = (bytes(two) - bytes(zero)) / 2 / 1024;
+    const cost = (idleCost(two) - idleCost(zero)) / 2;
+    const oneTask = (idleCost(two, { tasks: 1 }) - idleCost(zero, { tasks: 1 })) / 2;
+    const arm = (idleCost(two, { arm: true }) - idleCost(zero, { arm: true })) / 2;
+    const synth = synthPerTenant(kind);
+    rows.push([kind, resources, reference[kind], kib.toFixed(1), resources > 0 ? Math.floor(500 / resources) : '∞', synth < 1 ? '<1' : synth.toFixed(0),
+      `$${cost.toFixed(2)}`, `$${oneTask.toFixed(2)}`, `$${arm.toFixed(2)}`]);
+  }
+  table(['tier', 'resources / tenant', 'reference', 'KiB / tenant', 'tenants per stack (500)', 'synth ms / tenant',
+    'idle $/month (defaults)', 'with 1 task per service', 'on Graviton prices'], rows);
+  print('Defaults run 2 tasks per service (and the proxy) for availability. "1 task per service" is `minTasks: 1`;');
+  print('"Graviton prices" shows what ARM Fargate would cost, which the tiers do not offer yet (the images must be multi-arch).');
+  print(`Idle cost counts Fargate tasks (${PRICE.fargateVcpuHour} $/vCPU-h, ${PRICE.fargateGbHour} $/GB-h) and EC2 instances at their minimum`);
+  print(`(m6i.large ${PRICE.ec2M6iLargeHour} $/h), ${PRICE.hoursPerMonth} h a month; on-demand tables cost nothing idle. Shared: one NAT gateway`);
+  print(`$${(PRICE.natHour * PRICE.hoursPerMonth).toFixed(2)}/month (the reference runs three: $${(3 * PRICE.natHour * PRICE.hoursPerMonth).toFixed(2)}), one ALB per router shard $${(PRICE.albHour * PRICE.hoursPerMonth).toFixed(2)}/month before LCUs.`);
+  print();
+}
+
+/** Synthesis time of one more tenant of a tier: (8 tenants - 4 tenants) / 4, in ms (8 premium EC2 tenants fill a stack). */
+function synthPerTenant(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2'): number {
+  const time = (n: number) => {
+    const t0 = process.hrtime.bigint();
+    tierStack(kind, n);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  time(1); // warm-up
+  const [a, b] = smoke ? [2, 4] : [4, 8];
+  time(a); // warm-up at the measured size
+  return (time(b) - time(a)) / (b - a);
+}
+
+/** Monthly idle cost of a template's compute: ECS services at their desired count, and Auto Scaling groups' minimum. */
+function idleCost(template: any, options: { tasks?: number; arm?: boolean } = {}): number {
+  const vcpu = options.arm ? PRICE.fargateArmVcpuHour : PRICE.fargateVcpuHour;
+  const gb = options.arm ? PRICE.fargateArmGbHour : PRICE.fargateGbHour;
+  const resources = Object.entries<any>(template.Resources ?? {});
+  const taskDefs = new Map(resources.filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition').map(([id, r]) => [id, r.Properties]));
+  let hourly = 0;
+  for (const [, r] of resources) {
+    if (r.Type === 'AWS::ECS::Service' && r.Properties.LaunchType !== 'EC2' && !r.Properties.CapacityProviderStrategy?.some((s: any) => typeof s.CapacityProvider !== 'string')) {
+      const td = taskDefs.get(r.Properties.TaskDefinition?.Ref);
+      if (td) {
+        const tasks = options.tasks ?? r.Properties.DesiredCount ?? 2;
+        hourly += tasks * (Number(td.Cpu) / 1024 * vcpu + Number(td.Memory) / 1024 * gb);
+      }
+    }
+    if (r.Type === 'AWS::AutoScaling::AutoScalingGroup') {
+      hourly += Number(r.Properties.MinSize ?? 1) * PRICE.ec2M6iLargeHour;
+    }
+  }
+  return hourly * PRICE.hoursPerMonth;
+}
+
+// -------------------------------------------------------------------------------------------- 3. routing
+function routing() {
+  print('## Routing capacity for silo tenants (tenant proxy: one rule and one target group each)');
+  const rows: Array<Array<string | number>> = [];
+  for (const n of [100, 1000, 10_000]) {
+    const started = process.hrtime.bigint();
+    const plan = planPlacements(Array.from({ length: n }, (_, i) => ({ key: `t${i}`, rules: 1, targetGroups: 1 })), [], DEFAULT_QUOTAS);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const shards = plan.shards.length;
+    const limits: string[] = [];
+    if (shards > 50) limits.push(`ALBs ${shards} > 50`);
+    if (n > 3000) limits.push(`target groups ${n} > 3,000`);
+    if (shards > 600) limits.push('APIs > 600');
+    if (n > 50) limits.push(`Cloud Map namespaces ${n} > 50`);
+    rows.push([n, shards, shards, Math.max(...plan.shards.map((s) => s.rules)), n, 1, ms.toFixed(0), limits.join('; ') || 'none']);
+  }
+  table(['silo tenants', 'ALBs', 'REST APIs', 'max rules/listener', 'target groups', 'VPC links', 'plan ms', 'default quotas exceeded'], rows);
+}
+
+// ------------------------------------------------------------------------------------ 4. credential vending
+async function credentials() {
+  const requests = smoke ? 1000 : 10_000;
+  const tenants = 10;
+  const delayMs = 10;
+  const concurrency = 50;
+  print(`## Credential vending: ${requests} requests over ${tenants} tenants, ${concurrency} at a time, STS stand-in answering in ${delayMs} ms`);
+  const sts = mockClient(STSClient);
+  let calls = 0;
+  sts.on(AssumeRoleCommand).callsFake(async (input) => {
+    calls++;
+    await new Promise((r) => setTimeout(r, delayMs));
+    return { Credentials: { AccessKeyId: `A${input.RoleSessionName}`, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) } };
+  });
+  const client = new STSClient({ region: 'us-east-1' });
+  const run = async (fetch: (tenant: string) => Promise<unknown>) => {
+    calls = 0;
+    const latencies: number[] = [];
+    let next = 0;
+    const started = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        await fetch(`tenant-${i % tenants}`);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }));
+    const total = Number(process.hrtime.bigint() - started) / 1e6;
+    latencies.sort((a, b) => a - b);
+    return { calls, mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, p99: latencies[Math.floor(latencies.length * 0.99)], total };
+  };
+  const helper = new TenantScopedDynamo({ scoping: 'SESSION_TAGS', roleArn: 'arn:aws:iam::111111111111:role/tenant-access', tagKey: 'TenantId', sts: client });
+  const cached = await run((t) => helper.credentials(t));
+  const perRequest = await run((t) => client.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/tenant-access', RoleSessionName: t })));
+  table(['approach', 'STS calls', 'added latency mean ms', 'p99 ms', 'wall ms'], [
+    ['runtime helper (cached per tenant)', cached.calls, cached.mean.toFixed(2), cached.p99.toFixed(2), cached.total.toFixed(0)],
+    ['one AssumeRole per request (reference)', perRequest.calls, perRequest.mean.toFixed(2), perRequest.p99.toFixed(2), perRequest.total.toFixed(0)],
+  ]);
+  sts.restore();
+}
+
+// ------------------------------------------------------------------------------------------- 5. authorizer
+async function authorizer() {
+  const n = smoke ? 200 : 2000;
+  print(`## Authorizer: ${n} decisions with the issuer's keys cached (RS256, local keys)`);
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench';
+  const config = {
+    issuers: [{ issuer, audiences: ['client'], tokenUse: 'id' as const }],
+    claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
+    tiers: { advanced: { routing: 'TENANT' as const } },
+    roleRules: [],
+  };
+  const verifier = verifierFor(config);
+  verifier.cacheJwks({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256', use: 'sig' }] } as any, issuer);
+  const authorize = createAuthorizer(config, async () => 'key', verifier, () => undefined);
+  const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => new SignJWT({ 'token_use': 'id', 'custom:tenantId': `t${i % 10}`, 'custom:tenantTier': 'advanced', 'custom:userRole': 'User' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k' }).setIssuer(issuer).setAudience('client').setIssuedAt().setExpirationTime('1h').sign(privateKey)));
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    await authorize({ methodArn: 'arn:aws:execute-api:us-east-1:111111111111:api/prod/GET/products', headers: { Authorization: `Bearer ${tokens[i % tokens.length]}` } });
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const perSecond = n / seconds;
+  // API Gateway caches a decision per token for the TTL: 100 users making 10,000 requests in 5 minutes.
+  table(['measure', 'value'], [
+    ['decisions per second (one core)', perSecond.toFixed(0)],
+    ['mean decision time ms', (seconds * 1000 / n).toFixed(3)],
+    ['invocations for 10,000 requests of 100 users in 5 min, no decision cache', 10_000],
+    ['the same with the 5-minute decision cache', 100],
+  ]);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
