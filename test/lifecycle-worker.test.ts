@@ -131,6 +131,19 @@ describe('onboarding a shared-tier tenant', () => {
     expect(await registry.get('blue')).toMatchObject({ status: 'ACTIVE' });
   });
 
+  test('a failure half-way removes what was created (group and users) before answering with the reason', async () => {
+    const { w, registry } = await worker();
+    cognito.on(AdminAddUserToGroupCommand).rejects(new Error('throttled'));
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [{ Username: 'admin@blue.example' }] });
+    const start = await w.startOnboarding(request('blue', 'basic'));
+    await expect(w.onboardShared(start.request as any)).rejects.toThrow('throttled');
+    await w.failOnboarding(start.request as any, 'Error: throttled');
+    expect(cognito.commandCalls(AdminDeleteUserCommand).map((c) => c.args[0].input.Username)).toEqual(['admin@blue.example']);
+    expect(cognito.commandCalls(DeleteGroupCommand)[0].args[0].input.GroupName).toBe('tenant-blue');
+    expect(await registry.get('blue')).toMatchObject({ status: 'FAILED', reason: 'Error: throttled' });
+    expect(replies()).toEqual([expect.objectContaining({ type: 'provisionFailure' })]);
+  });
+
   test('a retried step tolerates the group and user it created before', async () => {
     const { w } = await worker();
     cognito.on(CreateGroupCommand).rejects(new GroupExistsException({ message: 'exists', $metadata: {} }));

@@ -244,8 +244,14 @@ export class LifecycleWorker {
     }
   }
 
-  /** A failed onboarding, once its stack (if any) is gone: slot freed, tenant FAILED, failure reply with the reason. */
+  /**
+   * A failed onboarding, once its stack (if any) is gone: a shared-tier tenant's users and group removed, slot freed,
+   * tenant FAILED, failure reply with the reason.
+   */
   public async failOnboarding(request: OnboardingRequest, reason: string, slot?: Slot): Promise<StepState> {
+    if (this.config.tiers[request.tier]?.kind === 'SHARED') {
+      await this.removeSharedUsers(request);
+    }
     if (slot) {
       await this.slots.release(request.tenantId, slot);
     }
