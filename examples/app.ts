@@ -88,7 +88,11 @@ class ApplicationPlane extends Stack {
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const client = users.addClient('App', { authFlows: { userSrp: true } });
+    // Users may not write their own attributes (tenant, tier, role): only the admin APIs change them.
+    const client = users.addClient('App', {
+      authFlows: { userSrp: true },
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
 
     this.router = new TenantRouter(this, 'Router', {
       vpc,

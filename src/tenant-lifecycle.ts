@@ -205,6 +205,15 @@ export class TenantLifecycle extends Construct {
           description: `Deploys tenant stacks of tier ${tier.template.tierName}: their resource types only`,
         });
         const types = templateResourceTypes(tier.template);
+        // The launch role is written now: the template must be complete before the lifecycle is created.
+        this.node.addValidation({
+          validate: () => {
+            const added = templateResourceTypes(tier.template).filter((t) => !types.includes(t));
+            return added.length > 0
+              ? [`TenantTemplate '${tier.template.node.path}' gained resource types after TenantLifecycle was created (${added.join(', ')}): create the lifecycle after the template is complete, so its launch role covers them.`]
+              : [];
+          },
+        });
         for (const statement of [...launchStatements(stack, types, `TenantTemplate '${tier.template.node.path}'`, this.tenantRoleBoundary.managedPolicyArn),
           ...(props.launchRoleStatements ?? [])]) {
           launchRole.addToPolicy(statement);
@@ -247,7 +256,7 @@ export class TenantLifecycle extends Construct {
       ]),
       pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),
       // Read when the template is rendered, so routes and shards added after this construct count too.
-      shards: Lazy.number({ produce: () => props.router.shards.length }),
+      shards: Lazy.number({ produce: () => props.router.provisioningShards.length }),
       rulesPerListener: props.router.quotas.rulesPerListener!,
       reserved: Lazy.any({ produce: () => reservedPriorities(props.router) }) as unknown as Record<string, number[]>,
     };
@@ -337,7 +346,7 @@ export class TenantLifecycle extends Construct {
   private step(id: string, step: string, input: Record<string, string>, resultPath: string | undefined): tasks.LambdaInvoke {
     const payload: Record<string, unknown> = { step };
     for (const [k, v] of Object.entries(input)) {
-      payload[k] = sfn.JsonPath.objectAt(v);
+      payload[k] = v.startsWith('$$.') ? sfn.JsonPath.stringAt(v) : sfn.JsonPath.objectAt(v);
     }
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.worker,
@@ -346,6 +355,8 @@ export class TenantLifecycle extends Construct {
       resultPath: resultPath ?? sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: true,
     });
+    // Every step is idempotent: transient faults (throttling, a failed reply) are retried before the failure path.
+    task.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     return task;
   }
 
@@ -363,7 +374,8 @@ export class TenantLifecycle extends Construct {
   }
 
   private onboarding(logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {
-    const start = this.step('StartOnboarding', 'startOnboarding', { detail: '$.detail' }, '$.start');
+    const init = new sfn.Pass(this, 'Init', { result: sfn.Result.fromObject({}), resultPath: '$.provisioned' });
+    const start = this.step('StartOnboarding', 'startOnboarding', { detail: '$.detail', execution: '$$.Execution.Id' }, '$.start');
     const shared = this.step('OnboardShared', 'onboardShared', { request: '$.start.request' }, undefined);
     const provision = this.step('ProvisionStack', 'provisionStack', { request: '$.start.request' }, '$.provisioned');
     const wait = new sfn.Wait(this, 'WaitForStack', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
@@ -380,7 +392,7 @@ export class TenantLifecycle extends Construct {
       payload: sfn.TaskInput.fromObject({
         step: 'failOnboarding',
         request: sfn.JsonPath.objectAt('$.start.request'),
-        slot: sfn.JsonPath.objectAt('$.provisioned.slot'),
+        provisioned: sfn.JsonPath.objectAt('$.provisioned'),
         error: sfn.JsonPath.objectAt('$.error'),
       }),
       payloadResponseOnly: true,
@@ -399,8 +411,11 @@ export class TenantLifecycle extends Construct {
         .otherwise(fail)))
       .otherwise(fail));
     checkGone.addCatch(fail, { resultPath: '$.removalError' });
-    fail.next(failed);
-    failSharedOnly.next(failed);
+    terminate.addCatch(fail, { resultPath: '$.removalError' });
+    for (const t of [fail, failSharedOnly]) {
+      t.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+      t.next(failed);
+    }
 
     for (const t of [provision, check, finish]) {
       t.addCatch(terminate, { resultPath: '$.error' });
@@ -410,7 +425,7 @@ export class TenantLifecycle extends Construct {
     const stackPath = provision.next(wait).next(check).next(new sfn.Choice(this, 'StackReady?')
       .when(sfn.Condition.stringEquals('$.record.status', 'WAIT'), wait)
       .otherwise(finish.next(done)));
-    const definition = start.next(new sfn.Choice(this, 'Tier')
+    const definition = init.next(start).next(new sfn.Choice(this, 'Tier')
       .when(sfn.Condition.stringEquals('$.start.next', 'SHARED'), shared)
       .when(sfn.Condition.stringEquals('$.start.next', 'STACK'), stackPath)
       .otherwise(done));
@@ -469,7 +484,7 @@ export class TenantLifecycle extends Construct {
   }
 
   private offboarding(logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): sfn.StateMachine {
-    const start = this.step('StartOffboarding', 'startOffboarding', { detail: '$.detail' }, '$.start');
+    const start = this.step('StartOffboarding', 'startOffboarding', { detail: '$.detail', execution: '$$.Execution.Id' }, '$.start');
     const users = this.step('RemoveSharedUsers', 'removeSharedUsers', { request: '$.start.request' }, undefined);
     const terminate = this.step('TerminateStack', 'terminateStack', { request: '$.start.request' }, '$.terminated');
     const wait = new sfn.Wait(this, 'WaitForStackRemoval', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
@@ -482,6 +497,7 @@ export class TenantLifecycle extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
     });
     const done = new sfn.Succeed(this, 'Offboarded');
+    fail.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     fail.next(new sfn.Fail(this, 'OffboardingFailed', { error: 'OffboardingFailed', cause: 'The tenant was not fully removed; the failure reply was sent.' }));
     for (const t of [users, terminate, check, finish]) {
       t.addCatch(fail, { resultPath: '$.error' });
@@ -512,12 +528,20 @@ function templateResourceTypes(template: TenantTemplate): string[] {
   return [...types];
 }
 
-/** Priorities the router's declared routes hold, per shard: provisioned tenants never get them. */
+/**
+ * Priorities the router's declared routes hold, per position among the shards open to provisioned tenants (they count
+ * against each listener's rules quota; provisioned priorities start above theirs).
+ */
 function reservedPriorities(router: TenantRouter): Record<string, number[]> {
   const out: Record<string, number[]> = {};
+  const open = router.provisioningShards.map((s) => s.index);
   for (const p of router.placements) {
+    const position = open.indexOf(p.shard);
+    if (position < 0) {
+      continue;
+    }
     for (let i = 0; i < p.rules; i++) {
-      (out[String(p.shard)] ??= []).push(p.priority + i);
+      (out[String(position)] ??= []).push(p.priority + i);
     }
   }
   return out;
@@ -535,10 +559,16 @@ function validate(props: TenantLifecycleProps, shared: SharedTierLifecycle[], st
     }
     seen.add(n);
   }
+  for (const t of shared) {
+    if (props.router.hasApiKeyPerTenant(t.tierName)) {
+      throw new Error(
+        `sharedTiers '${t.tierName}' has an API key per tenant in the router, which onboarding a shared-tier tenant does not create: every request would be refused. Use one key for the tier.`,
+      );
+    }
+  }
   for (const t of stacked) {
     if (t.versionName !== undefined && !Token.isUnresolved(t.versionName) && !/^[A-Za-z0-9._-]{1,100}$/.test(t.versionName)) {
       throw new Error(`stackTiers versionName must be 1 to 100 letters, digits, dots, hyphens and underscores; got '${t.versionName}'.`);
     }
   }
-  void props;
 }

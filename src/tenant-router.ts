@@ -396,6 +396,7 @@ export class TenantRouter extends Construct {
   private readonly limits: Required<RouterQuotas>;
   private readonly account?: apigateway.CfnAccount;
   private tenantPlanCount = 0;
+  private frozenProvisioningShards?: TenantRouterShard[];
 
   constructor(scope: Construct, id: string, props: TenantRouterProps) {
     super(scope, id);
@@ -543,6 +544,19 @@ export class TenantRouter extends Construct {
   /** The shards, in order. */
   public get shards(): TenantRouterShard[] {
     return [...this.shardList];
+  }
+
+  /**
+   * The shards open to tenants provisioned from templates: every shard that is not dedicated to one tenant. A route
+   * whose shard is a template parameter selects by position in this list, which is fixed by the first such route.
+   */
+  public get provisioningShards(): TenantRouterShard[] {
+    return [...(this.frozenProvisioningShards ?? this.shardList.filter((s) => !s.dedicated))];
+  }
+
+  /** Whether each tenant of the tier has its own API key and usage plan. */
+  public hasApiKeyPerTenant(tierName: string): boolean {
+    return this.tiers.get(tierName)?.perTenant ?? false;
   }
 
   /**
@@ -717,8 +731,9 @@ export class TenantRouter extends Construct {
         `tenant id '${tenant.tenantId}' is a token and has ${tenant.routingTargets.length} routing targets; a route whose priority is a token holds one rule: use the tenant proxy (proxy: true).`,
       );
     }
-    if (!Token.isUnresolved(options.shard) && (options.shard < 0 || options.shard >= this.shardList.length || !Number.isInteger(options.shard))) {
-      throw new Error(`options.shard must be the number of an existing shard, 0 to ${this.shardList.length - 1}; got ${options.shard}. Create shards ahead with minShards.`);
+    const open = this.provisioningShards.length;
+    if (!Token.isUnresolved(options.shard) && (options.shard < 0 || options.shard >= open || !Number.isInteger(options.shard))) {
+      throw new Error(`options.shard must be the position of a shard open to provisioned tenants, 0 to ${open - 1}; got ${options.shard}. Create shards ahead with minShards.`);
     }
     if (!Token.isUnresolved(options.priority) && !(Number.isInteger(options.priority) && options.priority >= 1 && options.priority <= 50_000)) {
       throw new Error(`options.priority must be a whole number from 1 to 50000; got ${options.priority}.`);
@@ -742,9 +757,12 @@ export class TenantRouter extends Construct {
   /** The shard's attributes, or a selection among all shards when the index is a token. */
   private shardRefAt(index: number): ShardRef {
     if (!Token.isUnresolved(index)) {
-      return refOf(this.shardList[index]);
+      return refOf(this.provisioningShards[index]);
     }
-    const select = (f: (s: TenantRouterShard) => string) => Fn.select(index, this.shardList.map(f));
+    // The list is fixed by the first template route: a later shard would not be in templates synthesized before it.
+    this.frozenProvisioningShards ??= this.shardList.filter((s) => !s.dedicated);
+    const open = this.frozenProvisioningShards;
+    const select = (f: (s: TenantRouterShard) => string) => Fn.select(index, open.map(f));
     return {
       listenerArn: select((s) => s.listener.listenerArn),
       securityGroupId: select((s) => s.securityGroup.securityGroupId),

@@ -140,7 +140,12 @@ export class TenantTemplate extends servicecatalog.ProductStack {
       standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    const appClient = userPool.addClient('App', { authFlows: { userSrp: true }, preventUserExistenceErrors: true });
+    // Users may not write their own attributes: tenant, tier and role change through the admin APIs only.
+    const appClient = userPool.addClient('App', {
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true, phoneNumber: true }),
+    });
     new cognito.CfnUserPoolUser(this, 'TenantAdmin', {
       userPoolId: userPool.userPoolId,
       username: this.adminEmail,

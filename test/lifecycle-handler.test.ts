@@ -15,7 +15,7 @@ beforeEach(() => (calls.length = 0));
 const request = { tenantId: 'acme', tenantRegistrationId: 'r1', tier: 'advanced', email: 'a@acme.example' };
 
 test.each([
-  [{ step: 'startOnboarding', detail: { x: 1 } }, 'startOnboarding', [{ x: 1 }]],
+  [{ step: 'startOnboarding', detail: { x: 1 }, execution: 'arn:exec' }, 'startOnboarding', [{ x: 1 }, 'arn:exec']],
   [{ step: 'onboardShared', request }, 'onboardShared', [request]],
   [{ step: 'provisionStack', request }, 'provisionStack', [request]],
   [{ step: 'checkRecord', recordId: 'rec-1' }, 'checkRecord', ['rec-1']],
@@ -23,7 +23,7 @@ test.each([
   [{ step: 'terminateStack', request }, 'terminateStack', ['acme', 'r1']],
   [{ step: 'failOnboarding', request, slot: { shard: 0, priority: 3 }, error: { Error: 'E', Cause: '{"errorType":"Error","errorMessage":"boom"}' } },
     'failOnboarding', [request, 'Error: boom', { shard: 0, priority: 3 }]],
-  [{ step: 'startOffboarding', detail: { y: 2 } }, 'startOffboarding', [{ y: 2 }]],
+  [{ step: 'startOffboarding', detail: { y: 2 } }, 'startOffboarding', [{ y: 2 }, '']],
   [{ step: 'finishOffboarding', request }, 'finishOffboarding', [request]],
   [{ step: 'planWaves', tierName: 'advanced', waveSize: 3 }, 'planWaves', ['advanced', 3]],
   [{ step: 'updateStack', tenantId: 'acme', tierName: 'advanced', version: 'v2', token: 'exec' }, 'updateStack', ['acme', 'advanced', 'v2', 'exec']],

@@ -71,3 +71,21 @@ describe('offboarding', () => {
     await expect(registry.markActive('acme', 'r2', '{}')).rejects.toThrow(/conditional request failed/i);
   });
 });
+
+describe('retries of one state-machine execution', () => {
+  test('the execution that claimed may claim again (its step was retried); another delivery may not', async () => {
+    expect(await registry.claimOnboarding('acme', 'r1', 'advanced', 'exec-1')).toEqual({ action: 'PROVISION' });
+    expect(await registry.claimOnboarding('acme', 'r1', 'advanced', 'exec-1')).toEqual({ action: 'PROVISION' });
+    expect(await registry.claimOnboarding('acme', 'r1', 'advanced', 'exec-2')).toMatchObject({ action: 'IGNORE' });
+    expect(await registry.claimOnboarding('acme', 'r1', 'advanced')).toMatchObject({ action: 'IGNORE' });
+  });
+
+  test('the same for offboarding', async () => {
+    await registry.claimOnboarding('acme', 'r1', 'advanced', 'exec-1');
+    await registry.markActive('acme', 'r1', '{}');
+    await registry.markActive('acme', 'r1', '{}'); // a retried finish step writes the same again
+    expect(await registry.claimOffboarding('acme', 'r1', 'exec-9')).toMatchObject({ action: 'DEPROVISION' });
+    expect(await registry.claimOffboarding('acme', 'r1', 'exec-9')).toMatchObject({ action: 'DEPROVISION' });
+    expect(await registry.claimOffboarding('acme', 'r1', 'exec-10')).toMatchObject({ action: 'IGNORE' });
+  });
+});

@@ -23,7 +23,8 @@ test('slots skip the priorities of declared routes and fill a shard before the n
   for (const t of ['a', 'b', 'c', 'd']) {
     got.push(await slots.allocate(t));
   }
-  expect(got).toEqual([{ shard: 0, priority: 3 }, { shard: 0, priority: 4 }, { shard: 1, priority: 1 }, { shard: 1, priority: 2 }]);
+  // Provisioned slots start above the declared routes' range (25,000), and the declared routes count against the quota.
+  expect(got).toEqual([{ shard: 0, priority: 25001 }, { shard: 0, priority: 25002 }, { shard: 1, priority: 25001 }, { shard: 1, priority: 25002 }]);
 });
 
 test('a retried onboarding gets the slot it holds', async () => {
@@ -39,7 +40,8 @@ test('concurrent onboardings never share a slot', async () => {
   const keys = got.map((s) => `${s.shard}/${s.priority}`);
   expect(new Set(keys).size).toBe(25);
   for (const s of got) {
-    expect(s.priority).toBeLessThanOrEqual(10);
+    expect(s.priority).toBeGreaterThan(25_000);
+    expect(s.priority).toBeLessThanOrEqual(25_010);
   }
 });
 

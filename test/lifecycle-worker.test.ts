@@ -2,11 +2,13 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   DeleteGroupCommand,
   GroupExistsException,
   ListUsersInGroupCommand,
+  UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -134,7 +136,7 @@ describe('onboarding a shared-tier tenant', () => {
   test('a failure half-way removes what was created (group and users) before answering with the reason', async () => {
     const { w, registry } = await worker();
     cognito.on(AdminAddUserToGroupCommand).rejects(new Error('throttled'));
-    cognito.on(ListUsersInGroupCommand).resolves({ Users: [{ Username: 'admin@blue.example' }] });
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [{ Username: 'admin@blue.example', Attributes: [{ Name: 'custom:tenantId', Value: 'blue' }] }] });
     const start = await w.startOnboarding(request('blue', 'basic'));
     await expect(w.onboardShared(start.request as any)).rejects.toThrow('throttled');
     await w.failOnboarding(start.request as any, 'Error: throttled');
@@ -142,6 +144,15 @@ describe('onboarding a shared-tier tenant', () => {
     expect(cognito.commandCalls(DeleteGroupCommand)[0].args[0].input.GroupName).toBe('tenant-blue');
     expect(await registry.get('blue')).toMatchObject({ status: 'FAILED', reason: 'Error: throttled' });
     expect(replies()).toEqual([expect.objectContaining({ type: 'provisionFailure' })]);
+  });
+
+  test('an existing user of another tenant with the same email is never adopted', async () => {
+    const { w } = await worker();
+    cognito.on(AdminCreateUserCommand).rejects(new UsernameExistsException({ message: 'exists', $metadata: {} }));
+    cognito.on(AdminGetUserCommand).resolves({ UserAttributes: [{ Name: 'custom:tenantId', Value: 'green' }] });
+    const start = await w.startOnboarding(request('blue', 'basic'));
+    await expect(w.onboardShared(start.request as any)).rejects.toThrow('user admin@blue.example already exists in the tier\'s pool for another tenant');
+    expect(cognito.commandCalls(AdminAddUserToGroupCommand)).toHaveLength(0);
   });
 
   test('a retried step tolerates the group and user it created before', async () => {
@@ -199,7 +210,7 @@ describe('onboarding a stack-tier tenant', () => {
     const start = await w.startOnboarding(request('acme', 'advanced'));
     expect(start.next).toBe('STACK');
     const provisioned = await w.provisionStack(start.request as any);
-    expect(provisioned).toMatchObject({ slot: { shard: 0, priority: 3 }, recordId: 'rec-1' });
+    expect(provisioned).toMatchObject({ slot: { shard: 0, priority: 25001 }, recordId: 'rec-1' });
     expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input).toEqual({
       ProductId: 'prod-123',
       ProvisioningArtifactName: 'v1',
@@ -208,7 +219,7 @@ describe('onboarding a stack-tier tenant', () => {
       ProvisioningParameters: [
         { Key: 'TenantId', Value: 'acme' },
         { Key: 'RouterShard', Value: '0' },
-        { Key: 'RulePriority', Value: '3' },
+        { Key: 'RulePriority', Value: '25001' },
         { Key: 'TenantAdminEmail', Value: 'admin@acme.example' },
       ],
       Tags: [{ Key: 'TenantId', Value: 'acme' }, { Key: 'TenantTier', Value: 'advanced' }],
@@ -253,6 +264,17 @@ describe('onboarding a stack-tier tenant', () => {
     expect(await slots.find('acme')).toBeUndefined();
   });
 
+  test('a slot taken before ProvisionProduct failed is found and freed by the failure step', async () => {
+    const { w, config } = await worker();
+    catalog.on(ProvisionProductCommand).rejects(new Error('throttled'));
+    const start = await w.startOnboarding(request('acme', 'advanced'));
+    await expect(w.provisionStack(start.request as any)).rejects.toThrow('throttled');
+    const slots = new SlotTable({ client: dynamodb, tableName: config.slotTable, shards: 2, rulesPerListener: 100, reserved: config.reserved });
+    expect(await slots.find('acme')).toBeDefined();
+    await w.failOnboarding(start.request as any, 'Error: throttled');
+    expect(await slots.find('acme')).toBeUndefined();
+  });
+
   test('terminating a product that was never created is not an error', async () => {
     const { w } = await worker();
     catalog.on(TerminateProvisionedProductCommand).rejects(new ResourceNotFoundException({ message: 'none', $metadata: {} }));
@@ -273,13 +295,16 @@ describe('offboarding', () => {
     events.resetHistory();
   }
 
-  test('a shared-tier tenant: its users and group removed, its pooled items purged (others kept), DELETED, answered', async () => {
+  test('a shared-tier tenant: its own users (never another tenant\'s) and group removed, its pooled items purged, DELETED, answered', async () => {
     const { w, config, registry } = await worker();
     await active(w, 'blue', 'basic');
     for (const [tenant, id] of [['blue', 'p1'], ['blue', 'p2'], ['green', 'p1']]) {
       await dynamodb.send(new PutItemCommand({ TableName: config.pooledTables[0].tableName, Item: { tenantId: { S: tenant }, id: { S: id } } }));
     }
-    cognito.on(ListUsersInGroupCommand).resolvesOnce({ Users: [{ Username: 'admin@blue.example' }], NextToken: 'n' }).resolves({ Users: [{ Username: 'user@blue.example' }] });
+    const of = (tenant: string) => [{ Name: 'custom:tenantId', Value: tenant }];
+    cognito.on(ListUsersInGroupCommand)
+      .resolvesOnce({ Users: [{ Username: 'admin@blue.example', Attributes: of('blue') }, { Username: 'admin@green.example', Attributes: of('green') }], NextToken: 'n' })
+      .resolves({ Users: [{ Username: 'user@blue.example', Attributes: of('blue') }] });
     const start = await w.startOffboarding({ ...request('blue', 'basic'), sbtaws_active: true });
     expect(start.next).toBe('SHARED');
     await w.removeSharedUsers(start.request as any);

@@ -24,6 +24,8 @@ function config(stack: Stack): any {
   return JSON.parse(text);
 }
 
+const s0 = (d: any) => d.States;
+
 function definition(stack: Stack, id: string): any {
   const sm = Object.entries<any>(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')).find(([k]) => k.includes(id))![1];
   const d = sm.Properties.DefinitionString;
@@ -69,7 +71,8 @@ describe('state machines', () => {
   test('onboarding: claim, then the shared path or provision-wait-check-finish, and on any failure terminate, wait, fail', () => {
     const { stack } = lifecycleStack();
     const d = definition(stack, 'Onboarding');
-    expect(d.StartAt).toBe('StartOnboarding');
+    expect(d.StartAt).toBe('Init');
+    expect(s0(d).Init).toMatchObject({ Type: 'Pass', Result: {}, ResultPath: '$.provisioned', Next: 'StartOnboarding' });
     const s = d.States;
     expect(s.Tier.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([['SHARED', 'OnboardShared'], ['STACK', 'ProvisionStack']]);
     expect(s.Tier.Default).toBe('Onboarded');
@@ -80,13 +83,19 @@ describe('state machines', () => {
       expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TerminateFailedStack' }]);
     }
     expect(s.OnboardShared.Catch[0].Next).toBe('FailSharedOnboarding');
+    // Removal itself failing still answers; every worker step retries transient faults first.
+    expect(s.TerminateFailedStack.Catch[0].Next).toBe('FailOnboarding');
+    for (const name of ['StartOnboarding', 'ProvisionStack', 'CheckStack', 'FinishStack', 'FailOnboarding']) {
+      expect(s[name].Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 3, BackoffRate: 2 })]));
+    }
+    expect(s.StartOnboarding.Parameters['execution.$']).toBe('$$.Execution.Id');
     expect(s['Removed?'].Default).toBe('FailOnboarding');
     expect(s.FailOnboarding.Next).toBe('OnboardingFailed');
     expect(s.OnboardingFailed.Type).toBe('Fail');
     expect(s.FailOnboarding.Parameters).toEqual({
       'step': 'failOnboarding',
       'request.$': '$.start.request',
-      'slot.$': '$.provisioned.slot',
+      'provisioned.$': '$.provisioned',
       'error.$': '$.error',
     });
   });
@@ -297,4 +306,32 @@ test('without stack tiers there is no portfolio and no update state machine', ()
   });
   expect(again.portfolio).toBeUndefined();
   expect(again.updateStateMachine).toBeUndefined();
+});
+
+test('a template completed after the lifecycle was created fails synthesis with the types its launch role lacks', () => {
+  const f = lifecycleStack();
+  new sqs.Queue(f.template, 'LateQueue');
+  expect(() => f.app.synth()).toThrow(/gained resource types after TenantLifecycle was created \(AWS::SQS::Queue\)/);
+});
+
+test('a shared tier whose tenants would each need an API key is refused', () => {
+  const f = lifecycleStack();
+  const router = new TenantRouter(f.stack, 'KeyRouter', routerProps(f.vpc, {
+    application: pooledApplication(),
+    tiers: [{ tierName: 'basic', routing: TierRouting.SHARED, apiKeyPerTenant: true }],
+  }));
+  expect(() => new TenantLifecycle(f.stack, 'KeyLifecycle', {
+    eventBus: f.bus,
+    contract: SbtContract.V0_5,
+    router,
+    application: pooledApplication(),
+    pooledTables: f.basic.pooledTables,
+    sharedTiers: [{ tierName: 'basic', userPool: f.pool, appClientId: 'c', apiUrl: 'u' }],
+  })).toThrow(/sharedTiers 'basic' has an API key per tenant in the router/);
+});
+
+test('provisioned tenants use only the shards not dedicated to one tenant, fixed by the first template route', () => {
+  const { router } = lifecycleStack();
+  expect(router.provisioningShards.map((s) => s.index)).toEqual([0, 1]);
+  expect(router.hasApiKeyPerTenant('basic')).toBe(false);
 });

@@ -554,7 +554,7 @@ describe('validation', () => {
     const advancedRouter = new TenantRouter(stack, 'Router2', routerProps(vpc, { tiers: [{ tierName: 'advanced-p', routing: TierRouting.PER_TENANT }] }));
     const tenant = tier.addTenant(tenantId);
     expect(() => advancedRouter.addTenant(tenant)).toThrow(/is a CloudFormation token: give options\.shard and options\.priority.*got shard undefined, priority undefined/);
-    expect(() => advancedRouter.addTenant(tenant, { shard: 1, priority: 5 })).toThrow(/options\.shard must be the number of an existing shard, 0 to 0; got 1/);
+    expect(() => advancedRouter.addTenant(tenant, { shard: 1, priority: 5 })).toThrow(/options\.shard must be the position of a shard open to provisioned tenants, 0 to 0; got 1/);
     expect(() => advancedRouter.addTenant(tenant, { shard: 0, priority: 0 })).toThrow(/options\.priority must be a whole number from 1 to 50000; got 0/);
     expect(router).toBeDefined();
 

@@ -14,10 +14,13 @@ import { LifecycleConfig, LifecycleWorker } from './worker';
 export interface StepEvent {
   readonly step: string;
   readonly detail?: unknown;
+  /** The state machine execution, so that a retried claim is recognized as its own. */
+  readonly execution?: string;
   readonly request?: OnboardingRequest & OffboardingRequest;
   readonly recordId?: string;
   readonly outputs?: Record<string, string>;
   readonly slot?: Slot;
+  readonly provisioned?: { readonly slot?: Slot };
   readonly error?: { readonly Error?: string; readonly Cause?: string };
   readonly tierName?: string;
   readonly version?: string;
@@ -43,7 +46,7 @@ export async function handler(event: StepEvent, w: LifecycleWorker = load()): Pr
   const request = event.request!;
   switch (event.step) {
     case 'startOnboarding':
-      return w.startOnboarding(event.detail);
+      return w.startOnboarding(event.detail, event.execution ?? '');
     case 'onboardShared':
       return w.onboardShared(request);
     case 'provisionStack':
@@ -55,9 +58,9 @@ export async function handler(event: StepEvent, w: LifecycleWorker = load()): Pr
     case 'terminateStack':
       return w.terminateStack(request.tenantId, request.tenantRegistrationId);
     case 'failOnboarding':
-      return w.failOnboarding(request, reason(event.error), event.slot);
+      return w.failOnboarding(request, reason(event.error), event.slot ?? event.provisioned?.slot);
     case 'startOffboarding':
-      return w.startOffboarding(event.detail);
+      return w.startOffboarding(event.detail, event.execution ?? '');
     case 'removeSharedUsers':
       await w.removeSharedUsers(request);
       return {};

@@ -80,7 +80,7 @@ export class TenantRegistry {
    * Claims a tenant id for a registration. A new tenant id, a deleted tenant, or a failed attempt of the same
    * registration is (re)claimed; anything else is classified without writing.
    */
-  public async claimOnboarding(tenantId: string, registrationId: string, tier: string): Promise<OnboardingClaim> {
+  public async claimOnboarding(tenantId: string, registrationId: string, tier: string, owner = ''): Promise<OnboardingClaim> {
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
@@ -89,11 +89,21 @@ export class TenantRegistry {
           registrationId: { S: registrationId },
           tier: { S: tier },
           status: { S: 'PROVISIONING' },
+          owner: { S: owner },
           updatedAt: { S: this.now().toISOString() },
         },
-        ConditionExpression: 'attribute_not_exists(tenantId) OR #s = :deleted OR (#s = :failed AND registrationId = :r)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':deleted': { S: 'DELETED' }, ':failed': { S: 'FAILED' }, ':r': { S: registrationId } },
+        // The same execution retrying its claim (owner) claims again; another delivery does not.
+        ConditionExpression: 'attribute_not_exists(tenantId) OR #s = :deleted OR (#s = :failed AND registrationId = :r) '
+          + 'OR (#s = :provisioning AND registrationId = :r AND #o = :o AND :o <> :none)',
+        ExpressionAttributeNames: { '#s': 'status', '#o': 'owner' },
+        ExpressionAttributeValues: {
+          ':deleted': { S: 'DELETED' },
+          ':failed': { S: 'FAILED' },
+          ':provisioning': { S: 'PROVISIONING' },
+          ':r': { S: registrationId },
+          ':o': { S: owner },
+          ':none': { S: '' },
+        },
       }));
       return { action: 'PROVISION' };
     } catch (e) {
@@ -115,9 +125,9 @@ export class TenantRegistry {
   }
 
   /** Claims an active tenant for offboarding. */
-  public async claimOffboarding(tenantId: string, registrationId: string): Promise<OffboardingClaim> {
+  public async claimOffboarding(tenantId: string, registrationId: string, owner = ''): Promise<OffboardingClaim> {
     try {
-      await this.transition(tenantId, registrationId, ['ACTIVE', 'FAILED'], 'DEPROVISIONING');
+      await this.transition(tenantId, registrationId, ['ACTIVE', 'FAILED'], 'DEPROVISIONING', owner ? { owner } : {}, owner);
       return { action: 'DEPROVISION', record: (await this.get(tenantId))! };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) {
@@ -137,8 +147,9 @@ export class TenantRegistry {
     return { action: 'REFUSE', reason: `tenant '${tenantId}' is ${record.status}` };
   }
 
+  /** Idempotent: a retried step finds the tenant ACTIVE already and writes the same. */
   public async markActive(tenantId: string, registrationId: string, config: string): Promise<void> {
-    await this.transition(tenantId, registrationId, ['PROVISIONING'], 'ACTIVE', { config });
+    await this.transition(tenantId, registrationId, ['PROVISIONING', 'ACTIVE'], 'ACTIVE', { config });
   }
 
   public async markDeleted(tenantId: string, registrationId: string): Promise<void> {
@@ -146,10 +157,17 @@ export class TenantRegistry {
   }
 
   public async markFailed(tenantId: string, registrationId: string, reason: string): Promise<void> {
-    await this.transition(tenantId, registrationId, ['PROVISIONING', 'DEPROVISIONING'], 'FAILED', { reason: reason.slice(0, 1000) });
+    await this.transition(tenantId, registrationId, ['PROVISIONING', 'ACTIVE', 'DEPROVISIONING', 'FAILED'], 'FAILED', { reason: reason.slice(0, 1000) });
   }
 
-  private async transition(tenantId: string, registrationId: string, from: TenantStatus[], to: TenantStatus, extra: Record<string, string> = {}) {
+  private async transition(
+    tenantId: string,
+    registrationId: string,
+    from: TenantStatus[],
+    to: TenantStatus,
+    extra: Record<string, string> = {},
+    owner = '',
+  ) {
     const names: Record<string, string> = { '#s': 'status' };
     const values: Record<string, { S: string }> = { ':r': { S: registrationId }, ':to': { S: to }, ':at': { S: this.now().toISOString() } };
     from.forEach((s, i) => (values[`:f${i}`] = { S: s }));
@@ -163,7 +181,9 @@ export class TenantRegistry {
       TableName: this.tableName,
       Key: { tenantId: { S: tenantId } },
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: `registrationId = :r AND #s IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+      // A retry of the same execution (owner) may repeat its own transition.
+      ConditionExpression: `registrationId = :r AND (#s IN (${from.map((_, i) => `:f${i}`).join(', ')})`
+        + (owner ? ' OR (#s = :to AND #owner = :owner))' : ')'),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     }));

@@ -8,6 +8,7 @@
  * - A tenant that already holds a slot gets the same slot back (a retried onboarding).
  */
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PROVISIONED_PRIORITY_BASE } from '../router/placement';
 
 export interface SlotOptions {
   readonly client: DynamoDBClient;
@@ -44,7 +45,8 @@ export class SlotTable {
           continue;
         }
         sawRoom = true;
-        let priority = 1;
+        // Above the declared routes' range: the router's planner never hands these out.
+        let priority = PROVISIONED_PRIORITY_BASE;
         while (taken.has(priority)) {
           priority++;
         }

@@ -6,6 +6,7 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   DeleteGroupCommand,
@@ -115,14 +116,14 @@ export class LifecycleWorker {
   // ---------------------------------------------------------------------------------------------- onboarding
 
   /** Reads and claims an onboarding request; answers at once what needs no work. */
-  public async startOnboarding(detail: unknown): Promise<StepState> {
+  public async startOnboarding(detail: unknown, execution = ''): Promise<StepState> {
     let request: OnboardingRequest;
     try {
       request = parseOnboarding(detail, Object.keys(this.config.tiers));
     } catch (e) {
       return this.refuse(e, detail, this.config.contract.provisionFailure);
     }
-    const claim = await this.registry.claimOnboarding(request.tenantId, request.tenantRegistrationId, request.tier);
+    const claim = await this.registry.claimOnboarding(request.tenantId, request.tenantRegistrationId, request.tier, execution);
     switch (claim.action) {
       case 'PROVISION':
         return { next: this.config.tiers[request.tier].kind, request };
@@ -147,18 +148,34 @@ export class LifecycleWorker {
       Description: `Users of tenant ${request.tenantId}`,
     })));
     const username = request.email;
-    await ignore(UsernameExistsException, this.clients.cognito.send(new AdminCreateUserCommand({
-      UserPoolId: tier.userPoolId,
-      Username: username,
-      DesiredDeliveryMediums: ['EMAIL'],
-      UserAttributes: [
-        { Name: 'email', Value: request.email },
-        { Name: 'email_verified', Value: 'true' },
-        { Name: 'custom:tenantId', Value: request.tenantId },
-        { Name: 'custom:tenantTier', Value: request.tier },
-        { Name: 'custom:userRole', Value: 'TenantAdmin' },
-      ],
-    })));
+    let exists = false;
+    try {
+      await this.clients.cognito.send(new AdminCreateUserCommand({
+        UserPoolId: tier.userPoolId,
+        Username: username,
+        DesiredDeliveryMediums: ['EMAIL'],
+        UserAttributes: [
+          { Name: 'email', Value: request.email },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'custom:tenantId', Value: request.tenantId },
+          { Name: 'custom:tenantTier', Value: request.tier },
+          { Name: 'custom:userRole', Value: 'TenantAdmin' },
+        ],
+      }));
+    } catch (e) {
+      if (!(e instanceof UsernameExistsException)) {
+        throw e;
+      }
+      exists = true;
+    }
+    if (exists) {
+      // The user exists: from a retried step of this onboarding, or another tenant's user with this email.
+      const existing = await this.clients.cognito.send(new AdminGetUserCommand({ UserPoolId: tier.userPoolId, Username: username }));
+      const owner = existing.UserAttributes?.find((a) => a.Name === 'custom:tenantId')?.Value;
+      if (owner !== request.tenantId) {
+        throw new Error(`user ${username} already exists in the tier's pool for another tenant: a user belongs to one tenant`);
+      }
+    }
     await this.clients.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group }));
     await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl });
     return { next: 'DONE' };
@@ -252,9 +269,12 @@ export class LifecycleWorker {
     if (this.config.tiers[request.tier]?.kind === 'SHARED') {
       await this.removeSharedUsers(request);
     }
-    if (slot) {
-      await this.slots.release(request.tenantId, slot);
+    // The slot taken before a failed ProvisionProduct is found in the table when the state does not carry it.
+    const held = slot ?? (await this.slots.find(request.tenantId));
+    if (held) {
+      await this.slots.release(request.tenantId, held);
     }
+    await this.unregisterIssuer(request.tenantId);
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
     return { next: 'DONE' };
@@ -262,14 +282,14 @@ export class LifecycleWorker {
 
   // --------------------------------------------------------------------------------------------- offboarding
 
-  public async startOffboarding(detail: unknown): Promise<StepState> {
+  public async startOffboarding(detail: unknown, execution = ''): Promise<StepState> {
     let request: OffboardingRequest;
     try {
       request = parseOffboarding(detail, Object.keys(this.config.tiers));
     } catch (e) {
       return this.refuse(e, detail, this.config.contract.deprovisionFailure);
     }
-    const claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId);
+    const claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId, execution);
     switch (claim.action) {
       case 'DEPROVISION':
         return { next: this.config.tiers[claim.record.tier]?.kind ?? 'SHARED', request: { ...request, tier: claim.record.tier } };
@@ -292,7 +312,8 @@ export class LifecycleWorker {
     do {
       const list = new ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token });
       const page = await ignore(CognitoNotFound, this.clients.cognito.send(list));
-      for (const user of page?.Users ?? []) {
+      // Only the tenant's own users: a user of another tenant is never deleted through this group.
+      for (const user of (page?.Users ?? []).filter((u) => u.Attributes?.find((a) => a.Name === 'custom:tenantId')?.Value === request.tenantId)) {
         const remove = new AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username! });
         await ignore(CognitoNotFound, this.clients.cognito.send(remove));
       }

@@ -56,7 +56,12 @@ export interface PlacementPlan {
   readonly shards: ShardUsage[];
 }
 
-const MAX_PRIORITY = 50_000;
+/**
+ * Declared routes take priorities up to 25,000; priorities above are left to tenants provisioned at run time (the
+ * lifecycle's slot table starts at PROVISIONED_PRIORITY_BASE), so the two allocators can never pick the same one.
+ */
+export const MAX_PRIORITY = 25_000;
+export const PROVISIONED_PRIORITY_BASE = 25_001;
 
 /**
  * Plans `routes` onto shards, keeping every placement in `previous` whose route still exists.
@@ -160,5 +165,5 @@ function lowestFree(taken: Set<number>, count: number): number {
       return p;
     }
   }
-  throw new Error(`no ${count} consecutive free listener-rule priorities left (ALB priorities go up to ${MAX_PRIORITY}).`);
+  throw new Error(`no ${count} consecutive free listener-rule priorities left (declared routes use priorities up to ${MAX_PRIORITY}).`);
 }

@@ -21,10 +21,10 @@ __export(handler_exports, {
   reason: () => reason
 });
 module.exports = __toCommonJS(handler_exports);
-var import_client_cognito_identity_provider2 = require("@aws-sdk/client-cognito-identity-provider"), import_client_dynamodb4 = require("@aws-sdk/client-dynamodb"), import_client_eventbridge2 = require("@aws-sdk/client-eventbridge"), import_client_service_catalog2 = require("@aws-sdk/client-service-catalog");
+var import_client_cognito_identity_provider2 = require("@aws-sdk/client-cognito-identity-provider"), import_client_dynamodb5 = require("@aws-sdk/client-dynamodb"), import_client_eventbridge2 = require("@aws-sdk/client-eventbridge"), import_client_service_catalog2 = require("@aws-sdk/client-service-catalog");
 
 // src/lifecycle/worker.ts
-var import_client_cognito_identity_provider = require("@aws-sdk/client-cognito-identity-provider"), import_client_eventbridge = require("@aws-sdk/client-eventbridge"), import_client_service_catalog = require("@aws-sdk/client-service-catalog");
+var import_client_cognito_identity_provider = require("@aws-sdk/client-cognito-identity-provider"), import_client_dynamodb4 = require("@aws-sdk/client-dynamodb"), import_client_eventbridge = require("@aws-sdk/client-eventbridge"), import_client_service_catalog = require("@aws-sdk/client-service-catalog");
 
 // src/lifecycle/purge.ts
 var import_client_dynamodb = require("@aws-sdk/client-dynamodb");
@@ -65,7 +65,7 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
   tableName;
   now;
   async get(tenantId) {
-    let i = (await this.client.send(new import_client_dynamodb2.GetItemCommand({ TableName: this.tableName, Key: { tenantId: { S: tenantId } }, ConsistentRead: !0 }))).Item;
+    let key = { tenantId: { S: tenantId } }, i = (await this.client.send(new import_client_dynamodb2.GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: !0 }))).Item;
     if (i)
       return {
         tenantId: i.tenantId.S,
@@ -76,11 +76,28 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
         reason: i.reason?.S
       };
   }
+  /** The active tenants of a tier, sorted by tenant id (a scan: the registry holds one item per tenant). */
+  async active(tier) {
+    let out = [], start;
+    do {
+      let page = await this.client.send(new import_client_dynamodb2.ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: "#s = :active AND tier = :tier",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":active": { S: "ACTIVE" }, ":tier": { S: tier } },
+        ProjectionExpression: "tenantId",
+        ConsistentRead: !0,
+        ExclusiveStartKey: start
+      }));
+      out.push(...(page.Items ?? []).map((i) => i.tenantId.S)), start = page.LastEvaluatedKey;
+    } while (start);
+    return out.sort();
+  }
   /**
    * Claims a tenant id for a registration. A new tenant id, a deleted tenant, or a failed attempt of the same
    * registration is (re)claimed; anything else is classified without writing.
    */
-  async claimOnboarding(tenantId, registrationId2, tier) {
+  async claimOnboarding(tenantId, registrationId2, tier, owner = "") {
     try {
       return await this.client.send(new import_client_dynamodb2.PutItemCommand({
         TableName: this.tableName,
@@ -89,11 +106,20 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
           registrationId: { S: registrationId2 },
           tier: { S: tier },
           status: { S: "PROVISIONING" },
+          owner: { S: owner },
           updatedAt: { S: this.now().toISOString() }
         },
-        ConditionExpression: "attribute_not_exists(tenantId) OR #s = :deleted OR (#s = :failed AND registrationId = :r)",
-        ExpressionAttributeNames: { "#s": "status" },
-        ExpressionAttributeValues: { ":deleted": { S: "DELETED" }, ":failed": { S: "FAILED" }, ":r": { S: registrationId2 } }
+        // The same execution retrying its claim (owner) claims again; another delivery does not.
+        ConditionExpression: "attribute_not_exists(tenantId) OR #s = :deleted OR (#s = :failed AND registrationId = :r) OR (#s = :provisioning AND registrationId = :r AND #o = :o AND :o <> :none)",
+        ExpressionAttributeNames: { "#s": "status", "#o": "owner" },
+        ExpressionAttributeValues: {
+          ":deleted": { S: "DELETED" },
+          ":failed": { S: "FAILED" },
+          ":provisioning": { S: "PROVISIONING" },
+          ":r": { S: registrationId2 },
+          ":o": { S: owner },
+          ":none": { S: "" }
+        }
       })), { action: "PROVISION" };
     } catch (e) {
       if (!(e instanceof import_client_dynamodb2.ConditionalCheckFailedException))
@@ -103,9 +129,9 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
     return record.registrationId !== registrationId2 ? { action: "REFUSE", reason: `tenant id '${tenantId}' is held by registration ${record.registrationId} (${record.status})` } : record.status === "ACTIVE" ? { action: "ANSWER_AGAIN", record } : record.status === "PROVISIONING" ? { action: "IGNORE", record } : { action: "REFUSE", reason: `registration ${registrationId2} of tenant '${tenantId}' is ${record.status}` };
   }
   /** Claims an active tenant for offboarding. */
-  async claimOffboarding(tenantId, registrationId2) {
+  async claimOffboarding(tenantId, registrationId2, owner = "") {
     try {
-      return await this.transition(tenantId, registrationId2, ["ACTIVE", "FAILED"], "DEPROVISIONING"), { action: "DEPROVISION", record: await this.get(tenantId) };
+      return await this.transition(tenantId, registrationId2, ["ACTIVE", "FAILED"], "DEPROVISIONING", owner ? { owner } : {}, owner), { action: "DEPROVISION", record: await this.get(tenantId) };
     } catch (e) {
       if (!(e instanceof import_client_dynamodb2.ConditionalCheckFailedException))
         throw e;
@@ -113,16 +139,17 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
     let record = await this.get(tenantId);
     return !record || record.registrationId !== registrationId2 ? { action: "REFUSE", reason: `tenant '${tenantId}' has no registration ${registrationId2} here` } : record.status === "DELETED" ? { action: "ANSWER_AGAIN", record } : record.status === "DEPROVISIONING" ? { action: "IGNORE", record } : { action: "REFUSE", reason: `tenant '${tenantId}' is ${record.status}` };
   }
+  /** Idempotent: a retried step finds the tenant ACTIVE already and writes the same. */
   async markActive(tenantId, registrationId2, config) {
-    await this.transition(tenantId, registrationId2, ["PROVISIONING"], "ACTIVE", { config });
+    await this.transition(tenantId, registrationId2, ["PROVISIONING", "ACTIVE"], "ACTIVE", { config });
   }
   async markDeleted(tenantId, registrationId2) {
     await this.transition(tenantId, registrationId2, ["DEPROVISIONING"], "DELETED");
   }
   async markFailed(tenantId, registrationId2, reason2) {
-    await this.transition(tenantId, registrationId2, ["PROVISIONING", "DEPROVISIONING"], "FAILED", { reason: reason2.slice(0, 1e3) });
+    await this.transition(tenantId, registrationId2, ["PROVISIONING", "ACTIVE", "DEPROVISIONING", "FAILED"], "FAILED", { reason: reason2.slice(0, 1e3) });
   }
-  async transition(tenantId, registrationId2, from, to, extra = {}) {
+  async transition(tenantId, registrationId2, from, to, extra = {}, owner = "") {
     let names = { "#s": "status" }, values = { ":r": { S: registrationId2 }, ":to": { S: to }, ":at": { S: this.now().toISOString() } };
     from.forEach((s, i) => values[`:f${i}`] = { S: s });
     let sets = ["#s = :to", "updatedAt = :at"];
@@ -132,7 +159,8 @@ var import_client_dynamodb2 = require("@aws-sdk/client-dynamodb"), TenantRegistr
       TableName: this.tableName,
       Key: { tenantId: { S: tenantId } },
       UpdateExpression: `SET ${sets.join(", ")}`,
-      ConditionExpression: `registrationId = :r AND #s IN (${from.map((_, i) => `:f${i}`).join(", ")})`,
+      // A retry of the same execution (owner) may repeat its own transition.
+      ConditionExpression: `registrationId = :r AND (#s IN (${from.map((_, i) => `:f${i}`).join(", ")})` + (owner ? " OR (#s = :to AND #owner = :owner))" : ")"),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values
     }));
@@ -217,7 +245,13 @@ function tierOf(d, tiers, registration) {
 }
 
 // src/lifecycle/slots.ts
-var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb"), SlotTable = class {
+var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb");
+
+// src/router/placement.ts
+var PROVISIONED_PRIORITY_BASE = 25001;
+
+// src/lifecycle/slots.ts
+var SlotTable = class {
   constructor(o) {
     this.o = o;
   }
@@ -234,7 +268,7 @@ var import_client_dynamodb3 = require("@aws-sdk/client-dynamodb"), SlotTable = c
         if (taken.size >= this.o.rulesPerListener)
           continue;
         sawRoom = !0;
-        let priority = 1;
+        let priority = PROVISIONED_PRIORITY_BASE;
         for (; taken.has(priority); )
           priority++;
         try {
@@ -315,14 +349,14 @@ var LifecycleWorker = class {
   slots;
   // ---------------------------------------------------------------------------------------------- onboarding
   /** Reads and claims an onboarding request; answers at once what needs no work. */
-  async startOnboarding(detail) {
+  async startOnboarding(detail, execution = "") {
     let request;
     try {
       request = parseOnboarding(detail, Object.keys(this.config.tiers));
     } catch (e) {
       return this.refuse(e, detail, this.config.contract.provisionFailure);
     }
-    let claim = await this.registry.claimOnboarding(request.tenantId, request.tenantRegistrationId, request.tier);
+    let claim = await this.registry.claimOnboarding(request.tenantId, request.tenantRegistrationId, request.tier, execution);
     switch (claim.action) {
       case "PROVISION":
         return { next: this.config.tiers[request.tier].kind, request };
@@ -342,19 +376,28 @@ var LifecycleWorker = class {
       GroupName: group,
       Description: `Users of tenant ${request.tenantId}`
     })));
-    let username = request.email;
-    return await ignore(import_client_cognito_identity_provider.UsernameExistsException, this.clients.cognito.send(new import_client_cognito_identity_provider.AdminCreateUserCommand({
-      UserPoolId: tier.userPoolId,
-      Username: username,
-      DesiredDeliveryMediums: ["EMAIL"],
-      UserAttributes: [
-        { Name: "email", Value: request.email },
-        { Name: "email_verified", Value: "true" },
-        { Name: "custom:tenantId", Value: request.tenantId },
-        { Name: "custom:tenantTier", Value: request.tier },
-        { Name: "custom:userRole", Value: "TenantAdmin" }
-      ]
-    }))), await this.clients.cognito.send(new import_client_cognito_identity_provider.AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group })), await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl }), { next: "DONE" };
+    let username = request.email, exists = !1;
+    try {
+      await this.clients.cognito.send(new import_client_cognito_identity_provider.AdminCreateUserCommand({
+        UserPoolId: tier.userPoolId,
+        Username: username,
+        DesiredDeliveryMediums: ["EMAIL"],
+        UserAttributes: [
+          { Name: "email", Value: request.email },
+          { Name: "email_verified", Value: "true" },
+          { Name: "custom:tenantId", Value: request.tenantId },
+          { Name: "custom:tenantTier", Value: request.tier },
+          { Name: "custom:userRole", Value: "TenantAdmin" }
+        ]
+      }));
+    } catch (e) {
+      if (!(e instanceof import_client_cognito_identity_provider.UsernameExistsException))
+        throw e;
+      exists = !0;
+    }
+    if (exists && (await this.clients.cognito.send(new import_client_cognito_identity_provider.AdminGetUserCommand({ UserPoolId: tier.userPoolId, Username: username }))).UserAttributes?.find((a) => a.Name === "custom:tenantId")?.Value !== request.tenantId)
+      throw new Error(`user ${username} already exists in the tier's pool for another tenant: a user belongs to one tenant`);
+    return await this.clients.cognito.send(new import_client_cognito_identity_provider.AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group })), await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl }), { next: "DONE" };
   }
   /** A tenant of a stack tier: a router slot, then the product provisioned with it. */
   async provisionStack(request) {
@@ -389,6 +432,21 @@ var LifecycleWorker = class {
     let missing = ["UserPoolId", "AppClientId", "ApiUrl"].filter((k) => !outputs[k]);
     if (missing.length > 0)
       throw new Error(`the tenant stack has no output ${missing.join(", ")}`);
+    if (outputs.TenantIssuer) {
+      if (!this.config.issuerTable)
+        throw new Error("the tenant stack has its own user pool, but the router keeps no issuer registry (issuerRegistry: true)");
+      await this.clients.dynamodb.send(new import_client_dynamodb4.PutItemCommand({
+        TableName: this.config.issuerTable,
+        Item: {
+          issuer: { S: outputs.TenantIssuer },
+          tenantId: { S: request.tenantId },
+          tier: { S: request.tier },
+          clientIds: { SS: [outputs.AppClientId] }
+        },
+        ConditionExpression: "attribute_not_exists(issuer) OR tenantId = :t",
+        ExpressionAttributeValues: { ":t": { S: request.tenantId } }
+      }));
+    }
     return await this.succeedOnboarding(request, { userPoolId: outputs.UserPoolId, appClientId: outputs.AppClientId, apiGatewayUrl: outputs.ApiUrl }), { next: "DONE" };
   }
   /** Starts removing a tenant's stack (after a failed provisioning, or to offboard). Returns no record when there is none. */
@@ -405,19 +463,24 @@ var LifecycleWorker = class {
       throw e;
     }
   }
-  /** A failed onboarding, once its stack (if any) is gone: slot freed, tenant FAILED, failure reply with the reason. */
+  /**
+   * A failed onboarding, once its stack (if any) is gone: a shared-tier tenant's users and group removed, slot freed,
+   * tenant FAILED, failure reply with the reason.
+   */
   async failOnboarding(request, reason2, slot) {
-    return slot && await this.slots.release(request.tenantId, slot), await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason2), await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason2)), { next: "DONE" };
+    this.config.tiers[request.tier]?.kind === "SHARED" && await this.removeSharedUsers(request);
+    let held = slot ?? await this.slots.find(request.tenantId);
+    return held && await this.slots.release(request.tenantId, held), await this.unregisterIssuer(request.tenantId), await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason2), await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason2)), { next: "DONE" };
   }
   // --------------------------------------------------------------------------------------------- offboarding
-  async startOffboarding(detail) {
+  async startOffboarding(detail, execution = "") {
     let request;
     try {
       request = parseOffboarding(detail, Object.keys(this.config.tiers));
     } catch (e) {
       return this.refuse(e, detail, this.config.contract.deprovisionFailure);
     }
-    let claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId);
+    let claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId, execution);
     switch (claim.action) {
       case "DEPROVISION":
         return { next: this.config.tiers[claim.record.tier]?.kind ?? "SHARED", request: { ...request, tier: claim.record.tier } };
@@ -433,9 +496,11 @@ var LifecycleWorker = class {
   async removeSharedUsers(request) {
     let tier = this.tier(request.tier, "SHARED"), group = groupName(request.tenantId), token;
     do {
-      let page = await ignore(import_client_cognito_identity_provider.ResourceNotFoundException, this.clients.cognito.send(new import_client_cognito_identity_provider.ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token })));
-      for (let user of page?.Users ?? [])
-        await ignore(import_client_cognito_identity_provider.ResourceNotFoundException, this.clients.cognito.send(new import_client_cognito_identity_provider.AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username })));
+      let list = new import_client_cognito_identity_provider.ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token }), page = await ignore(import_client_cognito_identity_provider.ResourceNotFoundException, this.clients.cognito.send(list));
+      for (let user of (page?.Users ?? []).filter((u) => u.Attributes?.find((a) => a.Name === "custom:tenantId")?.Value === request.tenantId)) {
+        let remove = new import_client_cognito_identity_provider.AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: user.Username });
+        await ignore(import_client_cognito_identity_provider.ResourceNotFoundException, this.clients.cognito.send(remove));
+      }
       token = page?.NextToken;
     } while (token);
     await ignore(import_client_cognito_identity_provider.ResourceNotFoundException, this.clients.cognito.send(new import_client_cognito_identity_provider.DeleteGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group })));
@@ -444,14 +509,59 @@ var LifecycleWorker = class {
   async finishOffboarding(request) {
     let purged = 0;
     for (let t of this.config.pooledTables)
-      purged += await purgeTenantItems({ client: this.clients.dynamodb, tableName: t.tableName, partitionKey: t.partitionKey, sortKey: t.sortKey, tenantId: request.tenantId });
+      purged += await purgeTenantItems({
+        client: this.clients.dynamodb,
+        tableName: t.tableName,
+        partitionKey: t.partitionKey,
+        sortKey: t.sortKey,
+        tenantId: request.tenantId
+      });
     let slot = await this.slots.find(request.tenantId);
-    return slot && await this.slots.release(request.tenantId, slot), await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId), await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request)), console.log(JSON.stringify({ level: "INFO", message: "offboarded", tenantId: request.tenantId, purgedItems: purged })), { next: "DONE" };
+    return slot && await this.slots.release(request.tenantId, slot), await this.unregisterIssuer(request.tenantId), await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId), await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request)), console.log(JSON.stringify({ level: "INFO", message: "offboarded", tenantId: request.tenantId, purgedItems: purged })), { next: "DONE" };
   }
   async failOffboarding(request, reason2) {
     return await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason2), await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason2)), { next: "DONE" };
   }
+  // ------------------------------------------------------------------------------------------------- updates
+  /** The active tenants of a stack tier, in waves of `waveSize` (the first wave first). */
+  async planWaves(tierName, waveSize) {
+    if (this.tier(tierName, "STACK"), !(Number.isInteger(waveSize) && waveSize >= 1))
+      throw new Error(`waveSize must be a whole number of at least 1; got ${waveSize}`);
+    let tenants = await this.registry.active(tierName), waves = [];
+    for (let i = 0; i < tenants.length; i += waveSize)
+      waves.push(tenants.slice(i, i + waveSize));
+    return { waves, tenants: tenants.length };
+  }
+  /** Starts updating a tenant's stack to a version of its tier's product, keeping its parameters. */
+  async updateStack(tenantId, tierName, version, token) {
+    let tier = this.tier(tierName, "STACK");
+    return { recordId: (await this.clients.catalog.send(new import_client_service_catalog.UpdateProvisionedProductCommand({
+      ProvisionedProductName: this.productName(tenantId),
+      ProductId: tier.productId,
+      ProvisioningArtifactName: version,
+      UpdateToken: `${token}-${tenantId}`.replace(/[^a-zA-Z0-9_-]/g, "-").slice(0, 128),
+      ProvisioningParameters: ["TenantId", "RouterShard", "RulePriority", "TenantAdminEmail"].map((Key) => ({ Key, UsePreviousValue: !0 }))
+    }))).RecordDetail.RecordId };
+  }
   // ------------------------------------------------------------------------------------------------- helpers
+  /** Removes the tenant's own user pool from the router's issuer registry (only if registered for this tenant). */
+  async unregisterIssuer(tenantId) {
+    if (!this.config.issuerTable)
+      return;
+    let config = JSON.parse((await this.registry.get(tenantId))?.config ?? "{}"), region = config.userPoolId?.split("_")[0];
+    if (!(!config.userPoolId || !region))
+      try {
+        await this.clients.dynamodb.send(new import_client_dynamodb4.DeleteItemCommand({
+          TableName: this.config.issuerTable,
+          Key: { issuer: { S: `https://cognito-idp.${region}.amazonaws.com/${config.userPoolId}` } },
+          ConditionExpression: "tenantId = :t",
+          ExpressionAttributeValues: { ":t": { S: tenantId } }
+        }));
+      } catch (e) {
+        if (!(e instanceof import_client_dynamodb4.ConditionalCheckFailedException))
+          throw e;
+      }
+  }
   async succeedOnboarding(request, config) {
     await this.registry.markActive(request.tenantId, request.tenantRegistrationId, JSON.stringify(config)), await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, config));
   }
@@ -463,7 +573,12 @@ var LifecycleWorker = class {
   }
   async reply(detailType, detail) {
     let result = await this.clients.events.send(new import_client_eventbridge.PutEventsCommand({
-      Entries: [{ EventBusName: this.config.eventBusName, Source: this.config.contract.source, DetailType: detailType, Detail: JSON.stringify(detail) }]
+      Entries: [{
+        EventBusName: this.config.eventBusName,
+        Source: this.config.contract.source,
+        DetailType: detailType,
+        Detail: JSON.stringify(detail)
+      }]
     }));
     if (result.FailedEntryCount)
       throw new Error(`the reply was not accepted: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);
@@ -495,7 +610,7 @@ async function ignore(type, p) {
 var worker;
 function load() {
   return worker ??= new LifecycleWorker(JSON.parse(process.env.LIFECYCLE_CONFIG ?? "{}"), {
-    dynamodb: new import_client_dynamodb4.DynamoDBClient({}),
+    dynamodb: new import_client_dynamodb5.DynamoDBClient({}),
     cognito: new import_client_cognito_identity_provider2.CognitoIdentityProviderClient({}),
     catalog: new import_client_service_catalog2.ServiceCatalogClient({}),
     events: new import_client_eventbridge2.EventBridgeClient({})
@@ -505,7 +620,7 @@ async function handler(event, w = load()) {
   let request = event.request;
   switch (event.step) {
     case "startOnboarding":
-      return w.startOnboarding(event.detail);
+      return w.startOnboarding(event.detail, event.execution ?? "");
     case "onboardShared":
       return w.onboardShared(request);
     case "provisionStack":
@@ -517,15 +632,19 @@ async function handler(event, w = load()) {
     case "terminateStack":
       return w.terminateStack(request.tenantId, request.tenantRegistrationId);
     case "failOnboarding":
-      return w.failOnboarding(request, reason(event.error), event.slot);
+      return w.failOnboarding(request, reason(event.error), event.slot ?? event.provisioned?.slot);
     case "startOffboarding":
-      return w.startOffboarding(event.detail);
+      return w.startOffboarding(event.detail, event.execution ?? "");
     case "removeSharedUsers":
       return await w.removeSharedUsers(request), {};
     case "finishOffboarding":
       return w.finishOffboarding(request);
     case "failOffboarding":
       return w.failOffboarding(request, reason(event.error));
+    case "planWaves":
+      return w.planWaves(event.tierName, Number(event.waveSize));
+    case "updateStack":
+      return w.updateStack(event.tenantId, event.tierName, event.version, event.token);
     default:
       throw new Error(`unknown step '${event.step}'`);
   }

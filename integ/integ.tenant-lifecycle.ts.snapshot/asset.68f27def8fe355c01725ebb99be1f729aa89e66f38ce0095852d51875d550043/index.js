@@ -26,7 +26,8 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 var handler_exports = {};
 __export(handler_exports, {
   findTenantKey: () => findTenantKey,
-  handler: () => handler
+  handler: () => handler,
+  registeredIssuer: () => registeredIssuer
 });
 module.exports = __toCommonJS(handler_exports);
 
@@ -1886,7 +1887,7 @@ var Logger = class _Logger extends Utility {
 };
 
 // src/router/handler.ts
-var import_client_api_gateway = require("@aws-sdk/client-api-gateway");
+var import_client_api_gateway = require("@aws-sdk/client-api-gateway"), import_client_dynamodb = require("@aws-sdk/client-dynamodb");
 
 // src/router/api-keys.ts
 var API_KEY_MARKER_TAG = "cdk-ecs-saas:router", ApiKeyCache = class {
@@ -2766,16 +2767,35 @@ var TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,34}[a-z0-9])?$/;
 // src/router/authorizer.ts
 var Denied = class extends Error {
 }, consoleLog = (message, details) => console.log(JSON.stringify({ level: "INFO", message, ...details }));
-function createAuthorizer(config2, apiKeyFor, verifier = verifierFor(config2), log = consoleLog) {
+function createAuthorizer(config2, apiKeyFor, verifier = verifierFor(config2), log = consoleLog, dynamic2) {
+  let configured = new Set(config2.issuers.map((i) => i.issuer)), verify2 = async (token) => {
+    if (dynamic2) {
+      let iss;
+      try {
+        iss = decomposeUnverifiedJwt(token).payload.iss;
+      } catch (e) {
+        throw new Denied(`token rejected: ${e.name}: ${e.message}`);
+      }
+      if (typeof iss == "string" && !configured.has(iss)) {
+        let registered = await dynamic2.verifierFor(iss);
+        if (!registered)
+          throw new Denied(`issuer ${iss} is neither configured nor registered`);
+        return { payload: await registered.verify(token).catch((e) => {
+          throw new Denied(`token rejected: ${e.name}: ${e.message}`);
+        }), boundTo: registered.tenantId };
+      }
+    }
+    let payload = await verifier.verify(token).catch((e) => {
+      throw new Denied(`token rejected: ${e.name}: ${e.message}`);
+    });
+    return { payload, boundTo: config2.issuers.find((i) => i.issuer === payload.iss)?.tenantId };
+  };
   return async (event) => {
     let arn = parseMethodArn(event.methodArn);
     try {
-      let token = bearerToken(event.headers ?? {}), payload = await verifier.verify(token).catch((e) => {
-        throw new Denied(`token rejected: ${e.name}: ${e.message}`);
-      }), tenantId = claim(payload, config2.claims.tenantId), tier = claim(payload, config2.claims.tier), role = claim(payload, config2.claims.role);
+      let token = bearerToken(event.headers ?? {}), { payload, boundTo } = await verify2(token), tenantId = claim(payload, config2.claims.tenantId), tier = claim(payload, config2.claims.tier), role = claim(payload, config2.claims.role);
       if (!TENANT_ID_PATTERN.test(tenantId))
         throw new Denied(`tenant id claim '${tenantId}' is not a valid tenant id`);
-      let boundTo = config2.issuers.find((i) => i.issuer === payload.iss)?.tenantId;
       if (boundTo !== void 0 && boundTo !== tenantId)
         throw new Denied(`issuer ${String(payload.iss)} signs for tenant '${boundTo}' only; the token claims '${tenantId}'`);
       let tierConfig = config2.tiers[tier];
@@ -2838,6 +2858,54 @@ function parseMethodArn(methodArn) {
   return { base: `${api}/${stage}` };
 }
 
+// src/router/issuers.ts
+var COGNITO_ISSUER = /^https:\/\/cognito-idp\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/\1_[0-9A-Za-z]+$/, DynamicIssuers = class {
+  constructor(lookup2, options = {}) {
+    this.lookup = lookup2;
+    this.options = options;
+    this.ttlMs = options.ttlMs ?? 5 * 6e4, this.missingTtlMs = options.missingTtlMs ?? 3e4, this.now = options.now ?? Date.now;
+  }
+  lookup;
+  options;
+  entries = /* @__PURE__ */ new Map();
+  ttlMs;
+  missingTtlMs;
+  now;
+  /** The verifier of a registered issuer, or undefined. */
+  async verifierFor(issuer) {
+    if (!COGNITO_ISSUER.test(issuer))
+      return;
+    let now = this.now(), hit = this.entries.get(issuer);
+    if (hit && hit.expires > now)
+      return hit.value;
+    let value = this.load(issuer);
+    this.entries.set(issuer, { value, expires: now + this.ttlMs });
+    try {
+      let resolved = await value;
+      return resolved || this.entries.set(issuer, { value, expires: now + this.missingTtlMs }), resolved;
+    } catch (e) {
+      throw this.entries.delete(issuer), e;
+    }
+  }
+  async load(issuer) {
+    let registered = await this.lookup(issuer);
+    if (!registered || registered.clientIds.length === 0)
+      return;
+    let verifier = JwtVerifier.create([{
+      issuer,
+      audience: registered.clientIds,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== "id")
+          throw new Error("token_use must be 'id'");
+      }
+    }]);
+    return this.options.onVerifier?.(verifier, issuer), {
+      tenantId: registered.tenantId,
+      verify: async (token) => await verifier.verify(token)
+    };
+  }
+};
+
 // src/router/handler.ts
 var logger = new Logger({ serviceName: "tenant-router-authorizer" }), config = JSON.parse(process.env.AUTHORIZER_CONFIG ?? "{}"), tierKeyIds = JSON.parse(process.env.TIER_API_KEYS ?? "{}"), marker = process.env.TENANT_KEY_MARKER ?? "", client = new import_client_api_gateway.APIGatewayClient({});
 async function findTenantKey(tenantId) {
@@ -2848,9 +2916,15 @@ var keys = new ApiKeyCache({
   perTenantTiers: new Set(Object.entries(config.tiers ?? {}).filter(([, t]) => t.apiKeyPerTenant).map(([name]) => name)),
   getKey: async (id) => (await client.send(new import_client_api_gateway.GetApiKeyCommand({ apiKey: id, includeValue: !0 }))).value,
   findTenantKey
-}), lookup = (tier, tenantId) => keys.keyFor(tier, tenantId), authorize = createAuthorizer(config, lookup, void 0, (message, details) => logger.info(message, details)), handler = async (event) => authorize(event);
+}), lookup = (tier, tenantId) => keys.keyFor(tier, tenantId), registryTable = process.env.ISSUER_REGISTRY_TABLE, dynamodb = registryTable ? new import_client_dynamodb.DynamoDBClient({}) : void 0;
+async function registeredIssuer(issuer) {
+  let item = (await dynamodb.send(new import_client_dynamodb.GetItemCommand({ TableName: registryTable, Key: { issuer: { S: issuer } }, ConsistentRead: !0 }))).Item;
+  return item ? { tenantId: item.tenantId.S, clientIds: item.clientIds?.SS ?? [] } : void 0;
+}
+var dynamic = registryTable ? new DynamicIssuers(registeredIssuer) : void 0, authorize = createAuthorizer(config, lookup, void 0, (message, details) => logger.info(message, details), dynamic), handler = async (event) => authorize(event);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
   findTenantKey,
-  handler
+  handler,
+  registeredIssuer
 });
