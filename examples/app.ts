@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Aspects, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,6 +15,7 @@ import {
   TableAccessLevel,
   TableSharing,
   TenantRouter,
+  TenantUserPool,
   TierCapacity,
   TierRouting,
   TokenIssuer,
@@ -75,24 +75,8 @@ class ApplicationPlane extends Stack {
     this.tiers = [basic, advanced, premium];
 
     // The tenants' user pool, with the reference's custom attributes (the control plane comes with a later issue).
-    const users = new cognito.UserPool(this, 'Users', {
-      customAttributes: {
-        tenantId: new cognito.StringAttribute({ mutable: false }),
-        tenantTier: new cognito.StringAttribute({ mutable: false }),
-        userRole: new cognito.StringAttribute({ mutable: true }),
-      },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
-      mfa: cognito.Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // Users may not write their own attributes (tenant, tier, role): only the admin APIs change them.
-    const client = users.addClient('App', {
-      authFlows: { userSrp: true },
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
-    });
+    const users = new TenantUserPool(this, 'Users', { removalPolicy: RemovalPolicy.DESTROY });
+    const client = users.appClient;
 
     this.router = new TenantRouter(this, 'Router', {
       vpc,

@@ -15,5 +15,6 @@ export * from './tier-usage-plan';
 export * from './tenant-router-shard';
 export * from './tenant-router';
 export * from './sbt-contract';
+export * from './tenant-user-pool';
 export * from './tenant-template';
 export * from './tenant-lifecycle';

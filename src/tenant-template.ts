@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { TENANT_ID_PATTERN } from './private/tenant-id-pattern';
+import { TenantUserPool } from './tenant-user-pool';
 
 /**
  * Properties of a TenantTemplate.
@@ -48,7 +49,7 @@ export interface TenantIdentityOptions {
  */
 export interface TenantIdentity {
   /** The tenant's user pool. */
-  readonly userPool: cognito.UserPool;
+  readonly userPool: TenantUserPool;
   /** The app client the tenant's users sign in with. */
   readonly appClient: cognito.UserPoolClient;
 }
@@ -125,27 +126,8 @@ export class TenantTemplate extends servicecatalog.ProductStack {
     if (this.node.tryFindChild('TenantUsers')) {
       throw new Error(`TenantTemplate '${this.node.path}' already has a tenant user pool.`);
     }
-    const userPool = new cognito.UserPool(this, 'TenantUsers', {
-      signInAliases: { email: true },
-      selfSignUpEnabled: false,
-      customAttributes: {
-        tenantId: new cognito.StringAttribute({ mutable: false }),
-        tenantTier: new cognito.StringAttribute({ mutable: false }),
-        userRole: new cognito.StringAttribute({ mutable: true }),
-      },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
-      mfa: cognito.Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-      removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    // Users may not write their own attributes: tenant, tier and role change through the admin APIs only.
-    const appClient = userPool.addClient('App', {
-      authFlows: { userSrp: true },
-      preventUserExistenceErrors: true,
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true, phoneNumber: true }),
-    });
+    const userPool = new TenantUserPool(this, 'TenantUsers', { removalPolicy: options.removalPolicy });
+    const appClient = userPool.appClient;
     new cognito.CfnUserPoolUser(this, 'TenantAdmin', {
       userPoolId: userPool.userPoolId,
       username: this.adminEmail,

@@ -455,7 +455,8 @@ describe('routes', () => {
     expect(rule.Conditions[0].HttpHeaderConfig.Values).toEqual([{ Ref: 'TenantId' }]);
     expect(rule.ListenerArn['Fn::Select'][0]).toEqual({ Ref: 'RouterShard' });
     expect(rule.ListenerArn['Fn::Select'][1]).toHaveLength(3);
-    expect(JSON.stringify(router.endpointFor(tenantId))).toBeDefined();
+    // The endpoint is the selected shard's URL: a choice among the three shards' URLs by the same parameter.
+    expect(tenantStack.resolve(router.endpointFor(tenantId))['Fn::Select'][0]).toEqual({ Ref: 'RouterShard' });
     // The router stack holds nothing of the tenant: its template does not depend on the tenant stack.
     const sharedTemplate = Template.fromStack(shared);
     sharedTemplate.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
@@ -495,12 +496,11 @@ describe('validation', () => {
   });
 
   test('a tier routed differently from the router\'s configuration', () => {
-    const { vpc, basic, advanced } = routedStack();
+    const { vpc, basic } = routedStack();
     const router = new TenantRouter(Stack.of(basic), 'Router2', routerProps(vpc, {
       tiers: [{ tierName: 'basic', routing: TierRouting.PER_TENANT }, { tierName: 'advanced', routing: TierRouting.PER_TENANT }],
     }));
     expect(() => router.addTenant(basic.tenants[0])).toThrow(/tenant 'b1' has routing key 'basic', but tier 'basic' is routed PER_TENANT, whose routing key is 'b1'/);
-    expect(advanced).toBeDefined();
   });
 
   test('a tenant routed twice, and a target routed by two routers', () => {
@@ -547,7 +547,7 @@ describe('validation', () => {
   });
 
   test('a tenant whose id is a token needs shard and priority, one target, and an existing shard', () => {
-    const { stack, vpc, router } = routedStack();
+    const { stack, vpc } = routedStack();
     const tenantId = new CfnParameter(stack, 'TenantId').valueAsString;
     const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
     const tier = new SiloServiceTier(stack, 'Provisioned', { vpc, cluster, tierName: 'advanced-p', application: pooledApplication() });
@@ -556,7 +556,6 @@ describe('validation', () => {
     expect(() => advancedRouter.addTenant(tenant)).toThrow(/is a CloudFormation token: give options\.shard and options\.priority.*got shard undefined, priority undefined/);
     expect(() => advancedRouter.addTenant(tenant, { shard: 1, priority: 5 })).toThrow(/options\.shard must be the position of a shard open to provisioned tenants, 0 to 0; got 1/);
     expect(() => advancedRouter.addTenant(tenant, { shard: 0, priority: 0 })).toThrow(/options\.priority must be a whole number from 1 to 50000; got 0/);
-    expect(router).toBeDefined();
 
     const f = vpcStack();
     const id = new CfnParameter(f.stack, 'TenantId').valueAsString;
