@@ -227,7 +227,7 @@ project.addTask('synth:example', {
     { spawn: bundleServices.name },
     {
       exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
-      env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      env: { CDK_DISABLE_CLI_TELEMETRY: 'true', SAAS_EXAMPLE_BUNDLING: 'auto' },
     },
     { exec: 'ts-node --project test/tsconfig.json scripts/summarize-assembly.ts examples/cdk.out' },
   ],

@@ -51,11 +51,34 @@ for (const [name, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
   }
 }
 
+// Tenant templates (Service Catalog product stacks): not artifacts, written next to them.
+const products: string[] = [];
+for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.product.template.json')).sort()) {
+  const full = path.join(dir, file);
+  const template = JSON.parse(fs.readFileSync(full, 'utf8'));
+  const before = rows.length;
+  describe(file.replace(/\.product\.template\.json$/, ''), full, template, '');
+  products.push(rows.splice(before, 1)[0]);
+}
+
 console.log(`Synthesized ${rows.length - nestedCount} stacks (and ${nestedCount} nested), ${totalResources} resources, into ${dir}`);
 rows.forEach((r) => console.log(r));
+if (products.length > 0) {
+  console.log(`Tenant templates (a stack per provisioned tenant, as a Service Catalog product): ${products.length}`);
+  products.forEach((r) => console.log(r));
+}
 const summaryFile = path.join(dir, 'saas-summary.json');
 if (fs.existsSync(summaryFile)) {
   const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+  for (const f of summary.nagFindings ?? []) {
+    if (!findings.includes(f)) {
+      findings.push(f);
+    }
+  }
+  for (const stack of summary.bundlingSkipped ?? []) {
+    console.log(`Asset bundling skipped for ${stack}: Docker is not running here, so its functions' assets are placeholders `
+      + '(synthesis only; deploy with Docker).');
+  }
   console.log('Tenants per tier:');
   for (const t of summary.tiers) {
     console.log(`  ${t.tier.padEnd(10)} ${String(t.tenants.length).padStart(3)}  ${t.tenants.join(', ')}`);

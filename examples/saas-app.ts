@@ -1,0 +1,331 @@
+import * as path from 'path';
+import * as sbt from '@cdklabs/sbt-aws';
+import { Aws, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  ClusterPerTenantTier,
+  PooledEcsTier,
+  RoutePlacement,
+  SaasApplication,
+  SbtContract,
+  ServiceGroup,
+  SiloServiceTier,
+  TableAccessLevel,
+  TableSharing,
+  TenantLifecycle,
+  TenantRouter,
+  TenantTemplate,
+  TenantUserPool,
+  TierCapacity,
+  TierRouting,
+  TokenIssuer,
+} from '../src';
+import {
+  acknowledgeControlPlaneFindings,
+  acknowledgeExampleFindings,
+  acknowledgeLifecycleFindings,
+  acknowledgeRouterFindings,
+  acknowledgeTierFindings,
+} from './nag-acknowledgements';
+
+/**
+ * The example app: the Amazon ECS SaaS reference architecture, composed from the library's public API only, as a
+ * user's app would be (docs/example-app.md).
+ *
+ * - `EcsSaasControlPlane`: the SaaS Builder Toolkit control plane (sbt-aws 0.5): tenant registration and management
+ *   API, tenant-config lookup, the system administrator's identity, and the event bus.
+ * - `EcsSaasApplicationPlane`: the VPC, the three tiers running the product, order and user microservices behind the
+ *   nginx tenant proxy, the tenant router, and the tenant lifecycle that answers the control plane: basic tenants
+ *   are onboarded into the pooled tier's user pool, advanced and premium tenants get a stack of their own from a
+ *   tenant template (a Service Catalog product).
+ */
+
+/** The example's microservices: name, path prefix, port. */
+export const SERVICES = [
+  { name: 'products', pathPrefix: '/products', port: 3010 },
+  { name: 'orders', pathPrefix: '/orders', port: 3020 },
+  { name: 'users', pathPrefix: '/users', port: 3030 },
+] as const;
+
+/** Where the microservices' sources, bundles and Dockerfile live (examples/services/README.md). */
+export const SERVICES_DIR = path.join(__dirname, 'services');
+
+export interface ExampleAppOptions {
+  /** Email of the control plane's system administrator (receives the temporary password). */
+  readonly systemAdminEmail: string;
+  /** Route placements pinned from an earlier synthesis (docs/tenant-router.md). */
+  readonly placements?: RoutePlacement[];
+  /** Removal policy of the example's stateful resources. The example is torn down whole, so DESTROY by default. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Declared tenants per tier (dynamic tenants come through the control plane). */
+  readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
+}
+
+/** The control plane: sbt-aws's ControlPlane with its Cognito auth and an event manager of our own to share the bus. */
+export class ControlPlaneStack extends Stack {
+  public readonly controlPlane: sbt.ControlPlane;
+  public readonly eventManager: sbt.EventManager;
+
+  constructor(scope: Construct, id: string, props: StackProps & { systemAdminEmail: string }) {
+    super(scope, id, props);
+    this.eventManager = new sbt.EventManager(this, 'EventManager');
+    this.controlPlane = new sbt.ControlPlane(this, 'ControlPlane', {
+      systemAdminEmail: props.systemAdminEmail,
+      eventManager: this.eventManager,
+    });
+    // sbt-aws turns on the administrators' pool's threat protection ("advanced security"), which only the Plus
+    // feature plan offers: without it, a new pool (Essentials by default) fails to create.
+    const adminPool = this.controlPlane.node.findChild('CognitoAuth').node.findChild('UserPool').node.defaultChild as cognito.CfnUserPool;
+    adminPool.userPoolTier = 'PLUS';
+    acknowledgeControlPlaneFindings(this);
+  }
+
+  /** The bus the control plane and the application plane talk over. */
+  public get eventBus(): events.IEventBus {
+    return this.eventManager.eventBus;
+  }
+}
+
+export interface ApplicationPlaneProps extends StackProps {
+  readonly eventBus: events.IEventBus;
+  readonly placements?: RoutePlacement[];
+  readonly removalPolicy?: RemovalPolicy;
+  readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
+}
+
+/** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
+interface ServiceIdentity {
+  readonly userPool: cognito.IUserPool;
+  readonly appClientId: string;
+  readonly shared: boolean;
+}
+
+/** The application plane: shared infrastructure, the three tiers, the router and the tenant lifecycle. */
+export class ApplicationPlaneStack extends Stack {
+  public readonly vpc: ec2.Vpc;
+  public readonly router: TenantRouter;
+  public readonly lifecycle: TenantLifecycle;
+  public readonly userPool: TenantUserPool;
+  public readonly tiers: Array<PooledEcsTier | SiloServiceTier | ClusterPerTenantTier>;
+  public readonly templates: TenantTemplate[];
+  /** The microservices' images, by service name. */
+  public readonly images: { [service: string]: ecrAssets.DockerImageAsset };
+
+  constructor(scope: Construct, id: string, props: ApplicationPlaneProps) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const logRetention = logs.RetentionDays.ONE_MONTH;
+    const tenants = props.tenants ?? { basic: ['basic-1', 'basic-2'], advanced: ['acme', 'globex'], premium: ['initech'] };
+
+    // Two AZs, flow logs, and gateway endpoints (free) for the two services the tasks talk to most: S3 (ECR image
+    // layers) and DynamoDB. Interface endpoints cost more than the NAT traffic they save at this size
+    // (docs/example-app.md).
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      flowLogs: { all: {} },
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    const common = { vpc: this.vpc, removalPolicy, logRetention };
+
+    // One image per microservice, built from examples/services at deploy time (no Docker needed to synthesize).
+    this.images = {};
+    for (const s of SERVICES) {
+      this.images[s.name] = new ecrAssets.DockerImageAsset(this, `${pascal(s.name)}Image`, {
+        directory: SERVICES_DIR,
+        buildArgs: { SERVICE: s.name },
+        exclude: ['*', '!Dockerfile', '!build', 'build/*', `!build/${s.name}`],
+        platform: ecrAssets.Platform.LINUX_AMD64,
+      });
+    }
+
+    // The users of the basic tier (and of the declared tenants) share one pool; provisioned advanced and premium
+    // tenants get their own (TenantTemplate.addTenantIdentity).
+    this.userPool = new TenantUserPool(this, 'Users', { removalPolicy });
+    const sharedIdentity: ServiceIdentity = { userPool: this.userPool, appClientId: this.userPool.appClient.userPoolClientId, shared: true };
+
+    // The reference's bridge model: products pooled everywhere; orders pooled in the basic tier, a table per tenant
+    // in the silo tiers.
+    const pooledApplication = this.application(TableSharing.POOLED, sharedIdentity);
+    const basic = new PooledEcsTier(this, 'Basic', { ...common, application: pooledApplication, tenants: tenants.basic });
+    const products = { products: basic.pooledTables.products };
+    const siloApplication = this.application(TableSharing.PER_TENANT, sharedIdentity);
+    const advanced = new SiloServiceTier(this, 'Advanced', {
+      ...common,
+      application: siloApplication,
+      pooledTables: products,
+      capacity: TierCapacity.ec2({ maxInstances: 4 }),
+      tenants: tenants.advanced,
+    });
+    const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: siloApplication, pooledTables: products, tenants: tenants.premium });
+    this.tiers = [basic, advanced, premium];
+    this.grantUserManagement(basic.serviceGroup, this.userPool);
+    for (const t of [...advanced.tenants, ...premium.tenants]) {
+      this.grantUserManagement(t.serviceGroup!, this.userPool);
+    }
+
+    this.router = new TenantRouter(this, 'Router', {
+      vpc: this.vpc,
+      application: siloApplication,
+      issuers: [TokenIssuer.cognito({ userPool: this.userPool, clientIds: [this.userPool.appClient.userPoolClientId] })],
+      tiers: [
+        { tierName: 'basic', routing: TierRouting.SHARED },
+        { tierName: 'advanced', routing: TierRouting.PER_TENANT },
+        { tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true },
+      ],
+      placements: props.placements,
+      // Provisioned tenants' own pools are registered by the lifecycle, each bound to its tenant.
+      issuerRegistry: true,
+      removalPolicy,
+      logRetention,
+    });
+    this.router.addSharedTier('basic', basic.routingTargets);
+    this.router.addTenants([...advanced.tenants, ...premium.tenants]);
+
+    // Tenant stacks that the control plane's onboarding provisions, one template per stack tier. Each tenant has a
+    // user pool of its own; its services trust that pool only.
+    const advancedTemplate = new TenantTemplate(this, 'AdvancedTenant', { tierName: 'advanced' });
+    this.provisionedTier(advancedTemplate, removalPolicy, (application) => new SiloServiceTier(advancedTemplate, 'Advanced', {
+      ...common,
+      application,
+      pooledTables: products,
+      cluster: advanced.cluster,
+      capacityProviderName: advanced.capacityProviderName,
+    }));
+    const premiumTemplate = new TenantTemplate(this, 'PremiumTenant', { tierName: 'premium' });
+    this.provisionedTier(premiumTemplate, removalPolicy, (application) => new ClusterPerTenantTier(premiumTemplate, 'Premium', {
+      ...common,
+      application,
+      pooledTables: products,
+    }));
+    this.templates = [advancedTemplate, premiumTemplate];
+
+    this.lifecycle = new TenantLifecycle(this, 'Lifecycle', {
+      eventBus: props.eventBus,
+      contract: SbtContract.V0_5,
+      router: this.router,
+      application: pooledApplication,
+      pooledTables: basic.pooledTables,
+      sharedTiers: [{
+        tierName: 'basic',
+        userPool: this.userPool,
+        appClientId: this.userPool.appClient.userPoolClientId,
+        apiUrl: this.router.endpointForTier('basic'),
+      }],
+      stackTiers: this.templates.map((template) => ({ template })),
+      removalPolicy,
+      logRetention,
+    });
+
+    for (const scope of [this, ...this.templates]) {
+      acknowledgeTierFindings(scope);
+      acknowledgeExampleFindings(scope);
+    }
+    acknowledgeRouterFindings(this.router);
+    acknowledgeLifecycleFindings(this.lifecycle);
+  }
+
+  /**
+   * The application: the three microservices, with the identity their tokens come from. Every table is keyed by
+   * `tenantId` and `id`, in every tier, so a service runs unchanged in all of them.
+   */
+  private application(orders: TableSharing, identity: ServiceIdentity): SaasApplication {
+    const key = { partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'id', type: dynamodb.AttributeType.STRING } };
+    const tables = {
+      products: [{ table: 'products' }],
+      orders: [{ table: 'orders' }, { table: 'products', accessLevel: TableAccessLevel.READ }],
+      users: [],
+    };
+    return new SaasApplication({
+      tables: [{ name: 'products', sharing: TableSharing.POOLED, ...key }, { name: 'orders', sharing: orders, ...key }],
+      services: SERVICES.map((s) => ({
+        name: s.name,
+        image: ecs.ContainerImage.fromDockerImageAsset(this.images[s.name]),
+        pathPrefix: s.pathPrefix,
+        containerPort: s.port,
+        tables: tables[s.name],
+        environment: {
+          PORT: String(s.port),
+          AWS_REGION: Aws.REGION,
+          POWERTOOLS_SERVICE_NAME: s.name,
+          POWERTOOLS_METRICS_NAMESPACE: 'EcsSaas',
+          USER_POOL_ID: identity.userPool.userPoolId,
+          APP_CLIENT_IDS: identity.appClientId,
+          USER_POOL_SHARED: String(identity.shared),
+        },
+      })),
+    });
+  }
+
+  /** A stack tier: the tenant's user pool, its services (trusting that pool), its route, its configuration. */
+  private provisionedTier(
+    template: TenantTemplate,
+    removalPolicy: RemovalPolicy,
+    tier: (application: SaasApplication) => SiloServiceTier | ClusterPerTenantTier,
+  ): void {
+    const identity = template.addTenantIdentity({ removalPolicy });
+    const application = this.application(TableSharing.PER_TENANT, {
+      userPool: identity.userPool,
+      appClientId: identity.appClient.userPoolClientId,
+      shared: false,
+    });
+    const tenant = tier(application).addTenant(template.tenantId);
+    this.grantUserManagement(tenant.serviceGroup!, identity.userPool);
+    this.router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority });
+    template.configureTenant({
+      userPoolId: identity.userPool.userPoolId,
+      appClientId: identity.appClient.userPoolClientId,
+      apiUrl: this.router.endpointFor(template.tenantId),
+    });
+  }
+
+  /** The users service manages the users of its pool (it only ever touches its caller's tenant). */
+  private grantUserManagement(group: ServiceGroup, pool: cognito.IUserPool): void {
+    pool.grant(group.taskRole('users'),
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminAddUserToGroup',
+      'cognito-idp:CreateGroup',
+      'cognito-idp:ListUsers',
+      'cognito-idp:ListUsersInGroup',
+    );
+  }
+}
+
+/** The whole example, in one app. */
+export class EcsSaasExample {
+  public readonly controlPlane: ControlPlaneStack;
+  public readonly applicationPlane: ApplicationPlaneStack;
+
+  constructor(scope: Construct, options: ExampleAppOptions) {
+    this.controlPlane = new ControlPlaneStack(scope, 'EcsSaasControlPlane', {
+      systemAdminEmail: options.systemAdminEmail,
+      description: 'ECS SaaS example: control plane (SaaS Builder Toolkit)',
+    });
+    this.applicationPlane = new ApplicationPlaneStack(scope, 'EcsSaasApplicationPlane', {
+      eventBus: this.controlPlane.eventBus,
+      placements: options.placements,
+      removalPolicy: options.removalPolicy,
+      tenants: options.tenants,
+      description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
+    });
+  }
+
+  public get stacks(): Stack[] {
+    return [this.controlPlane, this.applicationPlane];
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
