@@ -157,6 +157,8 @@ const bundleServices = project.addTask('bundle:services', {
       + `--outfile=examples/services/build/${s}/index.js --log-level=warning`,
   })),
 });
+// In the build too, so a service that no longer bundles fails the tests, not the first deploy.
+project.preCompileTask.spawn(bundleServices);
 
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
