@@ -74,6 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fastify@^5.6.0',
     'jose@^5.10.0',
     'jsii-pacmak@^1.140.0',
+    'otplib@^13.0.0',
   ],
 
   jestOptions: {

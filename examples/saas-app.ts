@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as sbt from '@cdklabs/sbt-aws';
-import { Aws, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -66,30 +66,45 @@ export interface ExampleAppOptions {
   readonly removalPolicy?: RemovalPolicy;
   /** Declared tenants per tier (dynamic tenants come through the control plane). */
   readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
+  /**
+   * Adds to the shared user pool an app client for server-side sign-in (ADMIN_USER_PASSWORD_AUTH, which only callers
+   * with IAM permission can use), trusted by the router and the services. The end-to-end integ test signs tenant
+   * users in with it.
+   */
+  readonly serverSideSignIn?: boolean;
 }
 
-/** The control plane: sbt-aws's ControlPlane with its Cognito auth and an event manager of our own to share the bus. */
+/** The control plane: sbt-aws's ControlPlane, with its Cognito auth and event manager made here so the app can use them. */
 export class ControlPlaneStack extends Stack {
   public readonly controlPlane: sbt.ControlPlane;
+  /** The administrators' identity: user pool, the admin user's client, and a machine client (client credentials). */
+  public readonly auth: sbt.CognitoAuth;
   public readonly eventManager: sbt.EventManager;
 
-  constructor(scope: Construct, id: string, props: StackProps & { systemAdminEmail: string }) {
+  constructor(scope: Construct, id: string, props: StackProps & { systemAdminEmail: string; removalPolicy?: RemovalPolicy }) {
     super(scope, id, props);
+    this.auth = new sbt.CognitoAuth(this, 'CognitoAuth');
+    // sbt-aws turns on the pool's threat protection ("advanced security"), which only the Plus feature plan offers:
+    // without it, a new pool (Essentials by default) fails to create.
+    (this.auth.userPool.node.defaultChild as cognito.CfnUserPool).userPoolTier = 'PLUS';
+    this.auth.userPool.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
     this.eventManager = new sbt.EventManager(this, 'EventManager');
     this.controlPlane = new sbt.ControlPlane(this, 'ControlPlane', {
+      auth: this.auth,
       systemAdminEmail: props.systemAdminEmail,
       eventManager: this.eventManager,
     });
-    // sbt-aws turns on the administrators' pool's threat protection ("advanced security"), which only the Plus
-    // feature plan offers: without it, a new pool (Essentials by default) fails to create.
-    const adminPool = this.controlPlane.node.findChild('CognitoAuth').node.findChild('UserPool').node.defaultChild as cognito.CfnUserPool;
-    adminPool.userPoolTier = 'PLUS';
     acknowledgeControlPlaneFindings(this);
   }
 
   /** The bus the control plane and the application plane talk over. */
   public get eventBus(): events.IEventBus {
     return this.eventManager.eventBus;
+  }
+
+  /** The control plane's API (tenant registrations, tenants, tenant config, users). */
+  public get apiUrl(): string {
+    return this.controlPlane.controlPlaneAPIGatewayUrl;
   }
 }
 
@@ -98,12 +113,13 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly placements?: RoutePlacement[];
   readonly removalPolicy?: RemovalPolicy;
   readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
+  readonly serverSideSignIn?: boolean;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
 interface ServiceIdentity {
   readonly userPool: cognito.IUserPool;
-  readonly appClientId: string;
+  readonly appClientIds: string[];
   readonly shared: boolean;
 }
 
@@ -115,6 +131,8 @@ export class ApplicationPlaneStack extends Stack {
   public readonly userPool: TenantUserPool;
   public readonly tiers: Array<PooledEcsTier | SiloServiceTier | ClusterPerTenantTier>;
   public readonly templates: TenantTemplate[];
+  /** The server-side sign-in client of the shared pool (`serverSideSignIn`). */
+  public readonly signInClient?: cognito.UserPoolClient;
   /** The microservices' images, by service name. */
   public readonly images: { [service: string]: ecrAssets.DockerImageAsset };
 
@@ -151,7 +169,16 @@ export class ApplicationPlaneStack extends Stack {
     // The users of the basic tier (and of the declared tenants) share one pool; provisioned advanced and premium
     // tenants get their own (TenantTemplate.addTenantIdentity).
     this.userPool = new TenantUserPool(this, 'Users', { removalPolicy });
-    const sharedIdentity: ServiceIdentity = { userPool: this.userPool, appClientId: this.userPool.appClient.userPoolClientId, shared: true };
+    if (props.serverSideSignIn) {
+      this.signInClient = this.userPool.addClient('ServerSideSignIn', {
+        authFlows: { adminUserPassword: true },
+        preventUserExistenceErrors: true,
+        // Like the app client: users cannot write their own tenant, tier or role.
+        writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+      });
+    }
+    const sharedClients = [this.userPool.appClient, ...(this.signInClient ? [this.signInClient] : [])].map((c) => c.userPoolClientId);
+    const sharedIdentity: ServiceIdentity = { userPool: this.userPool, appClientIds: sharedClients, shared: true };
 
     // The reference's bridge model: products pooled everywhere; orders pooled in the basic tier, a table per tenant
     // in the silo tiers.
@@ -176,7 +203,7 @@ export class ApplicationPlaneStack extends Stack {
     this.router = new TenantRouter(this, 'Router', {
       vpc: this.vpc,
       application: siloApplication,
-      issuers: [TokenIssuer.cognito({ userPool: this.userPool, clientIds: [this.userPool.appClient.userPoolClientId] })],
+      issuers: [TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })],
       tiers: [
         { tierName: 'basic', routing: TierRouting.SHARED },
         { tierName: 'advanced', routing: TierRouting.PER_TENANT },
@@ -226,9 +253,9 @@ export class ApplicationPlaneStack extends Stack {
       logRetention,
     });
 
-    for (const scope of [this, ...this.templates]) {
-      acknowledgeTierFindings(scope);
-      acknowledgeExampleFindings(scope);
+    for (const part of [this, ...this.templates]) {
+      acknowledgeTierFindings(part);
+      acknowledgeExampleFindings(part);
     }
     acknowledgeRouterFindings(this.router);
     acknowledgeLifecycleFindings(this.lifecycle);
@@ -259,7 +286,7 @@ export class ApplicationPlaneStack extends Stack {
           POWERTOOLS_SERVICE_NAME: s.name,
           POWERTOOLS_METRICS_NAMESPACE: 'EcsSaas',
           USER_POOL_ID: identity.userPool.userPoolId,
-          APP_CLIENT_IDS: identity.appClientId,
+          APP_CLIENT_IDS: Fn.join(',', identity.appClientIds),
           USER_POOL_SHARED: String(identity.shared),
         },
       })),
@@ -275,7 +302,7 @@ export class ApplicationPlaneStack extends Stack {
     const identity = template.addTenantIdentity({ removalPolicy });
     const application = this.application(TableSharing.PER_TENANT, {
       userPool: identity.userPool,
-      appClientId: identity.appClient.userPoolClientId,
+      appClientIds: [identity.appClient.userPoolClientId],
       shared: false,
     });
     const tenant = tier(application).addTenant(template.tenantId);
@@ -310,6 +337,7 @@ export class EcsSaasExample {
   constructor(scope: Construct, options: ExampleAppOptions) {
     this.controlPlane = new ControlPlaneStack(scope, 'EcsSaasControlPlane', {
       systemAdminEmail: options.systemAdminEmail,
+      removalPolicy: options.removalPolicy,
       description: 'ECS SaaS example: control plane (SaaS Builder Toolkit)',
     });
     this.applicationPlane = new ApplicationPlaneStack(scope, 'EcsSaasApplicationPlane', {
@@ -317,6 +345,7 @@ export class EcsSaasExample {
       placements: options.placements,
       removalPolicy: options.removalPolicy,
       tenants: options.tenants,
+      serverSideSignIn: options.serverSideSignIn,
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
     });
   }

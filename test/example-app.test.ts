@@ -51,7 +51,8 @@ describe('cdk-nag AwsSolutions', () => {
     const stacks = app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
     expect(stacks.length).toBeGreaterThanOrEqual(4);
     for (const stack of stacks) {
-      expect({ stack: stack.node.path, stackWide: stack.templateOptions.metadata?.cdk_nag }).toEqual({ stack: stack.node.path, stackWide: undefined });
+      const stackWide = stack.templateOptions.metadata?.cdk_nag;
+      expect({ stack: stack.node.path, stackWide }).toEqual({ stack: stack.node.path, stackWide: undefined });
     }
     const rules = app.node.findAll()
       .filter((c): c is CfnResource => CfnResource.isCfnResource(c))
@@ -96,7 +97,8 @@ describe('wiring', () => {
     expect(images.map((i) => i.source.dockerBuildArgs.SERVICE).sort()).toEqual(SERVICES.map((s) => s.name).sort());
     for (const image of images) {
       // Only the Dockerfile and the service's own bundle are in the build context.
-      const files = fs.readdirSync(path.join(outdir, image.source.directory), { recursive: true }).map(String).filter((f) => !fs.statSync(path.join(outdir, image.source.directory, f)).isDirectory());
+      const dir = path.join(outdir, image.source.directory);
+      const files = fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => !fs.statSync(path.join(dir, f)).isDirectory());
       expect(files.every((f) => f === 'Dockerfile' || f.startsWith(path.join('build', image.source.dockerBuildArgs.SERVICE)))).toBe(true);
     }
   });

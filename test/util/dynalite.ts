@@ -3,18 +3,20 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
 
-/** An in-memory DynamoDB (dynalite) on a free local port, and a client for it. */
-export async function startDynamo(): Promise<{ client: DynamoDBClient; stop: () => Promise<void> }> {
+/** An in-memory DynamoDB (dynalite) on a free local port, a client for it, and its endpoint (for other clients). */
+export async function startDynamo(): Promise<{ client: DynamoDBClient; endpoint: string; stop: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return {
     client,
+    endpoint,
     stop: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,106 @@
+/**
+ * Token verification. Each service verifies the caller's Cognito id token itself (signature, expiry, issuer = the
+ * one configured user pool, audience = one of the configured app clients, token_use = id) and takes the tenant,
+ * tier and role from the verified claims only: never from the path, the query, the body or a header.
+ */
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import type { JwksCache } from 'aws-jwt-verify/jwk';
+import { HttpError } from './errors';
+import { TENANT_ID_PATTERN } from '../../../src/private/tenant-id-pattern';
+
+/** The roles the tenant lifecycle gives users (`custom:userRole`). */
+export const ROLES = ['TenantAdmin', 'TenantUser'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, from a verified token. */
+export interface TenantClaims {
+  /** `custom:tenantId`. */
+  readonly tenantId: string;
+  /** `custom:tenantTier`. */
+  readonly tier: string;
+  /** `custom:userRole`. */
+  readonly role: Role;
+  /** `cognito:username`. */
+  readonly username: string;
+  /** `email`, when the token has it. */
+  readonly email?: string;
+}
+
+/** Verifies a JWT and returns its payload; throws when the token is not acceptable. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Record<string, unknown>>;
+  /** Loads the signing keys ahead of the first request. */
+  hydrate?(): Promise<void>;
+}
+
+/** The token was missing or not acceptable. The reason is logged; the client is only told 401. */
+export class Unauthenticated extends HttpError {
+  constructor(public readonly reason: string) {
+    super(401, 'Unauthorized');
+    this.name = 'Unauthenticated';
+  }
+}
+
+/**
+ * A verifier of the user pool's id tokens for the given app clients. `jwksCache` is for tests (local keys);
+ * by default the pool's JWKS is fetched once and cached.
+ */
+export function cognitoIdTokenVerifier(userPoolId: string, appClientIds: string[], jwksCache?: JwksCache): TokenVerifier {
+  if (appClientIds.length === 0) {
+    throw new Error('appClientIds is empty: the service must accept the id tokens of at least one app client.');
+  }
+  const verifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'id', clientId: appClientIds }, jwksCache ? { jwksCache } : undefined);
+  return {
+    verify: async (token) => (await verifier.verify(token)) as unknown as Record<string, unknown>,
+    hydrate: () => verifier.hydrate(),
+  };
+}
+
+/** `Bearer <JWT>` (base64url parts). */
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+
+/** Verifies the `Authorization` header's bearer token and returns the caller's claims. */
+export async function authenticate(verifier: TokenVerifier, authorization: string | undefined): Promise<TenantClaims> {
+  if (!authorization) {
+    throw new Unauthenticated('no Authorization header');
+  }
+  const match = BEARER.exec(authorization.trim());
+  if (!match) {
+    throw new Unauthenticated('the Authorization header is not a bearer JWT');
+  }
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verifier.verify(match[1]);
+  } catch (e) {
+    throw new Unauthenticated(`token rejected: ${errorClass(e)}: ${(e as Error).message}`);
+  }
+  const tenantId = stringClaim(payload, 'custom:tenantId');
+  if (!TENANT_ID_PATTERN.test(tenantId)) {
+    throw new Unauthenticated(`the tenant id claim '${tenantId}' is not a valid tenant id`);
+  }
+  const role = stringClaim(payload, 'custom:userRole');
+  if (!(ROLES as readonly string[]).includes(role)) {
+    throw new Unauthenticated(`unknown role '${role}'`);
+  }
+  const email = payload.email;
+  return {
+    tenantId,
+    tier: stringClaim(payload, 'custom:tenantTier'),
+    role: role as Role,
+    username: stringClaim(payload, 'cognito:username'),
+    ...(typeof email === 'string' && email ? { email } : {}),
+  };
+}
+
+function stringClaim(payload: Record<string, unknown>, name: string): string {
+  const value = payload[name];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new Unauthenticated(`the token has no ${name} claim`);
+  }
+  return value;
+}
+
+/** The class of an error (aws-jwt-verify's errors all have the name 'Error'; their classes say what failed). */
+function errorClass(e: unknown): string {
+  return (e as { constructor?: { name?: string } })?.constructor?.name ?? 'Error';
+}

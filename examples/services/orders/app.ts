@@ -1,0 +1,166 @@
+/**
+ * Orders: each tenant's orders, priced from the tenant's own products. Products are read with the caller's
+ * tenant id in the key, through the tenant-scoped client: a product id of another tenant is unknown here, and the
+ * order is refused (400) rather than priced from someone else's catalogue.
+ */
+import { randomUUID } from 'crypto';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { FastifyInstance } from 'fastify';
+import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
+import { TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { badRequest, notFound } from '../common/errors';
+import { decodeItemToken, encodeItemToken, LIST_QUERY_SCHEMA, ListQuery, pageSize, UUID_PATTERN } from '../common/pagination';
+
+export interface OrdersDeps extends ServiceAppOptions {
+  /** Tenant-scoped DynamoDB clients (TenantScopedDynamo), for both tables. */
+  readonly dynamo: TenantDynamo;
+  readonly ordersTableName: string;
+  readonly productsTableName: string;
+  /** Pause between retries of unprocessed BatchGetItem keys (ms); default 50, doubled each time. */
+  readonly retryDelayMs?: number;
+}
+
+export interface OrderInput {
+  readonly lines: ReadonlyArray<{ readonly productId: string; readonly quantity: number }>;
+}
+
+export interface OrderLine {
+  readonly productId: string;
+  readonly name: string;
+  readonly unitPrice: number;
+  readonly quantity: number;
+}
+
+export interface Order {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly lines: OrderLine[];
+  /** Sum of unit price × quantity, rounded to cents. */
+  readonly total: number;
+  readonly status: 'PLACED';
+  readonly createdAt: string;
+}
+
+export const ORDER_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['lines'],
+  properties: {
+    lines: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 50,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['productId', 'quantity'],
+        properties: {
+          productId: { type: 'string', format: 'uuid' },
+          quantity: { type: 'integer', minimum: 1, maximum: 1000 },
+        },
+      },
+    },
+  },
+} as const;
+
+const ID_PARAMS_SCHEMA = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+} as const;
+
+/** BatchGetItem attempts before unprocessed keys make the request fail. */
+const BATCH_ATTEMPTS = 5;
+
+/** The orders service. */
+export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
+  const app = createServiceApp(deps);
+  const documents = new TenantDocumentClients(deps.dynamo);
+  const { ordersTableName, productsTableName } = deps;
+
+  /** The caller's products among `ids`, by id (another tenant's ids are simply absent). */
+  const productsOf = async (tenantId: string, ids: string[]): Promise<Map<string, { name: string; price: number }>> => {
+    const found = new Map<string, { name: string; price: number }>();
+    let keys: Array<Record<string, unknown>> = ids.map((id) => ({ tenantId, id }));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      if (attempt > BATCH_ATTEMPTS) {
+        throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts`);
+      }
+      if (attempt > 1) {
+        await new Promise((resolve) => setTimeout(resolve, (deps.retryDelayMs ?? 50) * 2 ** (attempt - 2)));
+      }
+      const result = await documents.for(tenantId).send(new BatchGetCommand({
+        RequestItems: {
+          [productsTableName]: {
+            Keys: keys,
+            ProjectionExpression: '#tenantId, #id, #name, #price',
+            ExpressionAttributeNames: { '#tenantId': 'tenantId', '#id': 'id', '#name': 'name', '#price': 'price' },
+          },
+        },
+      }));
+      for (const item of result.Responses?.[productsTableName] ?? []) {
+        // The key named the caller's tenant; checked again so a product of another tenant can never price an order.
+        if (item.tenantId === tenantId && typeof item.id === 'string' && typeof item.price === 'number') {
+          found.set(item.id, { name: String(item.name), price: item.price });
+        }
+      }
+      keys = result.UnprocessedKeys?.[productsTableName]?.Keys ?? [];
+    }
+    return found;
+  };
+
+  app.get<{ Querystring: ListQuery }>('/orders', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) => {
+    const { tenantId } = claimsOf(request);
+    const limit = pageSize(request.query, 100, 25);
+    const page = await documents.for(tenantId).send(new QueryCommand({
+      TableName: ordersTableName,
+      KeyConditionExpression: '#tenantId = :tenantId',
+      ExpressionAttributeNames: { '#tenantId': 'tenantId' },
+      ExpressionAttributeValues: { ':tenantId': tenantId },
+      Limit: limit,
+      ExclusiveStartKey: decodeItemToken(request.query.nextToken, tenantId),
+    }));
+    const nextToken = encodeItemToken(page.LastEvaluatedKey);
+    return { items: (page.Items ?? []) as Order[], ...(nextToken ? { nextToken } : {}) };
+  });
+
+  app.post<{ Body: OrderInput }>('/orders', { schema: { body: ORDER_BODY_SCHEMA } }, async (request, reply) => {
+    const { tenantId } = claimsOf(request);
+    const ids = [...new Set(request.body.lines.map((l) => l.productId))];
+    const products = await productsOf(tenantId, ids);
+    const unknown = ids.filter((id) => !products.has(id));
+    if (unknown.length > 0) {
+      throw badRequest(`Unknown productId: ${unknown.join(', ')}`);
+    }
+    const lines: OrderLine[] = request.body.lines.map((l) => {
+      const product = products.get(l.productId)!;
+      return { productId: l.productId, name: product.name, unitPrice: product.price, quantity: l.quantity };
+    });
+    const order: Order = {
+      tenantId,
+      id: randomUUID(),
+      lines,
+      total: Math.round(lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) * 100) / 100,
+      status: 'PLACED',
+      createdAt: new Date().toISOString(),
+    };
+    await documents.for(tenantId).send(new PutCommand({
+      TableName: ordersTableName,
+      Item: order,
+      ConditionExpression: 'attribute_not_exists(#id)',
+      ExpressionAttributeNames: { '#id': 'id' },
+    }));
+    return reply.code(201).send(order);
+  });
+
+  app.get<{ Params: { id: string } }>('/orders/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
+    const { tenantId } = claimsOf(request);
+    const result = await documents.for(tenantId).send(new GetCommand({ TableName: ordersTableName, Key: { tenantId, id: request.params.id } }));
+    if (!result.Item) {
+      throw notFound('Order');
+    }
+    return result.Item as Order;
+  });
+
+  return app;
+}

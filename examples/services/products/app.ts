@@ -1,0 +1,169 @@
+/**
+ * Products: each tenant's product catalogue, in a table keyed by `tenantId` (partition) and `id` (sort). Every
+ * read and write names the caller's tenant (from the verified token) in the key, through a DynamoDB client scoped
+ * to that tenant, so another tenant's product is simply not found.
+ */
+import { randomUUID } from 'crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FastifyInstance } from 'fastify';
+import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
+import { TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { isErrorNamed, notFound } from '../common/errors';
+import { decodeItemToken, encodeItemToken, LIST_QUERY_SCHEMA, ListQuery, pageSize, UUID_PATTERN } from '../common/pagination';
+
+export interface ProductsDeps extends ServiceAppOptions {
+  /** Tenant-scoped DynamoDB clients (TenantScopedDynamo). */
+  readonly dynamo: TenantDynamo;
+  /** The products table. */
+  readonly tableName: string;
+}
+
+/** What a client sends to create or replace a product. */
+export interface ProductInput {
+  readonly name: string;
+  readonly price: number;
+  readonly sku?: string;
+  readonly description?: string;
+}
+
+/** A stored product. */
+export interface Product extends ProductInput {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const PRODUCT_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'price'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+    price: { type: 'number', minimum: 0, maximum: 1_000_000 },
+    sku: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    description: { type: 'string', maxLength: 2000 },
+  },
+} as const;
+
+const ID_PARAMS_SCHEMA = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+} as const;
+
+/** The products service. */
+export function createProductsApp(deps: ProductsDeps): FastifyInstance {
+  const app = createServiceApp(deps);
+  const documents = new TenantDocumentClients(deps.dynamo);
+  const TableName = deps.tableName;
+
+  app.get<{ Querystring: ListQuery }>('/products', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) => {
+    const { tenantId } = claimsOf(request);
+    const limit = pageSize(request.query, 100, 25);
+    const page = await documents.for(tenantId).send(new QueryCommand({
+      TableName,
+      KeyConditionExpression: '#tenantId = :tenantId',
+      ExpressionAttributeNames: { '#tenantId': 'tenantId' },
+      ExpressionAttributeValues: { ':tenantId': tenantId },
+      Limit: limit,
+      ExclusiveStartKey: decodeItemToken(request.query.nextToken, tenantId),
+    }));
+    const nextToken = encodeItemToken(page.LastEvaluatedKey);
+    return { items: (page.Items ?? []) as Product[], ...(nextToken ? { nextToken } : {}) };
+  });
+
+  app.post<{ Body: ProductInput }>('/products', { schema: { body: PRODUCT_BODY_SCHEMA } }, async (request, reply) => {
+    const { tenantId } = claimsOf(request);
+    const now = new Date().toISOString();
+    const { name, price, sku, description } = request.body;
+    const product: Product = {
+      tenantId,
+      id: randomUUID(),
+      name,
+      price,
+      ...(sku !== undefined ? { sku } : {}),
+      ...(description !== undefined ? { description } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    await documents.for(tenantId).send(new PutCommand({
+      TableName,
+      Item: product,
+      // A new id: never overwrite (a UUID collision would otherwise replace a product silently).
+      ConditionExpression: 'attribute_not_exists(#id)',
+      ExpressionAttributeNames: { '#id': 'id' },
+    }));
+    return reply.code(201).send(product);
+  });
+
+  app.get<{ Params: { id: string } }>('/products/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
+    const { tenantId } = claimsOf(request);
+    const result = await documents.for(tenantId).send(new GetCommand({ TableName, Key: { tenantId, id: request.params.id } }));
+    if (!result.Item) {
+      throw notFound('Product');
+    }
+    return result.Item as Product;
+  });
+
+  app.put<{ Params: { id: string }; Body: ProductInput }>(
+    '/products/:id',
+    { schema: { params: ID_PARAMS_SCHEMA, body: PRODUCT_BODY_SCHEMA } },
+    async (request) => {
+      const { tenantId } = claimsOf(request);
+      const { name, price, sku, description } = request.body;
+      const names: Record<string, string> = { '#id': 'id', '#name': 'name', '#price': 'price', '#updatedAt': 'updatedAt' };
+      const values: Record<string, unknown> = { ':name': name, ':price': price, ':now': new Date().toISOString() };
+      const set = ['#name = :name', '#price = :price', '#updatedAt = :now'];
+      const remove: string[] = [];
+      // PUT replaces the product: an optional field left out is removed.
+      for (const [field, value] of Object.entries({ sku, description })) {
+        names[`#${field}`] = field;
+        if (value === undefined) {
+          remove.push(`#${field}`);
+        } else {
+          set.push(`#${field} = :${field}`);
+          values[`:${field}`] = value;
+        }
+      }
+      try {
+        const result = await documents.for(tenantId).send(new UpdateCommand({
+          TableName,
+          Key: { tenantId, id: request.params.id },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          // Only an existing product of the caller's tenant: an update must never create an item.
+          ConditionExpression: 'attribute_exists(#id)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }));
+        return result.Attributes as Product;
+      } catch (e) {
+        if (isErrorNamed(e, 'ConditionalCheckFailedException')) {
+          throw notFound('Product');
+        }
+        throw e;
+      }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>('/products/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request, reply) => {
+    const { tenantId } = claimsOf(request);
+    try {
+      await documents.for(tenantId).send(new DeleteCommand({
+        TableName,
+        Key: { tenantId, id: request.params.id },
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+      }));
+    } catch (e) {
+      if (isErrorNamed(e, 'ConditionalCheckFailedException')) {
+        throw notFound('Product');
+      }
+      throw e;
+    }
+    return reply.code(204).send();
+  });
+
+  return app;
+}

@@ -1,0 +1,241 @@
+/**
+ * Users: a tenant's users in Cognito. A shared pool (many tenants) keeps each tenant's users in the group
+ * `tenant-<tenantId>`; a tenant's own pool holds only that tenant. Either way every user returned, changed or
+ * deleted must carry `custom:tenantId` equal to the caller's tenant (an immutable attribute set at creation from the
+ * caller's verified token), so a misfiled user or a guessed username never crosses tenants.
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AttributeType,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  ListUsersCommand,
+  ListUsersInGroupCommand,
+  UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { FastifyInstance } from 'fastify';
+import { claimsOf, createServiceApp, logKeys, requireRole, ServiceAppOptions } from '../common/app';
+import { Role, ROLES } from '../common/auth';
+import { badRequest, HttpError, isErrorNamed, notFound } from '../common/errors';
+import { LIST_QUERY_SCHEMA, ListQuery, pageSize, unwrapToken, wrapToken } from '../common/pagination';
+
+export interface UsersDeps extends ServiceAppOptions {
+  readonly cognito: CognitoIdentityProviderClient;
+  /** The pool the service manages (the one whose tokens it trusts). */
+  readonly userPoolId: string;
+  /** The pool holds many tenants: users are listed through the tenant's group and added to it. */
+  readonly sharedPool: boolean;
+}
+
+export interface UserInput {
+  readonly email: string;
+  readonly role: Role;
+}
+
+/** A user as the API shows it. */
+export interface User {
+  readonly username: string;
+  readonly email?: string;
+  readonly role?: string;
+  readonly tenantId: string;
+  readonly tier?: string;
+  readonly status?: string;
+  readonly enabled?: boolean;
+  readonly createdAt?: string;
+}
+
+export const USER_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'role'],
+  properties: {
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    role: { type: 'string', enum: ROLES },
+  },
+} as const;
+
+const USERNAME_PARAMS_SCHEMA = {
+  type: 'object',
+  required: ['username'],
+  properties: { username: { type: 'string', minLength: 1, maxLength: 128, pattern: '^\\S+$' } },
+} as const;
+
+/** The Cognito group of a tenant's users in a shared pool (as the tenant lifecycle names it). */
+export function tenantGroup(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/** The users service. */
+export function createUsersApp(deps: UsersDeps): FastifyInstance {
+  const app = createServiceApp(deps);
+  const { cognito, userPoolId: UserPoolId, sharedPool, logger } = deps;
+  const adminOnly = requireRole('TenantAdmin');
+
+  /** The user, if it exists and belongs to `tenantId`; otherwise undefined (the caller answers 404 either way). */
+  const userOf = async (tenantId: string, username: string): Promise<User | undefined> => {
+    try {
+      const user = await cognito.send(new AdminGetUserCommand({ UserPoolId, Username: username }));
+      const shown = toUser({ ...user, Attributes: user.UserAttributes });
+      return shown?.tenantId === tenantId ? shown : undefined;
+    } catch (e) {
+      if (isErrorNamed(e, 'UserNotFoundException')) {
+        return undefined;
+      }
+      throw e;
+    }
+  };
+
+  /** Adds the user to its tenant's group, creating the group the first time. */
+  const addToTenantGroup = async (tenantId: string, username: string) => {
+    const add = new AdminAddUserToGroupCommand({ UserPoolId, Username: username, GroupName: tenantGroup(tenantId) });
+    try {
+      await cognito.send(add);
+    } catch (e) {
+      if (!isErrorNamed(e, 'ResourceNotFoundException')) {
+        throw e;
+      }
+      try {
+        await cognito.send(new CreateGroupCommand({ UserPoolId, GroupName: tenantGroup(tenantId), Description: `Users of tenant ${tenantId}` }));
+      } catch (created) {
+        if (!isErrorNamed(created, 'GroupExistsException')) {
+          throw created;
+        }
+      }
+      await cognito.send(add);
+    }
+  };
+
+  app.get<{ Querystring: ListQuery }>('/users', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) => {
+    const { tenantId } = claimsOf(request);
+    const Limit = pageSize(request.query, 60, 60);
+    const token = unwrapToken(request.query.nextToken);
+    let users: UserType[] = [];
+    let next: string | undefined;
+    if (sharedPool) {
+      try {
+        const page = await cognito.send(new ListUsersInGroupCommand({ UserPoolId, GroupName: tenantGroup(tenantId), Limit, NextToken: token }));
+        users = page.Users ?? [];
+        next = page.NextToken;
+      } catch (e) {
+        // No group yet: the tenant has no users in this pool.
+        if (!isErrorNamed(e, 'ResourceNotFoundException')) {
+          throw e;
+        }
+      }
+    } else {
+      const page = await cognito.send(new ListUsersCommand({ UserPoolId, Limit, PaginationToken: token }));
+      users = page.Users ?? [];
+      next = page.PaginationToken;
+    }
+    // Defence in depth: only users whose tenant attribute is the caller's, whatever the group or pool holds.
+    const items = users.map(toUser).filter((u): u is User => u?.tenantId === tenantId);
+    const nextToken = wrapToken(next);
+    return { items, ...(nextToken ? { nextToken } : {}) };
+  });
+
+  app.post<{ Body: UserInput }>('/users', { onRequest: adminOnly, schema: { body: USER_BODY_SCHEMA } }, async (request, reply) => {
+    const caller = claimsOf(request);
+    const { email, role } = request.body;
+    let created: UserType | undefined;
+    try {
+      created = (await cognito.send(new AdminCreateUserCommand({
+        UserPoolId,
+        Username: email,
+        DesiredDeliveryMediums: ['EMAIL'],
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+          // The tenant and tier come from the caller's verified token, never from the request.
+          { Name: 'custom:tenantId', Value: caller.tenantId },
+          { Name: 'custom:tenantTier', Value: caller.tier },
+          { Name: 'custom:userRole', Value: role },
+        ],
+      }))).User;
+    } catch (e) {
+      if (isErrorNamed(e, 'UsernameExistsException')) {
+        // Do not say which tenant has it.
+        throw new HttpError(409, 'A user with this email already exists');
+      }
+      throw e;
+    }
+    const username = created?.Username ?? email;
+    if (sharedPool) {
+      try {
+        await addToTenantGroup(caller.tenantId, username);
+      } catch (e) {
+        // A user outside the tenant's group would be invisible to the tenant: undo the creation.
+        logger.error('adding the new user to the tenant group failed; deleting the user', { ...logKeys(request), username, error: e as Error });
+        await cognito.send(new AdminDeleteUserCommand({ UserPoolId, Username: username }));
+        throw e;
+      }
+    }
+    logger.info('user created', { ...logKeys(request), username, userRole: role });
+    const user: User = {
+      username,
+      email,
+      role,
+      tenantId: caller.tenantId,
+      tier: caller.tier,
+      status: created?.UserStatus,
+      enabled: created?.Enabled,
+      createdAt: created?.UserCreateDate?.toISOString(),
+    };
+    return reply.code(201).send(user);
+  });
+
+  app.get<{ Params: { username: string } }>('/users/:username', { schema: { params: USERNAME_PARAMS_SCHEMA } }, async (request) => {
+    const user = await userOf(claimsOf(request).tenantId, request.params.username);
+    if (!user) {
+      throw notFound('User');
+    }
+    return user;
+  });
+
+  app.delete<{ Params: { username: string } }>(
+    '/users/:username',
+    { onRequest: adminOnly, schema: { params: USERNAME_PARAMS_SCHEMA } },
+    async (request, reply) => {
+      const caller = claimsOf(request);
+      const { username } = request.params;
+      const self = (name: string) => name === caller.username || (caller.email !== undefined && name.toLowerCase() === caller.email.toLowerCase());
+      if (self(username)) {
+        throw badRequest('You cannot delete yourself');
+      }
+      const user = await userOf(caller.tenantId, username);
+      if (!user) {
+        throw notFound('User');
+      }
+      // The path may name the user by an alias (its email): compare the resolved user too.
+      if (self(user.username)) {
+        throw badRequest('You cannot delete yourself');
+      }
+      await cognito.send(new AdminDeleteUserCommand({ UserPoolId, Username: user.username }));
+      logger.info('user deleted', { ...logKeys(request), username: user.username });
+      return reply.code(204).send();
+    },
+  );
+
+  return app;
+}
+
+/** The API's view of a Cognito user; undefined for a user without a tenant (never shown). */
+function toUser(u: UserType): User | undefined {
+  const attribute = (name: string) => u.Attributes?.find((a: AttributeType) => a.Name === name)?.Value;
+  const tenantId = attribute('custom:tenantId');
+  if (!u.Username || !tenantId) {
+    return undefined;
+  }
+  return {
+    username: u.Username,
+    email: attribute('email'),
+    role: attribute('custom:userRole'),
+    tenantId,
+    tier: attribute('custom:tenantTier'),
+    status: u.UserStatus,
+    enabled: u.Enabled,
+    createdAt: u.UserCreateDate?.toISOString(),
+  };
+}
