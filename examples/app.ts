@@ -5,6 +5,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { renderArchitecture, writeArchitecture } from '../scripts/architecture';
 import { RoutePlacement } from '../src';
+import { unacknowledgedFindings } from './nag-acknowledgements';
 import { EcsSaasExample } from './saas-app';
 
 /**
@@ -30,6 +31,7 @@ const app = new App({
 });
 const example = new EcsSaasExample(app, {
   systemAdminEmail: app.node.tryGetContext('systemAdminEmail') ?? 'admin@example.com',
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
   placements,
 });
 Aspects.of(app).add(new AwsSolutionsChecks());
@@ -51,7 +53,5 @@ fs.writeFileSync(path.join(app.outdir, 'saas-summary.json'), JSON.stringify({
   unpinned,
   bundlingSkipped: skipControlPlaneBundling ? [CONTROL_PLANE] : [],
   // cdk-nag's findings as construct metadata, which also covers the tenant templates (a product stack is no artifact).
-  nagFindings: app.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => (m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning') && /AwsSolutions-/.test(String(m.data)))
-    .map((m) => `${c.node.path}: ${String(m.data).split('\n')[0]}`)),
+  nagFindings: unacknowledgedFindings(app),
 }, null, 2));

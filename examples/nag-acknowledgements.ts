@@ -130,12 +130,32 @@ export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
 }
 
 /**
+ * cdk-nag AwsSolutions findings left unacknowledged under `root`, read from construct metadata: this covers the tenant
+ * templates, which are Service Catalog product stacks and not artifacts of the assembly. Paths start with `/`, as in
+ * the assembly's metadata.
+ */
+export function unacknowledgedFindings(root: IConstruct): string[] {
+  return root.node.findAll().flatMap((c) => c.node.metadata
+    .filter((m) => (m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning') && /AwsSolutions-/.test(String(m.data)))
+    .map((m) => `/${c.node.path}: ${String(m.data).split('\n')[0]}`));
+}
+
+/**
  * The cdk-nag AwsSolutions findings of the example's own wiring, acknowledged per resource with the reason:
  * - IAM5 on the task execution roles: `ecr:GetAuthorizationToken` (for the microservices' images) has no
- *   resource-level permissions; aws-cdk-lib grants it with `Resource: *`.
+ *   resource-level permissions; aws-cdk-lib grants it with `Resource: *`;
+ * - IAM5 on the tenant role boundary's user-management statement: a boundary caps actions, here on any user pool of
+ *   the account and Region; each users service's own policy names its tenant's pool.
  */
 export function acknowledgeExampleFindings(scope: IConstruct): void {
   for (const c of scope.node.findAll()) {
+    if ((c as { cfnResourceType?: string }).cfnResourceType === 'AWS::IAM::ManagedPolicy' && /\/TenantRoleBoundary\/Resource$/.test(c.node.path)) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'A permissions boundary caps actions (user management on the account\'s user pools); each users service\'s own policy names its pool.',
+        appliesTo: ['Resource::arn:<AWS::Partition>:cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool/*'],
+      }]);
+    }
     if ((c as { cfnResourceType?: string }).cfnResourceType === 'AWS::IAM::Policy' && /\/ExecutionRole\/DefaultPolicy\/Resource$/.test(c.node.path)) {
       NagSuppressions.addResourceSuppressions(c, [{
         id: 'AwsSolutions-IAM5',

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import * as sbt from '@cdklabs/sbt-aws';
-import { Aws, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, RemovalPolicies, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -34,6 +35,7 @@ import {
   acknowledgeRouterFindings,
   acknowledgeTierFindings,
 } from './nag-acknowledgements';
+import { SaasOperations } from './operations';
 
 /**
  * The example app: the Amazon ECS SaaS reference architecture, composed from the library's public API only, as a
@@ -54,6 +56,20 @@ export const SERVICES = [
   { name: 'users', pathPrefix: '/users', port: 3030 },
 ] as const;
 
+/** What the users service does with its pool. */
+const USER_MANAGEMENT_ACTIONS = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:CreateGroup',
+  'cognito-idp:ListUsers',
+  'cognito-idp:ListUsersInGroup',
+];
+
+/** CloudWatch namespace of the microservices' metrics. */
+export const METRICS_NAMESPACE = 'EcsSaas';
+
 /** Where the microservices' sources, bundles and Dockerfile live (examples/services/README.md). */
 export const SERVICES_DIR = path.join(__dirname, 'services');
 
@@ -72,6 +88,8 @@ export interface ExampleAppOptions {
    * users in with it.
    */
   readonly serverSideSignIn?: boolean;
+  /** Who receives the operations alarms by email (context `alarmEmail`). */
+  readonly alarmEmail?: string;
 }
 
 /** The control plane: sbt-aws's ControlPlane, with its Cognito auth and event manager made here so the app can use them. */
@@ -87,13 +105,14 @@ export class ControlPlaneStack extends Stack {
     // sbt-aws turns on the pool's threat protection ("advanced security"), which only the Plus feature plan offers:
     // without it, a new pool (Essentials by default) fails to create.
     (this.auth.userPool.node.defaultChild as cognito.CfnUserPool).userPoolTier = 'PLUS';
-    this.auth.userPool.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
     this.eventManager = new sbt.EventManager(this, 'EventManager');
     this.controlPlane = new sbt.ControlPlane(this, 'ControlPlane', {
       auth: this.auth,
       systemAdminEmail: props.systemAdminEmail,
       eventManager: this.eventManager,
     });
+    // sbt-aws sets DESTROY inside ControlPlane only; the auth and event manager made here follow the same rule.
+    RemovalPolicies.of(this).apply(props.removalPolicy ?? RemovalPolicy.DESTROY);
     acknowledgeControlPlaneFindings(this);
   }
 
@@ -114,6 +133,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
   readonly serverSideSignIn?: boolean;
+  readonly alarmEmail?: string;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -131,8 +151,12 @@ export class ApplicationPlaneStack extends Stack {
   public readonly userPool: TenantUserPool;
   public readonly tiers: Array<PooledEcsTier | SiloServiceTier | ClusterPerTenantTier>;
   public readonly templates: TenantTemplate[];
+  /** Dashboard and alarms. */
+  public readonly operations: SaasOperations;
   /** The server-side sign-in client of the shared pool (`serverSideSignIn`). */
   public readonly signInClient?: cognito.UserPoolClient;
+  /** The user pools of the declared advanced and premium tenants, by tenant id. */
+  public readonly tenantPools: { [tenantId: string]: TenantUserPool };
   /** The microservices' images, by service name. */
   public readonly images: { [service: string]: ecrAssets.DockerImageAsset };
 
@@ -145,9 +169,10 @@ export class ApplicationPlaneStack extends Stack {
     // Two AZs, flow logs, and gateway endpoints (free) for the two services the tasks talk to most: S3 (ECR image
     // layers) and DynamoDB. Interface endpoints cost more than the NAT traffic they save at this size
     // (docs/example-app.md).
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: logRetention, removalPolicy });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
-      flowLogs: { all: {} },
+      flowLogs: { all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
       gatewayEndpoints: {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
         DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
@@ -166,8 +191,10 @@ export class ApplicationPlaneStack extends Stack {
       });
     }
 
-    // The users of the basic tier (and of the declared tenants) share one pool; provisioned advanced and premium
-    // tenants get their own (TenantTemplate.addTenantIdentity).
+    // The basic tier's users share one pool (the lifecycle onboards basic tenants into it); every advanced and
+    // premium tenant has a pool of its own: declared ones here, provisioned ones in their stack
+    // (TenantTemplate.addTenantIdentity). IAM cannot fence tenants apart inside one pool, so only the pooled tier
+    // shares one (docs/example-app.md).
     this.userPool = new TenantUserPool(this, 'Users', { removalPolicy });
     if (props.serverSideSignIn) {
       this.signInClient = this.userPool.addClient('ServerSideSignIn', {
@@ -196,14 +223,21 @@ export class ApplicationPlaneStack extends Stack {
     const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: siloApplication, pooledTables: products, tenants: tenants.premium });
     this.tiers = [basic, advanced, premium];
     this.grantUserManagement(basic.serviceGroup, this.userPool);
+    const issuers = [TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })];
+    this.tenantPools = {};
     for (const t of [...advanced.tenants, ...premium.tenants]) {
-      this.grantUserManagement(t.serviceGroup!, this.userPool);
+      const pool = new TenantUserPool(this, `Users-${t.tenantId}`, { removalPolicy });
+      this.tenantPools[t.tenantId] = pool;
+      this.useIdentity(t.serviceGroup!, { userPool: pool, appClientIds: [pool.appClient.userPoolClientId], shared: false });
+      this.grantUserManagement(t.serviceGroup!, pool);
+      // The router trusts this pool for this tenant only.
+      issuers.push(TokenIssuer.cognito({ userPool: pool, clientIds: [pool.appClient.userPoolClientId], tenantId: t.tenantId }));
     }
 
     this.router = new TenantRouter(this, 'Router', {
       vpc: this.vpc,
       application: siloApplication,
-      issuers: [TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })],
+      issuers,
       tiers: [
         { tierName: 'basic', routing: TierRouting.SHARED },
         { tierName: 'advanced', routing: TierRouting.PER_TENANT },
@@ -253,6 +287,31 @@ export class ApplicationPlaneStack extends Stack {
       logRetention,
     });
 
+    // Tenant stacks' roles carry the lifecycle's permissions boundary; the users service also manages its pool's users.
+    this.lifecycle.tenantRoleBoundary.addStatements(new iam.PolicyStatement({
+      sid: 'TenantUserManagement',
+      actions: USER_MANAGEMENT_ACTIONS,
+      resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' })],
+    }));
+
+    this.operations = new SaasOperations(this, 'Operations', {
+      router: this.router,
+      lifecycle: this.lifecycle,
+      metricsNamespace: METRICS_NAMESPACE,
+      alarmEmail: props.alarmEmail,
+      removalPolicy,
+    });
+
+    // What an operator and the tenants' users need after a deploy.
+    new CfnOutput(this, 'BasicTierApiUrl', { value: this.router.endpointForTier('basic'), description: 'API of the basic tier' });
+    new CfnOutput(this, 'TenantApiUrls', {
+      value: this.toJsonString(Object.fromEntries([...advanced.tenants, ...premium.tenants].map((t) => [t.tenantId, this.router.endpointFor(t.tenantId)]))),
+      description: 'API of each declared advanced and premium tenant',
+    });
+    new CfnOutput(this, 'SharedUserPoolId', { value: this.userPool.userPoolId, description: 'User pool of the basic tier' });
+    new CfnOutput(this, 'SharedAppClientId', { value: this.userPool.appClient.userPoolClientId, description: 'App client of the basic tier' });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'The operations dashboard' });
+
     for (const part of [this, ...this.templates]) {
       acknowledgeTierFindings(part);
       acknowledgeExampleFindings(part);
@@ -284,13 +343,25 @@ export class ApplicationPlaneStack extends Stack {
           PORT: String(s.port),
           AWS_REGION: Aws.REGION,
           POWERTOOLS_SERVICE_NAME: s.name,
-          POWERTOOLS_METRICS_NAMESPACE: 'EcsSaas',
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           USER_POOL_ID: identity.userPool.userPoolId,
           APP_CLIENT_IDS: Fn.join(',', identity.appClientIds),
           USER_POOL_SHARED: String(identity.shared),
         },
       })),
     });
+  }
+
+  /** The identity a service group's services trust, in place of the one their application names. */
+  private useIdentity(group: ServiceGroup, identity: ServiceIdentity): void {
+    for (const service of group.services) {
+      for (const s of SERVICES) {
+        const container = service.taskDefinition.findContainer(s.name);
+        container?.addEnvironment('USER_POOL_ID', identity.userPool.userPoolId);
+        container?.addEnvironment('APP_CLIENT_IDS', Fn.join(',', identity.appClientIds));
+        container?.addEnvironment('USER_POOL_SHARED', String(identity.shared));
+      }
+    }
   }
 
   /** A stack tier: the tenant's user pool, its services (trusting that pool), its route, its configuration. */
@@ -317,15 +388,7 @@ export class ApplicationPlaneStack extends Stack {
 
   /** The users service manages the users of its pool (it only ever touches its caller's tenant). */
   private grantUserManagement(group: ServiceGroup, pool: cognito.IUserPool): void {
-    pool.grant(group.taskRole('users'),
-      'cognito-idp:AdminCreateUser',
-      'cognito-idp:AdminGetUser',
-      'cognito-idp:AdminDeleteUser',
-      'cognito-idp:AdminAddUserToGroup',
-      'cognito-idp:CreateGroup',
-      'cognito-idp:ListUsers',
-      'cognito-idp:ListUsersInGroup',
-    );
+    pool.grant(group.taskRole('users'), ...USER_MANAGEMENT_ACTIONS);
   }
 }
 
@@ -346,6 +409,7 @@ export class EcsSaasExample {
       removalPolicy: options.removalPolicy,
       tenants: options.tenants,
       serverSideSignIn: options.serverSideSignIn,
+      alarmEmail: options.alarmEmail,
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
     });
   }

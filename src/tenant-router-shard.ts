@@ -1,4 +1,4 @@
-import { Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, NestedStack, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -101,6 +101,10 @@ export class TenantRouterShard extends NestedStack {
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     this.api = new apigateway.RestApi(this, 'Api', {
+      // API Gateway's metrics are keyed by the API's name: every shard (and every installation) needs its own, or
+      // their metrics and alarms would mix. Derived from the top-level stack's name (unique in an account and Region)
+      // and the shard's path, so not a fixed physical name.
+      restApiName: shardApiName(this),
       description: `Tenant router shard ${props.index}`,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       apiKeySourceType: apigateway.ApiKeySourceType.AUTHORIZER,
@@ -175,4 +179,14 @@ export class TenantRouterShard extends NestedStack {
   public get url(): string {
     return this.api.url;
   }
+}
+
+/** `<top-level stack name>-<path-derived id of the shard>`, at most 128 characters. */
+function shardApiName(shard: Construct): string {
+  let top = Stack.of(shard);
+  while (top.nested && top.nestedStackParent) {
+    top = top.nestedStackParent;
+  }
+  const id = Names.uniqueResourceName(shard, { maxLength: 80 });
+  return Token.isUnresolved(top.stackName) ? id : `${top.stackName}-${id}`.slice(0, 128);
 }

@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IConstruct } from 'constructs';
+import { unacknowledgedFindings } from '../examples/nag-acknowledgements';
 import { EcsSaasExample, SERVICES } from '../examples/saas-app';
 import { architectureFiles, renderArchitecture } from '../scripts/architecture';
 
@@ -35,16 +36,10 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 /** A stack's template; a tenant template (a product stack, not an artifact) is read from its file. */
 const template = (stack: Stack) => Template.fromJSON(JSON.parse(fs.readFileSync(path.join(outdir, stack.templateFile), 'utf8')));
 
-/** cdk-nag findings as construct metadata: covers the tenant templates, which are not artifacts. */
-function nagFindings(root: IConstruct): string[] {
-  return root.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => (m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning') && /AwsSolutions-/.test(String(m.data)))
-    .map((m) => `${c.node.path}: ${String(m.data).split('\n')[0]}`));
-}
 
 describe('cdk-nag AwsSolutions', () => {
   test('no unacknowledged finding on any stack or tenant template', () => {
-    expect(nagFindings(app)).toEqual([]);
+    expect(unacknowledgedFindings(app)).toEqual([]);
   });
 
   test('every acknowledgement is on a resource, with a reason; none is stack-wide', () => {
@@ -103,37 +98,61 @@ describe('wiring', () => {
     }
   });
 
-  test('services trust the shared pool in the declared tiers and the tenant\'s own pool in a tenant template', () => {
+  test('basic services trust the shared pool; each advanced or premium tenant\'s services trust that tenant\'s own pool', () => {
     const plane = template(example.applicationPlane);
-    const sharedPool = plane.getResourceId('AWS::Cognito::UserPool', { Properties: { UserPoolTier: 'PLUS' } });
+    const logicalId = (c: IConstruct) => example.applicationPlane.resolve((c.node.defaultChild as CfnResource).logicalId);
+    const sharedPool = logicalId(example.applicationPlane.userPool);
     const env = (containers: any[], name: string) => Object.fromEntries(
       containers.find((c) => c.Name === name).Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]),
     );
-    const basicTasks = Object.values<any>(plane.findResources('AWS::ECS::TaskDefinition')).map((t) => t.Properties.ContainerDefinitions);
-    const products = basicTasks.filter((c) => c.some((x: any) => x.Name === 'products'));
-    expect(products.length).toBeGreaterThanOrEqual(4); // basic, acme, globex, initech
-    for (const containers of products) {
-      expect(env(containers, 'products')).toMatchObject({ USER_POOL_ID: { Ref: sharedPool }, USER_POOL_SHARED: 'true', PORT: '3010' });
+    const tasks = Object.values<any>(plane.findResources('AWS::ECS::TaskDefinition')).map((t) => t.Properties.ContainerDefinitions);
+    const withProducts = tasks.filter((c) => c.some((x: any) => x.Name === 'products'));
+    expect(withProducts).toHaveLength(4); // basic, acme, globex, initech
+    const seen: string[] = [];
+    for (const containers of withProducts) {
+      const e = env(containers, 'products');
+      const tenant = e.TENANT_ID as string | undefined;
+      seen.push(tenant ?? 'pooled');
+      const pool = tenant ? logicalId(example.applicationPlane.tenantPools[tenant]) : sharedPool;
+      expect(e).toMatchObject({ USER_POOL_ID: { Ref: pool }, USER_POOL_SHARED: tenant ? 'false' : 'true', PORT: '3010' });
+    }
+    expect(seen.sort()).toEqual(['acme', 'globex', 'initech', 'pooled']);
+    // The router trusts each tenant's pool for that tenant only.
+    for (const tenant of ['acme', 'globex', 'initech']) {
+      const issuers = JSON.stringify(plane.toJSON());
+      expect(issuers).toContain(logicalId(example.applicationPlane.tenantPools[tenant]));
     }
     for (const t of example.applicationPlane.templates) {
       const tt = template(t);
       const ownPool = tt.getResourceId('AWS::Cognito::UserPool', {});
-      const tasks = Object.values<any>(tt.findResources('AWS::ECS::TaskDefinition')).map((d) => d.Properties.ContainerDefinitions);
-      const users = tasks.find((c) => c.some((x: any) => x.Name === 'users'));
+      const users = Object.values<any>(tt.findResources('AWS::ECS::TaskDefinition')).map((d) => d.Properties.ContainerDefinitions)
+        .find((c) => c.some((x: any) => x.Name === 'users'));
       expect(env(users, 'users')).toMatchObject({ USER_POOL_ID: { Ref: ownPool }, USER_POOL_SHARED: 'false', PORT: '3030' });
     }
   });
 
-  test('the users service may manage its own pool\'s users only; no other service gets Cognito access', () => {
+  test('each users service may manage its own pool\'s users only; a tenant stack\'s boundary lets it', () => {
     const plane = template(example.applicationPlane);
-    const policies = Object.entries<any>(plane.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('cognito-idp:AdminCreateUser'));
-    // The worker of the lifecycle (shared tier onboarding), and the users service of basic, acme, globex and initech.
-    const services = policies.filter(([id]) => /users/i.test(id) && !/Lifecycle/.test(id));
-    expect(services.length).toBe(4);
-    for (const [, policy] of services) {
-      for (const statement of policy.Properties.PolicyDocument.Statement.filter((s: any) => JSON.stringify(s.Action).includes('cognito-idp'))) {
-        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
-      }
+    const pools = Object.keys(plane.findResources('AWS::Cognito::UserPool'));
+    const policies = Object.entries<any>(plane.findResources('AWS::IAM::Policy'))
+      .filter(([id, p]) => JSON.stringify(p).includes('cognito-idp:AdminCreateUser') && !/Lifecycle/.test(id));
+    expect(policies).toHaveLength(4); // the users service of basic, acme, globex and initech
+    const targets = policies.map(([, policy]) => {
+      const statements = policy.Properties.PolicyDocument.Statement.filter((st: any) => JSON.stringify(st.Action).includes('cognito-idp'));
+      expect(statements).toHaveLength(1);
+      return statements[0].Resource['Fn::GetAtt'][0];
+    });
+    expect(new Set(targets).size).toBe(4);
+    expect(targets.every((t) => pools.includes(t))).toBe(true);
+    // Tenant stacks' roles carry the lifecycle's boundary: it allows user management on user pools.
+    const boundary = JSON.stringify(plane.toJSON().Resources[example.applicationPlane.resolve(
+      (example.applicationPlane.lifecycle.tenantRoleBoundary.node.defaultChild as CfnResource).logicalId)].Properties.PolicyDocument);
+    expect(boundary).toContain('cognito-idp:AdminCreateUser');
+    expect(boundary).toContain(':userpool/*');
+    for (const t of example.applicationPlane.templates) {
+      const roles = Object.values<any>(template(t).findResources('AWS::IAM::Role'));
+      expect(roles.length).toBeGreaterThan(0);
+      expect(roles.every((r) => r.Properties.PermissionsBoundary !== undefined)).toBe(true);
     }
   });
 
@@ -163,6 +182,56 @@ describe('wiring', () => {
       template(t).resourceCountIs('AWS::Cognito::UserPool', 1);
       template(t).hasOutput('ApiUrl', {});
     }
+  });
+});
+
+test('the example tears down whole: its stateful resources are deleted with their stacks', () => {
+  const cp = Object.values<any>(template(example.controlPlane).toJSON().Resources);
+  expect(cp.filter((r) => r.DeletionPolicy !== undefined).every((r) => r.DeletionPolicy === 'Delete')).toBe(true);
+  expect(cp.filter((r) => ['AWS::Cognito::UserPool', 'AWS::DynamoDB::Table'].includes(r.Type)).every((r) => r.DeletionPolicy === 'Delete')).toBe(true);
+  const plane = template(example.applicationPlane);
+  for (const type of ['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Cognito::UserPool', 'AWS::DynamoDB::Table']) {
+    const resources = Object.values<any>(plane.findResources(type));
+    expect({ type, kept: resources.filter((r) => r.DeletionPolicy !== 'Delete').length }).toEqual({ type, kept: 0 });
+  }
+});
+
+describe('operations', () => {
+  test('alarms on each router shard, on failed lifecycle executions and worker errors, all to the encrypted topic', () => {
+    const plane = template(example.applicationPlane);
+    const shards = example.applicationPlane.router.shards.length;
+    const alarms = Object.values<any>(plane.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(shards * 2 + 3);
+    const topic = plane.getResourceId('AWS::SNS::Topic', { Properties: { KmsMasterKeyId: Match.anyValue() } });
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+    }
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
+      [...Array(shards).fill('5XXError'), ...Array(shards).fill('HTTPCode_Target_5XX_Count'), ...Array(3).fill('ExecutionsFailed')].sort(),
+    );
+    // The topic's policy replaces SNS's default one: CloudWatch alarms of this account may publish, and use the key.
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };
+    plane.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: fromThisAccount,
+      })]) },
+    });
+    plane.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
+        Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: fromThisAccount,
+      })]) },
+    });
+  });
+
+  test('the dashboard finds every tenant\'s metrics by SEARCH over the services\' namespace and dimensions', () => {
+    const plane = template(example.applicationPlane);
+    const body = JSON.stringify(Object.values<any>(plane.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
+    expect(body).toMatch(/SEARCH\('\{EcsSaas,service,tenantId\} MetricName=\W+Requests\W+, 'Sum', 300\)/);
+    expect(body).toMatch(/SEARCH\('\{EcsSaas,service,tenantId\} MetricName=\W+Latency\W+, 'p90', 300\)/);
+    // One widget per router shard, each on its own API's metrics.
+    const shardApis = [...body.matchAll(/AWS\/ApiGateway\W+Count\W+ApiName\W+([A-Za-z0-9]+)/g)].map((m) => m[1]);
+    expect(new Set(shardApis).size).toBe(example.applicationPlane.router.shards.length);
   });
 });
 

@@ -33,3 +33,13 @@ test('each shard is a nested stack of its own, numbered from 0, and its URL is t
   // a shard of the default application stays well within a stack's 500 resources
   expect(Object.keys(Template.fromStack(router.shards[0]).toJSON().Resources).length).toBeLessThan(60);
 });
+
+test('each shard\'s API has a name of its own, from its path, so API Gateway\'s metrics (keyed by name) never mix', () => {
+  const { stack, vpc } = vpcStack();
+  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { minShards: 2 }));
+  const names = router.shards.map((s) => Object.values<any>(Template.fromStack(s).findResources('AWS::ApiGateway::RestApi'))[0].Properties.Name);
+  // The top-level stack's name (unique in an account and Region), then the shard's path.
+  expect(names[0]).toMatch(/^Test-TestRouterShard0[0-9A-F]{8}$/);
+  expect(names[1]).toMatch(/^Test-TestRouterShard1[0-9A-F]{8}$/);
+  expect(names[0]).not.toEqual(names[1]);
+});

@@ -40,6 +40,7 @@ import {
   TenantConfig,
 } from './requests';
 import { Slot, SlotTable } from './slots';
+import { tenantGroupName } from '../private/tenant-groups';
 
 /** A tier whose tenants share the tier's services: onboarding registers the tenant's admin in the shared pool. */
 export interface SharedTierConfig {
@@ -141,7 +142,7 @@ export class LifecycleWorker {
   /** A tenant of a shared tier: its group and admin user in the tier's pool; no infrastructure. */
   public async onboardShared(request: OnboardingRequest): Promise<StepState> {
     const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
-    const group = groupName(request.tenantId);
+    const group = tenantGroupName(request.tenantId);
     await ignore(GroupExistsException, this.clients.cognito.send(new CreateGroupCommand({
       UserPoolId: tier.userPoolId,
       GroupName: group,
@@ -307,7 +308,7 @@ export class LifecycleWorker {
   /** Removes a shared-tier tenant's users and group. */
   public async removeSharedUsers(request: OffboardingRequest): Promise<void> {
     const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
-    const group = groupName(request.tenantId);
+    const group = tenantGroupName(request.tenantId);
     let token: string | undefined;
     do {
       const list = new ListUsersInGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group, NextToken: token });
@@ -451,10 +452,6 @@ export class LifecycleWorker {
   }
 }
 
-/** The Cognito group of a tenant's users. */
-export function groupName(tenantId: string): string {
-  return `tenant-${tenantId}`;
-}
 
 async function ignore<T>(type: new (...args: any[]) => Error, p: Promise<T>): Promise<T | undefined> {
   try {

@@ -16,6 +16,11 @@ import {
 } from '../private/environment';
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../private/tenant-id-pattern';
 
+/** The tenant-id rule (docs/tenant-ids.md), for services that check the tenant id of a token. */
+export { TENANT_ID_PATTERN, TENANT_ID_RULE };
+/** The Cognito group of a tenant's users in a shared pool, as the tenant lifecycle creates it. */
+export { tenantGroupName } from '../private/tenant-groups';
+
 /** How requests are scoped to a tenant; the same values as the construct's `TenantScoping`. */
 export type Scoping = 'SESSION_TAGS' | 'SESSION_POLICY' | 'FIXED_TENANT';
 

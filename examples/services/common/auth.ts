@@ -6,7 +6,7 @@
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { HttpError } from './errors';
-import { TENANT_ID_PATTERN } from '../../../src/private/tenant-id-pattern';
+import { TENANT_ID_PATTERN } from '../../../src/runtime';
 
 /** The roles the tenant lifecycle gives users (`custom:userRole`). */
 export const ROLES = ['TenantAdmin', 'TenantUser'] as const;

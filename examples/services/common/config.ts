@@ -2,7 +2,7 @@
  * Configuration from the environment the CDK app sets on each container. Problems are collected and reported
  * together, so a misconfigured task fails at start-up with one clear message instead of on the first request.
  */
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../../../src/private/tenant-id-pattern';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../../../src/runtime';
 
 export type Env = Record<string, string | undefined>;
 

@@ -21,6 +21,7 @@ import { claimsOf, createServiceApp, logKeys, requireRole, ServiceAppOptions } f
 import { Role, ROLES } from '../common/auth';
 import { badRequest, HttpError, isErrorNamed, notFound } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery, pageSize, unwrapToken, wrapToken } from '../common/pagination';
+import { tenantGroupName } from '../../../src/runtime';
 
 export interface UsersDeps extends ServiceAppOptions {
   readonly cognito: CognitoIdentityProviderClient;
@@ -63,10 +64,6 @@ const USERNAME_PARAMS_SCHEMA = {
   properties: { username: { type: 'string', minLength: 1, maxLength: 128, pattern: '^\\S+$' } },
 } as const;
 
-/** The Cognito group of a tenant's users in a shared pool (as the tenant lifecycle names it). */
-export function tenantGroup(tenantId: string): string {
-  return `tenant-${tenantId}`;
-}
 
 /** The users service. */
 export function createUsersApp(deps: UsersDeps): FastifyInstance {
@@ -90,7 +87,7 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
 
   /** Adds the user to its tenant's group, creating the group the first time. */
   const addToTenantGroup = async (tenantId: string, username: string) => {
-    const add = new AdminAddUserToGroupCommand({ UserPoolId, Username: username, GroupName: tenantGroup(tenantId) });
+    const add = new AdminAddUserToGroupCommand({ UserPoolId, Username: username, GroupName: tenantGroupName(tenantId) });
     try {
       await cognito.send(add);
     } catch (e) {
@@ -98,7 +95,7 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
         throw e;
       }
       try {
-        await cognito.send(new CreateGroupCommand({ UserPoolId, GroupName: tenantGroup(tenantId), Description: `Users of tenant ${tenantId}` }));
+        await cognito.send(new CreateGroupCommand({ UserPoolId, GroupName: tenantGroupName(tenantId), Description: `Users of tenant ${tenantId}` }));
       } catch (created) {
         if (!isErrorNamed(created, 'GroupExistsException')) {
           throw created;
@@ -116,7 +113,7 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
     let next: string | undefined;
     if (sharedPool) {
       try {
-        const page = await cognito.send(new ListUsersInGroupCommand({ UserPoolId, GroupName: tenantGroup(tenantId), Limit, NextToken: token }));
+        const page = await cognito.send(new ListUsersInGroupCommand({ UserPoolId, GroupName: tenantGroupName(tenantId), Limit, NextToken: token }));
         users = page.Users ?? [];
         next = page.NextToken;
       } catch (e) {
