@@ -305,7 +305,9 @@ export class ApplicationPlaneStack extends Stack {
     // What an operator and the tenants' users need after a deploy.
     new CfnOutput(this, 'BasicTierApiUrl', { value: this.router.endpointForTier('basic'), description: 'API of the basic tier' });
     new CfnOutput(this, 'TenantApiUrls', {
-      value: this.toJsonString(Object.fromEntries([...advanced.tenants, ...premium.tenants].map((t) => [t.tenantId, this.router.endpointFor(t.tenantId)]))),
+      value: this.toJsonString(Object.fromEntries(
+        [...advanced.tenants, ...premium.tenants].map((t) => [t.tenantId, this.router.endpointFor(t.tenantId)]),
+      )),
       description: 'API of each declared advanced and premium tenant',
     });
     new CfnOutput(this, 'SharedUserPoolId', { value: this.userPool.userPoolId, description: 'User pool of the basic tier' });

@@ -17,11 +17,11 @@ import {
   UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { FastifyInstance } from 'fastify';
+import { tenantGroupName } from '../../../src/runtime';
 import { claimsOf, createServiceApp, logKeys, requireRole, ServiceAppOptions } from '../common/app';
 import { Role, ROLES } from '../common/auth';
 import { badRequest, HttpError, isErrorNamed, notFound } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery, pageSize, unwrapToken, wrapToken } from '../common/pagination';
-import { tenantGroupName } from '../../../src/runtime';
 
 export interface UsersDeps extends ServiceAppOptions {
   readonly cognito: CognitoIdentityProviderClient;
