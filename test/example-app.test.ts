@@ -234,7 +234,7 @@ describe('operations', () => {
     expect(body).toMatch(/SEARCH\('\{EcsSaas,service,tenantId\} MetricName=\W+Requests\W+, 'Sum', 300\)/);
     expect(body).toMatch(/SEARCH\('\{EcsSaas,service,tenantId\} MetricName=\W+Latency\W+, 'p90', 300\)/);
     // One widget per router shard, each on its own API's metrics.
-    const shardApis = [...body.matchAll(/AWS\/ApiGateway\W+Count\W+ApiName\W+([A-Za-z0-9]+)/g)].map((m) => m[1]);
+    const shardApis = [...body.matchAll(/AWS\/ApiGateway\W+Count\W+ApiName\W+([A-Za-z0-9-]+)/g)].map((m) => m[1]);
     expect(new Set(shardApis).size).toBe(example.applicationPlane.router.shards.length);
   });
 });
