@@ -4,12 +4,12 @@
  * order is refused (400) rather than priced from someone else's catalogue.
  */
 import { randomUUID } from 'crypto';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
-import { TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { badRequest, notFound } from '../common/errors';
-import { decodeItemToken, encodeItemToken, LIST_QUERY_SCHEMA, ListQuery, pageSize, UUID_PATTERN } from '../common/pagination';
+import { LIST_QUERY_SCHEMA, ListQuery, UUID_PATTERN } from '../common/pagination';
 
 export interface OrdersDeps extends ServiceAppOptions {
   /** Tenant-scoped DynamoDB clients (TenantScopedDynamo), for both tables. */
@@ -109,20 +109,8 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
     return found;
   };
 
-  app.get<{ Querystring: ListQuery }>('/orders', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) => {
-    const { tenantId } = claimsOf(request);
-    const limit = pageSize(request.query, 100, 25);
-    const page = await documents.for(tenantId).send(new QueryCommand({
-      TableName: ordersTableName,
-      KeyConditionExpression: '#tenantId = :tenantId',
-      ExpressionAttributeNames: { '#tenantId': 'tenantId' },
-      ExpressionAttributeValues: { ':tenantId': tenantId },
-      Limit: limit,
-      ExclusiveStartKey: decodeItemToken(request.query.nextToken, tenantId),
-    }));
-    const nextToken = encodeItemToken(page.LastEvaluatedKey);
-    return { items: (page.Items ?? []) as Order[], ...(nextToken ? { nextToken } : {}) };
-  });
+  app.get<{ Querystring: ListQuery }>('/orders', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) =>
+    listTenantItems<Order>(documents, ordersTableName, claimsOf(request).tenantId, request.query));
 
   app.post<{ Body: OrderInput }>('/orders', { schema: { body: ORDER_BODY_SCHEMA } }, async (request, reply) => {
     const { tenantId } = claimsOf(request);

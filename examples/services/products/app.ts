@@ -4,12 +4,12 @@
  * to that tenant, so another tenant's product is simply not found.
  */
 import { randomUUID } from 'crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
-import { TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { isErrorNamed, notFound } from '../common/errors';
-import { decodeItemToken, encodeItemToken, LIST_QUERY_SCHEMA, ListQuery, pageSize, UUID_PATTERN } from '../common/pagination';
+import { LIST_QUERY_SCHEMA, ListQuery, UUID_PATTERN } from '../common/pagination';
 
 export interface ProductsDeps extends ServiceAppOptions {
   /** Tenant-scoped DynamoDB clients (TenantScopedDynamo). */
@@ -58,20 +58,8 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
   const documents = new TenantDocumentClients(deps.dynamo);
   const TableName = deps.tableName;
 
-  app.get<{ Querystring: ListQuery }>('/products', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) => {
-    const { tenantId } = claimsOf(request);
-    const limit = pageSize(request.query, 100, 25);
-    const page = await documents.for(tenantId).send(new QueryCommand({
-      TableName,
-      KeyConditionExpression: '#tenantId = :tenantId',
-      ExpressionAttributeNames: { '#tenantId': 'tenantId' },
-      ExpressionAttributeValues: { ':tenantId': tenantId },
-      Limit: limit,
-      ExclusiveStartKey: decodeItemToken(request.query.nextToken, tenantId),
-    }));
-    const nextToken = encodeItemToken(page.LastEvaluatedKey);
-    return { items: (page.Items ?? []) as Product[], ...(nextToken ? { nextToken } : {}) };
-  });
+  app.get<{ Querystring: ListQuery }>('/products', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) =>
+    listTenantItems<Product>(documents, TableName, claimsOf(request).tenantId, request.query));
 
   app.post<{ Body: ProductInput }>('/products', { schema: { body: PRODUCT_BODY_SCHEMA } }, async (request, reply) => {
     const { tenantId } = claimsOf(request);
