@@ -417,6 +417,15 @@ export class TenantLifecycle extends Construct {
       t.next(failed);
     }
 
+    // A tenant that is ACTIVE but whose success reply could not be sent is kept: the execution fails (and is
+    // alarmed); delivering the same request again answers from the registry.
+    const replyNotSent = new sfn.Fail(this, 'ReplyNotSent', {
+      error: 'ReplyFailed',
+      cause: 'The tenant is provisioned and ACTIVE, but the control plane was not told. Deliver the onboarding request again: it answers from the registry.',
+    });
+    for (const t of [finish, shared]) {
+      t.addCatch(replyNotSent, { errors: ['ReplyFailed'], resultPath: '$.error' });
+    }
     for (const t of [provision, check, finish]) {
       t.addCatch(terminate, { resultPath: '$.error' });
     }

@@ -342,11 +342,27 @@ describe('offboarding', () => {
   });
 });
 
-test('a reply EventBridge refuses is an error (the state machine retries it)', async () => {
-  const { w } = await worker();
+test('a success reply EventBridge refuses is a ReplyFailed error, and the tenant stays ACTIVE (the state machine keeps it)', async () => {
+  const { w, registry } = await worker();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
   const start = await w.startOnboarding(request('blue', 'basic'));
-  await expect(w.onboardShared(start.request as any)).rejects.toThrow('the reply was not accepted: InternalFailure try again');
+  const error = await w.onboardShared(start.request as any).then(() => undefined, (e: Error) => e);
+  expect(error).toMatchObject({ name: 'ReplyFailed', message: 'tenant blue is ACTIVE, but its success reply was not sent: the reply was not accepted: InternalFailure try again' });
+  expect(await registry.get('blue')).toMatchObject({ status: 'ACTIVE' });
+  // Delivering the request again answers from the registry once EventBridge accepts replies.
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+  const again = await w.startOnboarding(request('blue', 'basic'));
+  expect(again.next).toBe('DONE');
+  expect(replies().at(-1)).toMatchObject({ type: 'provisionSuccess' });
+});
+
+test('a failure reply EventBridge refuses stays a plain error (retried, never ReplyFailed)', async () => {
+  const { w } = await worker();
+  const start = await w.startOnboarding(request('blue', 'basic'));
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+  const error = await w.failOnboarding(start.request as any, 'boom').then(() => undefined, (e: Error) => e);
+  expect(error).toMatchObject({ message: 'the reply was not accepted: InternalFailure try again' });
+  expect(error?.name).not.toBe('ReplyFailed');
 });
 
 describe('updates in waves', () => {

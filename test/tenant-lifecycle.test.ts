@@ -79,10 +79,19 @@ describe('state machines', () => {
     expect(s.ProvisionStack.Next).toBe('WaitForStack');
     expect(s.WaitForStack.Seconds).toBe(30);
     expect(s['StackReady?'].Choices[0]).toMatchObject({ Variable: '$.record.status', StringEquals: 'WAIT', Next: 'WaitForStack' });
-    for (const name of ['ProvisionStack', 'CheckStack', 'FinishStack']) {
+    for (const name of ['ProvisionStack', 'CheckStack']) {
       expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TerminateFailedStack' }]);
     }
-    expect(s.OnboardShared.Catch[0].Next).toBe('FailSharedOnboarding');
+    // A success reply that cannot be sent never removes an ACTIVE tenant: it is caught before everything else.
+    expect(s.FinishStack.Catch).toEqual([
+      { ErrorEquals: ['ReplyFailed'], ResultPath: '$.error', Next: 'ReplyNotSent' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TerminateFailedStack' },
+    ]);
+    expect(s.OnboardShared.Catch).toEqual([
+      { ErrorEquals: ['ReplyFailed'], ResultPath: '$.error', Next: 'ReplyNotSent' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailSharedOnboarding' },
+    ]);
+    expect(s.ReplyNotSent).toMatchObject({ Type: 'Fail', Error: 'ReplyFailed' });
     // Removal itself failing still answers; every worker step retries transient faults first.
     expect(s.TerminateFailedStack.Catch[0].Next).toBe('FailOnboarding');
     for (const name of ['StartOnboarding', 'ProvisionStack', 'CheckStack', 'FinishStack', 'FailOnboarding']) {

@@ -409,7 +409,12 @@ export class LifecycleWorker {
 
   private async succeedOnboarding(request: OnboardingRequest, config: TenantConfig): Promise<void> {
     await this.registry.markActive(request.tenantId, request.tenantRegistrationId, JSON.stringify(config));
-    await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, config));
+    try {
+      await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, config));
+    } catch (e) {
+      // The tenant is provisioned and ACTIVE: the state machine must not take the failure path and remove it.
+      throw new ReplyFailed(`tenant ${request.tenantId} is ACTIVE, but its success reply was not sent: ${(e as Error).message}`, e);
+    }
   }
 
   private async refuse(e: unknown, detail: unknown, detailType: string): Promise<StepState> {
@@ -461,5 +466,17 @@ async function ignore<T>(type: new (...args: any[]) => Error, p: Promise<T>): Pr
       return undefined;
     }
     throw e;
+  }
+}
+
+/**
+ * A success reply that could not be sent after the tenant became ACTIVE. Its name is the error the onboarding state
+ * machine catches apart from all others: it ends the execution as failed (alarmed) without removing the tenant.
+ * Delivering the same request again answers from the registry.
+ */
+export class ReplyFailed extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'ReplyFailed';
   }
 }
