@@ -117,10 +117,14 @@ describe('wiring', () => {
       expect(e).toMatchObject({ USER_POOL_ID: { Ref: pool }, USER_POOL_SHARED: tenant ? 'false' : 'true', PORT: '3010' });
     }
     expect(seen.sort()).toEqual(['acme', 'globex', 'initech', 'pooled']);
-    // The router trusts each tenant's pool for that tenant only.
+    // The router's authorizer trusts the shared pool for any tenant, and each tenant's pool for that tenant only.
+    const authorizer = Object.values<any>(plane.findResources('AWS::Lambda::Function'))
+      .find((f) => f.Properties.Environment?.Variables?.AUTHORIZER_CONFIG);
+    const config = JSON.stringify(authorizer.Properties.Environment.Variables.AUTHORIZER_CONFIG);
+    const issuerOf = (pool: string) => new RegExp(`\\{"Ref":"${pool}"\\},"\\\\",\\\\"audiences[^{]*\\{"Ref":"[A-Za-z0-9]+"\\},"\\\\"\\],\\\\"tokenUse\\\\":\\\\"id\\\\"([^}]*)}`);
+    expect(config.match(issuerOf(sharedPool))?.[1]).toBe('');
     for (const tenant of ['acme', 'globex', 'initech']) {
-      const issuers = JSON.stringify(plane.toJSON());
-      expect(issuers).toContain(logicalId(example.applicationPlane.tenantPools[tenant]));
+      expect(config.match(issuerOf(logicalId(example.applicationPlane.tenantPools[tenant])))?.[1]).toBe(`,\\"tenantId\\":\\"${tenant}\\"`);
     }
     for (const t of example.applicationPlane.templates) {
       const tt = template(t);

@@ -3,8 +3,9 @@
  * (`TenantScopedDynamo` from the library's runtime helper in production), wrapped in a document client.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeItemToken, encodeItemToken, ListQuery, pageSize } from './pagination';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { notFound } from './errors';
+import { decodeItemToken, encodeItemToken, ListQuery, pageSize, UUID_PATTERN } from './pagination';
 
 /** What the services need of TenantScopedDynamo: a client that reaches only the given tenant's data. */
 export interface TenantDynamo {
@@ -49,4 +50,35 @@ export async function listTenantItems<T>(
   }));
   const nextToken = encodeItemToken(page.LastEvaluatedKey);
   return { items: (page.Items ?? []) as T[], ...(nextToken ? { nextToken } : {}) };
+}
+
+/** Path parameters of a route on one item: its `id`, a UUID. */
+export const ID_PARAMS_SCHEMA = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+} as const;
+
+/** Stores a new item of the caller's tenant; never overwrites one (a UUID collision would otherwise replace it). */
+export async function createTenantItem<T extends { tenantId: string; id: string }>(
+  documents: TenantDocumentClients,
+  tableName: string,
+  item: T,
+): Promise<T> {
+  await documents.for(item.tenantId).send(new PutCommand({
+    TableName: tableName,
+    Item: item,
+    ConditionExpression: 'attribute_not_exists(#id)',
+    ExpressionAttributeNames: { '#id': 'id' },
+  }));
+  return item;
+}
+
+/** The caller's tenant's item with this id, or a 404 naming `what`: the key always holds the caller's tenant. */
+export async function getTenantItem<T>(documents: TenantDocumentClients, tableName: string, tenantId: string, id: string, what: string): Promise<T> {
+  const result = await documents.for(tenantId).send(new GetCommand({ TableName: tableName, Key: { tenantId, id } }));
+  if (!result.Item) {
+    throw notFound(what);
+  }
+  return result.Item as T;
 }

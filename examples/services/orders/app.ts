@@ -4,12 +4,12 @@
  * order is refused (400) rather than priced from someone else's catalogue.
  */
 import { randomUUID } from 'crypto';
-import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
-import { listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
-import { badRequest, notFound } from '../common/errors';
-import { LIST_QUERY_SCHEMA, ListQuery, UUID_PATTERN } from '../common/pagination';
+import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { badRequest } from '../common/errors';
+import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 
 export interface OrdersDeps extends ServiceAppOptions {
   /** Tenant-scoped DynamoDB clients (TenantScopedDynamo), for both tables. */
@@ -61,12 +61,6 @@ export const ORDER_BODY_SCHEMA = {
       },
     },
   },
-} as const;
-
-const ID_PARAMS_SCHEMA = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
 } as const;
 
 /** BatchGetItem attempts before unprocessed keys make the request fail. */
@@ -132,22 +126,11 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
       status: 'PLACED',
       createdAt: new Date().toISOString(),
     };
-    await documents.for(tenantId).send(new PutCommand({
-      TableName: ordersTableName,
-      Item: order,
-      ConditionExpression: 'attribute_not_exists(#id)',
-      ExpressionAttributeNames: { '#id': 'id' },
-    }));
-    return reply.code(201).send(order);
+    return reply.code(201).send(await createTenantItem(documents, ordersTableName, order));
   });
 
   app.get<{ Params: { id: string } }>('/orders/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
-    const { tenantId } = claimsOf(request);
-    const result = await documents.for(tenantId).send(new GetCommand({ TableName: ordersTableName, Key: { tenantId, id: request.params.id } }));
-    if (!result.Item) {
-      throw notFound('Order');
-    }
-    return result.Item as Order;
+    return getTenantItem<Order>(documents, ordersTableName, claimsOf(request).tenantId, request.params.id, 'Order');
   });
 
   return app;

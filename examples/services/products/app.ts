@@ -4,12 +4,12 @@
  * to that tenant, so another tenant's product is simply not found.
  */
 import { randomUUID } from 'crypto';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
-import { listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { isErrorNamed, notFound } from '../common/errors';
-import { LIST_QUERY_SCHEMA, ListQuery, UUID_PATTERN } from '../common/pagination';
+import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 
 export interface ProductsDeps extends ServiceAppOptions {
   /** Tenant-scoped DynamoDB clients (TenantScopedDynamo). */
@@ -46,12 +46,6 @@ export const PRODUCT_BODY_SCHEMA = {
   },
 } as const;
 
-const ID_PARAMS_SCHEMA = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
-} as const;
-
 /** The products service. */
 export function createProductsApp(deps: ProductsDeps): FastifyInstance {
   const app = createServiceApp(deps);
@@ -75,23 +69,11 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
       createdAt: now,
       updatedAt: now,
     };
-    await documents.for(tenantId).send(new PutCommand({
-      TableName,
-      Item: product,
-      // A new id: never overwrite (a UUID collision would otherwise replace a product silently).
-      ConditionExpression: 'attribute_not_exists(#id)',
-      ExpressionAttributeNames: { '#id': 'id' },
-    }));
-    return reply.code(201).send(product);
+    return reply.code(201).send(await createTenantItem(documents, TableName, product));
   });
 
   app.get<{ Params: { id: string } }>('/products/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
-    const { tenantId } = claimsOf(request);
-    const result = await documents.for(tenantId).send(new GetCommand({ TableName, Key: { tenantId, id: request.params.id } }));
-    if (!result.Item) {
-      throw notFound('Product');
-    }
-    return result.Item as Product;
+    return getTenantItem<Product>(documents, TableName, claimsOf(request).tenantId, request.params.id, 'Product');
   });
 
   app.put<{ Params: { id: string }; Body: ProductInput }>(
