@@ -1,5 +1,5 @@
 import { AddressInfo } from 'net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite');
 
@@ -24,6 +24,20 @@ export async function startDynamo(): Promise<{ client: DynamoDBClient; endpoint:
   };
 }
 
+/**
+ * Waits until a new table is ACTIVE: dynalite answers CreateTable with the table CREATING and makes it ACTIVE on a
+ * timer, and until then refuses reads of it (ResourceNotFoundException), which a loaded machine can hit.
+ */
+async function untilActive(client: DynamoDBClient, name: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === 'ACTIVE') {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${name} did not become ACTIVE`);
+}
+
 /** Creates a table with a string partition key (and optional string sort key). */
 export async function createTable(client: DynamoDBClient, name: string, partitionKey: string, sortKey?: string): Promise<void> {
   await client.send(new CreateTableCommand({
@@ -32,6 +46,7 @@ export async function createTable(client: DynamoDBClient, name: string, partitio
     AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }, ...(sortKey ? [{ AttributeName: sortKey, AttributeType: 'S' as const }] : [])],
     KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }, ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : [])],
   }));
+  await untilActive(client, name);
 }
 
 /** Creates the router slot table (numeric shard and priority). */
@@ -42,4 +57,5 @@ export async function createSlotTable(client: DynamoDBClient, name: string): Pro
     AttributeDefinitions: [{ AttributeName: 'shard', AttributeType: 'N' }, { AttributeName: 'priority', AttributeType: 'N' }],
     KeySchema: [{ AttributeName: 'shard', KeyType: 'HASH' }, { AttributeName: 'priority', KeyType: 'RANGE' }],
   }));
+  await untilActive(client, name);
 }
