@@ -1,7 +1,7 @@
 import { createHmac, KeyObject } from 'crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AuthorizerConfig, createAuthorizer, verifierFor } from '../src/router/authorizer';
-import { DynamicIssuers } from '../src/router/issuers';
+import { DynamicIssuers, jwksUriFor } from '../src/router/issuers';
 
 /**
  * The router's authorizer against tokens signed with locally generated keys. The JWKS is cached into the verifier,
@@ -276,5 +276,27 @@ describe('issuers registered at run time (tenant user pools)', () => {
     expect(await dynamic.verifierFor(POOL)).toBeUndefined();
     t = 31_000;
     expect((await dynamic.verifierFor(POOL))?.tenantId).toBe('initech');
+  });
+});
+
+describe('where signing keys are fetched', () => {
+  const pool = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123';
+  test('a configured JWKS URI wins; otherwise the issuer\'s well-known URI', () => {
+    expect(jwksUriFor(pool, 'https://keys.example.com/jwks', {})).toBe('https://keys.example.com/jwks');
+    expect(jwksUriFor(pool, undefined, {})).toBe(`${pool}/.well-known/jwks.json`);
+    expect(jwksUriFor('https://login.example.com', undefined, { AWS_ENDPOINT_URL: 'https://127.0.0.1:4566' })).toBe('https://login.example.com/.well-known/jwks.json');
+  });
+
+  test('a Cognito pool\'s keys follow the AWS SDK\'s Cognito endpoint, as emulators serve them', () => {
+    expect(jwksUriFor(pool, undefined, { AWS_ENDPOINT_URL: 'https://127.0.0.1:4566/' })).toBe('https://127.0.0.1:4566/eu-west-1_AbC123/.well-known/jwks.json');
+    expect(jwksUriFor(pool, undefined, { AWS_ENDPOINT_URL: 'https://a:1', AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: 'https://b:2' }))
+      .toBe('https://b:2/eu-west-1_AbC123/.well-known/jwks.json');
+  });
+
+  test('every configured issuer\'s verifier has a JWKS URI (a missing one must not replace the default with nothing)', () => {
+    const verifier = verifierFor({ ...config, issuers: [{ issuer: pool, audiences: ['c'], tokenUse: 'id' }] }) as any;
+    const uris = JSON.stringify(verifier, (_k, v) => (v instanceof Map ? Object.fromEntries(v) : v === undefined ? 'UNDEFINED' : v));
+    expect(uris).toContain(`"jwksUri":"${pool}/.well-known/jwks.json"`);
+    expect(uris).not.toContain('"jwksUri":"UNDEFINED"');
   });
 });

@@ -17,7 +17,7 @@
  */
 import { JwtVerifier } from 'aws-jwt-verify';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
-import { DynamicIssuers } from './issuers';
+import { DynamicIssuers, jwksUriFor } from './issuers';
 import { TENANT_ID_PATTERN } from '../private/tenant-id-pattern';
 
 /** A token issuer the router trusts. */
@@ -28,7 +28,7 @@ export interface IssuerConfig {
   readonly audiences: string[];
   /** Cognito token use to accept (`id` or `access`); other issuers leave it out. */
   readonly tokenUse?: 'id' | 'access';
-  /** JWKS URI. Default: `<issuer>/.well-known/jwks.json`. */
+  /** JWKS URI. Default: see `jwksUriFor`. */
   readonly jwksUri?: string;
   /** The one tenant the issuer may sign for (a user pool per tenant); tokens claiming another tenant are denied. */
   readonly tenantId?: string;
@@ -182,7 +182,8 @@ export function verifierFor(config: AuthorizerConfig) {
   }
   const properties = config.issuers.map((i) => ({
     issuer: i.issuer,
-    jwksUri: i.jwksUri,
+    // Always a URI: a property given as undefined would replace the library's default with nothing.
+    jwksUri: jwksUriFor(i.issuer, i.jwksUri),
     // Cognito access tokens carry the client id in client_id, not aud.
     audience: i.tokenUse === 'access' ? null : i.audiences,
     customJwtCheck: ({ payload }: { payload: Record<string, unknown> }) => {
