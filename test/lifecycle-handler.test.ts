@@ -1,4 +1,4 @@
-import { handler, reason } from '../src/lifecycle/handler';
+import { reason, runStep } from '../src/lifecycle/handler';
 import { LifecycleWorker } from '../src/lifecycle/worker';
 
 /** The worker Lambda's dispatch: each state-machine step reaches its method with the state's fields. */
@@ -29,16 +29,16 @@ test.each([
   [{ step: 'updateStack', tenantId: 'acme', tierName: 'advanced', version: 'v2', token: 'exec' }, 'updateStack', ['acme', 'advanced', 'v2', 'exec']],
   [{ step: 'failOffboarding', request, error: { Error: 'States.Timeout', Cause: 'timed out' } }, 'failOffboarding', [request, 'States.Timeout: timed out']],
 ])('%j calls %s', async (event, method, args) => {
-  await handler(event as any, fake);
+  await runStep(event as any, fake);
   expect(calls).toEqual([[method, args]]);
 });
 
 test('removeSharedUsers returns an empty object for the state', async () => {
-  expect(await handler({ step: 'removeSharedUsers', request } as any, fake)).toEqual({});
+  expect(await runStep({ step: 'removeSharedUsers', request } as any, fake)).toEqual({});
 });
 
 test('an unknown step is an error', async () => {
-  await expect(handler({ step: 'explode' } as any, fake)).rejects.toThrow("unknown step 'explode'");
+  await expect(runStep({ step: 'explode' } as any, fake)).rejects.toThrow("unknown step 'explode'");
 });
 
 test('reasons read Step Functions\' caught errors', () => {

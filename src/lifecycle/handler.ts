@@ -41,8 +41,15 @@ function load(): LifecycleWorker {
   return worker;
 }
 
-/** Runs one step. */
-export async function handler(event: StepEvent, w: LifecycleWorker = load()): Promise<unknown> {
+/**
+ * The Lambda entry point. Lambda calls it with `(event, context)`: nothing but the event may be read from its arguments.
+ */
+export async function handler(event: StepEvent): Promise<unknown> {
+  return runStep(event, load());
+}
+
+/** Runs one step on a worker. */
+export async function runStep(event: StepEvent, w: LifecycleWorker): Promise<unknown> {
   const request = event.request!;
   switch (event.step) {
     case 'startOnboarding':
