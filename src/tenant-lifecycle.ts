@@ -291,8 +291,8 @@ export class TenantLifecycle extends Construct {
     for (const t of shared) {
       workerRole.addToPolicy(new iam.PolicyStatement({
         actions: [
-          'cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:CreateGroup',
-          'cognito-idp:DeleteGroup', 'cognito-idp:ListUsersInGroup',
+          'cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser',
+          'cognito-idp:CreateGroup', 'cognito-idp:DeleteGroup', 'cognito-idp:ListUsersInGroup',
         ],
         resources: [t.userPool.userPoolArn],
       }));

@@ -9,6 +9,7 @@ import {
   GroupExistsException,
   ListUsersInGroupCommand,
   UsernameExistsException,
+  UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -136,7 +137,8 @@ describe('onboarding a shared-tier tenant', () => {
   test('a failure half-way removes what was created (group and users) before answering with the reason', async () => {
     const { w, registry } = await worker();
     cognito.on(AdminAddUserToGroupCommand).rejects(new Error('throttled'));
-    cognito.on(ListUsersInGroupCommand).resolves({ Users: [{ Username: 'admin@blue.example', Attributes: [{ Name: 'custom:tenantId', Value: 'blue' }] }] });
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [] }); // the administrator never joined the group
+    cognito.on(AdminGetUserCommand).resolves({ UserAttributes: [{ Name: 'custom:tenantId', Value: 'blue' }] });
     const start = await w.startOnboarding(request('blue', 'basic'));
     await expect(w.onboardShared(start.request as any)).rejects.toThrow('throttled');
     await w.failOnboarding(start.request as any, 'Error: throttled');
@@ -144,6 +146,18 @@ describe('onboarding a shared-tier tenant', () => {
     expect(cognito.commandCalls(DeleteGroupCommand)[0].args[0].input.GroupName).toBe('tenant-blue');
     expect(await registry.get('blue')).toMatchObject({ status: 'FAILED', reason: 'Error: throttled' });
     expect(replies()).toEqual([expect.objectContaining({ type: 'provisionFailure' })]);
+  });
+
+  test('a failure never removes another tenant\'s user with the administrator\'s email, nor a user that is gone', async () => {
+    const { w } = await worker();
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [] });
+    cognito.on(AdminGetUserCommand).resolves({ UserAttributes: [{ Name: 'custom:tenantId', Value: 'green' }] });
+    const start = await w.startOnboarding(request('blue', 'basic'));
+    await w.failOnboarding(start.request as any, 'Error: boom');
+    cognito.on(AdminGetUserCommand).rejects(new UserNotFoundException({ message: 'gone', $metadata: {} }));
+    await w.failOnboarding(start.request as any, 'Error: boom');
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+    expect(replies().map((r) => r.type)).toEqual(['provisionFailure', 'provisionFailure']);
   });
 
   test('an existing user of another tenant with the same email is never adopted', async () => {

