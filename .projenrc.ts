@@ -105,7 +105,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.tmp/',
     '.jsii.tabl.json',
     'dist/',
-    // Lambda bundles built from src/router by `bundle:router` (packaged with the library, never committed).
+    // Lambda bundles built from src/*/lambda by the `bundle:*` tasks (packaged with the library, never committed).
     '/assets/',
     // The example microservices' bundles (examples/services/build), built by `bundle:services` before synth.
     'examples/services/build/',
@@ -130,25 +130,41 @@ for (const dir of ['integ', 'examples', 'scripts', 'local']) {
   });
 }
 
-// The runtime helper imports the AWS SDK, which the service provides, and the router's Lambda code (src/router) is
-// bundled into an asset: jsii forbids non-jsii (peer) dependencies, so these are devDependencies here
-// (docs/runtime-helper.md, docs/tenant-router.md).
+// Code that runs in AWS (docs/architecture.md): each component's lambda/ folder (bundled into an asset), the service
+// runtime helper (runtime/), and contract/ (the values constructs and bundles share). It may import the AWS SDK and
+// other packages it bundles (devDependencies here: jsii forbids non-jsii dependencies), but never aws-cdk-lib or
+// constructs, and nothing of src/ but its own folder and contract/: construct code would drag the CDK into a bundle.
+const RUNS_IN_AWS = ['src/*/lambda/**/*.ts', 'src/runtime/**/*.ts', 'src/contract/**/*.ts'];
+const BOUNDARY = 'code that runs in AWS (lambda/, runtime/, contract/) must not import the CDK: see docs/architecture.md';
 project.eslint?.addOverride({
-  files: ['src/runtime/**/*.ts', 'src/router/**/*.ts', 'src/lifecycle/**/*.ts'],
-  rules: { 'import/no-extraneous-dependencies': 'off' },
+  files: RUNS_IN_AWS,
+  rules: {
+    'import/no-extraneous-dependencies': 'off',
+    'no-restricted-imports': ['error', {
+      paths: [{ name: 'constructs', message: BOUNDARY }, { name: 'aws-cdk-lib', message: BOUNDARY }],
+      patterns: [{ group: ['aws-cdk-lib/*', '@aws-cdk/*', 'constructs/*'], message: BOUNDARY }],
+    }],
+    'import/no-restricted-paths': ['error', {
+      zones: [
+        ...['router', 'lifecycle'].map((c) => ({ target: `./src/${c}/lambda`, from: './src', except: [`./${c}/lambda`, './contract'], message: BOUNDARY })),
+        { target: './src/runtime', from: './src', except: ['./runtime', './contract'], message: BOUNDARY },
+        { target: './src/contract', from: './src', except: ['./contract'], message: BOUNDARY },
+      ],
+    }],
+  },
 });
 
 // The router's Lambda code is bundled at build time with esbuild (no Docker, no bundling in the user's app) into
 // assets/, which ships in the npm package so every language finds it next to lib/.
 const bundleRouter = project.addTask('bundle:router', {
   description: 'Bundle the tenant router authorizer Lambda into assets/router-authorizer (esbuild)',
-  exec: 'esbuild src/router/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
+  exec: 'esbuild src/router/lambda/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
     + '--external:@aws-sdk/* --outfile=assets/router-authorizer/index.js --log-level=warning',
 });
 project.preCompileTask.spawn(bundleRouter);
 const bundleLifecycle = project.addTask('bundle:lifecycle', {
   description: 'Bundle the tenant lifecycle worker Lambda into assets/tenant-lifecycle (esbuild)',
-  exec: 'esbuild src/lifecycle/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
+  exec: 'esbuild src/lifecycle/lambda/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
     + '--external:@aws-sdk/* --outfile=assets/tenant-lifecycle/index.js --log-level=warning',
 });
 project.preCompileTask.spawn(bundleLifecycle);

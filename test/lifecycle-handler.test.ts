@@ -1,5 +1,5 @@
-import { reason, runStep } from '../src/lifecycle/handler';
-import { LifecycleWorker } from '../src/lifecycle/worker';
+import { reason, runStep } from '../src/lifecycle/lambda/handler';
+import { LifecycleWorker } from '../src/lifecycle/lambda/worker';
 
 /** The worker Lambda's dispatch: each state-machine step reaches its method with the state's fields. */
 const calls: Array<[string, unknown[]]> = [];

@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { purgeTenantItems } from '../src/lifecycle/purge';
+import { purgeTenantItems } from '../src/lifecycle/lambda/purge';
 
 const ddb = mockClient(DynamoDBClient);
 const client = new DynamoDBClient({ region: 'us-east-1' });

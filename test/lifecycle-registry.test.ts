@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable, startDynamo } from './util/dynalite';
-import { TenantRegistry } from '../src/lifecycle/registry';
+import { TenantRegistry } from '../src/lifecycle/lambda/registry';
 
 /** The tenant registry against an in-memory DynamoDB (dynalite): real conditional-write semantics. */
 let client: DynamoDBClient;

@@ -5,7 +5,7 @@ import {
   parseOffboarding,
   parseOnboarding,
   provisionedReply,
-} from '../src/lifecycle/requests';
+} from '../src/lifecycle/lambda/requests';
 
 const TIERS = ['basic', 'advanced', 'premium'];
 // An sbt-aws onboarding request: the registration's and the tenant's data merged, plus the ids.

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createSlotTable, startDynamo } from './util/dynalite';
-import { SlotTable } from '../src/lifecycle/slots';
+import { SlotTable } from '../src/lifecycle/lambda/slots';
 
 /** Router slot allocation for provisioned tenants, against an in-memory DynamoDB (dynalite). */
 let client: DynamoDBClient;

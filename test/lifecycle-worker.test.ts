@@ -23,9 +23,10 @@ import {
 } from '@aws-sdk/client-service-catalog';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSlotTable, createTable, startDynamo } from './util/dynalite';
-import { TenantRegistry } from '../src/lifecycle/registry';
-import { SlotTable } from '../src/lifecycle/slots';
-import { LifecycleConfig, LifecycleWorker } from '../src/lifecycle/worker';
+import { LifecycleConfig } from '../src/contract/lifecycle';
+import { TenantRegistry } from '../src/lifecycle/lambda/registry';
+import { SlotTable } from '../src/lifecycle/lambda/slots';
+import { LifecycleWorker } from '../src/lifecycle/lambda/worker';
 
 /**
  * The lifecycle's steps: DynamoDB is real (dynalite: registry, slots, pooled table); Cognito, Service Catalog and

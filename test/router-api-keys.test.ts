@@ -1,6 +1,6 @@
 import { APIGatewayClient, GetApiKeyCommand, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ApiKeyCache } from '../src/router/api-keys';
+import { ApiKeyCache } from '../src/router/lambda/api-keys';
 
 /** The authorizer's API key lookup: tier keys by id, per-tenant keys by customer id and the router's marker tag. */
 function cache(now: () => number = Date.now) {
@@ -87,7 +87,7 @@ describe('the handler', () => {
 
   test('denies a request without a token, without calling API Gateway', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('../src/router/handler');
+    const { handler } = require('../src/router/lambda/handler');
     const result = await handler({ methodArn: 'arn:aws:execute-api:us-east-1:111111111111:api/prod/GET/products', headers: {} });
     expect(result.policyDocument.Statement[0].Effect).toBe('Deny');
     expect(api.commandCalls(GetApiKeyCommand)).toHaveLength(0);
@@ -103,7 +103,7 @@ describe('the handler', () => {
       ],
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { findTenantKey } = require('../src/router/handler');
+    const { findTenantKey } = require('../src/router/lambda/handler');
     expect(await findTenantKey('p1')).toBe('mine');
   });
 });

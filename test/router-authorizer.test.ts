@@ -1,7 +1,8 @@
 import { createHmac, KeyObject } from 'crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { AuthorizerConfig, createAuthorizer, verifierFor } from '../src/router/authorizer';
-import { DynamicIssuers, jwksUriFor } from '../src/router/issuers';
+import { AuthorizerConfig } from '../src/contract/router';
+import { createAuthorizer, verifierFor } from '../src/router/lambda/authorizer';
+import { DynamicIssuers, jwksUriFor } from '../src/router/lambda/issuers';
 
 /**
  * The router's authorizer against tokens signed with locally generated keys. The JWKS is cached into the verifier,

@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { HttpMethod, SaasApplication, ServiceGroup, TableSharing } from '../src';
 import { bridgeApplication, IMAGE, pooledApplication, vpcStack } from './util/fixtures';
-import { renderNginxConfig } from '../src/private/nginx';
+import { renderNginxConfig } from '../src/tiers/nginx';
 
 function tenantGroup(props: Partial<ConstructorParameters<typeof ServiceGroup>[2]> = {}) {
   const { stack, vpc } = vpcStack();

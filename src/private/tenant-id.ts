@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from './tenant-id-pattern';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../contract/tenant-id';
 
 /**
  * Throws when `tenantId` is a resolved string that does not match TENANT_ID_PATTERN. Tokens (for example a

@@ -10,6 +10,7 @@
  * - A dedicated route (a premium tenant with its own load balancer) gets a shard of its own.
  * - Quotas are checked with their numbers: target groups per load balancer and rules per listener.
  */
+import { DECLARED_PRIORITY_MAX } from '../contract/router';
 
 /** A route to place: one routing key (a tenant, or a pooled tier) and the rules and target groups it needs. */
 export interface RouteRequest {
@@ -56,12 +57,6 @@ export interface PlacementPlan {
   readonly shards: ShardUsage[];
 }
 
-/**
- * Declared routes take priorities up to 25,000; priorities above are left to tenants provisioned at run time (the
- * lifecycle's slot table starts at PROVISIONED_PRIORITY_BASE), so the two allocators can never pick the same one.
- */
-export const MAX_PRIORITY = 25_000;
-export const PROVISIONED_PRIORITY_BASE = 25_001;
 
 /**
  * Plans `routes` onto shards, keeping every placement in `previous` whose route still exists.
@@ -156,7 +151,7 @@ export function planPlacements(
 
 /** The lowest priority p such that p .. p+count-1 are all free. */
 function lowestFree(taken: Set<number>, count: number): number {
-  for (let p = 1; p + count - 1 <= MAX_PRIORITY; p++) {
+  for (let p = 1; p + count - 1 <= DECLARED_PRIORITY_MAX; p++) {
     let free = true;
     for (let i = 0; i < count && free; i++) {
       free = !taken.has(p + i);
@@ -165,5 +160,5 @@ function lowestFree(taken: Set<number>, count: number): number {
       return p;
     }
   }
-  throw new Error(`no ${count} consecutive free listener-rule priorities left (declared routes use priorities up to ${MAX_PRIORITY}).`);
+  throw new Error(`no ${count} consecutive free listener-rule priorities left (declared routes use priorities up to ${DECLARED_PRIORITY_MAX}).`);
 }

@@ -13,13 +13,16 @@ import {
   ENV_TAG_KEY,
   ENV_TENANT_ID,
   TENANT_ID_PLACEHOLDER,
-} from '../private/environment';
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../private/tenant-id-pattern';
+} from '../contract/environment';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../contract/tenant-id';
 
 /** The tenant-id rule (docs/tenant-ids.md), for services that check the tenant id of a token. */
 export { TENANT_ID_PATTERN, TENANT_ID_RULE };
-/** The Cognito group of a tenant's users in a shared pool, as the tenant lifecycle creates it. */
-export { tenantGroupName } from '../private/tenant-groups';
+/**
+ * Who a user is (docs/runtime-helper.md): the ID-token claims of a user's tenant, tier and role, the roles, and the
+ * Cognito group of a tenant's users in a shared pool, as the tenant lifecycle creates them.
+ */
+export { tenantGroupName, TENANT_ADMIN_ROLE, TENANT_CLAIMS, TENANT_ROLES, TENANT_USER_ROLE } from '../contract/identity';
 
 /** How requests are scoped to a tenant; the same values as the construct's `TenantScoping`. */
 export type Scoping = 'SESSION_TAGS' | 'SESSION_POLICY' | 'FIXED_TENANT';

@@ -6,10 +6,10 @@
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { HttpError } from './errors';
-import { TENANT_ID_PATTERN } from '../../../src/runtime';
+import { TENANT_CLAIMS, TENANT_ID_PATTERN, TENANT_ROLES } from '../../../src/runtime';
 
 /** The roles the tenant lifecycle gives users (`custom:userRole`). */
-export const ROLES = ['TenantAdmin', 'TenantUser'] as const;
+export const ROLES = TENANT_ROLES;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, from a verified token. */
@@ -74,18 +74,18 @@ export async function authenticate(verifier: TokenVerifier, authorization: strin
   } catch (e) {
     throw new Unauthenticated(`token rejected: ${errorClass(e)}: ${(e as Error).message}`);
   }
-  const tenantId = stringClaim(payload, 'custom:tenantId');
+  const tenantId = stringClaim(payload, TENANT_CLAIMS.tenantId);
   if (!TENANT_ID_PATTERN.test(tenantId)) {
     throw new Unauthenticated(`the tenant id claim '${tenantId}' is not a valid tenant id`);
   }
-  const role = stringClaim(payload, 'custom:userRole');
+  const role = stringClaim(payload, TENANT_CLAIMS.role);
   if (!(ROLES as readonly string[]).includes(role)) {
     throw new Unauthenticated(`unknown role '${role}'`);
   }
   const email = payload.email;
   return {
     tenantId,
-    tier: stringClaim(payload, 'custom:tenantTier'),
+    tier: stringClaim(payload, TENANT_CLAIMS.tier),
     role: role as Role,
     username: stringClaim(payload, 'cognito:username'),
     ...(typeof email === 'string' && email ? { email } : {}),

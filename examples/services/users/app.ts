@@ -17,7 +17,7 @@ import {
   UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { FastifyInstance } from 'fastify';
-import { tenantGroupName } from '../../../src/runtime';
+import { TENANT_ADMIN_ROLE, TENANT_CLAIMS, tenantGroupName } from '../../../src/runtime';
 import { claimsOf, createServiceApp, logKeys, requireRole, ServiceAppOptions } from '../common/app';
 import { Role, ROLES } from '../common/auth';
 import { badRequest, HttpError, isErrorNamed, notFound } from '../common/errors';
@@ -69,7 +69,7 @@ const USERNAME_PARAMS_SCHEMA = {
 export function createUsersApp(deps: UsersDeps): FastifyInstance {
   const app = createServiceApp(deps);
   const { cognito, userPoolId: UserPoolId, sharedPool, logger } = deps;
-  const adminOnly = requireRole('TenantAdmin');
+  const adminOnly = requireRole(TENANT_ADMIN_ROLE);
 
   /** The user, if it exists and belongs to `tenantId`; otherwise undefined (the caller answers 404 either way). */
   const userOf = async (tenantId: string, username: string): Promise<User | undefined> => {
@@ -146,9 +146,9 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
           { Name: 'email', Value: email },
           { Name: 'email_verified', Value: 'true' },
           // The tenant and tier come from the caller's verified token, never from the request.
-          { Name: 'custom:tenantId', Value: caller.tenantId },
-          { Name: 'custom:tenantTier', Value: caller.tier },
-          { Name: 'custom:userRole', Value: role },
+          { Name: TENANT_CLAIMS.tenantId, Value: caller.tenantId },
+          { Name: TENANT_CLAIMS.tier, Value: caller.tier },
+          { Name: TENANT_CLAIMS.role, Value: role },
         ],
       }))).User;
     } catch (e) {
@@ -221,16 +221,16 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
 /** The API's view of a Cognito user; undefined for a user without a tenant (never shown). */
 function toUser(u: UserType): User | undefined {
   const attribute = (name: string) => u.Attributes?.find((a: AttributeType) => a.Name === name)?.Value;
-  const tenantId = attribute('custom:tenantId');
+  const tenantId = attribute(TENANT_CLAIMS.tenantId);
   if (!u.Username || !tenantId) {
     return undefined;
   }
   return {
     username: u.Username,
     email: attribute('email'),
-    role: attribute('custom:userRole'),
+    role: attribute(TENANT_CLAIMS.role),
     tenantId,
-    tier: attribute('custom:tenantTier'),
+    tier: attribute(TENANT_CLAIMS.tier),
     status: u.UserStatus,
     enabled: u.Enabled,
     createdAt: u.UserCreateDate?.toISOString(),

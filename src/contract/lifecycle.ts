@@ -1,0 +1,89 @@
+/**
+ * What the tenant lifecycle's constructs and its worker share: the worker's configuration, the names of the steps the
+ * state machines call, the inputs and outputs of tenant templates, and the error that keeps a provisioned tenant.
+ * No CDK imports.
+ */
+
+/** The steps of the worker, one per state-machine task: the construct writes them, the worker dispatches on them. */
+export const STEPS = {
+  startOnboarding: 'startOnboarding',
+  onboardShared: 'onboardShared',
+  provisionStack: 'provisionStack',
+  checkRecord: 'checkRecord',
+  finishStack: 'finishStack',
+  terminateStack: 'terminateStack',
+  failOnboarding: 'failOnboarding',
+  startOffboarding: 'startOffboarding',
+  removeSharedUsers: 'removeSharedUsers',
+  finishOffboarding: 'finishOffboarding',
+  failOffboarding: 'failOffboarding',
+  planWaves: 'planWaves',
+  updateStack: 'updateStack',
+} as const;
+
+export type StepName = (typeof STEPS)[keyof typeof STEPS];
+
+/** The parameters of a tenant template, which the worker gives each provisioned product. */
+export const TEMPLATE_PARAMETERS = {
+  tenantId: 'TenantId',
+  routerShard: 'RouterShard',
+  rulePriority: 'RulePriority',
+  adminEmail: 'TenantAdminEmail',
+} as const;
+
+/** The outputs of a tenant template, which the worker reads once the stack is up. */
+export const TEMPLATE_OUTPUTS = {
+  userPoolId: 'UserPoolId',
+  appClientId: 'AppClientId',
+  apiUrl: 'ApiUrl',
+  /** Only with a user pool of the tenant's own: the issuer the router then trusts for this tenant. */
+  tenantIssuer: 'TenantIssuer',
+} as const;
+
+/**
+ * The error of a success reply that could not be sent after the tenant became ACTIVE: the onboarding state machine
+ * catches it apart from all others and ends the execution failed without removing the tenant.
+ */
+export const REPLY_FAILED = 'ReplyFailed';
+
+/** A tier whose tenants share the tier's services: onboarding registers the tenant's admin in the shared pool. */
+export interface SharedTierConfig {
+  readonly kind: 'SHARED';
+  readonly userPoolId: string;
+  readonly appClientId: string;
+  readonly apiGatewayUrl: string;
+}
+
+/** A tier whose tenants get a stack: a version of a Service Catalog product. */
+export interface StackTierConfig {
+  readonly kind: 'STACK';
+  readonly productId: string;
+  /** The version to provision (its name: the artifact id is not known when the configuration is written). */
+  readonly provisioningArtifactName: string;
+}
+
+/** The worker's configuration (`LIFECYCLE_CONFIG`), written by TenantLifecycle. */
+export interface LifecycleConfig {
+  readonly contract: {
+    readonly source: string;
+    readonly provisionSuccess: string;
+    readonly provisionFailure: string;
+    readonly deprovisionSuccess: string;
+    readonly deprovisionFailure: string;
+  };
+  readonly eventBusName: string;
+  readonly registryTable: string;
+  readonly slotTable: string;
+  /** The router's issuer registry, where tenants' own user pools are registered for their tenant. */
+  readonly issuerTable?: string;
+  /** Prefix of provisioned product names (one name per tenant and application plane). */
+  readonly namePrefix: string;
+  readonly tiers: Record<string, SharedTierConfig | StackTierConfig>;
+  readonly pooledTables: Array<{ readonly tableName: string; readonly partitionKey: string; readonly sortKey?: string }>;
+  readonly shards: number;
+  readonly rulesPerListener: number;
+  readonly reserved: Record<string, number[]>;
+}
+
+/** Where an onboarding or offboarding goes after its first step. */
+export type Next = SharedTierConfig['kind'] | StackTierConfig['kind'] | 'DONE';

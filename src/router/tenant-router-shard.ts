@@ -1,0 +1,192 @@
+import { Duration, NestedStack, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { SaasApplication } from '../application/saas-application';
+import { ROUTING_HEADER } from '../contract/router';
+
+/**
+ * Properties of a TenantRouterShard (created by TenantRouter).
+ */
+export interface TenantRouterShardProps {
+  /** The shard's number, from 0. */
+  readonly index: number;
+  /** The VPC of the load balancer. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the load balancer. */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** The application whose path prefixes become the API's resources. */
+  readonly application: SaasApplication;
+  /** Security group of the VPC link: the only source the load balancer admits. */
+  readonly vpcLinkSecurityGroup: ec2.ISecurityGroup;
+  /** Id of the VPC link (V2) the API's integrations use. */
+  readonly vpcLinkId: string;
+  /** Id of the Lambda authorizer's function ARN. */
+  readonly authorizerFunctionArn: string;
+  /** How long API Gateway caches an authorizer decision per token (0 disables caching). */
+  readonly authorizerCacheTtl: Duration;
+  /** Name of the API stage. */
+  readonly stageName: string;
+  /** Bucket for the load balancer's access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** Retention of the API's access logs. */
+  readonly logRetention: logs.RetentionDays;
+  /** Removal policy of the access log group. */
+  readonly removalPolicy: RemovalPolicy;
+  /** The shard serves one tenant only. */
+  readonly dedicated: boolean;
+  /**
+   * ARN of an AWS WAF web ACL to associate with the API stage.
+   *
+   * @default - none
+   */
+  readonly webAclArn?: string;
+}
+
+/**
+ * One shard of the tenant router, in a nested stack of its own: an internal Application Load Balancer reachable only
+ * from the router's VPC link, a listener whose default answers 404, and a REST API whose every method requires the
+ * router's authorizer and an API key, and forwards to the load balancer through the VPC link with the routing header
+ * set from the authorizer's decision. Tenant routes (target groups and listener rules) are added by TenantRouter in
+ * the stacks of the tenants' services.
+ */
+export class TenantRouterShard extends NestedStack {
+  /** The shard's number, from 0. */
+  public readonly index: number;
+  /** The shard's load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The load balancer's listener that tenant rules attach to. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The load balancer's security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The shard's API. */
+  public readonly api: apigateway.RestApi;
+  /** The shard serves one tenant only. */
+  public readonly dedicated: boolean;
+
+  constructor(scope: Construct, id: string, props: TenantRouterShardProps) {
+    super(scope, id, { description: `Tenant router shard ${props.index}` });
+    this.index = props.index;
+    this.dedicated = props.dedicated;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: `Tenant router shard ${props.index}: admits the router's VPC link only`,
+      allowAllOutbound: false,
+    });
+    this.securityGroup.connections.allowFrom(props.vpcLinkSecurityGroup, ec2.Port.tcp(80), 'API Gateway VPC link');
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      internetFacing: false,
+      securityGroup: this.securityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    // Access logs: the router's bucket policy admits the load balancers' log delivery under shard-*/ (one statement
+    // for every shard, so the policy does not grow with the shards).
+    this.loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    this.loadBalancer.setAttribute('access_logs.s3.bucket', props.accessLogBucket.bucketName);
+    this.loadBalancer.setAttribute('access_logs.s3.prefix', `shard-${props.index}`);
+    this.listener = this.loadBalancer.addListener('Listener', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"message":"Not Found"}' }),
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      // API Gateway's metrics are keyed by the API's name: every shard (and every installation) needs its own, or
+      // their metrics and alarms would mix. Derived from the top-level stack's name (unique in an account and Region)
+      // and the shard's path, so not a fixed physical name.
+      restApiName: shardApiName(this),
+      description: `Tenant router shard ${props.index}`,
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      apiKeySourceType: apigateway.ApiKeySourceType.AUTHORIZER,
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+    });
+
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: props.webAclArn });
+    }
+
+    const authorizer = new apigateway.CfnAuthorizer(this, 'Authorizer', {
+      restApiId: this.api.restApiId,
+      name: 'tenant-authorizer',
+      type: 'REQUEST',
+      identitySource: 'method.request.header.Authorization',
+      authorizerUri: `arn:${this.partition}:apigateway:${this.region}:lambda:path/2015-03-31/functions/${props.authorizerFunctionArn}/invocations`,
+      authorizerResultTtlInSeconds: props.authorizerCacheTtl.toSeconds(),
+    });
+    const methodAuthorizer: apigateway.IAuthorizer = {
+      authorizerId: authorizer.ref,
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+    };
+    const validator = this.api.addRequestValidator('Validator', { validateRequestParameters: true });
+
+    for (const service of props.application.services) {
+      const base = this.api.root.resourceForPath(service.pathPrefix);
+      const proxy = base.addResource('{proxy+}');
+      for (const [resource, isProxy] of [[base, false], [proxy, true]] as const) {
+        for (const method of service.httpMethods ?? []) {
+          const uri = `http://${this.loadBalancer.loadBalancerDnsName}${service.pathPrefix}${isProxy ? '/{proxy}' : ''}`;
+          const created = resource.addMethod(
+            method,
+            new apigateway.Integration({
+              type: apigateway.IntegrationType.HTTP_PROXY,
+              integrationHttpMethod: method,
+              uri,
+              options: {
+                requestParameters: {
+                  // Set from the authorizer's decision: any routing header the client sent is replaced.
+                  [`integration.request.header.${ROUTING_HEADER}`]: 'context.authorizer.routingKey',
+                  ...(isProxy ? { 'integration.request.path.proxy': 'method.request.path.proxy' } : {}),
+                },
+              },
+            }),
+            {
+              authorizer: methodAuthorizer,
+              apiKeyRequired: true,
+              requestValidator: validator,
+              requestParameters: isProxy ? { 'method.request.path.proxy': true } : undefined,
+            },
+          );
+          // Private integration straight to the ALB through a VPC link V2 (no NLB): not in the L2 yet.
+          const cfn = created.node.defaultChild as apigateway.CfnMethod;
+          cfn.addPropertyOverride('Integration.ConnectionType', 'VPC_LINK');
+          cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLinkId);
+          cfn.addPropertyOverride('Integration.IntegrationTarget', this.loadBalancer.loadBalancerArn);
+        }
+      }
+    }
+  }
+
+  /** The URL of the shard's API stage: the endpoint of the tenants routed here. */
+  public get url(): string {
+    return this.api.url;
+  }
+}
+
+/** `<top-level stack name>-<path-derived id of the shard>`, at most 128 characters. */
+function shardApiName(shard: Construct): string {
+  let top = Stack.of(shard);
+  while (top.nested && top.nestedStackParent) {
+    top = top.nestedStackParent;
+  }
+  const id = Names.uniqueResourceName(shard, { maxLength: 80 });
+  return Token.isUnresolved(top.stackName) ? id : `${top.stackName}-${id}`.slice(0, 128);
+}

@@ -1,0 +1,117 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { createTierCluster } from './cluster';
+import { EcsTierOptions, TierTenant } from './ecs-tier-options';
+import { TierCapacity } from './tier-capacity';
+import { deployTenant, GroupSettings, placeTenant, pooledTables, registerTierName } from './tier-support';
+import { RoutingTarget } from '../router/routing-target';
+
+/**
+ * Properties of a SiloServiceTier.
+ */
+export interface SiloServiceTierProps extends EcsTierOptions {
+  /**
+   * What runs the tasks of the shared cluster. Conflicts with `cluster`.
+   *
+   * @default TierCapacity.fargate()
+   */
+  readonly capacity?: TierCapacity;
+
+  /**
+   * An existing cluster to share (for example in a tenant stack provisioned from a template). Conflicts with
+   * `capacity`.
+   *
+   * @default - a new cluster with `capacity`
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * Capacity provider of the existing `cluster` that the services must use (EC2 capacity). Requires `cluster`,
+   * and the provider must already be associated with it.
+   *
+   * @default - Fargate
+   */
+  readonly capacityProviderName?: string;
+}
+
+/**
+ * The advanced tier: one shared cluster; per tenant its own ECS services, security group, Service Connect
+ * namespace, per-tenant tables and task roles, behind its own routing target (routing key: the tenant id).
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * declare const application: SaasApplication;
+ *
+ * const advanced = new SiloServiceTier(this, 'Advanced', {
+ *   vpc,
+ *   application,
+ *   capacity: TierCapacity.ec2({ maxInstances: 6, awsvpcTrunking: true }),
+ * });
+ * advanced.addTenant('acme');
+ */
+export class SiloServiceTier extends Construct {
+  /** Name of the tier. */
+  public readonly tierName: string;
+  /** The cluster the tenants share. */
+  public readonly cluster: ecs.ICluster;
+  /**
+   * The capacity provider the services use.
+   *
+   * @default - undefined on Fargate
+   */
+  public readonly capacityProviderName?: string;
+  /** The pooled tables, by the application's table name. */
+  public readonly pooledTables: { [name: string]: dynamodb.ITable };
+
+  private readonly settings: GroupSettings;
+  private readonly placed: TierTenant[] = [];
+
+  constructor(scope: Construct, id: string, props: SiloServiceTierProps) {
+    super(scope, id);
+    this.tierName = props.tierName ?? 'advanced';
+    registerTierName(this, this.tierName);
+    if (props.cluster && props.capacity) {
+      throw new Error('cluster and capacity conflict: give an existing cluster (and its capacityProviderName) or the capacity of a new one, not both.');
+    }
+    if (props.capacityProviderName && !props.cluster) {
+      throw new Error(`capacityProviderName '${props.capacityProviderName}' requires cluster: it names a capacity provider of an existing cluster.`);
+    }
+    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (props.cluster) {
+      this.cluster = props.cluster;
+      this.capacityProviderName = props.capacityProviderName;
+    } else {
+      const created = createTierCluster(this, props.vpc, props.capacity ?? TierCapacity.fargate(), subnets);
+      this.cluster = created.cluster;
+      this.capacityProviderName = created.capacityProviderName;
+    }
+    this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
+    this.settings = { ...props, tierName: this.tierName, pooledTables: this.pooledTables, vpcSubnets: subnets };
+    (props.tenants ?? []).forEach((t) => this.addTenant(t));
+  }
+
+  /** The tenants placed in the tier. */
+  public get tenants(): TierTenant[] {
+    return [...this.placed];
+  }
+
+  /** Every tenant's routing targets. */
+  public get routingTargets(): RoutingTarget[] {
+    return this.placed.flatMap((t) => t.routingTargets);
+  }
+
+  /**
+   * Deploys the application for a tenant in the shared cluster. The id may be a CloudFormation token (one such
+   * tenant per tier, as in a tenant stack provisioned from a template).
+   *
+   * @param tenantId the tenant's id
+   */
+  public addTenant(tenantId: string): TierTenant {
+    const scopeId = placeTenant(this, this.tierName, tenantId);
+    const tenant = deployTenant(new Construct(this, scopeId), this.settings, tenantId, this.cluster, this.capacityProviderName, false);
+    this.placed.push(tenant);
+    return tenant;
+  }
+}

@@ -1,0 +1,124 @@
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { TierTenant } from './ecs-tier-options';
+import { ServiceGroup } from './service-group';
+import { SaasApplication } from '../application/saas-application';
+import { pascal } from '../private/naming';
+import { validateTenantId } from '../private/tenant-id';
+
+const TIER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** Tier names already used per stack: a tier name is a routing key and part of namespace names. */
+const TIER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+
+/** Validates a tier name and records it for the tier's stack, where it must be unique. */
+export function registerTierName(tier: Construct, tierName: string): void {
+  if (!TIER_NAME.test(tierName)) {
+    throw new Error(`tierName must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter; got '${tierName}'.`);
+  }
+  const stack = Stack.of(tier);
+  const names = TIER_NAMES.get(stack) ?? new Map<string, string>();
+  TIER_NAMES.set(stack, names);
+  const previous = names.get(tierName);
+  if (previous !== undefined) {
+    throw new Error(`tierName '${tierName}' is already used by ${previous} in this stack: give each tier its own tierName.`);
+  }
+  names.set(tierName, tier.node.path);
+}
+
+/** Tenants already placed in the app, across all tiers: a tenant lives in one tier, once. */
+const PLACED = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Validates a tenant id and records it for the app. Returns the construct id of the tenant's scope: the tenant id,
+ * or `Tenant` for an id that is a CloudFormation token (one such tenant per tier).
+ */
+export function placeTenant(tier: Construct, tierName: string, tenantId: string): string {
+  validateTenantId('tenantId', tenantId);
+  // A tenant id that is a token (a template parameter) stands for one tenant per template.
+  const key = Token.isUnresolved(tenantId) ? `token:${Stack.of(tier).node.path}` : tenantId;
+  const root = tier.node.root;
+  const placed = PLACED.get(root) ?? new Map<string, string>();
+  PLACED.set(root, placed);
+  const previous = placed.get(key);
+  if (previous !== undefined) {
+    throw new Error(
+      Token.isUnresolved(tenantId)
+        ? `this stack already has a tenant whose id is a CloudFormation token, in ${previous}: a template holds one such tenant.`
+        : `tenantId '${tenantId}' is already placed in ${previous}: a tenant lives in one tier, once.`,
+    );
+  }
+  placed.set(key, `tier '${tierName}' (${tier.node.path})`);
+  return Token.isUnresolved(tenantId) ? 'Tenant' : tenantId;
+}
+
+/** The application's pooled tables: the ones given, and new ones (RETAIN by default) for the rest. */
+export function pooledTables(
+  scope: Construct,
+  application: SaasApplication,
+  given: { [name: string]: dynamodb.ITable } = {},
+  removalPolicy: RemovalPolicy = RemovalPolicy.RETAIN,
+): { [name: string]: dynamodb.ITable } {
+  for (const name of Object.keys(given)) {
+    const def = application.tables.find((t) => t.name === name);
+    if (!def || def.sharing !== 'POOLED') {
+      throw new Error(
+        `pooledTables has '${name}', which is not a POOLED table of the application; its pooled tables: ${application.pooledTables.map((t) => t.name).join(', ') || 'none'}.`,
+      );
+    }
+  }
+  const tables: { [name: string]: dynamodb.ITable } = { ...given };
+  for (const def of application.pooledTables) {
+    if (!tables[def.name]) {
+      tables[def.name] = new dynamodb.Table(scope, `${pascal(def.name)}Table`, {
+        partitionKey: def.partitionKey!,
+        sortKey: def.sortKey,
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy,
+      });
+    }
+  }
+  return tables;
+}
+
+/** Everything a tier passes down to deploy one group of services. */
+export interface GroupSettings {
+  readonly application: SaasApplication;
+  readonly tierName: string;
+  readonly proxy?: boolean;
+  readonly proxyImage?: ecs.ContainerImage;
+  readonly pooledTables: { [name: string]: dynamodb.ITable };
+  readonly removalPolicy?: RemovalPolicy;
+  readonly logRetention?: logs.RetentionDays;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/** Deploys the application for one tenant in `scope` (its own scope, keyed by tenant id) and describes it. */
+export function deployTenant(
+  scope: Construct,
+  settings: GroupSettings,
+  tenantId: string,
+  cluster: ecs.ICluster,
+  capacityProviderName: string | undefined,
+  ownCluster: boolean,
+): TierTenant {
+  const serviceGroup = new ServiceGroup(scope, 'Services', {
+    ...settings,
+    cluster,
+    capacityProviderName,
+    tenantId,
+  });
+  return {
+    tenantId,
+    tierName: settings.tierName,
+    routingKey: tenantId,
+    routingTargets: serviceGroup.routingTargets,
+    serviceGroup,
+    cluster: ownCluster ? cluster : undefined,
+  };
+}
