@@ -20,7 +20,7 @@ import {
   TierRouting,
   TokenIssuer,
 } from '../src';
-import { createAuthorizer, verifierFor } from '../src/router/authorizer';
+import { createAuthorizer, verifierFor } from '../src/router/lambda/authorizer';
 import { DEFAULT_QUOTAS, planPlacements } from '../src/router/placement';
 import { TenantScopedDynamo } from '../src/runtime';
 
