@@ -23,6 +23,7 @@ import {
   TenantLifecycle,
   TenantRouter,
   TenantTemplate,
+  TenantTier,
   TenantUserPool,
   TierCapacity,
   TierRouting,
@@ -149,7 +150,7 @@ export class ApplicationPlaneStack extends Stack {
   public readonly router: TenantRouter;
   public readonly lifecycle: TenantLifecycle;
   public readonly userPool: TenantUserPool;
-  public readonly tiers: Array<PooledEcsTier | SiloServiceTier | ClusterPerTenantTier>;
+  public readonly tiers: TenantTier[];
   public readonly templates: TenantTemplate[];
   /** Dashboard and alarms. */
   public readonly operations: SaasOperations;
@@ -370,7 +371,7 @@ export class ApplicationPlaneStack extends Stack {
   private provisionedTier(
     template: TenantTemplate,
     removalPolicy: RemovalPolicy,
-    tier: (application: SaasApplication) => SiloServiceTier | ClusterPerTenantTier,
+    tier: (application: SaasApplication) => TenantTier,
   ): void {
     const identity = template.addTenantIdentity({ removalPolicy });
     const application = this.application(TableSharing.PER_TENANT, {

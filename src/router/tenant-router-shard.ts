@@ -1,51 +1,12 @@
-import { Duration, NestedStack, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { NestedStack, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { SaasApplication } from '../application/saas-application';
+import { ShardOptions } from './shard-options';
 import { ROUTING_HEADER } from '../contract/router';
-
-/**
- * Properties of a TenantRouterShard (created by TenantRouter).
- */
-export interface TenantRouterShardProps {
-  /** The shard's number, from 0. */
-  readonly index: number;
-  /** The VPC of the load balancer. */
-  readonly vpc: ec2.IVpc;
-  /** Subnets of the load balancer. */
-  readonly vpcSubnets: ec2.SubnetSelection;
-  /** The application whose path prefixes become the API's resources. */
-  readonly application: SaasApplication;
-  /** Security group of the VPC link: the only source the load balancer admits. */
-  readonly vpcLinkSecurityGroup: ec2.ISecurityGroup;
-  /** Id of the VPC link (V2) the API's integrations use. */
-  readonly vpcLinkId: string;
-  /** Id of the Lambda authorizer's function ARN. */
-  readonly authorizerFunctionArn: string;
-  /** How long API Gateway caches an authorizer decision per token (0 disables caching). */
-  readonly authorizerCacheTtl: Duration;
-  /** Name of the API stage. */
-  readonly stageName: string;
-  /** Bucket for the load balancer's access logs. */
-  readonly accessLogBucket: s3.IBucket;
-  /** Retention of the API's access logs. */
-  readonly logRetention: logs.RetentionDays;
-  /** Removal policy of the access log group. */
-  readonly removalPolicy: RemovalPolicy;
-  /** The shard serves one tenant only. */
-  readonly dedicated: boolean;
-  /**
-   * ARN of an AWS WAF web ACL to associate with the API stage.
-   *
-   * @default - none
-   */
-  readonly webAclArn?: string;
-}
 
 /**
  * One shard of the tenant router, in a nested stack of its own: an internal Application Load Balancer reachable only
@@ -55,6 +16,15 @@ export interface TenantRouterShardProps {
  * the stacks of the tenants' services.
  */
 export class TenantRouterShard extends NestedStack {
+  /**
+   * A shard of a router (TenantRouter creates them).
+   *
+   * @internal
+   */
+  public static _create(scope: Construct, id: string, options: ShardOptions): TenantRouterShard {
+    return new TenantRouterShard(scope, id, options);
+  }
+
   /** The shard's number, from 0. */
   public readonly index: number;
   /** The shard's load balancer. */
@@ -68,7 +38,7 @@ export class TenantRouterShard extends NestedStack {
   /** The shard serves one tenant only. */
   public readonly dedicated: boolean;
 
-  constructor(scope: Construct, id: string, props: TenantRouterShardProps) {
+  private constructor(scope: Construct, id: string, props: ShardOptions) {
     super(scope, id, { description: `Tenant router shard ${props.index}` });
     this.index = props.index;
     this.dedicated = props.dedicated;
@@ -129,7 +99,7 @@ export class TenantRouterShard extends NestedStack {
       name: 'tenant-authorizer',
       type: 'REQUEST',
       identitySource: 'method.request.header.Authorization',
-      authorizerUri: `arn:${this.partition}:apigateway:${this.region}:lambda:path/2015-03-31/functions/${props.authorizerFunctionArn}/invocations`,
+      authorizerUri: `arn:${this.partition}:apigateway:${this.region}:lambda:path/2015-03-31/functions/${props.authorizer.functionArn}/invocations`,
       authorizerResultTtlInSeconds: props.authorizerCacheTtl.toSeconds(),
     });
     const methodAuthorizer: apigateway.IAuthorizer = {
@@ -168,7 +138,7 @@ export class TenantRouterShard extends NestedStack {
           // Private integration straight to the ALB through a VPC link V2 (no NLB): not in the L2 yet.
           const cfn = created.node.defaultChild as apigateway.CfnMethod;
           cfn.addPropertyOverride('Integration.ConnectionType', 'VPC_LINK');
-          cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLinkId);
+          cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLink.vpcLinkId);
           cfn.addPropertyOverride('Integration.IntegrationTarget', this.loadBalancer.loadBalancerArn);
         }
       }
@@ -189,4 +159,24 @@ function shardApiName(shard: Construct): string {
   }
   const id = Names.uniqueResourceName(shard, { maxLength: 80 });
   return Token.isUnresolved(top.stackName) ? id : `${top.stackName}-${id}`.slice(0, 128);
+}
+
+/** Where a route attaches: a shard's listener, security group and API, or selections among shards (template routes). */
+export interface ShardRef {
+  readonly listenerArn: string;
+  readonly securityGroupId: string;
+  readonly apiId: string;
+  readonly stageName: string;
+  readonly url: string;
+}
+
+/** The attributes of a shard a route attaches to. */
+export function refOf(shard: TenantRouterShard): ShardRef {
+  return {
+    listenerArn: shard.listener.listenerArn,
+    securityGroupId: shard.securityGroup.securityGroupId,
+    apiId: shard.api.restApiId,
+    stageName: shard.api.deploymentStage.stageName,
+    url: shard.url,
+  };
 }

@@ -103,7 +103,7 @@ export class TokenIssuer {
     /** The accepted audiences (client ids). */
     public readonly audiences: string[],
     /** The Cognito token use accepted, if a Cognito pool. */
-    public readonly tokenUse: string | undefined,
+    public readonly tokenUse: CognitoTokenUse | undefined,
     /** Where the signing keys are published, if not at the default location. */
     public readonly jwksUri: string | undefined,
     /** The one tenant this issuer is bound to, if any. */

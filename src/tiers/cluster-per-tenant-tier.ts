@@ -3,9 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { createTierCluster } from './cluster';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
+import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
-import { deployTenant, GroupSettings, placeTenant, pooledTables, registerTierName } from './tier-support';
-import { RoutingTarget } from '../router/routing-target';
+import { deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
+import { subnetsOrDefault } from '../private/defaults';
 
 /**
  * Properties of a ClusterPerTenantTier.
@@ -30,37 +31,22 @@ export interface ClusterPerTenantTierProps extends EcsTierOptions {
  *
  * new ClusterPerTenantTier(this, 'Premium', { vpc, application, tenants: ['globex'] });
  */
-export class ClusterPerTenantTier extends Construct {
-  /** Name of the tier. */
-  public readonly tierName: string;
+export class ClusterPerTenantTier extends TenantTier {
   /** The pooled tables, by the application's table name. */
   public readonly pooledTables: { [name: string]: dynamodb.ITable };
 
   private readonly settings: GroupSettings;
   private readonly capacity: TierCapacity;
   private readonly vpc: ec2.IVpc;
-  private readonly placed: TierTenant[] = [];
 
   constructor(scope: Construct, id: string, props: ClusterPerTenantTierProps) {
-    super(scope, id);
-    this.tierName = props.tierName ?? 'premium';
-    registerTierName(this, this.tierName);
+    super(scope, id, props.tierName ?? 'premium');
     this.vpc = props.vpc;
     this.capacity = props.capacity ?? TierCapacity.fargate();
-    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const subnets = subnetsOrDefault(props.vpcSubnets);
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
     this.settings = { ...props, tierName: this.tierName, pooledTables: this.pooledTables, vpcSubnets: subnets };
     (props.tenants ?? []).forEach((t) => this.addTenant(t));
-  }
-
-  /** The tenants placed in the tier. */
-  public get tenants(): TierTenant[] {
-    return [...this.placed];
-  }
-
-  /** Every tenant's routing targets. */
-  public get routingTargets(): RoutingTarget[] {
-    return this.placed.flatMap((t) => t.routingTargets);
   }
 
   /**
@@ -73,7 +59,6 @@ export class ClusterPerTenantTier extends Construct {
     const scope = new Construct(this, placeTenant(this, this.tierName, tenantId));
     const { cluster, capacityProviderName } = createTierCluster(scope, this.vpc, this.capacity, this.settings.vpcSubnets!);
     const tenant = deployTenant(scope, this.settings, tenantId, cluster, capacityProviderName, true);
-    this.placed.push(tenant);
-    return tenant;
+    return this.recordTenant(tenant);
   }
 }

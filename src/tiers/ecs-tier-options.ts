@@ -31,15 +31,12 @@ export interface EcsTierOptions extends ServiceGroupOptions {
    */
   readonly tenants?: string[];
 
-
   /**
    * Existing pooled tables, by the application's table name (for example tables shared with another tier).
    *
    * @default - the tier creates the application's pooled tables it needs
    */
   readonly pooledTables?: { [name: string]: dynamodb.ITable };
-
-
 }
 
 /**

@@ -1,12 +1,13 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { createTierCluster } from './cluster';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { ServiceGroup } from './service-group';
+import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
-import { placeTenant, pooledTables, registerTierName } from './tier-support';
+import { placeTenant, pooledTables } from './tier-support';
+import { subnetsOrDefault } from '../private/defaults';
 import { RoutingTarget } from '../router/routing-target';
 
 /**
@@ -33,9 +34,7 @@ export interface PooledEcsTierProps extends EcsTierOptions {
  * const basic = new PooledEcsTier(this, 'Basic', { vpc, application, tenants: ['tenant-a', 'tenant-b'] });
  * basic.addTenant('tenant-c');
  */
-export class PooledEcsTier extends Construct implements ec2.IConnectable {
-  /** Name of the tier. */
-  public readonly tierName: string;
+export class PooledEcsTier extends TenantTier {
   /** The tier's cluster. */
   public readonly cluster: ecs.ICluster;
   /** The services every tenant of the tier shares. */
@@ -43,19 +42,15 @@ export class PooledEcsTier extends Construct implements ec2.IConnectable {
   /** The pooled tables, by the application's table name. */
   public readonly pooledTables: { [name: string]: dynamodb.ITable };
 
-  private readonly placed: TierTenant[] = [];
-
   constructor(scope: Construct, id: string, props: PooledEcsTierProps) {
-    super(scope, id);
-    this.tierName = props.tierName ?? 'basic';
-    registerTierName(this, this.tierName);
+    super(scope, id, props.tierName ?? 'basic');
     const perTenant = props.application.perTenantTables;
     if (perTenant.length > 0) {
       throw new Error(
         `application has PER_TENANT tables [${perTenant.map((t) => t.name).join(', ')}]; PooledEcsTier '${this.tierName}' serves every tenant from shared services, so it can use only POOLED tables. Use SiloServiceTier or ClusterPerTenantTier.`,
       );
     }
-    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const subnets = subnetsOrDefault(props.vpcSubnets);
     this.cluster = props.cluster ?? createTierCluster(this, props.vpc, TierCapacity.fargate(), subnets).cluster;
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
     this.serviceGroup = new ServiceGroup(this, 'Services', {
@@ -69,22 +64,13 @@ export class PooledEcsTier extends Construct implements ec2.IConnectable {
       logRetention: props.logRetention,
       vpcSubnets: subnets,
     });
+    this.connections.addSecurityGroup(this.serviceGroup.securityGroup);
     (props.tenants ?? []).forEach((t) => this.addTenant(t));
   }
 
-  /** The tier's security group connections (shared by all its tasks). */
-  public get connections(): ec2.Connections {
-    return this.serviceGroup.securityGroup.connections;
-  }
-
-  /** Where the router sends the tier's requests: the same targets for every tenant. */
+  /** Where the router sends the tier's requests: the same targets for every tenant, whether any is placed yet or not. */
   public get routingTargets(): RoutingTarget[] {
     return this.serviceGroup.routingTargets;
-  }
-
-  /** The tenants placed in the tier. */
-  public get tenants(): TierTenant[] {
-    return [...this.placed];
   }
 
   /**
@@ -101,7 +87,6 @@ export class PooledEcsTier extends Construct implements ec2.IConnectable {
       routingKey: this.tierName,
       routingTargets: this.routingTargets,
     };
-    this.placed.push(tenant);
-    return tenant;
+    return this.recordTenant(tenant);
   }
 }

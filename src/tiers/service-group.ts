@@ -11,6 +11,7 @@ import { ServiceGroupOptions } from './service-group-options';
 import { SaasApplication, ServiceDefinition, TableSharing } from '../application/saas-application';
 import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
+import { createTable, subnetsOrDefault } from '../private/defaults';
 import { envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
@@ -157,13 +158,7 @@ export class ServiceGroup extends Construct {
 
     this.tablesByName = { ...(props.pooledTables ?? {}) };
     this.tables = app.perTenantTables.map((t) => {
-      const table = new dynamodb.Table(this, `${pascal(t.name)}Table`, {
-        partitionKey: t.partitionKey!,
-        sortKey: t.sortKey,
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      });
+      const table = createTable(this, `${pascal(t.name)}Table`, { partitionKey: t.partitionKey!, sortKey: t.sortKey, removalPolicy: props.removalPolicy });
       this.tablesByName[t.name] = table;
       return table;
     });
@@ -322,7 +317,7 @@ export class ServiceGroup extends Construct {
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
       securityGroups: [this.securityGroup],
-      vpcSubnets: this.props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: subnetsOrDefault(this.props.vpcSubnets),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,
       serviceConnectConfiguration,

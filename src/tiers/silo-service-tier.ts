@@ -1,12 +1,12 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { createTierCluster } from './cluster';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
+import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
-import { deployTenant, GroupSettings, placeTenant, pooledTables, registerTierName } from './tier-support';
-import { RoutingTarget } from '../router/routing-target';
+import { deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
+import { subnetsOrDefault } from '../private/defaults';
 
 /**
  * Properties of a SiloServiceTier.
@@ -51,9 +51,7 @@ export interface SiloServiceTierProps extends EcsTierOptions {
  * });
  * advanced.addTenant('acme');
  */
-export class SiloServiceTier extends Construct {
-  /** Name of the tier. */
-  public readonly tierName: string;
+export class SiloServiceTier extends TenantTier {
   /** The cluster the tenants share. */
   public readonly cluster: ecs.ICluster;
   /**
@@ -66,19 +64,16 @@ export class SiloServiceTier extends Construct {
   public readonly pooledTables: { [name: string]: dynamodb.ITable };
 
   private readonly settings: GroupSettings;
-  private readonly placed: TierTenant[] = [];
 
   constructor(scope: Construct, id: string, props: SiloServiceTierProps) {
-    super(scope, id);
-    this.tierName = props.tierName ?? 'advanced';
-    registerTierName(this, this.tierName);
+    super(scope, id, props.tierName ?? 'advanced');
     if (props.cluster && props.capacity) {
       throw new Error('cluster and capacity conflict: give an existing cluster (and its capacityProviderName) or the capacity of a new one, not both.');
     }
     if (props.capacityProviderName && !props.cluster) {
       throw new Error(`capacityProviderName '${props.capacityProviderName}' requires cluster: it names a capacity provider of an existing cluster.`);
     }
-    const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    const subnets = subnetsOrDefault(props.vpcSubnets);
     if (props.cluster) {
       this.cluster = props.cluster;
       this.capacityProviderName = props.capacityProviderName;
@@ -92,16 +87,6 @@ export class SiloServiceTier extends Construct {
     (props.tenants ?? []).forEach((t) => this.addTenant(t));
   }
 
-  /** The tenants placed in the tier. */
-  public get tenants(): TierTenant[] {
-    return [...this.placed];
-  }
-
-  /** Every tenant's routing targets. */
-  public get routingTargets(): RoutingTarget[] {
-    return this.placed.flatMap((t) => t.routingTargets);
-  }
-
   /**
    * Deploys the application for a tenant in the shared cluster. The id may be a CloudFormation token (one such
    * tenant per tier, as in a tenant stack provisioned from a template).
@@ -111,7 +96,6 @@ export class SiloServiceTier extends Construct {
   public addTenant(tenantId: string): TierTenant {
     const scopeId = placeTenant(this, this.tierName, tenantId);
     const tenant = deployTenant(new Construct(this, scopeId), this.settings, tenantId, this.cluster, this.capacityProviderName, false);
-    this.placed.push(tenant);
-    return tenant;
+    return this.recordTenant(tenant);
   }
 }

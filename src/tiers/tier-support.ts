@@ -6,19 +6,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { TierTenant } from './ecs-tier-options';
 import { ServiceGroup } from './service-group';
-import { SaasApplication } from '../application/saas-application';
+import { SaasApplication, TableSharing } from '../application/saas-application';
+import { createTable } from '../private/defaults';
 import { pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
-
-const TIER_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+import { TIER_NAME_PATTERN, TIER_NAME_RULE } from '../private/tier-name';
 
 /** Tier names already used per stack: a tier name is a routing key and part of namespace names. */
 const TIER_NAMES = new WeakMap<IConstruct, Map<string, string>>();
 
 /** Validates a tier name and records it for the tier's stack, where it must be unique. */
 export function registerTierName(tier: Construct, tierName: string): void {
-  if (!TIER_NAME.test(tierName)) {
-    throw new Error(`tierName must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter; got '${tierName}'.`);
+  if (!TIER_NAME_PATTERN.test(tierName)) {
+    throw new Error(`tierName must be ${TIER_NAME_RULE}; got '${tierName}'.`);
   }
   const stack = Stack.of(tier);
   const names = TIER_NAMES.get(stack) ?? new Map<string, string>();
@@ -65,7 +65,7 @@ export function pooledTables(
 ): { [name: string]: dynamodb.ITable } {
   for (const name of Object.keys(given)) {
     const def = application.tables.find((t) => t.name === name);
-    if (!def || def.sharing !== 'POOLED') {
+    if (!def || def.sharing !== TableSharing.POOLED) {
       throw new Error(
         `pooledTables has '${name}', which is not a POOLED table of the application; its pooled tables: ${application.pooledTables.map((t) => t.name).join(', ') || 'none'}.`,
       );
@@ -74,13 +74,7 @@ export function pooledTables(
   const tables: { [name: string]: dynamodb.ITable } = { ...given };
   for (const def of application.pooledTables) {
     if (!tables[def.name]) {
-      tables[def.name] = new dynamodb.Table(scope, `${pascal(def.name)}Table`, {
-        partitionKey: def.partitionKey!,
-        sortKey: def.sortKey,
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        removalPolicy,
-      });
+      tables[def.name] = createTable(scope, `${pascal(def.name)}Table`, { partitionKey: def.partitionKey!, sortKey: def.sortKey, removalPolicy });
     }
   }
   return tables;

@@ -1,0 +1,87 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { Construct } from 'constructs';
+import { launchStatements } from './launch-policy';
+import { TenantTemplate } from './tenant-template';
+
+/** A stack tier's template, published as a Service Catalog product. */
+export interface TenantProduct {
+  readonly product: servicecatalog.CloudFormationProduct;
+  readonly template: TenantTemplate;
+  readonly versionName: string;
+}
+
+/** A stack tier: its template and the name of the version to publish. */
+export interface StackTierTemplate {
+  readonly template: TenantTemplate;
+  readonly versionName?: string;
+}
+
+/**
+ * The tenant stacks as Service Catalog products: one product per stack tier in one portfolio, each deployed by a
+ * launch role that may create its template's resource types only, and whose roles must carry `boundary`.
+ */
+export function createTenantProducts(
+  scope: Construct,
+  stacked: StackTierTemplate[],
+  boundary: iam.ManagedPolicy,
+  launchRoleStatements: iam.PolicyStatement[],
+): { portfolio?: servicecatalog.Portfolio; products: Map<string, TenantProduct> } {
+  const stack = Stack.of(scope);
+  const products = new Map<string, TenantProduct>();
+  let portfolio: servicecatalog.Portfolio | undefined;
+  if (stacked.length > 0) {
+    portfolio = new servicecatalog.Portfolio(scope, 'Portfolio', {
+      displayName: 'Tenant stacks',
+      providerName: 'cdk-ecs-saas',
+      description: `Tenant stack templates of ${stack.stackName}`,
+    });
+    for (const tier of stacked) {
+      iam.PermissionsBoundary.of(tier.template).apply(boundary);
+      const product = new servicecatalog.CloudFormationProduct(scope, `${tier.template.tierName}Product`, {
+        productName: `${tier.template.tierName} tenant`,
+        owner: 'cdk-ecs-saas',
+        description: `Tenant stack of tier ${tier.template.tierName}`,
+        productVersions: [{
+          productVersionName: tier.versionName ?? 'v1',
+          cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(tier.template),
+        }],
+      });
+      portfolio.addProduct(product);
+      const launchRole = new iam.Role(scope, `${tier.template.tierName}LaunchRole`, {
+        assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
+        description: `Deploys tenant stacks of tier ${tier.template.tierName}: their resource types only`,
+      });
+      const types = templateResourceTypes(tier.template);
+      // The launch role is written now: the template must be complete before the lifecycle is created.
+      scope.node.addValidation({
+        validate: () => {
+          const added = templateResourceTypes(tier.template).filter((t) => !types.includes(t));
+          return added.length > 0
+            ? [`TenantTemplate '${tier.template.node.path}' gained resource types after TenantLifecycle was created (${added.join(', ')}): create the lifecycle after the template is complete, so its launch role covers them.`]
+            : [];
+        },
+      });
+      for (const statement of [...launchStatements(stack, types, `TenantTemplate '${tier.template.node.path}'`, boundary.managedPolicyArn),
+        ...launchRoleStatements]) {
+        launchRole.addToPolicy(statement);
+      }
+      portfolio.setLaunchRole(product, launchRole);
+      products.set(tier.template.tierName, { product, template: tier.template, versionName: tier.versionName ?? 'v1' });
+    }
+  }
+  return { portfolio, products };
+}
+
+/** The resource types of a tenant template, read from its construct tree (synthesis has not happened yet). */
+function templateResourceTypes(template: TenantTemplate): string[] {
+  const types = new Set<string>();
+  for (const c of template.node.findAll()) {
+    const type = (c as { cfnResourceType?: string }).cfnResourceType;
+    if (type && Stack.of(c) === template) {
+      types.add(type);
+    }
+  }
+  return [...types];
+}

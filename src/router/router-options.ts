@@ -1,0 +1,286 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { TierUsagePlan } from './tier-usage-plan';
+import { TokenIssuer } from './token-issuer';
+import { SaasApplication } from '../application/saas-application';
+
+/**
+ * How the requests of a tier's tenants are routed.
+ */
+export enum TierRouting {
+  /** All tenants of the tier share one route: the routing key is the tier name (a pooled tier). */
+  SHARED = 'SHARED',
+  /** Each tenant has its own route: the routing key is the tenant id (silo tiers). */
+  PER_TENANT = 'PER_TENANT',
+}
+
+/**
+ * A tier the router knows. A token naming any other tier is denied.
+ */
+export interface RouterTier {
+  /** The tier's name, as in the tier construct and in the tier claim of tokens. */
+  readonly tierName: string;
+
+  /** How the tier's tenants are routed. */
+  readonly routing: TierRouting;
+
+  /**
+   * Throttle and quota of the tier's usage plan.
+   *
+   * @default TierUsagePlan.defaultFor(tierName): the reference's plan for basic, advanced and premium, else basic
+   */
+  readonly usagePlan?: TierUsagePlan;
+
+  /**
+   * Give each tenant of the tier its own API key and usage plan (with `usagePlan`'s limits), instead of one key and
+   * plan shared by the tier's tenants. For products with few large tenants: an account has 300 usage plans.
+   *
+   * @default false
+   */
+  readonly apiKeyPerTenant?: boolean;
+
+  /**
+   * Give each tenant of the tier a load balancer and API of its own (a shard of one tenant). Requires PER_TENANT
+   * routing.
+   *
+   * @default false
+   */
+  readonly dedicatedLoadBalancer?: boolean;
+}
+
+/**
+ * The token claims the authorizer reads.
+ */
+export interface TenantClaims {
+  /**
+   * Claim holding the tenant id.
+   *
+   * @default 'custom:tenantId'
+   */
+  readonly tenantId?: string;
+
+  /**
+   * Claim holding the tenant's tier.
+   *
+   * @default 'custom:tenantTier'
+   */
+  readonly tier?: string;
+
+  /**
+   * Claim holding the user's role.
+   *
+   * @default 'custom:userRole'
+   */
+  readonly role?: string;
+}
+
+/**
+ * A path only some roles may call. Requests of other roles are denied by the authorizer's policy.
+ */
+export interface RoleRule {
+  /** The path prefix, one of the application's (for example `/users`). */
+  readonly pathPrefix: string;
+
+  /** The roles allowed under it (values of the role claim). */
+  readonly allowedRoles: string[];
+}
+
+/**
+ * AWS quotas the router plans and validates against. Defaults are AWS's; raise them here after raising them in
+ * Service Quotas.
+ */
+export interface RouterQuotas {
+  /**
+   * Target groups per Application Load Balancer.
+   *
+   * @default 100
+   */
+  readonly targetGroupsPerLoadBalancer?: number;
+
+  /**
+   * Rules per listener, not counting the default rule.
+   *
+   * @default 100
+   */
+  readonly rulesPerListener?: number;
+
+  /**
+   * Application Load Balancers per Region.
+   *
+   * @default 50
+   */
+  readonly loadBalancers?: number;
+
+  /**
+   * Target groups per Region.
+   *
+   * @default 3000
+   */
+  readonly targetGroups?: number;
+
+  /**
+   * Regional REST APIs per Region.
+   *
+   * @default 600
+   */
+  readonly restApis?: number;
+
+  /**
+   * Usage plans per Region.
+   *
+   * @default 300
+   */
+  readonly usagePlans?: number;
+}
+
+/**
+ * Where a route is: its shard and the priority of its first listener rule (its other rules follow consecutively).
+ * Pin the placements of the routes you deploy (`TenantRouterProps.placements`, from `TenantRouter.placements`) so
+ * that they never move when other tenants are added or removed.
+ */
+export interface RoutePlacement {
+  /** The routing key: the tenant id, or the tier name of a pooled tier. */
+  readonly routingKey: string;
+
+  /** The shard, from 0. */
+  readonly shard: number;
+
+  /** Priority of the route's first listener rule. */
+  readonly priority: number;
+
+  /** Number of listener rules (and target groups) of the route. */
+  readonly rules: number;
+}
+
+/**
+ * Options for adding a tenant to the router.
+ */
+export interface RouteOptions {
+  /**
+   * The shard of the tenant's route. Required when the tenant id is a CloudFormation token (a tenant stack
+   * provisioned from a template); may then be a token too (a template parameter), selecting among the router's
+   * shards.
+   *
+   * @default - planned by the router (or taken from `TenantRouterProps.placements`)
+   */
+  readonly shard?: number;
+
+  /**
+   * The priority of the route's listener rule on its shard. Required when the tenant id is a CloudFormation token;
+   * may then be a token (allocated by the provisioning workflow, never reused while held).
+   *
+   * @default - planned by the router (or taken from `TenantRouterProps.placements`)
+   */
+  readonly priority?: number;
+}
+
+/**
+ * Properties of a TenantRouter.
+ */
+export interface TenantRouterProps {
+  /** The VPC of the tiers. */
+  readonly vpc: ec2.IVpc;
+
+  /** The application: its path prefixes become the API's resources, its methods the API's methods. */
+  readonly application: SaasApplication;
+
+  /** The token issuers the router trusts (at least one). Tokens of any other issuer are denied. */
+  readonly issuers: TokenIssuer[];
+
+  /** The tiers the router serves (at least one). */
+  readonly tiers: RouterTier[];
+
+  /**
+   * The claims holding tenant id, tier and role.
+   *
+   * @default - the reference's: custom:tenantId, custom:tenantTier, custom:userRole
+   */
+  readonly claims?: TenantClaims;
+
+  /**
+   * Paths only some roles may call.
+   *
+   * @default - every role may call every path
+   */
+  readonly roleRules?: RoleRule[];
+
+  /**
+   * How long API Gateway caches the authorizer's decision for a token. `Duration.seconds(0)` disables caching.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerCacheTtl?: Duration;
+
+  /**
+   * Placements of routes deployed before: they are kept. Routes without one are placed around them.
+   *
+   * @default - none: every route is planned
+   */
+  readonly placements?: RoutePlacement[];
+
+  /**
+   * Shards to create at least, for tenants provisioned later from templates.
+   *
+   * @default 1
+   */
+  readonly minShards?: number;
+
+  /**
+   * AWS quotas to plan and validate against.
+   *
+   * @default - AWS's defaults
+   */
+  readonly quotas?: RouterQuotas;
+
+  /**
+   * Name of the API stage.
+   *
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+
+  /**
+   * Subnets of the load balancers and the VPC link.
+   *
+   * @default - private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Retention of the router's logs (API access logs, authorizer logs).
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Removal policy of the router's logs and access-log bucket.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Create the account-level role that lets API Gateway write logs (one per account and Region). Turn off when the
+   * account already has one.
+   *
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+
+  /**
+   * Keep a registry of issuers added at run time: the user pools of tenants provisioned from templates, each bound
+   * to its tenant. TenantLifecycle writes it; the authorizer trusts a registered pool for its tenant only.
+   *
+   * @default false
+   */
+  readonly issuerRegistry?: boolean;
+
+  /**
+   * ARN of an AWS WAF web ACL (regional) to associate with every shard's API stage.
+   *
+   * @default - none
+   */
+  readonly webAclArn?: string;
+}

@@ -1,0 +1,103 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Construct } from 'constructs';
+import { TierSettings } from './router-validation';
+import { ShardRef, TenantRouterShard } from './tenant-router-shard';
+import { TierUsagePlan } from './tier-usage-plan';
+import { API_KEY_MARKER_TAG } from '../contract/router';
+import { pascal } from '../private/naming';
+
+/**
+ * The router's API keys and usage plans: one key and plan per tier (which every shard's stage joins), or one per
+ * tenant for tiers that want it. The authorizer hands API Gateway the key of each request's tier or tenant, so the
+ * plan's throttle and quota apply.
+ */
+export class UsagePlans {
+  private readonly tierPlans = new Map<string, apigateway.UsagePlan>();
+  private tenantPlans = 0;
+
+  constructor(private readonly apiKeyMarker: string) {}
+
+  /**
+   * Creates a key and plan for each tier without a plan per tenant. Returns the keys' ids by tier, and the ARNs the
+   * authorizer reads them by.
+   */
+  public addTierPlans(scope: Construct, tiers: Iterable<TierSettings>): { tierKeyIds: Record<string, string>; keyArns: string[] } {
+    const stack = Stack.of(scope);
+    const tierKeyIds: Record<string, string> = {};
+    const keyArns: string[] = [];
+    for (const tier of tiers) {
+      if (tier.perTenant) {
+        continue;
+      }
+      const key = new apigateway.ApiKey(scope, `${pascal(tier.tierName)}ApiKey`, {
+        description: `Usage-plan key of tier ${tier.tierName}, supplied by the router's authorizer`,
+      });
+      const plan = new apigateway.UsagePlan(scope, `${pascal(tier.tierName)}UsagePlan`, {
+        description: `Tier ${tier.tierName}`,
+        ...planLimits(tier.plan),
+      });
+      plan.addApiKey(key);
+      this.tierPlans.set(tier.tierName, plan);
+      tierKeyIds[tier.tierName] = key.keyId;
+      keyArns.push(stack.formatArn({ service: 'apigateway', account: '', resource: '/apikeys', resourceName: key.keyId }));
+    }
+    return { tierKeyIds, keyArns };
+  }
+
+  /** The usage plan of a tier (not of a tier with a plan per tenant). */
+  public tierPlan(tierName: string): apigateway.UsagePlan {
+    const plan = this.tierPlans.get(tierName);
+    if (!plan) {
+      throw new Error(`No usage plan for tier '${tierName}': tiers with one plan: ${[...this.tierPlans.keys()].join(', ') || 'none'}.`);
+    }
+    return plan;
+  }
+
+  /** Every tier plan covers the stage of a new shard. */
+  public addShard(shard: TenantRouterShard): void {
+    for (const plan of this.tierPlans.values()) {
+      plan.addApiStage({ api: shard.api, stage: shard.api.deploymentStage });
+    }
+  }
+
+  /** An API key and usage plan of one tenant (customer id = tenant id, marked for this router), with its tier's limits. */
+  public addTenantKey(scope: Construct, tenantId: string, tier: TierSettings, shardRef: ShardRef, shard: TenantRouterShard | undefined): void {
+    this.tenantPlans += 1;
+    const id = Token.isUnresolved(tenantId) ? 'Tenant' : `Tenant-${tenantId}`;
+    const key = new apigateway.CfnApiKey(scope, `${id}ApiKey`, {
+      customerId: tenantId,
+      enabled: true,
+      description: `Usage-plan key of tenant ${tenantId}, supplied by the router's authorizer`,
+      tags: [{ key: API_KEY_MARKER_TAG, value: this.apiKeyMarker }],
+    });
+    const limits = planLimits(tier.plan);
+    const usagePlan = new apigateway.CfnUsagePlan(scope, `${id}UsagePlan`, {
+      description: `Tenant ${tenantId}`,
+      apiStages: [{ apiId: shardRef.apiId, stage: shardRef.stageName }],
+      throttle: { rateLimit: limits.throttle.rateLimit, burstLimit: limits.throttle.burstLimit },
+      quota: limits.quota ? { limit: limits.quota.limit, period: limits.quota.period } : undefined,
+    });
+    if (shard) {
+      usagePlan.node.addDependency(shard.api.deploymentStage);
+    }
+    new apigateway.CfnUsagePlanKey(scope, `${id}UsagePlanKey`, { keyId: key.ref, keyType: 'API_KEY', usagePlanId: usagePlan.ref });
+  }
+
+  /** Usage plans in all, against the account's quota. */
+  public get count(): number {
+    return this.tierPlans.size + this.tenantPlans;
+  }
+
+  /** Usage plans of single tenants. */
+  public get tenantPlanCount(): number {
+    return this.tenantPlans;
+  }
+}
+
+function planLimits(plan: TierUsagePlan) {
+  return {
+    throttle: { rateLimit: plan.rateLimit, burstLimit: plan.burstLimit },
+    quota: plan.quotaLimit !== undefined ? { limit: plan.quotaLimit, period: plan.quotaPeriod } : undefined,
+  };
+}
