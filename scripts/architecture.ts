@@ -198,9 +198,13 @@ export function architectureFiles(repoRoot: string, chart: string): Array<{ file
   if (start < 0 || end < start) {
     throw new Error(`README.md has no architecture markers: add a line '${BEGIN}' and a line '${END}'.`);
   }
+  // docs/architecture.md: the generated head and picture, then whatever is written by hand after the picture.
+  const docFile = path.join(repoRoot, 'docs', 'architecture.md');
+  const doc = fs.existsSync(docFile) ? fs.readFileSync(docFile, 'utf8') : '';
+  const handWritten = doc.indexOf(END) >= 0 ? doc.slice(doc.indexOf(END) + END.length).replace(/^\n/, '') : '';
   return [
     {
-      file: path.join(repoRoot, 'docs', 'architecture.md'),
+      file: docFile,
       content: [
         '# Architecture of the example app',
         '',
@@ -213,7 +217,7 @@ export function architectureFiles(repoRoot: string, chart: string): Array<{ file
         '',
         block,
         '',
-      ].join('\n'),
+      ].join('\n') + handWritten,
     },
     { file: readmeFile, content: readme.slice(0, start) + block + readme.slice(end + END.length) },
   ];

@@ -24,6 +24,20 @@ export const TENANT_USER_ROLE = 'TenantUser';
 export const TENANT_ROLES = [TENANT_ADMIN_ROLE, TENANT_USER_ROLE] as const;
 
 /**
+ * The attributes of the administrator an onboarding creates (name, value): a verified email, the tenant, the tier, and
+ * the administrator role. The lifecycle worker creates it in a shared pool, a tenant template in the tenant's own.
+ */
+export function administratorAttributes(email: string, tenantId: string, tier: string): Array<[string, string]> {
+  return [
+    ['email', email],
+    ['email_verified', 'true'],
+    [TENANT_CLAIMS.tenantId, tenantId],
+    [TENANT_CLAIMS.tier, tier],
+    [TENANT_CLAIMS.role, TENANT_ADMIN_ROLE],
+  ];
+}
+
+/**
  * The Cognito group that holds a tenant's users in a user pool shared by many tenants. The tenant lifecycle creates
  * it at onboarding and removes it at offboarding; services list a tenant's users through it.
  */

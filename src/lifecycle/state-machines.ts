@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,10 +19,15 @@ export class LifecycleStateMachines {
     private readonly removalPolicy: RemovalPolicy,
   ) {}
 
-  private step(id: string, step: StepName, input: Record<string, string>, resultPath: string | undefined): tasks.LambdaInvoke {
+  /**
+   * A task that runs one worker step. Its payload is the step's name and `input`: a path is read as an object, a
+   * context path (`$$.`) as a string, and a value made with `sfn.JsonPath` stays as it is. Every step is idempotent,
+   * so transient faults (throttling, a failed reply) are retried before the failure path, unless `retry` is false.
+   */
+  private step(id: string, step: StepName, input: Record<string, string | number>, resultPath: string | undefined, retry = true): tasks.LambdaInvoke {
     const payload: Record<string, unknown> = { step };
     for (const [k, v] of Object.entries(input)) {
-      payload[k] = v.startsWith('$$.') ? sfn.JsonPath.stringAt(v) : sfn.JsonPath.objectAt(v);
+      payload[k] = typeof v === 'number' || Token.isUnresolved(v) ? v : v.startsWith('$$.') ? sfn.JsonPath.stringAt(v) : sfn.JsonPath.objectAt(v);
     }
     const task = new tasks.LambdaInvoke(this.scope, id, {
       lambdaFunction: this.worker,
@@ -31,8 +36,9 @@ export class LifecycleStateMachines {
       resultPath: resultPath ?? sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: true,
     });
-    // Every step is idempotent: transient faults (throttling, a failed reply) are retried before the failure path.
-    task.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    if (retry) {
+      task.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    }
     return task;
   }
 
@@ -64,23 +70,8 @@ export class LifecycleStateMachines {
     const terminate = this.step('TerminateFailedStack', STEPS.terminateStack, { request: '$.start.request' }, '$.terminated');
     const waitGone = new sfn.Wait(this.scope, 'WaitForRemoval', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
     const checkGone = this.step('CheckRemoval', STEPS.checkRecord, { recordId: '$.terminated.recordId' }, '$.removal');
-    const fail = new tasks.LambdaInvoke(this.scope, 'FailOnboarding', {
-      lambdaFunction: this.worker,
-      payload: sfn.TaskInput.fromObject({
-        step: STEPS.failOnboarding,
-        request: sfn.JsonPath.objectAt('$.start.request'),
-        provisioned: sfn.JsonPath.objectAt('$.provisioned'),
-        error: sfn.JsonPath.objectAt('$.error'),
-      }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    const failSharedOnly = new tasks.LambdaInvoke(this.scope, 'FailSharedOnboarding', {
-      lambdaFunction: this.worker,
-      payload: sfn.TaskInput.fromObject({ step: STEPS.failOnboarding, request: sfn.JsonPath.objectAt('$.start.request'), error: sfn.JsonPath.objectAt('$.error') }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+    const fail = this.step('FailOnboarding', STEPS.failOnboarding, { request: '$.start.request', provisioned: '$.provisioned', error: '$.error' }, undefined);
+    const failSharedOnly = this.step('FailSharedOnboarding', STEPS.failOnboarding, { request: '$.start.request', error: '$.error' }, undefined);
     const failed = new sfn.Fail(this.scope, 'OnboardingFailed', { error: 'OnboardingFailed', cause: 'The tenant was not provisioned; the failure reply was sent.' });
     terminate.next(new sfn.Choice(this.scope, 'AnythingToRemove?')
       .when(sfn.Condition.isPresent('$.terminated.recordId'), waitGone.next(checkGone).next(new sfn.Choice(this.scope, 'Removed?')
@@ -90,7 +81,6 @@ export class LifecycleStateMachines {
     checkGone.addCatch(fail, { resultPath: '$.removalError' });
     terminate.addCatch(fail, { resultPath: '$.removalError' });
     for (const t of [fail, failSharedOnly]) {
-      t.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
       t.next(failed);
     }
 
@@ -120,24 +110,13 @@ export class LifecycleStateMachines {
 
   /** Rolls a template version out to a tier's active tenants, in waves. */
   public updates(): sfn.StateMachine {
-    const plan = new tasks.LambdaInvoke(this.scope, 'PlanWaves', {
-      lambdaFunction: this.worker,
-      payload: sfn.TaskInput.fromObject({ step: STEPS.planWaves, tierName: sfn.JsonPath.stringAt('$.tierName'), waveSize: sfn.JsonPath.numberAt('$.waveSize') }),
-      payloadResponseOnly: true,
-      resultPath: '$.plan',
-    });
-    const update = new tasks.LambdaInvoke(this.scope, 'UpdateStack', {
-      lambdaFunction: this.worker,
-      payload: sfn.TaskInput.fromObject({
-        step: STEPS.updateStack,
-        tenantId: sfn.JsonPath.stringAt('$.tenantId'),
-        tierName: sfn.JsonPath.stringAt('$.tierName'),
-        version: sfn.JsonPath.stringAt('$.version'),
-        token: sfn.JsonPath.stringAt('$.token'),
-      }),
-      payloadResponseOnly: true,
-      resultPath: '$.update',
-    });
+    const plan = this.step('PlanWaves', STEPS.planWaves, { tierName: sfn.JsonPath.stringAt('$.tierName'), waveSize: sfn.JsonPath.numberAt('$.waveSize') }, '$.plan', false);
+    const update = this.step('UpdateStack', STEPS.updateStack, {
+      tenantId: sfn.JsonPath.stringAt('$.tenantId'),
+      tierName: sfn.JsonPath.stringAt('$.tierName'),
+      version: sfn.JsonPath.stringAt('$.version'),
+      token: sfn.JsonPath.stringAt('$.token'),
+    }, '$.update', false);
     const wait = new sfn.Wait(this.scope, 'WaitForUpdate', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
     const check = this.step('CheckUpdate', STEPS.checkRecord, { recordId: '$.update.recordId' }, '$.record');
     const tenantDone = new sfn.Succeed(this.scope, 'TenantUpdated');
@@ -178,14 +157,8 @@ export class LifecycleStateMachines {
     const wait = new sfn.Wait(this.scope, 'WaitForStackRemoval', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
     const check = this.step('CheckStackRemoval', STEPS.checkRecord, { recordId: '$.terminated.recordId' }, '$.record');
     const finish = this.step('FinishOffboarding', STEPS.finishOffboarding, { request: '$.start.request' }, undefined);
-    const fail = new tasks.LambdaInvoke(this.scope, 'FailOffboarding', {
-      lambdaFunction: this.worker,
-      payload: sfn.TaskInput.fromObject({ step: STEPS.failOffboarding, request: sfn.JsonPath.objectAt('$.start.request'), error: sfn.JsonPath.objectAt('$.error') }),
-      payloadResponseOnly: true,
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+    const fail = this.step('FailOffboarding', STEPS.failOffboarding, { request: '$.start.request', error: '$.error' }, undefined);
     const done = new sfn.Succeed(this.scope, 'Offboarded');
-    fail.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     fail.next(new sfn.Fail(this.scope, 'OffboardingFailed', { error: 'OffboardingFailed', cause: 'The tenant was not fully removed; the failure reply was sent.' }));
     for (const t of [users, terminate, check, finish]) {
       t.addCatch(fail, { resultPath: '$.error' });

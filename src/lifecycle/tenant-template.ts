@@ -2,7 +2,7 @@ import { CfnOutput, CfnParameter, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
-import { TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../contract/identity';
+import { administratorAttributes } from '../contract/identity';
 import { TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../contract/lifecycle';
 import { LISTENER_PRIORITY_MAX } from '../contract/router';
 import { TENANT_ID_PATTERN } from '../contract/tenant-id';
@@ -135,13 +135,7 @@ export class TenantTemplate extends servicecatalog.ProductStack {
       userPoolId: userPool.userPoolId,
       username: this.adminEmail,
       desiredDeliveryMediums: ['EMAIL'],
-      userAttributes: [
-        { name: 'email', value: this.adminEmail },
-        { name: 'email_verified', value: 'true' },
-        { name: TENANT_CLAIMS.tenantId, value: this.tenantId },
-        { name: TENANT_CLAIMS.tier, value: this.tierName },
-        { name: TENANT_CLAIMS.role, value: TENANT_ADMIN_ROLE },
-      ],
+      userAttributes: administratorAttributes(this.adminEmail, this.tenantId, this.tierName).map(([name, value]) => ({ name, value })),
     });
     new CfnOutput(this, TEMPLATE_OUTPUTS.tenantIssuer, { value: userPool.userPoolProviderUrl, description: 'Issuer of the tenant users\' tokens' });
     return { userPool, appClient };

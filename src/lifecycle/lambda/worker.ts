@@ -41,7 +41,7 @@ import {
   TenantConfig,
 } from './requests';
 import { Slot, SlotTable } from './slots';
-import { tenantGroupName, TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../../contract/identity';
+import { administratorAttributes, tenantGroupName, TENANT_CLAIMS } from '../../contract/identity';
 import { LifecycleConfig, Next, REPLY_FAILED, SharedTierConfig, StackTierConfig, TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../../contract/lifecycle';
 
 export interface Clients {
@@ -116,13 +116,7 @@ export class LifecycleWorker {
         UserPoolId: tier.userPoolId,
         Username: username,
         DesiredDeliveryMediums: ['EMAIL'],
-        UserAttributes: [
-          { Name: 'email', Value: request.email },
-          { Name: 'email_verified', Value: 'true' },
-          { Name: TENANT_CLAIMS.tenantId, Value: request.tenantId },
-          { Name: TENANT_CLAIMS.tier, Value: request.tier },
-          { Name: TENANT_CLAIMS.role, Value: TENANT_ADMIN_ROLE },
-        ],
+        UserAttributes: administratorAttributes(request.email, request.tenantId, request.tier).map(([Name, Value]) => ({ Name, Value })),
       }));
     } catch (e) {
       if (!(e instanceof UsernameExistsException)) {
