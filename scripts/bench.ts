@@ -263,7 +263,7 @@ async function authorizer() {
   const config = {
     issuers: [{ issuer, audiences: ['client'], tokenUse: 'id' as const }],
     claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
-    tiers: { advanced: { routing: 'TENANT' as const } },
+    tiers: { advanced: { routing: 'PER_TENANT' as const } },
     roleRules: [],
   };
   const verifier = verifierFor(config);

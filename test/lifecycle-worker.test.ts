@@ -67,7 +67,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
     namePrefix: 'AppPlane',
     tiers: {
       basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
-      advanced: { kind: 'STACK', productId: 'prod-123', provisioningArtifactName: 'v1' },
+      advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' },
     },
     pooledTables: [{ tableName: `Products${i}`, partitionKey: 'tenantId', sortKey: 'id' }],
     shards: 2,
@@ -223,7 +223,7 @@ describe('onboarding a stack-tier tenant', () => {
     const { w } = await worker();
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
     const start = await w.startOnboarding(request('acme', 'advanced'));
-    expect(start.next).toBe('STACK');
+    expect(start.next).toBe('PER_TENANT');
     const provisioned = await w.provisionStack(start.request as any);
     expect(provisioned).toMatchObject({ slot: { shard: 0, priority: 25001 }, recordId: 'rec-1' });
     expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input).toEqual({
@@ -338,7 +338,7 @@ describe('offboarding', () => {
     const { w, config } = await worker();
     await active(w, 'acme', 'advanced');
     const start = await w.startOffboarding(request('acme', 'advanced'));
-    expect(start.next).toBe('STACK');
+    expect(start.next).toBe('PER_TENANT');
     await w.finishOffboarding(start.request as any);
     const slots = new SlotTable({ client: dynamodb, tableName: config.slotTable, shards: 2, rulesPerListener: 100, reserved: config.reserved });
     expect(await slots.find('acme')).toBeUndefined();
@@ -396,7 +396,7 @@ describe('updates in waves', () => {
     // echo is still provisioning and blue is in another tier: neither is updated.
     expect(await w.planWaves('advanced', 2)).toEqual({ waves: [['acme', 'bravo'], ['charlie', 'delta']], tenants: 4 });
     await expect(w.planWaves('advanced', 0)).rejects.toThrow('waveSize must be a whole number of at least 1; got 0');
-    await expect(w.planWaves('basic', 2)).rejects.toThrow("tier 'basic' is not a STACK tier here");
+    await expect(w.planWaves('basic', 2)).rejects.toThrow("tier 'basic' is not a stack tier (stackTiers) of this lifecycle");
   });
 
   test('a tenant\'s stack is updated to the version by name, keeping every parameter, with an idempotent token', async () => {

@@ -77,7 +77,7 @@ describe('the handler', () => {
     process.env.AUTHORIZER_CONFIG = JSON.stringify({
       issuers: [{ issuer: 'https://login.example.com', audiences: ['app'] }],
       claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
-      tiers: { basic: { routing: 'TIER' }, premium: { routing: 'TENANT', apiKeyPerTenant: true } },
+      tiers: { basic: { routing: 'SHARED' }, premium: { routing: 'PER_TENANT', apiKeyPerTenant: true } },
       roleRules: [],
     });
     process.env.TIER_API_KEYS = JSON.stringify({ basic: 'id-basic' });

@@ -16,7 +16,7 @@ const BASE = 'arn:aws:execute-api:us-east-1:111111111111:api123/prod';
 const config: AuthorizerConfig = {
   issuers: [{ issuer: ISSUER, audiences: ['client-1'], tokenUse: 'id' }],
   claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
-  tiers: { basic: { routing: 'TIER' }, advanced: { routing: 'TENANT' }, premium: { routing: 'TENANT' } },
+  tiers: { basic: { routing: 'SHARED' }, advanced: { routing: 'PER_TENANT' }, premium: { routing: 'PER_TENANT' } },
   roleRules: [{ pathPrefix: '/users', allowedRoles: ['TenantAdmin'] }],
 };
 

@@ -58,7 +58,7 @@ describe('requests and replies', () => {
     });
     expect(Object.keys(c.tiers)).toEqual(['basic', 'advanced']);
     expect(c.tiers.basic.kind).toBe('SHARED');
-    expect(c.tiers.advanced).toEqual({ kind: 'STACK', productId: 'TOKEN', provisioningArtifactName: 'v1' });
+    expect(c.tiers.advanced).toEqual({ kind: 'PER_TENANT', productId: 'TOKEN', provisioningArtifactName: 'v1' });
     expect(c.pooledTables.map((t: any) => [t.partitionKey, t.sortKey])).toEqual([['tenantId', 'id'], ['tenantId', 'id']]);
     // The basic tier's declared route holds priority 1 on shard 0; the router has 2 shards for provisioned tenants.
     expect(c.reserved).toEqual({ 0: [1] });
@@ -74,7 +74,7 @@ describe('state machines', () => {
     expect(d.StartAt).toBe('Init');
     expect(s0(d).Init).toMatchObject({ Type: 'Pass', Result: {}, ResultPath: '$.provisioned', Next: 'StartOnboarding' });
     const s = d.States;
-    expect(s.Tier.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([['SHARED', 'OnboardShared'], ['STACK', 'ProvisionStack']]);
+    expect(s.Tier.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([['SHARED', 'OnboardShared'], ['PER_TENANT', 'ProvisionStack']]);
     expect(s.Tier.Default).toBe('Onboarded');
     expect(s.ProvisionStack.Next).toBe('WaitForStack');
     expect(s.WaitForStack.Seconds).toBe(30);

@@ -202,7 +202,7 @@ describe('authorizer', () => {
     const config = authorizerConfig(stack);
     expect(config.issuers).toEqual([{ issuer: ISSUER, audiences: ['app-client'] }]);
     expect(config.claims).toEqual({ tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' });
-    expect(config.tiers).toEqual({ basic: { routing: 'TIER' }, advanced: { routing: 'TENANT' } });
+    expect(config.tiers).toEqual({ basic: { routing: 'SHARED' }, advanced: { routing: 'PER_TENANT' } });
     expect(config.roleRules).toEqual([{ pathPrefix: '/orders', allowedRoles: ['TenantAdmin'] }]);
   });
 

@@ -3,6 +3,7 @@
  * state machines call, the inputs and outputs of tenant templates, and the error that keeps a provisioned tenant.
  * No CDK imports.
  */
+import { PER_TENANT, SHARED, Sharing } from './sharing';
 
 /** The steps of the worker, one per state-machine task: the construct writes them, the worker dispatches on them. */
 export const STEPS = {
@@ -48,15 +49,15 @@ export const REPLY_FAILED = 'ReplyFailed';
 
 /** A tier whose tenants share the tier's services: onboarding registers the tenant's admin in the shared pool. */
 export interface SharedTierConfig {
-  readonly kind: 'SHARED';
+  readonly kind: typeof SHARED;
   readonly userPoolId: string;
   readonly appClientId: string;
   readonly apiGatewayUrl: string;
 }
 
-/** A tier whose tenants get a stack: a version of a Service Catalog product. */
+/** A tier whose tenants each get a stack of their own: a version of a Service Catalog product. */
 export interface StackTierConfig {
-  readonly kind: 'STACK';
+  readonly kind: typeof PER_TENANT;
   readonly productId: string;
   /** The version to provision (its name: the artifact id is not known when the configuration is written). */
   readonly provisioningArtifactName: string;
@@ -85,5 +86,8 @@ export interface LifecycleConfig {
   readonly reserved: Record<string, number[]>;
 }
 
-/** Where an onboarding or offboarding goes after its first step. */
-export type Next = SharedTierConfig['kind'] | StackTierConfig['kind'] | 'DONE';
+/** Where an onboarding or offboarding goes after its first step: the tier's kind, or nowhere. */
+export type Next = Sharing | typeof DONE;
+
+/** The first step answered the request without any work (a duplicate, a refusal). */
+export const DONE = 'DONE';

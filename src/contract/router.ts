@@ -2,6 +2,7 @@
  * What the tenant router's constructs and its authorizer share, and the listener-rule priority bands that the router
  * (declared routes) and the tenant lifecycle (routes of tenants provisioned at run time) allocate from. No CDK imports.
  */
+import { Sharing } from './sharing';
 
 /** Header that carries a request's routing key from API Gateway to the router's load balancers. */
 export const ROUTING_HEADER = 'x-tenant-route';
@@ -35,8 +36,8 @@ export interface IssuerConfig {
 
 /** How a tier is routed. */
 export interface TierConfig {
-  /** `TIER`: all tenants share the tier's targets (routing key = tier name); `TENANT`: routing key = tenant id. */
-  readonly routing: 'TIER' | 'TENANT';
+  /** `SHARED`: the tier's tenants share its route (routing key = tier name); `PER_TENANT`: routing key = tenant id. */
+  readonly routing: Sharing;
   /** Each tenant of the tier has its own API key and usage plan. */
   readonly apiKeyPerTenant?: boolean;
 }

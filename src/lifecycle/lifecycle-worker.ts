@@ -10,6 +10,7 @@ import { TableSharing } from '../application/saas-application';
 import { ENV_LIFECYCLE_CONFIG } from '../contract/environment';
 import { LifecycleConfig } from '../contract/lifecycle';
 import { LAMBDA_ENVIRONMENT_LIMIT } from '../contract/router';
+import { PER_TENANT, SHARED } from '../contract/sharing';
 import { BundledFunction, bundledFunction } from '../private/bundled-function';
 import { TenantRouter } from '../router/tenant-router';
 
@@ -51,8 +52,12 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     issuerTable: o.props.router.issuerRegistry?.tableName,
     namePrefix: stack.stackName,
     tiers: Object.fromEntries([
-      ...o.shared.map((t) => [t.tierName, { kind: 'SHARED' as const, userPoolId: t.userPool.userPoolId, appClientId: t.appClientId, apiGatewayUrl: t.apiUrl }]),
-      ...[...o.products.entries()].map(([name, p]) => [name, { kind: 'STACK' as const, productId: p.product.productId, provisioningArtifactName: p.versionName }]),
+      ...o.shared.map((t) => [t.tierName, { kind: SHARED, userPoolId: t.userPool.userPoolId, appClientId: t.appClientId, apiGatewayUrl: t.apiUrl }]),
+      ...[...o.products.entries()].map(([name, p]) => [name, {
+        kind: PER_TENANT,
+        productId: p.product.productId,
+        provisioningArtifactName: p.versionName,
+      }]),
     ]),
     pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),
     // Read when the template is rendered, so routes and shards added after this construct count too.

@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { REPLY_FAILED, StepName, STEPS } from '../contract/lifecycle';
+import { PER_TENANT, SHARED } from '../contract/sharing';
 
 /**
  * The lifecycle's state machines over its worker: onboarding, offboarding, and updates in waves. Each task is one
@@ -102,8 +103,8 @@ export class LifecycleStateMachines {
       .when(sfn.Condition.stringEquals('$.record.status', 'WAIT'), wait)
       .otherwise(finish.next(done)));
     const definition = init.next(start).next(new sfn.Choice(this.scope, 'Tier')
-      .when(sfn.Condition.stringEquals('$.start.next', 'SHARED'), shared)
-      .when(sfn.Condition.stringEquals('$.start.next', 'STACK'), stackPath)
+      .when(sfn.Condition.stringEquals('$.start.next', SHARED), shared)
+      .when(sfn.Condition.stringEquals('$.start.next', PER_TENANT), stackPath)
       .otherwise(done));
     return this.machine('Onboarding', definition);
   }
@@ -170,8 +171,8 @@ export class LifecycleStateMachines {
         .otherwise(finish)))
       .otherwise(finish));
     const definition = start.next(new sfn.Choice(this.scope, 'OffboardTier')
-      .when(sfn.Condition.stringEquals('$.start.next', 'SHARED'), users.next(finish))
-      .when(sfn.Condition.stringEquals('$.start.next', 'STACK'), stackPath)
+      .when(sfn.Condition.stringEquals('$.start.next', SHARED), users.next(finish))
+      .when(sfn.Condition.stringEquals('$.start.next', PER_TENANT), stackPath)
       .otherwise(done));
     return this.machine('Offboarding', definition);
   }

@@ -14,6 +14,7 @@ import {
 } from '../contract/environment';
 import { TENANT_CLAIMS } from '../contract/identity';
 import { AuthorizerConfig, LAMBDA_ENVIRONMENT_LIMIT } from '../contract/router';
+import { PER_TENANT, SHARED } from '../contract/sharing';
 import { bundledFunction } from '../private/bundled-function';
 import { createTable } from '../private/defaults';
 
@@ -85,7 +86,7 @@ export function authorizerConfig(props: TenantRouterProps, tierSettings: Map<str
   const claims = { ...TENANT_CLAIMS, ...definedOnly(props.claims ?? {}) };
   const tiers: AuthorizerConfig['tiers'] = {};
   for (const t of tierSettings.values()) {
-    tiers[t.tierName] = { routing: t.routing === TierRouting.SHARED ? 'TIER' : 'TENANT', apiKeyPerTenant: t.perTenant || undefined };
+    tiers[t.tierName] = { routing: t.routing === TierRouting.SHARED ? SHARED : PER_TENANT, apiKeyPerTenant: t.perTenant || undefined };
   }
   const config: AuthorizerConfig = {
     issuers: props.issuers.map((i) => ({

@@ -149,7 +149,7 @@ test('every AWS call the worker bundle can make is allowed by the worker role\'s
   const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${LOCAL_ACCOUNT}:${resource}`;
   const tables = [config.registryTable, config.slotTable, config.issuerTable, ...config.pooledTables.map((t: any) => t.tableName)];
   const shared = Object.values<any>(config.tiers).filter((t) => t.kind === 'SHARED');
-  const products = Object.values<any>(config.tiers).filter((t) => t.kind === 'STACK');
+  const products = Object.values<any>(config.tiers).filter((t) => t.kind === 'PER_TENANT');
   const resources: Record<string, string[]> = {
     'dynamodb': tables.map((t) => arn('dynamodb', `table/${t}`)),
     'cognito-idp': shared.map((t) => arn('cognito-idp', `userpool/${t.userPoolId}`)),

@@ -42,7 +42,8 @@ import {
 } from './requests';
 import { Slot, SlotTable } from './slots';
 import { administratorAttributes, tenantGroupName, TENANT_CLAIMS } from '../../contract/identity';
-import { LifecycleConfig, Next, REPLY_FAILED, SharedTierConfig, StackTierConfig, TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../../contract/lifecycle';
+import { DONE, LifecycleConfig, Next, REPLY_FAILED, SharedTierConfig, StackTierConfig, TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../../contract/lifecycle';
+import { PER_TENANT, SHARED, Sharing } from '../../contract/sharing';
 
 export interface Clients {
   readonly dynamodb: DynamoDBClient;
@@ -91,18 +92,18 @@ export class LifecycleWorker {
         return { next: this.config.tiers[request.tier].kind, request };
       case 'ANSWER_AGAIN':
         await this.reply(this.config.contract.provisionSuccess, provisionedReply(request, JSON.parse(claim.record.config ?? '{}')));
-        return { next: 'DONE' };
+        return { next: DONE };
       case 'IGNORE':
-        return { next: 'DONE' };
+        return { next: DONE };
       default:
         await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, claim.reason));
-        return { next: 'DONE' };
+        return { next: DONE };
     }
   }
 
   /** A tenant of a shared tier: its group and admin user in the tier's pool; no infrastructure. */
   public async onboardShared(request: OnboardingRequest): Promise<StepState> {
-    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    const tier = this.tier(request.tier, SHARED) as SharedTierConfig;
     const group = tenantGroupName(request.tenantId);
     await ignore(GroupExistsException, this.clients.cognito.send(new CreateGroupCommand({
       UserPoolId: tier.userPoolId,
@@ -133,12 +134,12 @@ export class LifecycleWorker {
     }
     await this.clients.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group }));
     await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl });
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   /** A tenant of a stack tier: a router slot, then the product provisioned with it. */
   public async provisionStack(request: OnboardingRequest): Promise<StepState> {
-    const tier = this.tier(request.tier, 'STACK') as StackTierConfig;
+    const tier = this.tier(request.tier, PER_TENANT) as StackTierConfig;
     const slot = await this.slots.allocate(request.tenantId);
     const result = await this.clients.catalog.send(new ProvisionProductCommand({
       ProductId: tier.productId,
@@ -197,7 +198,7 @@ export class LifecycleWorker {
       }));
     }
     await this.succeedOnboarding(request, { userPoolId: outputs[userPoolId], appClientId: outputs[appClientId], apiGatewayUrl: outputs[apiUrl] });
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   /** Starts removing a tenant's stack (after a failed provisioning, or to offboard). Returns no record when there is none. */
@@ -222,7 +223,7 @@ export class LifecycleWorker {
    * tenant FAILED, failure reply with the reason.
    */
   public async failOnboarding(request: OnboardingRequest, reason: string, slot?: Slot): Promise<StepState> {
-    if (this.config.tiers[request.tier]?.kind === 'SHARED') {
+    if (this.config.tiers[request.tier]?.kind === SHARED) {
       await this.removeSharedUsers(request);
       // The administrator this onboarding created may not have joined the group yet.
       await this.removeAdministrator(request);
@@ -235,7 +236,7 @@ export class LifecycleWorker {
     await this.unregisterIssuer(request.tenantId);
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   // --------------------------------------------------------------------------------------------- offboarding
@@ -250,21 +251,21 @@ export class LifecycleWorker {
     const claim = await this.registry.claimOffboarding(request.tenantId, request.tenantRegistrationId, execution);
     switch (claim.action) {
       case 'DEPROVISION':
-        return { next: this.config.tiers[claim.record.tier]?.kind ?? 'SHARED', request: { ...request, tier: claim.record.tier } };
+        return { next: this.config.tiers[claim.record.tier]?.kind ?? SHARED, request: { ...request, tier: claim.record.tier } };
       case 'ANSWER_AGAIN':
         await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
-        return { next: 'DONE' };
+        return { next: DONE };
       case 'IGNORE':
-        return { next: 'DONE' };
+        return { next: DONE };
       default:
         await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, claim.reason));
-        return { next: 'DONE' };
+        return { next: DONE };
     }
   }
 
   /** Removes a shared-tier tenant's users and group. */
   public async removeSharedUsers(request: OffboardingRequest): Promise<void> {
-    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    const tier = this.tier(request.tier, SHARED) as SharedTierConfig;
     const group = tenantGroupName(request.tenantId);
     let token: string | undefined;
     do {
@@ -283,7 +284,7 @@ export class LifecycleWorker {
 
   /** Deletes the onboarding's administrator from the shared pool, if the user exists and belongs to this tenant. */
   private async removeAdministrator(request: OnboardingRequest): Promise<void> {
-    const tier = this.tier(request.tier, 'SHARED') as SharedTierConfig;
+    const tier = this.tier(request.tier, SHARED) as SharedTierConfig;
     if (await this.userTenant(tier.userPoolId, request.email) !== request.tenantId) {
       return; // absent, or another tenant's user with this email: never deleted here
     }
@@ -318,20 +319,20 @@ export class LifecycleWorker {
     await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId);
     await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
     console.log(JSON.stringify({ level: 'INFO', message: 'offboarded', tenantId: request.tenantId, purgedItems: purged }));
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   public async failOffboarding(request: OffboardingRequest, reason: string): Promise<StepState> {
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   // ------------------------------------------------------------------------------------------------- updates
 
   /** The active tenants of a stack tier, in waves of `waveSize` (the first wave first). */
   public async planWaves(tierName: string, waveSize: number): Promise<{ waves: string[][]; tenants: number }> {
-    this.tier(tierName, 'STACK');
+    this.tier(tierName, PER_TENANT);
     if (!(Number.isInteger(waveSize) && waveSize >= 1)) {
       throw new Error(`waveSize must be a whole number of at least 1; got ${waveSize}`);
     }
@@ -345,7 +346,7 @@ export class LifecycleWorker {
 
   /** Starts updating a tenant's stack to a version of its tier's product, keeping its parameters. */
   public async updateStack(tenantId: string, tierName: string, version: string, token: string): Promise<StepState> {
-    const tier = this.tier(tierName, 'STACK') as StackTierConfig;
+    const tier = this.tier(tierName, PER_TENANT) as StackTierConfig;
     const result = await this.clients.catalog.send(new UpdateProvisionedProductCommand({
       ProvisionedProductName: this.productName(tenantId),
       ProductId: tier.productId,
@@ -402,7 +403,7 @@ export class LifecycleWorker {
     } else {
       console.log(JSON.stringify({ level: 'WARN', message: 'request without a registration id dropped', reason: e.message }));
     }
-    return { next: 'DONE' };
+    return { next: DONE };
   }
 
   private async reply(detailType: string, detail: ReplyDetail): Promise<void> {
@@ -419,10 +420,10 @@ export class LifecycleWorker {
     }
   }
 
-  private tier(name: string, kind: 'SHARED' | 'STACK'): SharedTierConfig | StackTierConfig {
+  private tier(name: string, kind: Sharing): SharedTierConfig | StackTierConfig {
     const tier = this.config.tiers[name];
     if (!tier || tier.kind !== kind) {
-      throw new Error(`tier '${name}' is not a ${kind} tier here`);
+      throw new Error(`tier '${name}' is not a ${kind === SHARED ? 'shared tier (sharedTiers)' : 'stack tier (stackTiers)'} of this lifecycle`);
     }
     return tier;
   }

@@ -19,6 +19,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { DynamicIssuers, jwksUriFor } from './issuers';
 import { AuthorizerConfig } from '../../contract/router';
+import { SHARED } from '../../contract/sharing';
 import { TENANT_ID_PATTERN } from '../../contract/tenant-id';
 
 /** The authorizer's request (the fields of API Gateway's REQUEST authorizer event it uses). */
@@ -109,7 +110,7 @@ export function createAuthorizer(
       if (!tierConfig) {
         throw new Denied(`unknown tier '${tier}'`);
       }
-      const routingKey = tierConfig.routing === 'TIER' ? tier : tenantId;
+      const routingKey = tierConfig.routing === SHARED ? tier : tenantId;
       const denied = config.roleRules.filter((r) => !r.allowedRoles.includes(role));
       const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [`${arn.base}/*/*`] }];
       if (denied.length > 0) {
