@@ -113,7 +113,6 @@ export function validateTagKey(key: string): void {
   }
 }
 
-
 interface KnownSchema {
   readonly partitionKeys: string[];
   readonly attributeTypes: Record<string, string>;

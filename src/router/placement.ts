@@ -57,7 +57,6 @@ export interface PlacementPlan {
   readonly shards: ShardUsage[];
 }
 
-
 /**
  * Plans `routes` onto shards, keeping every placement in `previous` whose route still exists.
  */

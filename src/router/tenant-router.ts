@@ -21,7 +21,6 @@ import { subnetsOrDefault } from '../private/defaults';
 import { validateTenantId } from '../private/tenant-id';
 import { TierTenant } from '../tiers/ecs-tier-options';
 
-
 /**
  * The request path of a multi-tenant SaaS on ECS: API Gateway with a Lambda authorizer and enforced tier usage plans,
  * a VPC link to internal Application Load Balancers, and header-based routing to each tenant's targets, sharded over

@@ -55,14 +55,12 @@ export interface ServiceGroupProps extends ServiceGroupOptions {
    */
   readonly capacityProviderName?: string;
 
-
   /**
    * The pooled tables, by the application's table name.
    *
    * @default - none (fails if a service uses a pooled table)
    */
   readonly pooledTables?: { [name: string]: dynamodb.ITable };
-
 
 }
 

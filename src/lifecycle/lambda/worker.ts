@@ -433,7 +433,6 @@ export class LifecycleWorker {
   }
 }
 
-
 async function ignore<T>(type: new (...args: any[]) => Error, p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
