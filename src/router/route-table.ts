@@ -4,7 +4,7 @@ import { Placement, planPlacements, RouteRequest } from './placement';
 import { RoutePlacement, RouterQuotas } from './router-options';
 import { validatePlacements } from './router-validation';
 import { RoutingTarget } from './routing-target';
-import { ShardRef, TenantRouterShard } from './tenant-router-shard';
+import { TenantRouterShard } from './tenant-router-shard';
 
 /** A route of the router: one routing key (a tenant, or a pooled tier) to its targets on one shard. */
 export interface RouteRecord {
@@ -108,4 +108,24 @@ export class RouteTable {
     const plan = planPlacements(requests, previous, this.limits);
     return plan.placements.find((p) => p.key === request.key)!;
   }
+}
+
+/** Where a route attaches: a shard's listener, security group and API, or selections among shards (template routes). */
+export interface ShardRef {
+  readonly listenerArn: string;
+  readonly securityGroupId: string;
+  readonly apiId: string;
+  readonly stageName: string;
+  readonly url: string;
+}
+
+/** The attributes of a shard a route attaches to. */
+export function refOf(shard: TenantRouterShard): ShardRef {
+  return {
+    listenerArn: shard.listener.listenerArn,
+    securityGroupId: shard.securityGroup.securityGroupId,
+    apiId: shard.api.restApiId,
+    stageName: shard.api.deploymentStage.stageName,
+    url: shard.url,
+  };
 }

@@ -160,23 +160,3 @@ function shardApiName(shard: Construct): string {
   const id = Names.uniqueResourceName(shard, { maxLength: 80 });
   return Token.isUnresolved(top.stackName) ? id : `${top.stackName}-${id}`.slice(0, 128);
 }
-
-/** Where a route attaches: a shard's listener, security group and API, or selections among shards (template routes). */
-export interface ShardRef {
-  readonly listenerArn: string;
-  readonly securityGroupId: string;
-  readonly apiId: string;
-  readonly stageName: string;
-  readonly url: string;
-}
-
-/** The attributes of a shard a route attaches to. */
-export function refOf(shard: TenantRouterShard): ShardRef {
-  return {
-    listenerArn: shard.listener.listenerArn,
-    securityGroupId: shard.securityGroup.securityGroupId,
-    apiId: shard.api.restApiId,
-    stageName: shard.api.deploymentStage.stageName,
-    url: shard.url,
-  };
-}

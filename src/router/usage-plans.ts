@@ -1,8 +1,9 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
+import { ShardRef } from './route-table';
 import { TierSettings } from './router-validation';
-import { ShardRef, TenantRouterShard } from './tenant-router-shard';
+import { TenantRouterShard } from './tenant-router-shard';
 import { TierUsagePlan } from './tier-usage-plan';
 import { API_KEY_MARKER_TAG } from '../contract/router';
 import { pascal } from '../private/naming';
