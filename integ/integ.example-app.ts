@@ -1,11 +1,12 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { ExpectedResult, IApiCall, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { IntegLintAcknowledgements } from './lint';
 import { EcsSaasExample } from '../examples/saas-app';
 
 /**
@@ -29,6 +30,7 @@ const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 const app = new App({
   postCliContext: docker ? undefined : { 'aws:cdk:bundling-stacks': ['EcsSaasApplicationPlane', 'EcsSaasApplicationPlane/**', 'EcsSaasExampleTestClient', 'EcsSaasExampleTestClient/**'] },
 });
+Aspects.of(app).add(new IntegLintAcknowledgements());
 const example = new EcsSaasExample(app, {
   systemAdminEmail: 'integ-admin@example.com',
   tenants: { basic: [], advanced: [], premium: [] },

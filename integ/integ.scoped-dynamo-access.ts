@@ -1,17 +1,19 @@
 import * as path from 'path';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ScopedDynamoAccess, TableAccessLevel } from '../src';
+import { IntegLintAcknowledgements } from './lint';
 
 /**
  * Deployed proof of ScopedDynamoAccess with session tags: a probe function acting as one tenant (through the
  * runtime helper) writes and reads its own items, and DynamoDB denies it the other tenant's items and a scan.
  */
 const app = new App();
+Aspects.of(app).add(new IntegLintAcknowledgements());
 const stack = new Stack(app, 'ScopedDynamoAccessInteg');
 
 const products = new dynamodb.Table(stack, 'Products', {
@@ -23,7 +25,7 @@ const products = new dynamodb.Table(stack, 'Products', {
 
 const probe = new nodejs.NodejsFunction(stack, 'Probe', {
   entry: path.join(__dirname, 'handlers', 'scoped-dynamo-probe.ts'),
-  runtime: lambda.Runtime.NODEJS_20_X,
+  runtime: lambda.Runtime.NODEJS_24_X,
   timeout: Duration.seconds(30),
   logGroup: new logs.LogGroup(stack, 'ProbeLogs', {
     retention: logs.RetentionDays.ONE_WEEK,

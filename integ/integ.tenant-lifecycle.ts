@@ -1,5 +1,5 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -20,6 +20,7 @@ import {
   TierRouting,
   TokenIssuer,
 } from '../src';
+import { IntegLintAcknowledgements } from './lint';
 
 /**
  * Deployed proof of the tenant lifecycle with the sbt-aws 0.5 contract:
@@ -31,6 +32,7 @@ import {
  * The replies are caught by a rule into a queue, as the control plane's rule would catch them.
  */
 const app = new App();
+Aspects.of(app).add(new IntegLintAcknowledgements());
 const stack = new Stack(app, 'TenantLifecycleInteg');
 const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:20-alpine');

@@ -1,10 +1,11 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { HttpMethod, PooledEcsTier, SaasApplication, SiloServiceTier, TableSharing, TenantRouter, TierRouting, TokenIssuer } from '../src';
+import { IntegLintAcknowledgements } from './lint';
 
 /**
  * Deployed proof of the request path: API Gateway → Lambda authorizer → VPC link → shard ALB → tenant proxy.
@@ -13,6 +14,7 @@ import { HttpMethod, PooledEcsTier, SaasApplication, SiloServiceTier, TableShari
  * - the role rule: a TenantUser is refused /orders, a TenantAdmin is served.
  */
 const app = new App();
+Aspects.of(app).add(new IntegLintAcknowledgements());
 const stack = new Stack(app, 'TenantRouterInteg');
 const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
 

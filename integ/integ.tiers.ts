@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ClusterPerTenantTier, HttpMethod, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing, TierCapacity } from '../src';
+import { IntegLintAcknowledgements } from './lint';
 
 /**
  * Deployed proof of the three tiers: services reach steady state, each tenant proxy answers its health endpoint,
@@ -15,6 +16,7 @@ import { ClusterPerTenantTier, HttpMethod, PooledEcsTier, RoutingTarget, SaasApp
  * A stand-in router (internal ALB, one header rule per routing target) stands where TenantRouter will.
  */
 const app = new App();
+Aspects.of(app).add(new IntegLintAcknowledgements());
 const stack = new Stack(app, 'TiersInteg');
 const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
 
@@ -81,7 +83,7 @@ targets.forEach((target, i) => {
 
 const probe = new nodejs.NodejsFunction(stack, 'Probe', {
   entry: path.join(__dirname, 'handlers', 'http-probe.ts'),
-  runtime: lambda.Runtime.NODEJS_20_X,
+  runtime: lambda.Runtime.NODEJS_24_X,
   vpc,
   timeout: Duration.seconds(30),
   environment: { ROUTER_DNS: alb.loadBalancerDnsName },

@@ -3,7 +3,7 @@
 # - Debian packages the Lambda runtime interface client builds with (autoconf, automake, libtool, cmake, g++, make),
 #   installed with apt-get when missing and this runs as root; otherwise it says what to install;
 # - local/ric/node_modules: aws-lambda-ric from local/ric/package-lock.json (npm ci; its install script compiles it);
-# - .venv: moto and its dependencies from local/requirements.txt.
+# - .venv: moto and cfn-lint, with their dependencies, from local/requirements.txt.
 # Each step is skipped when its input has not changed since it last ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ fi
 
 want=$(stamp local/requirements.txt)
 if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$want" ]; then
-  echo "setup-local: installing moto into .venv"
+  echo "setup-local: installing moto and cfn-lint into .venv"
   rm -rf .venv
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r local/requirements.txt

@@ -45,7 +45,7 @@ export class TenantRouterShard extends NestedStack {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
-      description: `Tenant router shard ${props.index}: admits the router's VPC link only`,
+      description: `Tenant router shard ${props.index}: admits the VPC link of the router only`,
       allowAllOutbound: false,
     });
     this.securityGroup.connections.allowFrom(props.vpcLinkSecurityGroup, ec2.Port.tcp(80), 'API Gateway VPC link');

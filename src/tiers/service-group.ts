@@ -1,4 +1,5 @@
 import { Annotations, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -12,6 +13,7 @@ import { SaasApplication, ServiceDefinition, TableSharing } from '../application
 import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
 import { createTable, subnetsOrDefault } from '../private/defaults';
+import { acknowledgeLint } from '../private/lint';
 import { envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
@@ -260,6 +262,7 @@ export class ServiceGroup extends Construct {
     service
       .autoScaleTaskCount({ minCapacity: def.minTasks!, maxCapacity: def.maxTasks! })
       .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: def.targetCpuUtilizationPercent! });
+    this.acknowledgeClusterDependency(service);
     return service;
   }
 
@@ -291,7 +294,21 @@ export class ServiceGroup extends Construct {
       .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
     // Service Connect clients need the servers registered first.
     this.services.forEach((s) => service.node.addDependency(s));
+    this.acknowledgeClusterDependency(service);
     return service;
+  }
+
+  /** cfn-lint W3005 on a service that depends on its cluster (see newService) and references it too. */
+  private acknowledgeClusterDependency(service: ecs.BaseService): void {
+    if (!(this.props.capacityProviderName && this.props.cluster instanceof ecs.Cluster)) {
+      return;
+    }
+    for (const c of service.node.findAll()) {
+      if (c instanceof ecs.CfnService || c instanceof appscaling.CfnScalableTarget) {
+        acknowledgeLint(c, 'W3005', 'the service waits for its capacity provider\'s association with the cluster, which CDK creates at synthesis under the cluster: '
+          + 'it depends on the whole cluster, whose dependency cfn-lint finds redundant with the cluster reference');
+      }
+    }
   }
 
   private newTaskDefinition(id: string, cpu: number, memoryLimitMiB: number): ecs.TaskDefinition {
@@ -326,7 +343,8 @@ export class ServiceGroup extends Construct {
         capacityProviderStrategies: [{ capacityProvider: this.props.capacityProviderName, weight: 1 }],
       });
       // The capacity provider must be associated with the cluster before the service is created (and after it is
-      // deleted): depend on the cluster and everything under it, the association included.
+      // deleted): depend on the cluster and everything under it, the association included (CDK creates it at
+      // synthesis, so it cannot be named here).
       if (this.props.cluster instanceof ecs.Cluster) {
         service.node.addDependency(this.props.cluster);
       }
