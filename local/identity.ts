@@ -2,12 +2,16 @@
  * Users of the emulator's user pools, and their real tokens (signed by the emulator, verifiable with its JWKS), for
  * requests through the local environment.
  */
+import { execFileSync } from 'child_process';
+import { createPrivateKey, KeyObject } from 'crypto';
+import * as path from 'path';
 import {
   AdminCreateUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { REPO_ROOT } from './moto';
 
 /** A user to create: a username and its attributes (`custom:tenantId`, ...). */
 export interface LocalUser {
@@ -41,3 +45,28 @@ export async function signIn(cognito: CognitoIdentityProviderClient, userPoolId:
   }
   return { idToken: result.AuthenticationResult.IdToken, accessToken: result.AuthenticationResult.AccessToken! };
 }
+
+/**
+ * The key the emulator signs every user pool's tokens with (moto ships one RSA key for all pools; in AWS each pool
+ * has its own). Tests sign tokens with it to stand for what a trusted pool could issue: any claims, any issuer. moto
+ * keeps only n, e and d; the venv's `cryptography` recovers the primes that Node.js needs to load the key.
+ */
+export function emulatorSigningKey(): KeyObject {
+  const script = [
+    'import base64, glob, gzip, json',
+    'from cryptography.hazmat.primitives import serialization',
+    'from cryptography.hazmat.primitives.asymmetric import rsa',
+    "f = glob.glob('.venv/lib/python*/site-packages/moto/cognitoidp/resources/jwks-private.json.gz')[0]",
+    'j = json.load(gzip.open(f))',
+    "b = lambda s: int.from_bytes(base64.urlsafe_b64decode(s + '=='), 'big')",
+    "n, e, d = b(j['n']), b(j['e']), b(j['d'])",
+    'p, q = rsa.rsa_recover_prime_factors(n, e, d)',
+    'k = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)).private_key()',
+    'print(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())',
+  ].join('\n');
+  const pem = execFileSync(path.join(REPO_ROOT, '.venv', 'bin', 'python'), ['-c', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return createPrivateKey(pem);
+}
+
+/** The key id of the emulator's signing key (the `kid` of its tokens). */
+export const EMULATOR_KEY_ID = 'dummy';

@@ -140,7 +140,7 @@ describe('least privilege', () => {
     expect(catalog).toEqual([
       expect.objectContaining({ Action: 'servicecatalog:ProvisionProduct', Resource: { 'Fn::Join': ['', expect.arrayContaining([':catalog:', ':product/'])] } }),
       expect.objectContaining({
-        Action: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord', 'servicecatalog:DescribeProvisionedProduct'],
+        Action: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord'],
         Condition: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
       }),
       expect.objectContaining({ Action: 'servicecatalog:UpdateProvisionedProduct', Condition: { StringEquals: { 'servicecatalog:roleLevel': 'self' } } }),

@@ -86,9 +86,13 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     },
   });
 
-  // Least privilege of the worker.
-  o.registry.grantReadWriteData(workerRole);
-  o.slots.grantReadWriteData(workerRole);
+  // Least privilege of the worker: exactly the calls its steps make (test/deployed/tenant-lifecycle.deployed.test.ts
+  // compares the policy with the calls in the bundle, both ways).
+  workerRole.addToPolicy(new iam.PolicyStatement({
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+    resources: [o.registry.tableArn],
+  }));
+  workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], resources: [o.slots.tableArn] }));
   for (const { table: t } of pooled) {
     workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [t.tableArn] }));
   }
@@ -120,7 +124,7 @@ export function grantProvisioning(workerRole: iam.IRole, portfolio: servicecatal
     resources: [...products.values()].map((p) => stack.formatArn({ service: 'catalog', resource: 'product', resourceName: p.product.productId })),
   }));
   workerRole.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord', 'servicecatalog:DescribeProvisionedProduct'],
+    actions: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord'],
     resources: ['*'],
     // Only provisioned products this role provisioned.
     conditions: { StringEquals: { 'servicecatalog:roleLevel': 'self' } },
