@@ -139,17 +139,27 @@ export class AssemblyReader {
     return only(this.stateMachines(template), constructPath, 'state machine');
   }
 
+  /** The path (relative to the assembly) of the file asset with this hash, from the assets manifests. */
+  public fileAsset(hash: string): string {
+    for (const file of fs.readdirSync(this.dir).filter((f) => f.endsWith('.assets.json'))) {
+      const source = readJson(path.join(this.dir, file)).files?.[hash]?.source;
+      if (source?.path) {
+        return source.path;
+      }
+    }
+    throw new Error(`the assembly has no file asset ${hash}`);
+  }
+
   /** The code directory of a function: the file asset whose hash its S3 key names. */
   private assetDir(resource: any): string {
     const code = resource.Properties.Code ?? {};
     const hash = typeof code.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
     const fromMetadata = resource.Metadata?.['aws:asset:path'];
     if (hash) {
-      for (const file of fs.readdirSync(this.dir).filter((f) => f.endsWith('.assets.json'))) {
-        const source = readJson(path.join(this.dir, file)).files?.[hash]?.source;
-        if (source?.path) {
-          return path.join(this.dir, source.path);
-        }
+      try {
+        return path.join(this.dir, this.fileAsset(hash));
+      } catch {
+        // not in a manifest: the metadata may name it
       }
     }
     if (fromMetadata) {

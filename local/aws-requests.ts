@@ -92,6 +92,16 @@ export async function iamChecks(call: AwsCall, tableKeys: TableKeys): Promise<Ia
       const [method, pathname] = call.operation.split(' ');
       return [{ action: `apigateway:${method}`, resource: `arn:aws:apigateway:${LOCAL_REGION}::${pathname}` }];
     }
+    case 'servicecatalog':
+      if (call.operation === 'ProvisionProduct') {
+        return [{ action: 'servicecatalog:ProvisionProduct', resource: `arn:aws:catalog:${LOCAL_REGION}:${LOCAL_ACCOUNT}:product/${call.params.ProductId}` }];
+      }
+      if (['DescribeRecord', 'TerminateProvisionedProduct', 'UpdateProvisionedProduct'].includes(call.operation)) {
+        // Wildcard-only actions; the caller acts on what it provisioned itself (AcceptLanguage and access level unset:
+        // the role level).
+        return [{ action: `servicecatalog:${call.operation}`, resource: '*', context: { 'servicecatalog:roleLevel': 'self' } }];
+      }
+      break;
     case 'sts':
       if (call.operation === 'AssumeRole') {
         const tagged = Object.keys(call.params).some((k) => k.startsWith('Tags.member.'));

@@ -10,13 +10,15 @@
 import { randomBytes } from 'crypto';
 import { APIGatewayClient, CreateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import {
+  AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
+  DeleteUserPoolCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssemblyReader } from './assembly';
@@ -69,6 +71,14 @@ export class LocalDeployment {
       this.stacks.set(artifact.id, d);
     }
     return d;
+  }
+
+  /**
+   * A deployment of a template that is no stack of the assembly (a Service Catalog product's), named `stackName`, with
+   * these parameter values.
+   */
+  public templateStack(stackName: string, template: Template, parameters: Record<string, string>): StackDeployment {
+    return new StackDeployment(this, stackName, template, async (name) => parameters[name]);
   }
 
   /** The value of an export of any stack of the assembly. */
@@ -137,6 +147,30 @@ export class StackDeployment {
       this.created.set(logicalId, p);
     }
     return p;
+  }
+
+  /** Creates every resource of the stack that the emulator stands for (a stack deployed whole, as a provisioned product). */
+  public async deployAll(): Promise<void> {
+    for (const [id, r] of Object.entries<any>(this.template.Resources)) {
+      if (EMULATED.has(r.Type)) {
+        await this.resource(id);
+      }
+    }
+  }
+
+  /** Deletes what this stack created in the emulator (a stack deleted whole): its user pools and tables. */
+  public async deleteAll(): Promise<void> {
+    const clients = this.deployment.clients;
+    for (const p of this.created.values()) {
+      const r = await p;
+      if (r.type === 'AWS::Cognito::UserPool') {
+        await clients.cognito.send(new DeleteUserPoolCommand({ UserPoolId: r.ref }));
+      } else if (r.type === 'AWS::DynamoDB::Table') {
+        await clients.dynamodb.send(new DeleteTableCommand({ TableName: r.ref }));
+      }
+    }
+    this.created.clear();
+    this.settled.clear();
   }
 
   /**
@@ -326,6 +360,15 @@ export class StackDeployment {
         const group = (await clients.cognito.send(new CreateGroupCommand({ GroupName: props.GroupName ?? name, ...props }))).Group!;
         return { type, ref: group.GroupName!, attributes: {} };
       }
+      case 'AWS::Cognito::UserPoolUser': {
+        await clients.cognito.send(new AdminCreateUserCommand({
+          UserPoolId: props.UserPoolId,
+          Username: props.Username,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: (props.UserAttributes ?? []).map((a: any) => ({ Name: a.Name, Value: a.Value })),
+        }));
+        return { type, ref: props.Username, attributes: {} };
+      }
       case 'AWS::ApiGateway::ApiKey': {
         const key = await clients.apigateway.send(new CreateApiKeyCommand({
           name: props.Name ?? name,
@@ -353,6 +396,7 @@ const EMULATED = new Set([
   'AWS::Cognito::UserPool',
   'AWS::Cognito::UserPoolClient',
   'AWS::Cognito::UserPoolGroup',
+  'AWS::Cognito::UserPoolUser',
   'AWS::ApiGateway::ApiKey',
   'AWS::Events::EventBus',
 ]);

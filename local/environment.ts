@@ -10,6 +10,7 @@
  * - State machines: their synthesized definitions (local/state-machine.ts).
  * - EventBridge rules: an event put on a bus starts the targets of every rule of the assembly whose pattern matches,
  *   as moto's own pattern matcher decides.
+ * - Service Catalog: products provisioned from their templates in the assembly (local/service-catalog.ts).
  */
 import { randomBytes } from 'crypto';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -19,6 +20,7 @@ import { AdminClients, LocalDeployment, StackDeployment } from './deployment';
 import { IamGate } from './iam-gate';
 import { LocalLambda } from './lambda';
 import { LOCAL_REGION, MotoServer } from './moto';
+import { ServiceCatalogStandIn } from './service-catalog';
 import { ExecutionResult, LocalStateMachine, taskStates } from './state-machine';
 
 export interface LocalEnvironmentOptions {
@@ -50,6 +52,8 @@ export class LocalEnvironment {
   /** Clients of the emulator that bypass the gate: for setting up and inspecting, never for the artifacts. */
   public readonly admin: AdminClients;
   public readonly deployment: LocalDeployment;
+  /** Service Catalog, stood in for: the products of the assembly, provisioned from their templates. */
+  public readonly serviceCatalog: ServiceCatalogStandIn;
   private readonly lambdas = new Map<string, Promise<LocalLambda>>();
   private readonly rules = new Map<StackDeployment, Promise<MirroredRule[]>>();
 
@@ -57,6 +61,8 @@ export class LocalEnvironment {
     private readonly options: LocalEnvironmentOptions) {
     this.admin = new AdminClients(moto.endpoint);
     this.deployment = new LocalDeployment(assembly, this.admin, gate);
+    this.serviceCatalog = new ServiceCatalogStandIn(this.deployment);
+    gate.serve('servicecatalog', (call) => this.serviceCatalog.handle(call));
   }
 
   public stack(id: string): StackDeployment {

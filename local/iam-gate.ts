@@ -13,6 +13,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwsCall, iamChecks, IamCheck, parseRequest, RawRequest } from './aws-requests';
 import { isAllowed } from './iam';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './moto';
+import type { ServiceAnswer } from './service-catalog';
 import { LocalCertificate, localCertificate } from './tls';
 
 /** A principal calling through the gate. */
@@ -75,6 +76,7 @@ export class IamGate {
   private readonly server: https.Server;
   private readonly tableKeys = new Map<string, Promise<{ partitionKey: string }>>();
   private readonly admin: DynamoDBClient;
+  private readonly services = new Map<string, (call: AwsCall) => Promise<ServiceAnswer>>();
 
   private constructor(private readonly upstream: string, public readonly certificate: LocalCertificate) {
     this.server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
@@ -99,6 +101,11 @@ export class IamGate {
 
   public principal(accessKeyId: string): GatePrincipal | undefined {
     return this.principals.get(accessKeyId);
+  }
+
+  /** Answers a service's calls (by signing name) locally instead of forwarding them, after the IAM check. */
+  public serve(service: string, handler: (call: AwsCall) => Promise<ServiceAnswer>): void {
+    this.services.set(service, handler);
   }
 
   /** Makes calls fail; see `Fault`. */
@@ -165,6 +172,15 @@ export class IamGate {
         return this.refuse(res, call, call.protocol === 'json' ? 400 : 403, call.protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException',
           `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`);
       }
+    }
+    const local = this.services.get(call.service);
+    if (local) {
+      const reply = await local(call);
+      this.record(principal, call, checks, 'ALLOWED', reply.status);
+      if (reply.error) {
+        return this.refuse(res, call, reply.status, reply.error.code, reply.error.message);
+      }
+      return answer(res, reply.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply.body ?? {}));
     }
     const status = await this.forward(req, res);
     this.record(principal, call, checks, 'ALLOWED', status);

@@ -4,10 +4,10 @@
  * pools' JWKS and its AWS calls held to its role's policy. Tokens are real: signed by the emulator's user pools.
  */
 import * as fs from 'fs';
-import { generateKeyPair, SignJWT } from 'jose';
 import { GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { generateKeyPair, SignJWT } from 'jose';
 import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
 import { bundleCalls } from '../../local/bundle-calls';
 import { LocalEnvironment } from '../../local/environment';
@@ -177,7 +177,8 @@ describe('forged and broken tokens are denied as deployed', () => {
   let foreignKey: Awaited<ReturnType<typeof generateKeyPair>>;
 
   /** A token signed as the pool signs (the emulator's key), with these claims. */
-  const signed = (claims: Record<string, unknown>, o: { key?: any; issuer?: string; audience?: string; expires?: string | number; kid?: string } = {}) =>
+  interface SignOptions { key?: any; issuer?: string; audience?: string; expires?: string | number; kid?: string }
+  const signed = (claims: Record<string, unknown>, o: SignOptions = {}) =>
     new SignJWT({ token_use: 'id', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: o.kid ?? EMULATOR_KEY_ID })
       .setIssuer(o.issuer ?? issuer)
@@ -240,7 +241,8 @@ describe('forged and broken tokens are denied as deployed', () => {
     ['a token without the role claim', async () => signed({ 'custom:tenantId': 'basic-2', 'custom:tenantTier': 'basic' })],
     ['a token of a declared tenant\'s pool, signed as that pool, claiming another tenant', async () => {
       const acmePool = (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.tenantPools.acme))).ref;
-      const acmeClient = (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.tenantPools.acme.appClient))).ref;
+      const acme = synthesized.example.applicationPlane.tenantPools.acme;
+      const acmeClient = (await env.stack(APPLICATION_PLANE).resource(logicalId(acme.appClient))).ref;
       return signed({ 'custom:tenantId': 'globex', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
         { issuer: `https://cognito-idp.us-east-1.amazonaws.com/${acmePool}`, audience: acmeClient });
     }],

