@@ -37,6 +37,7 @@ import {
   acknowledgeTierFindings,
 } from './nag-acknowledgements';
 import { SaasOperations } from './operations';
+import { IDENTITY_ENV } from './services/common/environment';
 
 /**
  * The example app: the Amazon ECS SaaS reference architecture, composed from the library's public API only, as a
@@ -91,6 +92,14 @@ export interface ExampleAppOptions {
   readonly serverSideSignIn?: boolean;
   /** Who receives the operations alarms by email (context `alarmEmail`). */
   readonly alarmEmail?: string;
+  /**
+   * An OpenID Connect issuer whose id tokens the shared tiers' services and the router trust in place of the shared
+   * pool's (`TokenIssuer.oidc`, with its `jwksUri` if its keys are not at the well-known location). The users service
+   * still administers the shared pool.
+   *
+   * @default - the shared pool's tokens
+   */
+  readonly sharedIssuer?: TokenIssuer;
 }
 
 /** The control plane: sbt-aws's ControlPlane, with its Cognito auth and event manager made here so the app can use them. */
@@ -114,7 +123,7 @@ export class ControlPlaneStack extends Stack {
     });
     // sbt-aws sets DESTROY inside ControlPlane only; the auth and event manager made here follow the same rule.
     RemovalPolicies.of(this).apply(props.removalPolicy ?? RemovalPolicy.DESTROY);
-    acknowledgeControlPlaneFindings(this);
+    acknowledgeControlPlaneFindings(this, this.auth.userPool.userPoolArn);
   }
 
   /** The bus the control plane and the application plane talk over. */
@@ -135,6 +144,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
   readonly serverSideSignIn?: boolean;
   readonly alarmEmail?: string;
+  readonly sharedIssuer?: TokenIssuer;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -142,6 +152,20 @@ interface ServiceIdentity {
   readonly userPool: cognito.IUserPool;
   readonly appClientIds: string[];
   readonly shared: boolean;
+  /** Another issuer the services trust instead of the pool (its issuer URL, audiences and signing keys). */
+  readonly issuer?: TokenIssuer;
+}
+
+/** A service's identity variables (examples/services/common/environment.ts). */
+function identityEnvironment(identity: ServiceIdentity): { [name: string]: string } {
+  const issuer = identity.issuer;
+  return {
+    [IDENTITY_ENV.userPoolId]: identity.userPool.userPoolId,
+    [IDENTITY_ENV.appClientIds]: Fn.join(',', issuer?.audiences ?? identity.appClientIds),
+    [IDENTITY_ENV.userPoolShared]: String(identity.shared),
+    ...(issuer ? { [IDENTITY_ENV.tokenIssuer]: issuer.issuerUrl } : {}),
+    ...(issuer?.jwksUri ? { [IDENTITY_ENV.jwksUri]: issuer.jwksUri } : {}),
+  };
 }
 
 /** The application plane: shared infrastructure, the three tiers, the router and the tenant lifecycle. */
@@ -206,14 +230,15 @@ export class ApplicationPlaneStack extends Stack {
       });
     }
     const sharedClients = [this.userPool.appClient, ...(this.signInClient ? [this.signInClient] : [])].map((c) => c.userPoolClientId);
-    const sharedIdentity: ServiceIdentity = { userPool: this.userPool, appClientIds: sharedClients, shared: true };
+    const sharedIdentity: ServiceIdentity = { userPool: this.userPool, appClientIds: sharedClients, shared: true, issuer: props.sharedIssuer };
 
     // The reference's bridge model: products pooled everywhere; orders pooled in the basic tier, a table per tenant
     // in the silo tiers.
     const pooledApplication = this.application(TableSharing.POOLED, sharedIdentity);
     const basic = new PooledEcsTier(this, 'Basic', { ...common, application: pooledApplication, tenants: tenants.basic });
     const products = { products: basic.pooledTables.products };
-    const siloApplication = this.application(TableSharing.PER_TENANT, sharedIdentity);
+    // A silo tenant's services trust the tenant's own pool (useIdentity below), never the shared issuer.
+    const siloApplication = this.application(TableSharing.PER_TENANT, { ...sharedIdentity, issuer: undefined });
     const advanced = new SiloServiceTier(this, 'Advanced', {
       ...common,
       application: siloApplication,
@@ -224,7 +249,7 @@ export class ApplicationPlaneStack extends Stack {
     const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: siloApplication, pooledTables: products, tenants: tenants.premium });
     this.tiers = [basic, advanced, premium];
     this.grantUserManagement(basic.serviceGroup, this.userPool);
-    const issuers = [TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })];
+    const issuers = [props.sharedIssuer ?? TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })];
     this.tenantPools = {};
     for (const t of [...advanced.tenants, ...premium.tenants]) {
       const pool = new TenantUserPool(this, `Users-${t.tenantId}`, { removalPolicy });
@@ -347,9 +372,7 @@ export class ApplicationPlaneStack extends Stack {
           AWS_REGION: Aws.REGION,
           POWERTOOLS_SERVICE_NAME: s.name,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-          USER_POOL_ID: identity.userPool.userPoolId,
-          APP_CLIENT_IDS: Fn.join(',', identity.appClientIds),
-          USER_POOL_SHARED: String(identity.shared),
+          ...identityEnvironment(identity),
         },
       })),
     });
@@ -360,9 +383,9 @@ export class ApplicationPlaneStack extends Stack {
     for (const service of group.services) {
       for (const s of SERVICES) {
         const container = service.taskDefinition.findContainer(s.name);
-        container?.addEnvironment('USER_POOL_ID', identity.userPool.userPoolId);
-        container?.addEnvironment('APP_CLIENT_IDS', Fn.join(',', identity.appClientIds));
-        container?.addEnvironment('USER_POOL_SHARED', String(identity.shared));
+        for (const [name, value] of Object.entries(identityEnvironment(identity))) {
+          container?.addEnvironment(name, value);
+        }
       }
     }
   }
@@ -413,6 +436,7 @@ export class EcsSaasExample {
       tenants: options.tenants,
       serverSideSignIn: options.serverSideSignIn,
       alarmEmail: options.alarmEmail,
+      sharedIssuer: options.sharedIssuer,
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
     });
   }

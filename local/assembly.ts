@@ -150,6 +150,17 @@ export class AssemblyReader {
     throw new Error(`the assembly has no file asset ${hash}`);
   }
 
+  /** The source of the Docker image asset with this hash: its directory (relative to the assembly), build args, file. */
+  public dockerImageAsset(hash: string): { directory: string; buildArgs: Record<string, string>; file?: string } {
+    for (const file of fs.readdirSync(this.dir).filter((f) => f.endsWith('.assets.json'))) {
+      const source = readJson(path.join(this.dir, file)).dockerImages?.[hash]?.source;
+      if (source?.directory) {
+        return { directory: source.directory, buildArgs: source.dockerBuildArgs ?? {}, file: source.dockerFile };
+      }
+    }
+    throw new Error(`the assembly has no Docker image asset ${hash}`);
+  }
+
   /** The code directory of a function: the file asset whose hash its S3 key names. */
   private assetDir(resource: any): string {
     const code = resource.Properties.Code ?? {};

@@ -104,10 +104,11 @@ export async function iamChecks(call: AwsCall, tableKeys: TableKeys): Promise<Ia
       break;
     case 'sts':
       if (call.operation === 'AssumeRole') {
-        const tagged = Object.keys(call.params).some((k) => k.startsWith('Tags.member.'));
+        const tags = sessionTags(call.params);
+        const context = tagContext(tags);
         return [
-          { action: 'sts:AssumeRole', resource: call.params.RoleArn },
-          ...(tagged ? [{ action: 'sts:TagSession', resource: call.params.RoleArn }] : []),
+          { action: 'sts:AssumeRole', resource: call.params.RoleArn, context },
+          ...(Object.keys(tags).length > 0 ? [{ action: 'sts:TagSession', resource: call.params.RoleArn, context }] : []),
         ];
       }
       if (call.operation === 'GetCallerIdentity') {
@@ -174,6 +175,24 @@ async function queryLeadingKeys(p: any, tableKeys: TableKeys): Promise<Record<st
     }
   }
   return undefined;
+}
+
+/** The session tags of a query-protocol AssumeRole (`Tags.member.N.Key` / `.Value`). */
+export function sessionTags(params: Record<string, string>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const m = /^Tags\.member\.(\d+)\.Key$/.exec(k);
+    if (m) {
+      tags[v] = params[`Tags.member.${m[1]}.Value`];
+    }
+  }
+  return tags;
+}
+
+/** The condition keys of tags requested with a call. */
+export function tagContext(tags: Record<string, string>): Record<string, string | string[]> {
+  const keys = Object.keys(tags);
+  return keys.length === 0 ? {} : { 'aws:TagKeys': keys, ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, tags[k]])) };
 }
 
 function arn(service: string, resource: string): string {

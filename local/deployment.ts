@@ -188,6 +188,7 @@ export class StackDeployment {
       principal = {
         accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
         arn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${role.ref}/local`,
+        roleArn: String(role.attributes.Arn),
         identityPolicies: await this.resolve(access.identityPolicies),
         boundary: access.boundary ? await this.resolve(access.boundary) : undefined,
       };

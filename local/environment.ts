@@ -12,16 +12,22 @@
  *   as moto's own pattern matcher decides.
  * - Service Catalog: products provisioned from their templates in the assembly (local/service-catalog.ts).
  */
+import { ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { AssemblyReader, LambdaFunctionArtifact, StateMachineArtifact } from './assembly';
 import { AdminClients, LocalDeployment, StackDeployment } from './deployment';
+import { CredentialsEndpoint, localImage, TaskNetwork } from './ecs';
 import { IamGate } from './iam-gate';
 import { LocalLambda } from './lambda';
 import { LOCAL_REGION, MotoServer } from './moto';
 import { ServiceCatalogStandIn } from './service-catalog';
 import { ExecutionResult, LocalStateMachine, taskStates } from './state-machine';
+import { AssumableRole, StsStandIn } from './sts';
+import { LOCAL_AWS_HOST } from './tls';
 
 export interface LocalEnvironmentOptions {
   /** Where function log lines go. Default: kept on each function (`LocalLambda.logs`). */
@@ -54,8 +60,12 @@ export class LocalEnvironment {
   public readonly deployment: LocalDeployment;
   /** Service Catalog, stood in for: the products of the assembly, provisioned from their templates. */
   public readonly serviceCatalog: ServiceCatalogStandIn;
+  /** STS, stood in for: sessions held to the role's trust policy, policies and session tags. */
+  public readonly sts: StsStandIn;
   private readonly lambdas = new Map<string, Promise<LocalLambda>>();
   private readonly rules = new Map<StackDeployment, Promise<MirroredRule[]>>();
+  private readonly groups: LocalServiceGroup[] = [];
+  private credentialsEndpoint?: CredentialsEndpoint;
 
   private constructor(public readonly assembly: AssemblyReader, private readonly moto: MotoServer, public readonly gate: IamGate,
     private readonly options: LocalEnvironmentOptions) {
@@ -63,6 +73,8 @@ export class LocalEnvironment {
     this.deployment = new LocalDeployment(assembly, this.admin, gate);
     this.serviceCatalog = new ServiceCatalogStandIn(this.deployment);
     gate.serve('servicecatalog', (call) => this.serviceCatalog.handle(call));
+    this.sts = new StsStandIn(gate, (arn) => this.roleByArn(arn));
+    gate.serve('sts', (call) => this.sts.handle(call));
   }
 
   public stack(id: string): StackDeployment {
@@ -181,7 +193,68 @@ export class LocalEnvironment {
     return new EventInbox(this.admin, queueUrl);
   }
 
+  /**
+   * Starts every task of a service group (its task definitions under `constructPath`) in a network namespace of its
+   * own, each container with its task definition's environment and its role's credentials, and waits until every
+   * container answers on its port. The group's proxy is reached at `url`.
+   */
+  public async startServiceGroup(stackId: string, constructPath: string): Promise<LocalServiceGroup> {
+    const stack = this.stack(stackId);
+    const under = (r: any) => String(r.Metadata?.['aws:cdk:path'] ?? '').startsWith(`${constructPath}/`);
+    const resources = Object.entries<any>(stack.template.Resources);
+    const names = new Set<string>();
+    for (const [, r] of resources.filter(([, x]) => x.Type === 'AWS::ECS::Service' && under(x))) {
+      for (const s of r.Properties.ServiceConnectConfiguration?.Services ?? []) {
+        for (const alias of s.ClientAliases ?? []) {
+          names.add(alias.DnsName ?? s.PortName);
+        }
+      }
+    }
+    this.credentialsEndpoint ??= await CredentialsEndpoint.start();
+    const network = TaskNetwork.create([...names]);
+    const group = new LocalServiceGroup(network);
+    try {
+      // `https://aws.local/...` with no port (a JWKS URI in a template, say) reaches the gate too.
+      group.onStop(await this.gate.listenAlso(network.hostIp, 443));
+      for (const [id, r] of resources.filter(([, x]) => x.Type === 'AWS::ECS::TaskDefinition' && under(x))) {
+        const task = await stack.resolve(r.Properties);
+        const roleId = r.Properties.TaskRoleArn?.['Fn::GetAtt']?.[0];
+        const principal = await stack.principal(roleId);
+        for (const container of task.ContainerDefinitions) {
+          const image = localImage(this.assembly, container.Image);
+          for (const [file, content] of Object.entries(image.etc ?? {})) {
+            fs.mkdirSync(path.dirname(path.join(network.etc, file)), { recursive: true });
+            fs.writeFileSync(path.join(network.etc, file), content);
+          }
+          const env: Record<string, string> = {
+            ...image.env,
+            ...Object.fromEntries((container.Environment ?? []).map((e: any) => [e.Name, String(e.Value)])),
+            // What ECS adds: the task role's credentials, the execution environment.
+            AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: this.credentialsEndpoint.register(principal),
+            AWS_EXECUTION_ENV: (task.RequiresCompatibilities ?? []).includes('FARGATE') ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+            // The stand-ins: AWS calls go to the local IAM gate, whose certificate the process trusts.
+            AWS_ENDPOINT_URL: `https://${LOCAL_AWS_HOST}:${this.gate.port}`,
+            NODE_EXTRA_CA_CERTS: this.gate.certificate.certFile,
+          };
+          const argv = [...(container.EntryPoint ?? []), ...(container.Command ?? image.cmd)];
+          const child = network.spawn(argv, env, image.workdir);
+          group.add(container.Name ?? id, child, (container.PortMappings ?? []).map((p: any) => Number(p.ContainerPort)), this.options.onLog);
+        }
+      }
+      await group.ready();
+    } catch (e) {
+      await group.stop();
+      throw e;
+    }
+    this.groups.push(group);
+    return group;
+  }
+
   public async stop(): Promise<void> {
+    for (const group of this.groups) {
+      await group.stop();
+    }
+    await this.credentialsEndpoint?.stop();
     for (const fn of this.lambdas.values()) {
       await (await fn).stop();
     }
@@ -220,6 +293,21 @@ export class LocalEnvironment {
     return p;
   }
 
+  /** A role of any stack of the assembly, by ARN: its trust policy and what it is allowed. */
+  private async roleByArn(arn: string): Promise<AssumableRole | undefined> {
+    for (const artifact of this.assembly.stacks()) {
+      const stack = this.stack(artifact.id);
+      for (const [id, r] of Object.entries<any>(stack.template.Resources)) {
+        if (r.Type === 'AWS::IAM::Role' && (await stack.resource(id)).attributes.Arn === arn) {
+          const principal = await stack.principal(id);
+          const trustPolicy = await stack.resolve(r.Properties.AssumeRolePolicyDocument);
+          return { arn, trustPolicy, identityPolicies: principal.identityPolicies, boundary: principal.boundary };
+        }
+      }
+    }
+    return undefined;
+  }
+
   /** The access key of the role whose ARN is given (a role of the stack). */
   private async roleOfArn(stack: StackDeployment, arn: string): Promise<string> {
     for (const [id, r] of Object.entries<any>(stack.template.Resources)) {
@@ -250,6 +338,80 @@ export class EventInbox {
         QueueUrl: this.queueUrl,
         Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
       }));
+    }
+  }
+}
+
+/** The tasks of a service group, running (LocalEnvironment.startServiceGroup). */
+export class LocalServiceGroup {
+  /** Every line the containers wrote, prefixed with the container's name. */
+  public readonly logs: string[] = [];
+  private readonly containers: Array<{ name: string; child: ChildProcess; ports: number[] }> = [];
+  private readonly cleanups: Array<() => Promise<void>> = [];
+
+  constructor(public readonly network: TaskNetwork) {}
+
+  /** The proxy's address (port 80 of the group's network). */
+  public get url(): string {
+    return `http://${this.network.taskIp}`;
+  }
+
+  public add(name: string, child: ChildProcess, ports: number[], onLog?: (source: string, line: string) => void): void {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (d: Buffer) => {
+        for (const line of d.toString('utf8').split('\n').filter(Boolean)) {
+          this.logs.push(`${name}: ${line}`);
+          onLog?.(name, line);
+        }
+      });
+    }
+    this.containers.push({ name, child, ports });
+  }
+
+  /** Waits until every container answers its health path on each of its ports. */
+  public async ready(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const c of this.containers) {
+      for (const port of c.ports) {
+        for (;;) {
+          if (c.child.exitCode !== null) {
+            throw new Error(`container ${c.name} exited with ${c.child.exitCode}:\n${this.logs.filter((l) => l.startsWith(`${c.name}:`)).slice(-20).join('\n')}`);
+          }
+          try {
+            const res = await fetch(`http://${this.network.taskIp}:${port}/health`);
+            if (res.status === 200) {
+              break;
+            }
+          } catch {
+            // not listening yet
+          }
+          if (Date.now() > deadline) {
+            throw new Error(`container ${c.name} did not answer on port ${port} within ${timeoutMs} ms:\n${this.logs.slice(-20).join('\n')}`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+  }
+
+  /** The container processes, by name. */
+  public container(name: string): ChildProcess {
+    const found = this.containers.find((c) => c.name === name);
+    if (!found) {
+      throw new Error(`the group has no container ${name}; it has ${this.containers.map((c) => c.name).join(', ')}`);
+    }
+    return found.child;
+  }
+
+  /** Runs `cleanup` when the group stops. */
+  public onStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  public async stop(): Promise<void> {
+    await this.network.destroy();
+    for (const cleanup of this.cleanups.splice(0)) {
+      await cleanup();
     }
   }
 }

@@ -25,6 +25,12 @@ export interface GatePrincipal {
   /** Resolved identity policies. */
   readonly identityPolicies: any[];
   readonly boundary?: any;
+  /** The session policy the session was assumed with, if any. */
+  readonly sessionPolicy?: any;
+  /** The session's tags (`aws:PrincipalTag/<key>` in conditions). */
+  readonly tags?: Record<string, string>;
+  /** The ARN of the role the session is of, for resource policies that name roles. */
+  readonly roleArn?: string;
 }
 
 /** An error the gate answers with instead of forwarding. */
@@ -65,7 +71,8 @@ export class IamGate {
   /** Starts a gate in front of the emulator at `upstream`. */
   public static async start(upstream: string): Promise<IamGate> {
     const gate = new IamGate(upstream, localCertificate());
-    await new Promise<void>((resolve) => gate.server.listen(0, '127.0.0.1', resolve));
+    // Every address: tasks in network namespaces of their own reach it over their link (local/ecs.ts).
+    await new Promise<void>((resolve) => gate.server.listen(0, '0.0.0.0', resolve));
     return gate;
   }
 
@@ -77,22 +84,43 @@ export class IamGate {
   private readonly tableKeys = new Map<string, Promise<{ partitionKey: string }>>();
   private readonly admin: DynamoDBClient;
   private readonly services = new Map<string, (call: AwsCall) => Promise<ServiceAnswer>>();
+  private readonly documents = new Map<string, { contentType: string; body: string }>();
+  private readonly extraServers: https.Server[] = [];
 
   private constructor(private readonly upstream: string, public readonly certificate: LocalCertificate) {
-    this.server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        this.handle({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }, res)
-          .catch((e) => answer(res, 500, { 'content-type': 'text/plain' }, `local IAM gate: ${(e as Error).stack}`));
-      });
-    });
+    this.server = this.createServer();
     this.admin = new DynamoDBClient({ region: LOCAL_REGION, endpoint: upstream, credentials: { accessKeyId: ADMIN_ACCESS_KEY, secretAccessKey: 'local' } });
+  }
+
+  /**
+   * Also listens on `host:port` (such as a task network's host address on 443, so that `https://aws.local/...` with no
+   * port reaches the gate from inside the task's namespace). Closed with the gate, or by the returned function.
+   */
+  public async listenAlso(host: string, port: number): Promise<() => Promise<void>> {
+    const server = this.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+    this.extraServers.push(server);
+    return async () => {
+      this.extraServers.splice(this.extraServers.indexOf(server), 1);
+      await new Promise((r) => server.close(r));
+    };
+  }
+
+  /** Serves a fixed document at `path` to unsigned GETs, such as the signing keys of a local token issuer. */
+  public publish(path: string, body: string, contentType = 'application/json'): void {
+    this.documents.set(path, { contentType, body });
   }
 
   /** The endpoint artifacts are given (`AWS_ENDPOINT_URL`); HTTPS, with `certificate` to trust. */
   public get endpoint(): string {
-    return `https://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  public get port(): number {
+    return (this.server.address() as { port: number }).port;
   }
 
   public addPrincipal(principal: GatePrincipal): void {
@@ -133,10 +161,25 @@ export class IamGate {
 
   public async stop(): Promise<void> {
     this.admin.destroy();
-    await new Promise((r) => this.server.close(r));
+    await Promise.all([this.server, ...this.extraServers.splice(0)].map((server) => new Promise((r) => server.close(r))));
+  }
+
+  private createServer(): https.Server {
+    return https.createServer({ key: this.certificate.key, cert: this.certificate.cert }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        this.handle({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }, res)
+          .catch((e) => answer(res, 500, { 'content-type': 'text/plain' }, `local IAM gate: ${(e as Error).stack}`));
+      });
+    });
   }
 
   private async handle(req: RawRequest, res: http.ServerResponse): Promise<unknown> {
+    const document = req.method === 'GET' ? this.documents.get(req.url) : undefined;
+    if (document) {
+      return answer(res, 200, { 'content-type': document.contentType }, document.body);
+    }
     const call = parseRequest(req);
     if (!call) {
       if (req.method === 'GET' && /^\/[\w-]+_[0-9A-Za-z]+\/\.well-known\/jwks\.json$/.test(req.url)) {
@@ -180,6 +223,9 @@ export class IamGate {
       if (reply.error) {
         return this.refuse(res, call, reply.status, reply.error.code, reply.error.message);
       }
+      if (reply.xml !== undefined) {
+        return answer(res, reply.status, { 'content-type': 'text/xml' }, reply.xml);
+      }
       return answer(res, reply.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply.body ?? {}));
     }
     const status = await this.forward(req, res);
@@ -193,9 +239,13 @@ export class IamGate {
       action: check.action,
       resource: check.resource,
       accountId: LOCAL_ACCOUNT,
-      context: check.context,
+      context: {
+        ...Object.fromEntries(Object.entries(principal.tags ?? {}).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])),
+        ...check.context,
+      },
       identityPolicies: principal.identityPolicies,
       boundary: principal.boundary,
+      sessionPolicy: principal.sessionPolicy,
     });
   }
 

@@ -25,6 +25,25 @@ export interface RoleAccess {
   readonly externalManagedPolicies: any[];
 }
 
+/**
+ * The AWS managed policies our templates attach, by name, with the document AWS publishes for each (IAM console,
+ * policy version v1). Any other managed policy from outside a template cannot be evaluated locally, and the harness
+ * refuses a role that has one rather than guess.
+ */
+const AWS_MANAGED_POLICIES: Record<string, any> = {
+  'service-role/AWSLambdaBasicExecutionRole': {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  },
+};
+
+/** The document of an AWS managed policy from its ARN (`arn:<partition>:iam::aws:policy/<name>`, maybe joined), if known. */
+function awsManagedPolicy(arn: any): any | undefined {
+  const text = typeof arn === 'string' ? arn : JSON.stringify(arn);
+  const name = /:iam::aws:policy\/([\w+=,.@/-]+?)"?\]*\]?\}?$/.exec(text)?.[1];
+  return name ? AWS_MANAGED_POLICIES[name] : undefined;
+}
+
 /** What a role of the template gets. */
 export function roleAccess(template: Template, roleId: string): RoleAccess {
   const role = template.Resources[roleId];
@@ -36,8 +55,11 @@ export function roleAccess(template: Template, roleId: string): RoleAccess {
   const external: any[] = [];
   for (const arn of role.Properties.ManagedPolicyArns ?? []) {
     const id = arn?.Ref;
+    const aws = awsManagedPolicy(arn);
     if (id && template.Resources[id]?.Type === 'AWS::IAM::ManagedPolicy') {
       docs.push(template.Resources[id].Properties.PolicyDocument);
+    } else if (aws) {
+      docs.push(aws);
     } else {
       external.push(arn);
     }

@@ -3,7 +3,7 @@
  * requests through the local environment.
  */
 import { execFileSync } from 'child_process';
-import { createPrivateKey, KeyObject } from 'crypto';
+import { createPrivateKey, generateKeyPairSync, KeyObject } from 'crypto';
 import * as path from 'path';
 import {
   AdminCreateUserCommand,
@@ -11,6 +11,7 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { SignJWT } from 'jose';
 import { REPO_ROOT } from './moto';
 
 /** A user to create: a username and its attributes (`custom:tenantId`, ...). */
@@ -70,3 +71,32 @@ export function emulatorSigningKey(): KeyObject {
 
 /** The key id of the emulator's signing key (the `kid` of its tokens). */
 export const EMULATOR_KEY_ID = 'dummy';
+
+/**
+ * A token issuer of our own that is not Cognito: an OpenID Connect issuer with its own RSA key, whose JWKS the local
+ * IAM gate publishes at `jwksPath` (reachable as `https://aws.local<jwksPath>` from a task's network). Its tokens
+ * carry whatever claims a test gives them.
+ */
+export class LocalOidcIssuer {
+  public static readonly KEY_ID = 'local-oidc-1';
+  private readonly key: KeyObject;
+
+  constructor(public readonly issuerUrl: string, public readonly jwksPath: string, gate: { publish(path: string, body: string): void }) {
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.key = pair.privateKey;
+    const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: LocalOidcIssuer.KEY_ID, alg: 'RS256', use: 'sig' };
+    gate.publish(jwksPath, JSON.stringify({ keys: [jwk] }));
+  }
+
+  /** A token for `audience` with `claims`, valid for an hour. */
+  public async sign(audience: string, subject: string, claims: Record<string, unknown>): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: LocalOidcIssuer.KEY_ID, typ: 'JWT' })
+      .setIssuer(this.issuerUrl)
+      .setAudience(audience)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(this.key);
+  }
+}

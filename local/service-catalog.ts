@@ -19,7 +19,10 @@ import { LocalDeployment, StackDeployment } from './deployment';
 /** An answer of a stood-in service: an HTTP status and a JSON body (or an error). */
 export interface ServiceAnswer {
   readonly status: number;
+  /** A JSON body (JSON protocols). */
   readonly body?: unknown;
+  /** An XML body (query protocols). */
+  readonly xml?: string;
   readonly error?: { readonly code: string; readonly message: string };
 }
 

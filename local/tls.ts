@@ -8,6 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** The name tasks reach the local AWS endpoint by (their hosts file maps it to their link to this machine). */
+export const LOCAL_AWS_HOST = 'aws.local';
+
 export interface LocalCertificate {
   readonly key: string;
   readonly cert: string;
@@ -23,7 +26,7 @@ export function localCertificate(): LocalCertificate {
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
     '-keyout', keyFile, '-out', certFile,
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${LOCAL_AWS_HOST}`,
     '-addext', 'basicConstraints=critical,CA:TRUE',
   ], { stdio: 'ignore' });
   return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };

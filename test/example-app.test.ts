@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { unacknowledgedFindings } from '../examples/nag-acknowledgements';
 import { EcsSaasExample, SERVICES } from '../examples/saas-app';
 import { architectureFiles, renderArchitecture } from '../scripts/architecture';
+import { TokenIssuer } from '../src';
 
 /**
  * The example app as `synth:example` builds it (docs/example-app.md): cdk-nag on every stack and tenant template, the
@@ -133,6 +134,35 @@ describe('wiring', () => {
         .find((c) => c.some((x: any) => x.Name === 'users'));
       expect(env(users, 'users')).toMatchObject({ USER_POOL_ID: { Ref: ownPool }, USER_POOL_SHARED: 'false', PORT: '3030' });
     }
+  });
+
+  test('with a shared OpenID Connect issuer, the basic services and the router trust it, with its key location', () => {
+    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const oidc = new EcsSaasExample(other, {
+      systemAdminEmail: 'admin@example.com',
+      sharedIssuer: TokenIssuer.oidc({ issuerUrl: 'https://login.example.com', audiences: ['saas-app'], jwksUri: 'https://keys.example.com/jwks.json' }),
+    });
+    const plane = Template.fromStack(oidc.applicationPlane);
+    const basicEnv = Object.values<any>(plane.findResources('AWS::ECS::TaskDefinition'))
+      .map((t) => t.Properties.ContainerDefinitions.find((c: any) => c.Name === 'products'))
+      .filter((c) => c && !c.Environment.some((e: any) => e.Name === 'TENANT_ID'))
+      .map((c) => Object.fromEntries(c.Environment.map((e: any) => [e.Name, e.Value])));
+    expect(basicEnv).toHaveLength(1);
+    expect(basicEnv[0]).toMatchObject({
+      TOKEN_ISSUER: 'https://login.example.com',
+      JWKS_URI: 'https://keys.example.com/jwks.json',
+      APP_CLIENT_IDS: 'saas-app',
+    });
+    // A tenant's own services still trust that tenant's pool, with no issuer override.
+    const acme = Object.values<any>(plane.findResources('AWS::ECS::TaskDefinition'))
+      .map((t) => t.Properties.ContainerDefinitions.find((c: any) => c.Name === 'products'))
+      .find((c) => c?.Environment.some((e: any) => e.Name === 'TENANT_ID' && e.Value === 'acme'));
+    expect(acme.Environment.map((e: any) => e.Name)).not.toContain('TOKEN_ISSUER');
+    const authorizer = Object.values<any>(plane.findResources('AWS::Lambda::Function'))
+      .find((f) => f.Properties.Environment?.Variables?.AUTHORIZER_CONFIG);
+    const config = JSON.stringify(authorizer.Properties.Environment.Variables.AUTHORIZER_CONFIG);
+    expect(config).toContain('https://login.example.com');
+    expect(config).toContain('https://keys.example.com/jwks.json');
   });
 
   test('each users service may manage its own pool\'s users only; a tenant stack\'s boundary lets it', () => {

@@ -23,6 +23,8 @@ export { TENANT_ID_PATTERN, TENANT_ID_RULE };
  * Cognito group of a tenant's users in a shared pool, as the tenant lifecycle creates them.
  */
 export { tenantGroupName, TENANT_ADMIN_ROLE, TENANT_CLAIMS, TENANT_ROLES, TENANT_USER_ROLE } from '../contract/identity';
+/** Token issuers: a Cognito pool's issuer URL, and where an issuer's signing keys are fetched (docs/runtime-helper.md). */
+export { COGNITO_ISSUER, cognitoIssuerUrl, jwksUriFor } from '../contract/issuers';
 
 /** How requests are scoped to a tenant; the same values as the construct's `TenantScoping`. */
 export type Scoping = 'SESSION_TAGS' | 'SESSION_POLICY' | 'FIXED_TENANT';

@@ -11,7 +11,8 @@ export const PROXY_HEALTH_PATH = '/health';
 /**
  * Renders the tenant proxy's nginx configuration from the application model: one location per service path
  * prefix, proxied to the service's Service Connect name, accepting only the methods the service answers (others get
- * 405), an unauthenticated health endpoint, and 404 for every other path.
+ * 405), an unauthenticated health endpoint, 404 for every other path, 413 for a body over 1 MB, and 400 for a path
+ * that hides dot segments or separators in percent-encoding.
  */
 export function renderNginxConfig(services: ServiceDefinition[]): string {
   const lines = [
@@ -19,6 +20,9 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
     'server {',
     `  listen ${PROXY_PORT};`,
     '  client_max_body_size 1m;',
+    // A path that hides dot segments or separators (%2e, %2f, %5c, /../, /./) is matched to a location after nginx
+    // decodes it, but passed on as sent: the service would read another path than the one nginx routed. Refused.
+    '  if ($request_uri ~* "^[^?]*(%2e|%2f|%5c|/\\.\\.?(/|\\?|$))") { return 400; }',
     `  location = ${PROXY_HEALTH_PATH} {`,
     '    access_log off;',
     '    default_type text/plain;',

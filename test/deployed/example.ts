@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { EcsSaasExample } from '../../examples/saas-app';
+import { EcsSaasExample, ExampleAppOptions } from '../../examples/saas-app';
 
 export const APPLICATION_PLANE = 'EcsSaasApplicationPlane';
 export const CONTROL_PLANE = 'EcsSaasControlPlane';
@@ -17,7 +17,8 @@ export interface SynthesizedExample {
   readonly example: EcsSaasExample;
 }
 
-export function synthesizeExample(): SynthesizedExample {
+/** Synthesizes the example; `options` adds to or overrides the defaults (an admin email and the committed placements). */
+export function synthesizeExample(options: Partial<ExampleAppOptions> = {}): SynthesizedExample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deployed-example-'));
   const app = new App({
     outdir,
@@ -31,6 +32,7 @@ export function synthesizeExample(): SynthesizedExample {
   const example = new EcsSaasExample(app, {
     systemAdminEmail: 'admin@example.com',
     placements: JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'router-placements.json'), 'utf8')),
+    ...options,
   });
   app.synth();
   return { outdir, example };

@@ -1,9 +1,11 @@
 import { CognitoIdentityProviderClient, ListUsersInGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FastifyInstance } from 'fastify';
-import { cognitoIdTokenVerifier } from '../../examples/services/common/auth';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { cognitoIdTokenVerifier, idTokenVerifier } from '../../examples/services/common/auth';
 import { createOrdersApp } from '../../examples/services/orders/app';
 import { createProductsApp } from '../../examples/services/products/app';
 import { createUsersApp } from '../../examples/services/users/app';
@@ -209,5 +211,27 @@ describe.each(SERVICES)('$name', (service) => {
 
     const own = await send(silo, service.routes[0], `Bearer ${await pool.idToken(acme)}`);
     expect(own.statusCode).toBe(200);
+  });
+});
+
+describe('a service can trust an issuer that is not a Cognito pool (TOKEN_ISSUER, JWKS_URI)', () => {
+  test('its tokens are verified with the keys at the configured JWKS URI, and only its', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const fetched: string[] = [];
+    const jwksCache = new SimpleJwksCache({
+      fetcher: {
+        fetch: async (uri: string) => {
+          fetched.push(uri);
+          return new TextEncoder().encode(JSON.stringify({ keys: [jwk] })).buffer as ArrayBuffer;
+        },
+      },
+    });
+    const verifier = idTokenVerifier({ issuer: 'https://login.example.com', audiences: ['web'], jwksUri: 'https://keys.example.com/jwks' }, jwksCache);
+    const sign = (iss: string) => new SignJWT({ 'custom:tenantId': 'acme' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(iss).setAudience('web').setIssuedAt().setExpirationTime('1h').sign(privateKey);
+    expect(await verifier.verify(await sign('https://login.example.com'))).toMatchObject({ 'custom:tenantId': 'acme' });
+    await expect(verifier.verify(await sign('https://evil.example.com'))).rejects.toThrow(/issuer/i);
+    expect(new Set(fetched)).toEqual(new Set(['https://keys.example.com/jwks']));
   });
 });

@@ -17,6 +17,24 @@ const BASE: Env = {
   USER_POOL_SHARED: 'true',
 };
 
+describe('the issuer a service trusts', () => {
+  test('is the user pool by default, or another OpenID Connect issuer with its own keys', () => {
+    expect(loadProductsConfig(BASE)).toMatchObject({ tokenIssuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123', jwksUri: undefined });
+    expect(loadProductsConfig({ ...BASE, TOKEN_ISSUER: 'https://login.example.com', JWKS_URI: 'https://login.example.com/keys' }))
+      .toMatchObject({ tokenIssuer: 'https://login.example.com', jwksUri: 'https://login.example.com/keys' });
+  });
+
+  test('another issuer\'s audiences need not look like Cognito client ids; a Cognito pool\'s must', () => {
+    expect(loadProductsConfig({ ...BASE, TOKEN_ISSUER: 'https://login.example.com/', APP_CLIENT_IDS: 'saas-app,urn:example:app' }))
+      .toMatchObject({ tokenIssuer: 'https://login.example.com', appClientIds: ['saas-app', 'urn:example:app'] });
+    expect(() => loadProductsConfig({ ...BASE, APP_CLIENT_IDS: 'saas-app' })).toThrow("APP_CLIENT_IDS holds 'saas-app', which is not a Cognito app client id");
+  });
+
+  test.each([['TOKEN_ISSUER', 'http://login.example.com'], ['JWKS_URI', 'https://login.example.com/keys?x=1']])('%s must be an https URL: %s is refused', (name, value) => {
+    expect(() => loadProductsConfig({ ...BASE, [name]: value })).toThrow(`${name} must be an https URL without query or fragment; got '${value}'`);
+  });
+});
+
 describe('products', () => {
   test('reads the contract, with the defaults', () => {
     expect(loadProductsConfig(BASE)).toEqual({
@@ -26,6 +44,8 @@ describe('products', () => {
       region: undefined,
       userPoolId: 'us-east-1_AbC123',
       appClientIds: ['1example23456789abcdefghij', '2example23456789abcdefghij'],
+      tokenIssuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123',
+      jwksUri: undefined,
       tenantId: undefined,
       tierName: undefined,
       productsTableName: 'Products-Pooled',

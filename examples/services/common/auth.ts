@@ -3,10 +3,11 @@
  * one configured user pool, audience = one of the configured app clients, token_use = id) and takes the tenant,
  * tier and role from the verified claims only: never from the path, the query, the body or a header.
  */
-import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { HttpError } from './errors';
-import { TENANT_CLAIMS, TENANT_ID_PATTERN, TENANT_ROLES } from '../../../src/runtime';
+import { COGNITO_ISSUER, cognitoIssuerUrl, jwksUriFor, TENANT_CLAIMS, TENANT_ID_PATTERN, TENANT_ROLES } from '../../../src/runtime';
 
 /** The roles the tenant lifecycle gives users (`custom:userRole`). */
 export const ROLES = TENANT_ROLES;
@@ -41,19 +42,52 @@ export class Unauthenticated extends HttpError {
   }
 }
 
+/** Whose id tokens a service trusts. */
+export interface TrustedIssuer {
+  /** The issuer (`iss`): a Cognito user pool's URL, or any OpenID Connect issuer. */
+  readonly issuer: string;
+  /** The app clients whose tokens are accepted (`aud`). */
+  readonly audiences: string[];
+  /** Where its signing keys are. Default: `jwksUriFor(issuer)` (the issuer's well-known JWKS, or a local emulator's). */
+  readonly jwksUri?: string;
+}
+
 /**
- * A verifier of the user pool's id tokens for the given app clients. `jwksCache` is for tests (local keys);
- * by default the pool's JWKS is fetched once and cached.
+ * A verifier of an issuer's id tokens for the given app clients (signature, expiry, issuer, audience, `token_use` =
+ * id where the issuer sets it, as Cognito does). `jwksCache` is for tests (local keys); by default the issuer's JWKS
+ * is fetched once and cached.
  */
-export function cognitoIdTokenVerifier(userPoolId: string, appClientIds: string[], jwksCache?: JwksCache): TokenVerifier {
-  if (appClientIds.length === 0) {
+export function idTokenVerifier(trusted: TrustedIssuer, jwksCache?: JwksCache): TokenVerifier {
+  if (trusted.audiences.length === 0) {
     throw new Error('appClientIds is empty: the service must accept the id tokens of at least one app client.');
   }
-  const verifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'id', clientId: appClientIds }, jwksCache ? { jwksCache } : undefined);
+  const cognito = COGNITO_ISSUER.test(trusted.issuer);
+  const verifier = JwtVerifier.create({
+    issuer: trusted.issuer,
+    audience: trusted.audiences,
+    jwksUri: jwksUriFor(trusted.issuer, trusted.jwksUri),
+    customJwtCheck: ({ payload }) => {
+      if (cognito && payload.token_use !== 'id') {
+        throw new Error(`token_use must be 'id'; got '${String(payload.token_use)}'`);
+      }
+    },
+  }, jwksCache ? { jwksCache } : undefined);
   return {
-    verify: async (token) => (await verifier.verify(token)) as unknown as Record<string, unknown>,
+    verify: async (token) => {
+      // An access token is refused for what it is (Cognito's verifier checks token_use before the audience, which an
+      // access token does not have); the signature is verified below all the same.
+      if (cognito && decomposeUnverifiedJwt(token).payload.token_use !== 'id') {
+        throw new Error(`token_use must be 'id'; got '${String(decomposeUnverifiedJwt(token).payload.token_use)}'`);
+      }
+      return (await verifier.verify(token)) as unknown as Record<string, unknown>;
+    },
     hydrate: () => verifier.hydrate(),
   };
+}
+
+/** A verifier of a Cognito user pool's id tokens for the given app clients. */
+export function cognitoIdTokenVerifier(userPoolId: string, appClientIds: string[], jwksCache?: JwksCache): TokenVerifier {
+  return idTokenVerifier({ issuer: cognitoIssuerUrl(userPoolId), audiences: appClientIds }, jwksCache);
 }
 
 /** `Bearer <JWT>` (base64url parts). */
@@ -87,7 +121,8 @@ export async function authenticate(verifier: TokenVerifier, authorization: strin
     tenantId,
     tier: stringClaim(payload, TENANT_CLAIMS.tier),
     role: role as Role,
-    username: stringClaim(payload, 'cognito:username'),
+    // Cognito names the user in `cognito:username`; any other OpenID Connect issuer, in `sub`.
+    username: stringClaim(payload, typeof payload['cognito:username'] === 'string' ? 'cognito:username' : 'sub'),
     ...(typeof email === 'string' && email ? { email } : {}),
   };
 }

@@ -2,7 +2,8 @@
  * Configuration from the environment the CDK app sets on each container. Problems are collected and reported
  * together, so a misconfigured task fails at start-up with one clear message instead of on the first request.
  */
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../../../src/runtime';
+import { IDENTITY_ENV } from './environment';
+import { cognitoIssuerUrl, TENANT_ID_PATTERN, TENANT_ID_RULE } from '../../../src/runtime';
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,6 +29,10 @@ export interface ServiceConfig {
   readonly userPoolId: string;
   /** `APP_CLIENT_IDS` (comma-separated): the app clients whose id tokens are accepted. */
   readonly appClientIds: string[];
+  /** `TOKEN_ISSUER`: the issuer whose id tokens are trusted; default the user pool's (`USER_POOL_ID`). */
+  readonly tokenIssuer: string;
+  /** `JWKS_URI`: where the issuer's signing keys are; default its well-known JWKS. */
+  readonly jwksUri?: string;
   /** `TENANT_ID`: set for a silo service, dedicated to one tenant; tokens of any other tenant are refused (403). */
   readonly tenantId?: string;
   /** `TIER_NAME`: the tier this deployment belongs to (logged when a request carries no tier). */
@@ -38,6 +43,10 @@ export interface ServiceConfig {
 const USER_POOL_ID = /^[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+$/;
 /** Cognito app client ids. */
 const CLIENT_ID = /^[\w+]{1,128}$/;
+/** Audiences of another issuer: any non-blank value without whitespace or commas. */
+const AUDIENCE = /^[^\s,]{1,256}$/;
+/** An https URL without query or fragment. */
+const HTTPS_URL = /^https:\/\/[^\s?#]+$/;
 /** DynamoDB table names. */
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
@@ -101,17 +110,27 @@ export function readServiceConfig(reader: EnvReader, defaults: { readonly servic
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     reader.problem(`PORT must be a whole number from 1 to 65535; got '${portText}'`);
   }
-  const userPoolId = reader.required('USER_POOL_ID', 'the id of the Cognito user pool whose id tokens this service trusts, such as us-east-1_AbC123');
+  const userPoolId = reader.required(IDENTITY_ENV.userPoolId, 'the id of the Cognito user pool whose id tokens this service trusts, such as us-east-1_AbC123');
   if (userPoolId && !USER_POOL_ID.test(userPoolId)) {
-    reader.problem(`USER_POOL_ID must look like <region>_<id>, such as us-east-1_AbC123; got '${userPoolId}'`);
+    reader.problem(`${IDENTITY_ENV.userPoolId} must look like <region>_<id>, such as us-east-1_AbC123; got '${userPoolId}'`);
   }
-  const clientIdsText = reader.required('APP_CLIENT_IDS', 'comma-separated ids of the app clients whose id tokens this service accepts');
+  const issuerText = reader.optional(IDENTITY_ENV.tokenIssuer);
+  const jwksUri = reader.optional(IDENTITY_ENV.jwksUri);
+  for (const [name, value] of [[IDENTITY_ENV.tokenIssuer, issuerText], [IDENTITY_ENV.jwksUri, jwksUri]] as const) {
+    if (value !== undefined && !HTTPS_URL.test(value)) {
+      reader.problem(`${name} must be an https URL without query or fragment; got '${value}'`);
+    }
+  }
+  const tokenIssuer = issuerText?.replace(/\/$/, '') ?? (userPoolId ? cognitoIssuerUrl(userPoolId) : '');
+  const clientIdsText = reader.required(IDENTITY_ENV.appClientIds, 'comma-separated ids of the app clients (audiences) whose id tokens this service accepts');
   const appClientIds = clientIdsText.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (clientIdsText && appClientIds.length === 0) {
-    reader.problem('APP_CLIENT_IDS names no app client');
+    reader.problem(`${IDENTITY_ENV.appClientIds} names no app client`);
   }
-  for (const id of appClientIds.filter((c) => !CLIENT_ID.test(c))) {
-    reader.problem(`APP_CLIENT_IDS holds '${id}', which is not a Cognito app client id`);
+  // A Cognito pool's audiences are its app client ids; another issuer's may be any token without spaces or commas.
+  const [audience, what] = issuerText === undefined ? [CLIENT_ID, 'a Cognito app client id'] : [AUDIENCE, 'an audience'];
+  for (const id of appClientIds.filter((c) => !audience.test(c))) {
+    reader.problem(`${IDENTITY_ENV.appClientIds} holds '${id}', which is not ${what}`);
   }
   const tenantId = reader.optional('TENANT_ID');
   if (tenantId !== undefined && !TENANT_ID_PATTERN.test(tenantId)) {
@@ -124,6 +143,8 @@ export function readServiceConfig(reader: EnvReader, defaults: { readonly servic
     region: reader.optional('AWS_REGION'),
     userPoolId,
     appClientIds,
+    tokenIssuer,
+    jwksUri,
     tenantId,
     tierName: reader.optional('TIER_NAME'),
   };

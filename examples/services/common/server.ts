@@ -3,7 +3,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { FastifyInstance } from 'fastify';
-import { cognitoIdTokenVerifier, TokenVerifier } from './auth';
+import { idTokenVerifier, TokenVerifier } from './auth';
 import { Env, ServiceConfig } from './config';
 import { createTelemetry, Telemetry } from './telemetry';
 
@@ -84,11 +84,12 @@ export async function runService<C extends ServiceConfig>(
 }
 
 /**
- * The verifier of the configured user pool's id tokens. Its signing keys are fetched in the background at start-up;
- * if that fails (the pool's JWKS endpoint unreachable for a moment) the first request fetches them again.
+ * The verifier of the configured issuer's id tokens (the user pool's, unless TOKEN_ISSUER names another). Its signing
+ * keys are fetched in the background at start-up; if that fails (the JWKS endpoint unreachable for a moment) the
+ * first request fetches them again.
  */
 export function productionVerifier(config: ServiceConfig, logger: Logger): TokenVerifier {
-  const verifier = cognitoIdTokenVerifier(config.userPoolId, config.appClientIds);
+  const verifier = idTokenVerifier({ issuer: config.tokenIssuer, audiences: config.appClientIds, jwksUri: config.jwksUri });
   verifier.hydrate?.().catch((e: Error) => logger.warn('signing keys not loaded at start-up; retrying on the first request', { error: e }));
   return verifier;
 }

@@ -9,6 +9,7 @@
  */
 import { JwtVerifier } from 'aws-jwt-verify';
 import { TtlCache } from './ttl-cache';
+import { COGNITO_ISSUER, jwksUriFor } from '../../contract/issuers';
 
 /** A registered issuer. */
 export interface RegisteredIssuer {
@@ -33,28 +34,8 @@ export interface DynamicIssuersOptions {
   readonly onVerifier?: (verifier: { cacheJwks: (jwks: any, issuer?: string) => void }, issuer: string) => void;
 }
 
-/** `https://cognito-idp.<region>.amazonaws.com/<region>_<id>`: only Cognito user pools are registered at run time. */
-export const COGNITO_ISSUER = /^https:\/\/cognito-idp\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com\/\1_[0-9A-Za-z]+$/;
-
-/**
- * Where an issuer's signing keys are fetched: the configured JWKS URI if there is one, else
- * `<issuer>/.well-known/jwks.json`.
- *
- * A Cognito user pool's keys follow the AWS SDK's endpoint settings: when `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`
- * (or `AWS_ENDPOINT_URL`) points the function's Cognito client at another endpoint, such as a local emulator, the keys
- * are read from `<endpoint>/<user pool id>/.well-known/jwks.json` there, where emulators serve them. Neither variable is
- * set in AWS, where the pool's own URL is used; anyone who can set them can replace the function's code as well.
- */
-export function jwksUriFor(issuer: string, configured?: string, env: Record<string, string | undefined> = process.env): string {
-  if (configured) {
-    return configured;
-  }
-  const endpoint = env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER ?? env.AWS_ENDPOINT_URL;
-  if (endpoint && COGNITO_ISSUER.test(issuer)) {
-    return `${endpoint.replace(/\/$/, '')}/${issuer.split('/').pop()}/.well-known/jwks.json`;
-  }
-  return `${issuer}/.well-known/jwks.json`;
-}
+/** Only Cognito user pools are registered at run time; where keys are fetched is the contract's rule. */
+export { COGNITO_ISSUER, jwksUriFor } from '../../contract/issuers';
 
 export class DynamicIssuers {
   private readonly cache: TtlCache<string, BoundVerifier>;
