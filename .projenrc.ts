@@ -113,11 +113,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The local environment's installs (scripts/setup-local.sh): moto in a virtual environment, the Lambda runtime
     // interface client in local/ric/node_modules.
     '.venv/',
+    '.venv-checkov/',
     'local/ric/node_modules/',
   ],
 });
 
-for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/']) {
+for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/', '/.venv-checkov/']) {
   project.npmignore?.exclude(pattern);
 }
 
@@ -211,10 +212,20 @@ const languages = project.addTask('check:languages', {
 // The local environment (docs/as-deployed.md): moto and the real Lambda runtime interface client, installed before the
 // tests, which run every artifact the way AWS runs it.
 const setupLocal = project.addTask('local:setup', {
-  description: 'Install the local environment: moto (.venv) and the Lambda runtime interface client (local/ric/node_modules)',
+  description: 'Install the local environment: moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface client (local/ric/node_modules)',
   exec: 'bash scripts/setup-local.sh',
 });
 project.testTask.prependSpawn(setupLocal);
+// The artifacts as deployed alone (they run with the other tests too): the Lambda functions, state machines and ECS
+// tasks of the synthesized apps, and cfn-lint over every template.
+project.addTask('test:deployed', {
+  description: 'Run every shipped artifact as deployed, and lint every template (docs/as-deployed.md)',
+  steps: [
+    { spawn: setupLocal.name },
+    ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
+    { exec: 'jest --passWithNoTests test/deployed test/templates.checks.test.ts' },
+  ],
+});
 
 // Integration snapshots: verified offline by integ-runner (no AWS account needed).
 const integ = project.addTask('integ', {

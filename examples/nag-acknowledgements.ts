@@ -1,7 +1,11 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { TemplateFindings } from '../src';
 import type { TenantLifecycle, TenantRouter } from '../src';
 
 /**
@@ -145,10 +149,15 @@ export function unacknowledgedFindings(root: IConstruct): string[] {
  * - IAM5 on the task execution roles: `ecr:GetAuthorizationToken` (for the microservices' images) has no
  *   resource-level permissions; aws-cdk-lib grants it with `Resource: *`;
  * - IAM5 on the tenant role boundary's user-management statement: a boundary caps actions, here on any user pool of
- *   the account and Region; each users service's own policy names its tenant's pool.
+ *   the account and Region; each users service's own policy names its tenant's pool;
+ * - checkov CKV_AWS_158 on the VPC's flow-log group: no customer managed key (the library's log groups give the same
+ *   reason, docs/template-checks.md).
  */
 export function acknowledgeExampleFindings(scope: IConstruct): void {
   for (const c of scope.node.findAll()) {
+    if (c instanceof logs.CfnLogGroup && /\/FlowLogs\/Resource$/.test(c.node.path)) {
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_158', 'the VPC\'s flow logs, encrypted at rest by CloudWatch Logs with its own keys; a customer managed key is not worth its cost for the example');
+    }
     if ((c as { cfnResourceType?: string }).cfnResourceType === 'AWS::IAM::ManagedPolicy' && /\/TenantRoleBoundary\/Resource$/.test(c.node.path)) {
       NagSuppressions.addResourceSuppressions(c, [{
         id: 'AwsSolutions-IAM5',
@@ -167,14 +176,18 @@ export function acknowledgeExampleFindings(scope: IConstruct): void {
 }
 
 /**
- * The cdk-nag AwsSolutions findings inside sbt-aws's control plane that sbt-aws 0.5.25 does not acknowledge itself,
- * acknowledged per resource with the reason (test/example-app.test.ts proves nothing else is left):
- * - L1 on each of its Python functions: sbt-aws pins them to Python 3.12 and ships their code and its Powertools
- *   layer for that runtime; the runtime moves with the sbt-aws version, not with our app.
- * (COG8 on its administrators' user pool is fixed, not acknowledged: the example puts the pool on the Plus tier, which
- * the threat protection sbt-aws turns on requires.)
+ * The findings inside sbt-aws's control plane that sbt-aws 0.5.25 does not acknowledge itself, acknowledged per resource
+ * with the reason (test/example-app.test.ts and test/templates.checks.test.ts prove nothing else is left):
+ * - cdk-nag L1 on each of its Python functions: sbt-aws pins them to Python 3.12 and ships their code and its
+ *   Powertools layer for that runtime; the runtime moves with the sbt-aws version, not with our app;
+ * - cfn-lint W3005 on each function: CDK makes it depend on its role and the role's policy besides referencing the role;
+ * - checkov on its functions (CKV_AWS_115/116/117/173), tables (CKV_AWS_119) and log groups (CKV_AWS_158): sbt-aws's
+ *   choices, with the reasons below.
+ * Fixed, not acknowledged: COG8 on its administrators' user pool (the example puts the pool on the Plus tier, which the
+ * threat protection sbt-aws turns on requires), and checkov CKV_AWS_111 on its user-management role, which sbt-aws lets
+ * administer every user pool of the account (tenant pools included): the example narrows it to the administrators' pool.
  */
-export function acknowledgeControlPlaneFindings(scope: IConstruct): void {
+export function acknowledgeControlPlaneFindings(scope: IConstruct, adminUserPoolArn: string): void {
   for (const c of scope.node.findAll()) {
     if (c instanceof lambda.CfnFunction && String(c.runtime).startsWith('python')) {
       NagSuppressions.addResourceSuppressions(c, [{
@@ -182,20 +195,27 @@ export function acknowledgeControlPlaneFindings(scope: IConstruct): void {
         reason: `sbt-aws 0.5 pins this function to ${c.runtime} and ships its code and Powertools layer for that runtime; it moves with sbt-aws.`,
       }]);
     }
-    // cfn-lint W3005 (test/templates.lint.test.ts): CDK's Function depends on its role and the role's policy besides
-    // referencing the role. The policy dependency is needed; the role one is CDK's, and harmless.
     if (c instanceof lambda.CfnFunction) {
-      acknowledgeLintFinding(c, 'W3005', 'CDK makes each function depend on its role and the role\'s policy besides referencing the role; the redundant role dependency is CDK\'s and harmless');
+      TemplateFindings.acknowledgeCfnLint(c, 'W3005', 'CDK makes each function depend on its role and the role\'s policy besides referencing the role; the redundant role dependency is CDK\'s and harmless');
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_115', 'a control-plane function (sbt-aws, or CDK\'s custom-resource provider): administrators\' calls and lifecycle events are few');
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_116', 'a control-plane function invoked synchronously (by API Gateway or as a custom resource): its caller sees each failure');
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_117', 'a control-plane function that calls AWS APIs only; a VPC would add NAT cost and nothing to reach');
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_173', 'its environment names tables, the event bus and the user pool, no secret; Lambda encrypts it with an AWS managed key');
+    }
+    if (c instanceof dynamodb.CfnTable) {
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_119', 'sbt-aws\'s control-plane table, encrypted at rest by DynamoDB with an AWS owned key; sbt-aws offers no customer managed key');
+    }
+    if (c instanceof logs.CfnLogGroup) {
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_158', 'sbt-aws\'s log group, encrypted at rest by CloudWatch Logs with its own keys; sbt-aws offers no customer managed key');
+    }
+    // sbt-aws grants its user-management function the administration of every user pool (Resource: *); it manages the
+    // control plane's administrators only.
+    if (c instanceof iam.CfnPolicy && /\/userManagementExecRole\/DefaultPolicy\/Resource$/.test(c.node.path)) {
+      const statements = Stack.of(c).resolve(c.policyDocument).Statement as Array<{ Action: string[] }>;
+      if (statements.length !== 1 || !statements[0].Action.every((a) => /^cognito-idp:(Admin\w+|ListUsers)$/.test(a))) {
+        throw new Error(`sbt-aws's user-management policy changed (${JSON.stringify(statements)}); review its narrowing in examples/nag-acknowledgements.ts`);
+      }
+      c.addPropertyOverride('PolicyDocument.Statement.0.Resource', adminUserPoolArn);
     }
   }
-}
-
-/**
- * Skips a cfn-lint rule on one resource, through cfn-lint's own metadata, with the reason beside it
- * (`cdk-ecs-saas:lint`, which test/templates.lint.test.ts requires).
- */
-export function acknowledgeLintFinding(resource: CfnResource, rule: string, reason: string): void {
-  const lint = resource.getMetadata('cfn-lint') ?? {};
-  resource.addMetadata('cfn-lint', { ...lint, config: { ...lint.config, ignore_checks: [...new Set([...(lint.config?.ignore_checks ?? []), rule])] } });
-  resource.addMetadata('cdk-ecs-saas:lint', { ...(resource.getMetadata('cdk-ecs-saas:lint') ?? {}), [rule]: reason });
 }

@@ -61,6 +61,9 @@ client.addToRolePolicy(new iam.PolicyStatement({
 }));
 
 const integ = new IntegTest(app, 'EcsSaasExampleTest', {
+  // A task definition is replaced by a new revision whenever a container changes (the proxy's nginx configuration, say);
+  // its service rolls to it. integ-runner counts that as destructive.
+  allowDestroy: ['AWS::ECS::TaskDefinition'],
   testCases: [cp, plane, support],
   diffAssets: false,
   cdkCommandOptions: { destroy: { args: { force: true } } },

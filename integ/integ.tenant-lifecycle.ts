@@ -91,7 +91,7 @@ const lifecycle = new TenantLifecycle(stack, 'Lifecycle', {
 });
 
 // What the control plane would receive.
-const replies = new sqs.Queue(stack, 'Replies', { enforceSSL: true, retentionPeriod: Duration.hours(2) });
+const replies = new sqs.Queue(stack, 'Replies', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.hours(2) });
 new events.Rule(stack, 'CatchReplies', {
   eventBus: bus,
   eventPattern: { source: [SbtContract.V0_5.applicationPlaneSource] },
@@ -99,6 +99,9 @@ new events.Rule(stack, 'CatchReplies', {
 });
 
 const integ = new IntegTest(app, 'TenantLifecycleTest', {
+  // A task definition is replaced by a new revision whenever a container changes (the proxy's nginx configuration, say);
+  // its service rolls to it. integ-runner counts that as destructive.
+  allowDestroy: ['AWS::ECS::TaskDefinition'],
   testCases: [stack],
   diffAssets: false,
   cdkCommandOptions: { destroy: { args: { force: true } } },

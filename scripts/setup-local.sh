@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the local environment runs on (docs/as-deployed.md), idempotently:
-# - Debian packages the Lambda runtime interface client builds with (autoconf, automake, libtool, cmake, g++, make),
-#   installed with apt-get when missing and this runs as root; otherwise it says what to install;
+# - Debian packages: what the Lambda runtime interface client builds with (autoconf, automake, libtool, cmake, g++,
+#   make), openssl (the local endpoint's certificate), iproute2 (network namespaces for ECS tasks) and nginx (the tenant
+#   proxy), installed with apt-get when missing and this runs as root; otherwise it says what to install;
 # - local/ric/node_modules: aws-lambda-ric from local/ric/package-lock.json (npm ci; its install script compiles it);
-# - .venv: moto and cfn-lint, with their dependencies, from local/requirements.txt.
+# - .venv: moto and cfn-lint, with their dependencies, from local/requirements.txt;
+# - .venv-checkov: checkov, with its dependencies, from local/requirements-checkov.txt (apart: it pins an older boto3).
 # Each step is skipped when its input has not changed since it last ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,8 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nginx >/dev/null || missing+=(nginx)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -45,4 +49,13 @@ if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$want" ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r local/requirements.txt
   echo "$want" > .venv/.setup-stamp
+fi
+
+want=$(stamp local/requirements-checkov.txt)
+if [ "$(cat .venv-checkov/.setup-stamp 2>/dev/null)" != "$want" ]; then
+  echo "setup-local: installing checkov into .venv-checkov"
+  rm -rf .venv-checkov
+  python3 -m venv .venv-checkov
+  .venv-checkov/bin/pip install --quiet --disable-pip-version-check -r local/requirements-checkov.txt
+  echo "$want" > .venv-checkov/.setup-stamp
 fi

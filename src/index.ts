@@ -20,3 +20,4 @@ export * from './lifecycle/sbt-contract';
 export * from './identity/tenant-user-pool';
 export * from './lifecycle/tenant-template';
 export * from './lifecycle/tenant-lifecycle';
+export * from './checks/template-findings';

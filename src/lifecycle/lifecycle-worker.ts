@@ -74,6 +74,11 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     timeout: Duration.minutes(5),
     logRetention: o.logRetention,
     removalPolicy: o.removalPolicy,
+    findings: {
+      invokedSynchronouslyBy: 'the lifecycle state machines (Lambda invoke tasks, with Retry and Catch)',
+      noReservedConcurrency: 'it runs only as steps of lifecycle executions, which the state machines pace (updates go in waves); '
+        + 'a cap would turn bursts of onboarding into throttling retries',
+    },
     environment: { [ENV_LIFECYCLE_CONFIG]: stack.toJsonString(config) },
   });
   const workerRole = worker.role;

@@ -4,9 +4,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TemplateFindings } from '../checks/template-findings';
 import { REPLY_FAILED, StepName, STEPS } from '../contract/lifecycle';
 import { PER_TENANT, SHARED } from '../contract/sharing';
-import { acknowledgeLint, ROLE_DEPENDENCY_REASON } from '../private/lint';
+import { acknowledgeLogGroup, ROLE_DEPENDENCY_REASON } from '../private/findings';
 
 /**
  * The lifecycle's state machines over its worker: onboarding, offboarding, and updates in waves. Each task is one
@@ -45,17 +46,19 @@ export class LifecycleStateMachines {
   }
 
   private machine(id: string, definition: sfn.IChainable): sfn.StateMachine {
+    const logGroup = new logs.LogGroup(this.scope, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy });
+    acknowledgeLogGroup(logGroup);
     const machine = new sfn.StateMachine(this.scope, id, {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: {
-        destination: new logs.LogGroup(this.scope, `${id}Logs`, { retention: this.logRetention, removalPolicy: this.removalPolicy }),
+        destination: logGroup,
         level: sfn.LogLevel.ALL,
         includeExecutionData: false,
       },
     });
-    acknowledgeLint(machine.node.defaultChild as CfnResource, 'W3005', ROLE_DEPENDENCY_REASON);
+    TemplateFindings.acknowledgeCfnLint(machine.node.defaultChild as CfnResource, 'W3005', ROLE_DEPENDENCY_REASON);
     return machine;
   }
 

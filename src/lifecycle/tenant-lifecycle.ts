@@ -17,6 +17,7 @@ import { createTenantProducts } from './tenant-products';
 import { TenantTemplate } from './tenant-template';
 import { SaasApplication } from '../application/saas-application';
 import { createTable } from '../private/defaults';
+import { acknowledgeBoundary } from '../private/findings';
 import { TenantRouter } from '../router/tenant-router';
 
 /**
@@ -169,6 +170,7 @@ export class TenantLifecycle extends Construct {
       description: 'Permissions boundary of the roles of tenant stacks: what tenant workloads may ever do',
       statements: [new iam.PolicyStatement({ actions: TENANT_WORKLOAD_ACTIONS, resources: ['*'] })],
     });
+    acknowledgeBoundary(this.tenantRoleBoundary);
 
     // Stack tiers: one product per tier in one portfolio, deployed by a launch role scoped to the template's types.
     const catalog = createTenantProducts(this, stacked, this.tenantRoleBoundary, props.launchRoleStatements ?? []);

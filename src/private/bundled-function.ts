@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeLint, ROLE_DEPENDENCY_REASON } from './lint';
+import { acknowledgeFunction, acknowledgeLogGroup, FunctionFindings } from './findings';
 
 /** Where the build puts the library's Lambda bundles (`bundle:*` tasks); shipped in the npm package next to lib/. */
 const ASSETS = path.join(__dirname, '..', '..', 'assets');
@@ -23,6 +23,8 @@ export interface BundledFunctionOptions {
   readonly environment: { [name: string]: string };
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Who invokes it and why it has no reserved concurrency: the reasons of its acknowledged checkov findings. */
+  readonly findings: FunctionFindings;
 }
 
 export interface BundledFunction {
@@ -58,6 +60,7 @@ export function bundledFunction(scope: Construct, id: string, o: BundledFunction
     role,
     environment: o.environment,
   });
-  acknowledgeLint(fn.node.defaultChild as CfnResource, 'W3005', ROLE_DEPENDENCY_REASON);
+  acknowledgeFunction(fn, o.findings);
+  acknowledgeLogGroup(logGroup);
   return { fn, role, logGroup };
 }

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { acknowledgeTableKey } from './findings';
 
 /** The subnets of the library's load balancers, tasks and VPC link, unless the user names others. */
 export function subnetsOrDefault(given: ec2.SubnetSelection | undefined): ec2.SubnetSelection {
@@ -20,7 +21,7 @@ export interface TableOptions {
  * the user chose otherwise.
  */
 export function createTable(scope: Construct, id: string, o: TableOptions): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
+  const table = new dynamodb.Table(scope, id, {
     partitionKey: o.partitionKey,
     sortKey: o.sortKey,
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -28,4 +29,8 @@ export function createTable(scope: Construct, id: string, o: TableOptions): dyna
     encryption: o.encryption,
     removalPolicy: o.removalPolicy ?? RemovalPolicy.RETAIN,
   });
+  if (o.encryption !== dynamodb.TableEncryption.CUSTOMER_MANAGED) {
+    acknowledgeTableKey(table);
+  }
+  return table;
 }

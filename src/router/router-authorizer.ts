@@ -42,6 +42,11 @@ export function createRouterAuthorizer(scope: Construct, o: RouterAuthorizerOpti
     timeout: Duration.seconds(10),
     logRetention: o.logRetention,
     removalPolicy: o.removalPolicy,
+    findings: {
+      invokedSynchronouslyBy: 'API Gateway (a request authorizer)',
+      noReservedConcurrency: 'every request of every tenant passes through it: a reserved-concurrency cap would throttle them all at once; '
+        + 'the tier usage plans throttle each tenant before it',
+    },
     environment: {
       [ENV_AUTHORIZER_CONFIG]: stack.toJsonString(config),
       [ENV_TENANT_KEY_MARKER]: o.apiKeyMarker,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { acknowledgeAccessLogBucket } from '../private/findings';
 
 /** Used by the deploy-time lookup for Regions without an ELB account (where the service principal applies). */
 const US_EAST_1_ELB_ACCOUNT = '127311923021';
@@ -22,6 +23,7 @@ export function createAccessLogBucket(scope: Construct, removalPolicy: RemovalPo
     removalPolicy,
     lifecycleRules: [{ expiration: Duration.days(365) }],
   });
+  acknowledgeAccessLogBucket(bucket);
   bucket.addToResourcePolicy(new iam.PolicyStatement({
     actions: ['s3:PutObject'],
     principals: loadBalancerLogPrincipals(stack),

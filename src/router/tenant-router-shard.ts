@@ -7,6 +7,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ShardOptions } from './shard-options';
 import { ROUTING_HEADER } from '../contract/router';
+import { acknowledgeLogGroup, acknowledgeShardFindings } from '../private/findings';
 
 /**
  * One shard of the tenant router, in a nested stack of its own: an internal Application Load Balancer reachable only
@@ -70,6 +71,7 @@ export class TenantRouterShard extends NestedStack {
     });
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    acknowledgeLogGroup(accessLogs);
     this.api = new apigateway.RestApi(this, 'Api', {
       // API Gateway's metrics are keyed by the API's name: every shard (and every installation) needs its own, or
       // their metrics and alarms would mix. Derived from the top-level stack's name (unique in an account and Region)
@@ -89,6 +91,8 @@ export class TenantRouterShard extends NestedStack {
         tracingEnabled: true,
       },
     });
+
+    acknowledgeShardFindings(this.listener, this.api.deploymentStage);
 
     if (props.webAclArn) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: props.webAclArn });

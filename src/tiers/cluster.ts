@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { TierCapacity } from './tier-capacity';
+import { acknowledgeInstancePolicy } from '../private/findings';
 
 /** A cluster and, for EC2 capacity, the capacity provider its services must use. */
 export interface TierCluster {
@@ -72,6 +73,10 @@ export function createTierCluster(
   });
   // With ECS managed draining, CDK adds no drain-hook Lambda and SNS topic.
   cluster.addAsgCapacityProvider(capacityProvider);
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (policy) {
+    acknowledgeInstancePolicy(policy);
+  }
 
   if (options.awsvpcTrunking) {
     // Account setting for the instances' role; ECS has no CloudFormation resource for it.

@@ -10,10 +10,11 @@ import { Construct } from 'constructs';
 import { DEFAULT_PROXY_IMAGE, PROXY_HEALTH_PATH, PROXY_PORT, renderNginxConfig } from './nginx';
 import { ServiceGroupOptions } from './service-group-options';
 import { SaasApplication, ServiceDefinition, TableSharing } from '../application/saas-application';
+import { TemplateFindings } from '../checks/template-findings';
 import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
 import { createTable, subnetsOrDefault } from '../private/defaults';
-import { acknowledgeLint } from '../private/lint';
+import { acknowledgeLogGroup } from '../private/findings';
 import { envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
@@ -305,7 +306,7 @@ export class ServiceGroup extends Construct {
     }
     for (const c of service.node.findAll()) {
       if (c instanceof ecs.CfnService || c instanceof appscaling.CfnScalableTarget) {
-        acknowledgeLint(c, 'W3005', 'the service waits for its capacity provider\'s association with the cluster, which CDK creates at synthesis under the cluster: '
+        TemplateFindings.acknowledgeCfnLint(c, 'W3005', 'the service waits for its capacity provider\'s association with the cluster, which CDK creates at synthesis under the cluster: '
           + 'it depends on the whole cluster, whose dependency cfn-lint finds redundant with the cluster reference');
       }
     }
@@ -354,10 +355,12 @@ export class ServiceGroup extends Construct {
   }
 
   private newLogGroup(id: string): logs.LogGroup {
-    return new logs.LogGroup(this, id, {
+    const logGroup = new logs.LogGroup(this, id, {
       retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: this.props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    acknowledgeLogGroup(logGroup);
+    return logGroup;
   }
 
   private pooledTable(name: string): dynamodb.ITable {
