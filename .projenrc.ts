@@ -209,17 +209,17 @@ const languages = project.addTask('check:languages', {
   ],
 });
 
-// The local environment (docs/as-deployed.md): moto and the real Lambda runtime interface client, installed before the
-// tests, which run every artifact the way AWS runs it.
+// The local environment (docs/as-deployed.md): moto, cfn-lint, checkov and the real Lambda runtime interface client,
+// installed before the tests, which run every artifact the way AWS runs it.
 const setupLocal = project.addTask('local:setup', {
   description: 'Install the local environment: moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface client (local/ric/node_modules)',
   exec: 'bash scripts/setup-local.sh',
 });
 project.testTask.prependSpawn(setupLocal);
 // The artifacts as deployed alone (they run with the other tests too): the Lambda functions, state machines and ECS
-// tasks of the synthesized apps, and cfn-lint over every template.
+// tasks of the synthesized apps, and cfn-lint and checkov over every template.
 project.addTask('test:deployed', {
-  description: 'Run every shipped artifact as deployed, and lint every template (docs/as-deployed.md)',
+  description: 'Run every shipped artifact as deployed, and check every template with cfn-lint and checkov (docs/as-deployed.md)',
   steps: [
     { spawn: setupLocal.name },
     ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),

@@ -121,15 +121,21 @@ export class ServiceCatalogStandIn {
     return this.recordAnswer(record);
   }
 
+  /** The answer to a request already made with this idempotency token, as Service Catalog gives it again. */
+  private replay(token: string): ServiceAnswer | undefined {
+    const id = this.tokens.get(token);
+    return id ? this.recordAnswer(this.records.get(id)!) : undefined;
+  }
+
   private async terminate(p: any): Promise<ServiceAnswer> {
     this.calls.push(`TerminateProvisionedProduct ${p.ProvisionedProductName}`);
-    const idempotent = this.tokens.get(`terminate:${p.TerminateToken}`);
-    if (idempotent) {
-      return this.recordAnswer(this.records.get(idempotent)!);
+    const replayed = this.replay(`terminate:${p.TerminateToken}`);
+    if (replayed) {
+      return replayed;
     }
     const provisioned = this.provisioned.get(p.ProvisionedProductName);
     if (!provisioned) {
-      return { status: 400, error: { code: 'ResourceNotFoundException', message: `Provisioned product ${p.ProvisionedProductName} not found` } };
+      return notFound(p.ProvisionedProductName);
     }
     await provisioned.stack.deleteAll();
     this.provisioned.delete(p.ProvisionedProductName);
@@ -140,13 +146,13 @@ export class ServiceCatalogStandIn {
 
   private async update(p: any): Promise<ServiceAnswer> {
     this.calls.push(`UpdateProvisionedProduct ${p.ProvisionedProductName}`);
-    const idempotent = this.tokens.get(`update:${p.UpdateToken}`);
-    if (idempotent) {
-      return this.recordAnswer(this.records.get(idempotent)!);
+    const replayed = this.replay(`update:${p.UpdateToken}`);
+    if (replayed) {
+      return replayed;
     }
     const provisioned = this.provisioned.get(p.ProvisionedProductName);
     if (!provisioned) {
-      return { status: 400, error: { code: 'ResourceNotFoundException', message: `Provisioned product ${p.ProvisionedProductName} not found` } };
+      return notFound(p.ProvisionedProductName);
     }
     const product = (await this.productMap()).get(p.ProductId ?? provisioned.productId);
     if (!product?.versions.includes(p.ProvisioningArtifactName)) {
@@ -226,4 +232,8 @@ export class ServiceCatalogStandIn {
     }
     return this.products;
   }
+}
+
+function notFound(name: string): ServiceAnswer {
+  return { status: 400, error: { code: 'ResourceNotFoundException', message: `Provisioned product ${name} not found` } };
 }
