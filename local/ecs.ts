@@ -26,24 +26,54 @@ import { LOCAL_AWS_HOST } from './tls';
 /** Where ECS serves task role credentials (the ECS agent's address). */
 export const CREDENTIALS_HOST = '169.254.170.2';
 
-/** The ECS agent's credentials endpoint, stood in for on this machine. */
+/**
+ * Registrations of task credentials, shared by every process on this machine that runs tasks: the endpoint's address
+ * is fixed (169.254.170.2:80), so only one process can serve it, and it must answer for the tasks of all of them.
+ */
+const CREDENTIALS_DIR = path.join(os.tmpdir(), 'local-ecs-credentials');
+/** Claims of the task subnets in use on this machine (TaskNetwork). */
+const SUBNETS_DIR = path.join(os.tmpdir(), 'local-ecs-subnets');
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The ECS agent's credentials endpoint, stood in for on this machine. Several processes (test files run in parallel,
+ * a `npx projen local` beside them) may run tasks at once: each registers its tasks' credentials in a directory only
+ * root can read, whichever process holds the address serves them all, and when it stops another takes the address
+ * over within a quarter of a second. The credentials it serves expire in 6 hours, so a task's SDK never asks twice
+ * within a run.
+ */
 export class CredentialsEndpoint {
   public static async start(): Promise<CredentialsEndpoint> {
     const present = execFileSync('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).includes(`${CREDENTIALS_HOST}/32`);
     if (!present) {
-      execFileSync('ip', ['addr', 'add', `${CREDENTIALS_HOST}/32`, 'dev', 'lo']);
+      try {
+        execFileSync('ip', ['addr', 'add', `${CREDENTIALS_HOST}/32`, 'dev', 'lo'], { stdio: 'pipe' });
+      } catch (e) {
+        // Another process added it in between.
+        if (!execFileSync('ip', ['-o', 'addr', 'show', 'dev', 'lo'], { encoding: 'utf8' }).includes(`${CREDENTIALS_HOST}/32`)) {
+          throw e;
+        }
+      }
     }
+    fs.mkdirSync(CREDENTIALS_DIR, { recursive: true, mode: 0o700 });
     const endpoint = new CredentialsEndpoint();
-    await new Promise<void>((resolve, reject) => {
-      endpoint.server.once('error', reject);
-      endpoint.server.listen(80, CREDENTIALS_HOST, resolve);
-    });
+    await endpoint.contend();
     return endpoint;
   }
 
-  private readonly credentials = new Map<string, GatePrincipal & { secretAccessKey: string; sessionToken: string }>();
+  private readonly registered: string[] = [];
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
   private readonly server = http.createServer((req, res) => {
-    const c = this.credentials.get(req.url ?? '');
+    const c = readRegistration(req.url ?? '');
     if (!c) {
       res.writeHead(404);
       res.end();
@@ -61,14 +91,51 @@ export class CredentialsEndpoint {
 
   /** The relative credentials URI of a task whose role is this principal (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`). */
   public register(principal: GatePrincipal & { secretAccessKey: string; sessionToken: string }): string {
-    const relative = `/v2/credentials/${randomUUID()}`;
-    this.credentials.set(relative, principal);
-    return relative;
+    const id = randomUUID();
+    const file = path.join(CREDENTIALS_DIR, `${id}.json`);
+    fs.writeFileSync(file, JSON.stringify(principal), { mode: 0o600 });
+    this.registered.push(file);
+    return `/v2/credentials/${id}`;
   }
 
   public async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+    this.stopped = true;
+    clearTimeout(this.retry);
+    for (const file of this.registered.splice(0)) {
+      fs.rmSync(file, { force: true });
+    }
+    if (this.server.listening) {
+      this.server.closeAllConnections();
+      await new Promise((r) => this.server.close(r));
+    }
+  }
+
+  /** Binds the address, or, while another process holds it, tries again every 250 ms (that process serves us). */
+  private async contend(): Promise<void> {
+    const bound = await new Promise<boolean>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE' ? resolve(false) : reject(e);
+      this.server.once('error', onError);
+      this.server.listen(80, CREDENTIALS_HOST, () => {
+        this.server.off('error', onError);
+        resolve(true);
+      });
+    });
+    if (!bound && !this.stopped) {
+      this.retry = setTimeout(() => void this.contend().catch(() => undefined), 250);
+      this.retry.unref();
+    }
+  }
+}
+
+function readRegistration(url: string): (GatePrincipal & { secretAccessKey: string; sessionToken: string }) | undefined {
+  const match = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(url);
+  if (!match) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(fs.readFileSync(path.join(CREDENTIALS_DIR, `${match[1]}.json`), 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 
@@ -80,17 +147,42 @@ export class TaskNetwork {
       throw new Error('ECS tasks run locally in network namespaces, which need root: run the tests as root (CI does), or in a root container.');
     }
     const id = randomBytes(3).toString('hex');
-    const subnet = 10 + ((process.pid * 7 + TaskNetwork.next++) % 240);
-    return new TaskNetwork(`lt${id}`, `10.201.${subnet}.1`, `10.201.${subnet}.2`, names);
+    const subnet = TaskNetwork.claimSubnet();
+    try {
+      return new TaskNetwork(`lt${id}`, `10.201.${subnet}.1`, `10.201.${subnet}.2`, names, subnet);
+    } catch (e) {
+      fs.rmSync(path.join(SUBNETS_DIR, String(subnet)), { force: true });
+      throw e;
+    }
   }
 
-  private static next = 0;
+  /**
+   * A /24 of 10.201.0.0/16 that no other group on this machine uses, whichever process runs it: claimed by creating a
+   * file named after it that holds the claiming process's id; a claim whose process is gone is taken over.
+   */
+  private static claimSubnet(): number {
+    fs.mkdirSync(SUBNETS_DIR, { recursive: true, mode: 0o700 });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (let subnet = 10; subnet < 250; subnet++) {
+        const file = path.join(SUBNETS_DIR, String(subnet));
+        try {
+          fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+          return subnet;
+        } catch {
+          if (attempt === 1 && !processAlive(Number(fs.readFileSync(file, 'utf8')))) {
+            fs.rmSync(file, { force: true });
+          }
+        }
+      }
+    }
+    throw new Error(`every task subnet of 10.201.0.0/16 is in use (claims in ${SUBNETS_DIR})`);
+  }
 
   /** The namespace's /etc overrides (ip netns exec binds /etc/netns/<name>/* over /etc/*). */
   public readonly etc: string;
   private readonly processes: ChildProcess[] = [];
 
-  private constructor(public readonly name: string, public readonly hostIp: string, public readonly taskIp: string, names: string[]) {
+  private constructor(public readonly name: string, public readonly hostIp: string, public readonly taskIp: string, names: string[], private readonly subnet: number) {
     const host = `${name}h`;
     const task = `${name}t`;
     const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -141,6 +233,7 @@ export class TaskNetwork {
       // already gone
     }
     fs.rmSync(this.etc, { recursive: true, force: true });
+    fs.rmSync(path.join(SUBNETS_DIR, String(this.subnet)), { force: true });
   }
 }
 

@@ -87,6 +87,22 @@ export class LocalEnvironment {
     return this.lambdaOf(stack, this.assembly.lambdaFunction(stack.template, constructPath));
   }
 
+  /**
+   * A Lambda function of any stack of the assembly, by ARN (as an integration, an authorizer or a target names it).
+   * Nested stacks hold no functions in our assemblies; a function they held would not be found.
+   */
+  public async lambdaByArn(arn: string): Promise<LocalLambda> {
+    for (const artifact of this.assembly.stacks()) {
+      const stack = this.stack(artifact.id);
+      for (const fn of this.assembly.lambdaFunctions(stack.template)) {
+        if (String((await stack.resource(fn.logicalId)).attributes.Arn) === arn) {
+          return this.lambdaOf(stack, fn);
+        }
+      }
+    }
+    throw new Error(`no function of the assembly has the ARN ${arn}`);
+  }
+
   /** A state machine of a stack, by construct path. */
   public async stateMachine(stackId: string, constructPath: string): Promise<LocalStateMachine> {
     const stack = this.stack(stackId);
@@ -198,8 +214,8 @@ export class LocalEnvironment {
    * own, each container with its task definition's environment and its role's credentials, and waits until every
    * container answers on its port. The group's proxy is reached at `url`.
    */
-  public async startServiceGroup(stackId: string, constructPath: string): Promise<LocalServiceGroup> {
-    const stack = this.stack(stackId);
+  public async startServiceGroup(stackOrId: string | StackDeployment, constructPath: string): Promise<LocalServiceGroup> {
+    const stack = typeof stackOrId === 'string' ? this.stack(stackOrId) : stackOrId;
     const under = (r: any) => String(r.Metadata?.['aws:cdk:path'] ?? '').startsWith(`${constructPath}/`);
     const resources = Object.entries<any>(stack.template.Resources);
     const names = new Set<string>();
