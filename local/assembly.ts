@@ -32,6 +32,18 @@ export interface LambdaFunctionArtifact {
   readonly roleLogicalId: string;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /** Its layers (`Layers`), in order. */
+  readonly layers: LambdaLayerArtifact[];
+}
+
+/**
+ * A layer of a function: a layer version of the same template (its logical id and the directory the deployment
+ * uploads), or any other layer by its ARN (unresolved).
+ */
+export interface LambdaLayerArtifact {
+  readonly logicalId?: string;
+  readonly codeDir?: string;
+  readonly arn?: unknown;
 }
 
 /** A state machine of a template. */
@@ -115,6 +127,13 @@ export class AssemblyReader {
         roleLogicalId: roleOf(r.Properties.Role, logicalId),
         timeoutSeconds: r.Properties.Timeout ?? 3,
         memorySize: r.Properties.MemorySize ?? 128,
+        layers: (r.Properties.Layers ?? []).map((layer: any) => {
+          const id = layer?.Ref;
+          const version = typeof id === 'string' ? template.Resources[id] : undefined;
+          return version?.Type === 'AWS::Lambda::LayerVersion'
+            ? { logicalId: id, codeDir: this.assetDir(version, 'Content') }
+            : { arn: layer };
+        }),
       }));
   }
 
@@ -162,8 +181,8 @@ export class AssemblyReader {
   }
 
   /** The code directory of a function: the file asset whose hash its S3 key names. */
-  private assetDir(resource: any): string {
-    const code = resource.Properties.Code ?? {};
+  private assetDir(resource: any, property = 'Code'): string {
+    const code = resource.Properties[property] ?? {};
     const hash = typeof code.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
     const fromMetadata = resource.Metadata?.['aws:asset:path'];
     if (hash) {

@@ -8,12 +8,14 @@
  * resolve. Cross-stack exports and nested stacks resolve as CloudFormation resolves them.
  */
 import { randomBytes } from 'crypto';
+import * as https from 'https';
 import { APIGatewayClient, CreateApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import {
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   DeleteUserPoolCommand,
+  DescribeUserPoolClientCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   SetUserPoolMfaConfigCommand,
@@ -21,6 +23,7 @@ import {
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AssemblyReader } from './assembly';
 import { roleAccess, Template } from './iam';
 import { ADMIN_ACCESS_KEY, GatePrincipal, IamGate } from './iam-gate';
@@ -79,6 +82,22 @@ export class LocalDeployment {
    */
   public templateStack(stackName: string, template: Template, parameters: Record<string, string>): StackDeployment {
     return new StackDeployment(this, stackName, template, async (name) => parameters[name]);
+  }
+
+  /**
+   * The document of a customer managed policy of any top-level stack of the assembly, by ARN, resolved in its stack;
+   * undefined when no stack has it.
+   */
+  public async managedPolicyDocument(arn: string): Promise<unknown> {
+    for (const artifact of this.assembly.stacks()) {
+      const stack = this.stack(artifact.id);
+      for (const [id, r] of Object.entries<any>(stack.template.Resources)) {
+        if (r.Type === 'AWS::IAM::ManagedPolicy' && (await stack.resource(id)).ref === arn) {
+          return stack.resolve(r.Properties.PolicyDocument);
+        }
+      }
+    }
+    return undefined;
   }
 
   /** The value of an export of any stack of the assembly. */
@@ -181,8 +200,27 @@ export class StackDeployment {
     let principal = this.principals.get(roleLogicalId);
     if (!principal) {
       const access = roleAccess(this.template, roleLogicalId);
-      if (access.externalManagedPolicies.length > 0) {
-        throw new Error(`${roleLogicalId} has managed policies from outside the template (${JSON.stringify(access.externalManagedPolicies)}), which are not evaluated locally`);
+      // Managed policies of another stack of the assembly (an imported ARN): their documents, resolved in that stack.
+      const imported = async (arn: unknown) => this.deployment.managedPolicyDocument(String(await this.resolve(arn)));
+      const external = [];
+      for (const arn of access.externalManagedPolicies) {
+        const doc = arn === role0(this.template, roleLogicalId).PermissionsBoundary ? undefined : await imported(arn);
+        if (doc) {
+          access.identityPolicies.push(doc);
+        } else if (arn !== role0(this.template, roleLogicalId).PermissionsBoundary) {
+          external.push(arn);
+        }
+      }
+      let boundaryDocument = access.boundary;
+      const boundaryArn = role0(this.template, roleLogicalId).PermissionsBoundary;
+      if (boundaryArn && !boundaryDocument) {
+        boundaryDocument = await imported(boundaryArn);
+        if (!boundaryDocument) {
+          external.push(boundaryArn);
+        }
+      }
+      if (external.length > 0) {
+        throw new Error(`${roleLogicalId} has managed policies from outside the assembly (${JSON.stringify(external)}), which are not evaluated locally`);
       }
       const role = await this.resource(roleLogicalId);
       principal = {
@@ -190,7 +228,7 @@ export class StackDeployment {
         arn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${role.ref}/local`,
         roleArn: String(role.attributes.Arn),
         identityPolicies: await this.resolve(access.identityPolicies),
-        boundary: access.boundary ? await this.resolve(access.boundary) : undefined,
+        boundary: boundaryDocument ? await this.resolve(boundaryDocument) : undefined,
       };
       this.deployment.gate.addPrincipal(principal);
       this.principals.set(roleLogicalId, principal);
@@ -305,9 +343,37 @@ export class StackDeployment {
     return this.parameterValues.get(id);
   }
 
+  /**
+   * A CDK AwsCustomResource (`Custom::*` with a `Create` call): the call its provider function makes on create, made
+   * here through the IAM gate with the provider's role, so the policy the template gives it is what allows it; its
+   * attributes are the response flattened as the provider flattens it (`UserPoolClient.ClientSecret`). The provider
+   * function itself is not run: CloudFormation's response URL is what it would need (docs/local.md).
+   */
+  private async awsCustomResource(type: string, definition: any): Promise<PhysicalResource> {
+    const call = JSON.parse(await this.resolve(definition.Properties.Create));
+    const token = definition.Properties.ServiceToken?.['Fn::GetAtt']?.[0];
+    const roleId = this.template.Resources[token]?.Properties?.Role?.['Fn::GetAtt']?.[0];
+    if (!roleId) {
+      throw new Error(`${this.stackName}: ${type}'s provider has no role of this stack`);
+    }
+    const principal = await this.principal(roleId);
+    const client = AWS_CUSTOM_RESOURCE_CLIENTS[`${call.service}.${call.action}`];
+    if (!client) {
+      throw new Error(`${this.stackName}: ${type} calls ${call.service}.${call.action}, which the local deployment does not make; add it to AWS_CUSTOM_RESOURCE_CLIENTS`);
+    }
+    const response = await client(this.deployment.gate.endpoint, this.deployment.gate.certificate.cert, principal, call.parameters);
+    const attributes = flatten(response);
+    const physicalId = call.physicalResourceId?.id
+      ?? (call.physicalResourceId?.responsePath ? String(attributes[call.physicalResourceId.responsePath]) : type);
+    return { type, ref: physicalId, attributes };
+  }
+
   private async create(logicalId: string, definition: any): Promise<PhysicalResource> {
     const name = physicalName(this.stackName, logicalId);
     const type: string = definition.Type;
+    if (type.startsWith('Custom::') && definition.Properties?.Create !== undefined && definition.Properties?.ServiceToken !== undefined) {
+      return this.awsCustomResource(type, definition);
+    }
     if (!EMULATED.has(type)) {
       // A stand-in: only the property that names it is read, so that nothing else it refers to is created.
       const nameProperty = STAND_IN_NAMES[type];
@@ -391,6 +457,42 @@ export class StackDeployment {
   }
 }
 
+/** The calls of AwsCustomResources the local deployment makes, by `<service>.<action>` (SDK v2 names, as the template has them). */
+type CustomResourceCall = (endpoint: string, ca: string, credentials: LocalCredentials, parameters: any) => Promise<unknown>;
+interface LocalCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+const AWS_CUSTOM_RESOURCE_CLIENTS: Record<string, CustomResourceCall> = {
+  'CognitoIdentityServiceProvider.describeUserPoolClient': async (endpoint, ca, credentials, parameters) => {
+    const requestHandler = new NodeHttpHandler({ httpsAgent: new https.Agent({ ca }) });
+    const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials, requestHandler });
+    try {
+      const { $metadata: _, ...out } = await client.send(new DescribeUserPoolClientCommand(parameters));
+      return out;
+    } finally {
+      client.destroy();
+    }
+  },
+};
+
+/** A response flattened as AwsCustomResource flattens it: nested keys joined with dots. */
+function flatten(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    for (const [k, v] of Object.entries(value)) {
+      flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    }
+  } else if (prefix) {
+    out[prefix] = value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}
+
+function role0(template: Template, roleId: string): any {
+  return template.Resources[roleId].Properties;
+}
+
 /** The resource types created in the emulator; every other type is a stand-in. */
 const EMULATED = new Set([
   'AWS::DynamoDB::Table',
@@ -414,6 +516,7 @@ const STAND_IN_NAMES: Record<string, string> = {
   'AWS::ServiceCatalog::CloudFormationProduct': 'Name',
   'AWS::ServiceCatalog::Portfolio': 'DisplayName',
   'AWS::ApiGateway::Stage': 'StageName',
+  'AWS::Cognito::UserPoolDomain': 'Domain',
 };
 
 /** A resource the emulator does not stand in for: a physical id and ARN of CloudFormation's shape. */
@@ -465,15 +568,27 @@ function standIn(type: string, name: string, props: any): PhysicalResource {
     }
     case 'AWS::ApiGateway::Stage':
       return { type, ref: props.StageName ?? 'prod', attributes: {} };
+    case 'AWS::Events::ApiDestination':
+      return { type, ref: name, attributes: { Arn: `arn:aws:events:${region}:${account}:api-destination/${name}/${randomUuid()}` } };
+    case 'AWS::Events::Connection':
+      return { type, ref: name, attributes: { Arn: `arn:aws:events:${region}:${account}:connection/${name}/${randomUuid()}`, SecretArn: `arn:aws:secretsmanager:${region}:${account}:secret:events!connection/${name}-${randomBytes(3).toString('hex')}` } };
+    case 'AWS::Cognito::UserPoolDomain':
+      // Ref is the domain's prefix; the hosted UI it names is not served locally.
+      return { type, ref: props.Domain, attributes: { CloudFrontDistribution: `${props.Domain}.cloudfront.net` } };
     case 'AWS::ApiGateway::Deployment':
       return { type, ref: randomBytes(3).toString('hex'), attributes: { DeploymentId: randomBytes(3).toString('hex') } };
     case 'AWS::ApiGateway::Resource':
       return { type, ref: randomBytes(3).toString('hex'), attributes: { ResourceId: randomBytes(3).toString('hex') } };
     case 'AWS::ApiGateway::Authorizer':
       return { type, ref: randomBytes(3).toString('hex'), attributes: { AuthorizerId: randomBytes(3).toString('hex') } };
+    case 'AWS::ApiGatewayV2::Api': {
+      // An id of API Gateway's shape: it is the first label of the API's host name (at most 63 characters).
+      const api = randomBytes(5).toString('hex');
+      return { type, ref: api, attributes: { ApiId: api, ApiEndpoint: `https://${api}.execute-api.${region}.amazonaws.com` } };
+    }
     default: {
-      const service = type.split('::')[1].toLowerCase();
-      const kind = type.split('::')[2].toLowerCase();
+      // (A custom resource, `Custom::Name` or AWS::CloudFormation::CustomResource, gets an ARN of no meaning too.)
+      const [, service, kind = 'resource'] = type.toLowerCase().split('::');
       return { type, ref: name, attributes: { Arn: `arn:aws:${service}:${region}:${account}:${kind}/${name}` } };
     }
   }

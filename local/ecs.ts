@@ -182,7 +182,8 @@ export class TaskNetwork {
   public readonly etc: string;
   private readonly processes: ChildProcess[] = [];
 
-  private constructor(public readonly name: string, public readonly hostIp: string, public readonly taskIp: string, names: string[], private readonly subnet: number) {
+  private constructor(public readonly name: string, public readonly hostIp: string, public readonly taskIp: string, names: string[],
+    private readonly subnet: number) {
     const host = `${name}h`;
     const task = `${name}t`;
     const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -21,9 +21,14 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { AssemblyReader, LambdaFunctionArtifact, StateMachineArtifact } from './assembly';
 import { AdminClients, LocalDeployment, StackDeployment } from './deployment';
 import { CredentialsEndpoint, localImage, TaskNetwork } from './ecs';
+import { ApiDestinations, ApiDestinationTarget, apiDestinationTarget } from './event-bus';
+import { LocalHttpApi } from './http-api';
 import { IamGate } from './iam-gate';
-import { LocalLambda } from './lambda';
+import { clientCredentialsToken } from './identity';
+import { lambdaLayers, LocalLambda } from './lambda';
+import { LocalLoadBalancer, TargetRegistry } from './load-balancer';
 import { LOCAL_REGION, MotoServer } from './moto';
+import { LocalRestApi } from './rest-api';
 import { ServiceCatalogStandIn } from './service-catalog';
 import { ExecutionResult, LocalStateMachine, taskStates } from './state-machine';
 import { AssumableRole, StsStandIn } from './sts';
@@ -36,8 +41,12 @@ export interface LocalEnvironmentOptions {
 
 /** A rule of a stack, mirrored into the emulator: what it delivers, and the state machines it starts. */
 interface MirroredRule {
+  readonly stack: StackDeployment;
+  readonly ruleId: string;
   readonly inbox: EventInbox;
   readonly targets: Array<{ readonly constructPath: string; readonly input?: unknown }>;
+  /** Its API-destination targets (delivered by `startDelivery`, not by `publish`). */
+  readonly destinations: ApiDestinationTarget[];
 }
 
 /** An event as a control plane puts it on a bus. */
@@ -63,9 +72,28 @@ export class LocalEnvironment {
   /** STS, stood in for: sessions held to the role's trust policy, policies and session tags. */
   public readonly sts: StsStandIn;
   private readonly lambdas = new Map<string, Promise<LocalLambda>>();
+  private readonly httpApis = new Map<string, Promise<LocalHttpApi>>();
   private readonly rules = new Map<StackDeployment, Promise<MirroredRule[]>>();
   private readonly groups: LocalServiceGroup[] = [];
-  private credentialsEndpoint?: CredentialsEndpoint;
+  /** Started once, by the first group (groups start concurrently). */
+  private credentialsEndpoint?: Promise<CredentialsEndpoint>;
+  /** Targets of the load balancers' target groups, by target group ARN (ECS services register their tasks here). */
+  public readonly targets = new TargetRegistry();
+  /** Listener stand-ins, by `<stack name>/<load balancer logical id>`. */
+  private readonly loadBalancers = new Map<string, Promise<LocalLoadBalancer>>();
+  /** REST API stand-ins, by stack name. */
+  private readonly restApis = new Map<string, Promise<LocalRestApi>>();
+  /** Deployments that are no stack of the assembly (products' stacks), whose listener rules and usage plans count. */
+  private readonly addedDeployments: StackDeployment[] = [];
+  private delivery?: { stopped: boolean; inFlight: Set<Promise<void>>; loop: Promise<void> };
+  /** How long state machines' Wait states wait, in milliseconds (0 in tests: the order of events, not the clock). */
+  public waitMilliseconds = 0;
+  /** The executions `startDelivery` started, in the order they ended. */
+  public readonly executions: ExecutionResult[] = [];
+  /** API destinations, called as EventBridge calls them (`startDelivery`): every attempt is in `deliveries`. */
+  public readonly apiDestinations: ApiDestinations;
+  /** Where an AWS URL (`https://<api id>.execute-api.<region>.amazonaws.com/...`) is served locally, by host. */
+  private readonly localApis = new Map<string, () => Promise<string>>();
 
   private constructor(public readonly assembly: AssemblyReader, private readonly moto: MotoServer, public readonly gate: IamGate,
     private readonly options: LocalEnvironmentOptions) {
@@ -73,6 +101,19 @@ export class LocalEnvironment {
     this.deployment = new LocalDeployment(assembly, this.admin, gate);
     this.serviceCatalog = new ServiceCatalogStandIn(this.deployment);
     gate.serve('servicecatalog', (call) => this.serviceCatalog.handle(call));
+    this.apiDestinations = new ApiDestinations({
+      token: (c) => clientCredentialsToken(this.admin.cognito, c.userPoolId, c.clientId, c.clientSecret, c.bodyParameters.scope),
+      localUrl: async (url) => {
+        const u = new URL(url);
+        const local = this.localApis.get(u.host);
+        if (!local) {
+          throw new Error(`${u.host} is not served locally`);
+        }
+        return new URL(`${u.pathname}${u.search}`, await local()).toString();
+      },
+    });
+    // A product's stack, created or deleted, brings its listener rules and usage plans or takes them away.
+    this.serviceCatalog.stackHooks.push({ created: (s) => this.addDeployment(s), deleting: (s) => this.removeDeployment(s) });
     this.sts = new StsStandIn(gate, (arn) => this.roleByArn(arn));
     gate.serve('sts', (call) => this.sts.handle(call));
   }
@@ -103,6 +144,14 @@ export class LocalEnvironment {
     throw new Error(`no function of the assembly has the ARN ${arn}`);
   }
 
+  /**
+   * Serves an AWS host (an API's `<id>.execute-api.<region>.amazonaws.com`) locally, for what calls it by its AWS URL
+   * from this process (API destinations): `base` gives the local base URL, starting the stand-in if need be.
+   */
+  public serveHost(host: string, base: () => Promise<string>): void {
+    this.localApis.set(host, base);
+  }
+
   /** A state machine of a stack, by construct path. */
   public async stateMachine(stackId: string, constructPath: string): Promise<LocalStateMachine> {
     const stack = this.stack(stackId);
@@ -131,6 +180,7 @@ export class LocalEnvironment {
       gate: this.gate,
       accessKeyId: principal.accessKeyId,
       stateMachineArn: (await stack.resource(artifact.logicalId)).ref,
+      waitMilliseconds: this.waitMilliseconds,
     });
   }
 
@@ -160,6 +210,63 @@ export class LocalEnvironment {
 
 
   /**
+   * Delivers events continuously, as EventBridge does once a stack is deployed: every rule of every stack of the
+   * assembly is mirrored into the emulator, and every 100 ms what reached each rule starts its targets (state machines
+   * run to their end, API destinations are called), each delivery on its own, not waiting for the one before.
+   * Failures go to `onError`; `stop()` ends the delivery and waits for what is in flight.
+   */
+  public async startDelivery(onError: (rule: string, error: unknown) => void = () => undefined): Promise<void> {
+    if (this.delivery) {
+      return;
+    }
+    const rules: MirroredRule[] = [];
+    for (const artifact of this.assembly.stacks()) {
+      rules.push(...await this.rulesOf(this.stack(artifact.id)));
+    }
+    const inFlight = new Set<Promise<void>>();
+    const track = (p: Promise<void>) => {
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    };
+    const state = { stopped: false, inFlight, loop: Promise.resolve() };
+    this.delivery = state;
+    state.loop = (async () => {
+      while (!state.stopped) {
+        for (const rule of rules) {
+          let events: unknown[] = [];
+          try {
+            events = await rule.inbox.take();
+          } catch (e) {
+            if (!state.stopped) {
+              onError(rule.ruleId, e);
+            }
+          }
+          for (const event of events) {
+            for (const target of rule.targets) {
+              track((async () => {
+                const machine = await this.stateMachine(rule.stack.stackName, target.constructPath);
+                const result = await machine.run(target.input ?? event);
+                this.executions.push(result);
+                if (result.status !== 'SUCCEEDED') {
+                  onError(rule.ruleId, new Error(`${target.constructPath}: ${result.status} ${JSON.stringify(result.error ?? {})}`));
+                }
+              })().catch((e) => onError(rule.ruleId, e)));
+            }
+            for (const destination of rule.destinations) {
+              track(this.apiDestinations.deliver(destination, event).then((d) => {
+                if (d.status < 200 || d.status >= 300) {
+                  onError(rule.ruleId, new Error(`${d.method} ${d.url}: ${d.status} ${d.response.slice(0, 500)}`));
+                }
+              }).catch((e) => onError(rule.ruleId, e)));
+            }
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+  }
+
+  /**
    * The stack's EventBridge rules, mirrored into the emulator: each rule with its bus and pattern, delivering to a
    * queue the environment reads (the emulator decides which events match). Targets must be state machines of the stack,
    * which the rule's role may start.
@@ -172,7 +279,16 @@ export class LocalEnvironment {
         for (const [id, rule] of Object.entries<any>(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')) {
           const props = await stack.resolve(rule.Properties);
           const targets = [];
+          const destinations: ApiDestinationTarget[] = [];
           for (const target of props.Targets ?? []) {
+            const destination = await apiDestinationTarget(stack, id, target);
+            if (destination) {
+              if (!target.RoleArn || !(await this.gate.authorize(await this.roleOfArn(stack, target.RoleArn), { action: 'events:InvokeApiDestination', resource: target.Arn }))) {
+                throw new Error(`rule ${id}: its role may not invoke the API destination ${target.Arn}`);
+              }
+              destinations.push(destination);
+              continue;
+            }
             let machine: StateMachineArtifact | undefined;
             for (const candidate of this.assembly.stateMachines(stack.template)) {
               if ((await stack.resource(candidate.logicalId)).ref === target.Arn) {
@@ -180,14 +296,14 @@ export class LocalEnvironment {
               }
             }
             if (!machine) {
-              throw new Error(`rule ${id}: target ${target.Arn} is not a state machine of ${stack.stackName}; the local environment starts state machines only`);
+              throw new Error(`rule ${id}: target ${target.Arn} is neither a state machine nor an API destination of ${stack.stackName}; the local environment delivers to those only`);
             }
             if (target.RoleArn && !(await this.gate.authorize(await this.roleOfArn(stack, target.RoleArn), { action: 'states:StartExecution', resource: target.Arn }))) {
               throw new Error(`rule ${id}: its role may not start ${target.Arn}`);
             }
             targets.push({ constructPath: machine.constructPath, input: target.Input ? JSON.parse(target.Input) : undefined });
           }
-          out.push({ inbox: await this.subscribe(props.EventBusName ?? 'default', props.EventPattern), targets });
+          out.push({ stack, ruleId: id, inbox: await this.subscribe(props.EventBusName ?? 'default', props.EventPattern), targets, destinations });
         }
         return out;
       })();
@@ -226,7 +342,8 @@ export class LocalEnvironment {
         }
       }
     }
-    this.credentialsEndpoint ??= await CredentialsEndpoint.start();
+    this.credentialsEndpoint ??= CredentialsEndpoint.start();
+    const credentials = await this.credentialsEndpoint;
     const network = TaskNetwork.create([...names]);
     const group = new LocalServiceGroup(network);
     try {
@@ -246,7 +363,7 @@ export class LocalEnvironment {
             ...image.env,
             ...Object.fromEntries((container.Environment ?? []).map((e: any) => [e.Name, String(e.Value)])),
             // What ECS adds: the task role's credentials, the execution environment.
-            AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: this.credentialsEndpoint.register(principal),
+            AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: credentials.register(principal),
             AWS_EXECUTION_ENV: (task.RequiresCompatibilities ?? []).includes('FARGATE') ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
             // The stand-ins: AWS calls go to the local IAM gate, whose certificate the process trusts.
             AWS_ENDPOINT_URL: `https://${LOCAL_AWS_HOST}:${this.gate.port}`,
@@ -258,6 +375,7 @@ export class LocalEnvironment {
         }
       }
       await group.ready();
+      await this.registerTargets(stack, constructPath, group);
     } catch (e) {
       await group.stop();
       throw e;
@@ -266,11 +384,159 @@ export class LocalEnvironment {
     return group;
   }
 
+  /**
+   * The deployments whose listener rules, usage plans and Lambda permissions the load balancer and REST API stand-ins
+   * read: every stack of the assembly, their nested stacks, and the deployments added (products' stacks).
+   */
+  public async deployments(): Promise<StackDeployment[]> {
+    const out: StackDeployment[] = [];
+    for (const artifact of this.assembly.stacks()) {
+      const stack = this.stack(artifact.id);
+      out.push(stack);
+      for (const [id, r] of Object.entries<any>(stack.template.Resources)) {
+        if (r.Type === 'AWS::CloudFormation::Stack') {
+          out.push(await stack.nestedStack(id));
+        }
+      }
+    }
+    return [...out, ...this.addedDeployments];
+  }
+
+  /**
+   * Adds a deployment that is no stack of the assembly (a product's stack) to what the stand-ins read, as creating its
+   * stack would: its listener rules join the listeners they name, its usage plans count. Products provisioned through
+   * the Service Catalog stand-in are added when their stack is created, and removed when it is deleted.
+   */
+  public async addDeployment(stack: StackDeployment): Promise<void> {
+    if (!this.addedDeployments.includes(stack)) {
+      this.addedDeployments.push(stack);
+    }
+    for (const lb of this.loadBalancers.values()) {
+      await (await lb).addDeployment(stack);
+    }
+  }
+
+  /** Removes an added deployment (its stack deleted): its listener rules leave their listeners. */
+  public async removeDeployment(stack: StackDeployment): Promise<void> {
+    const index = this.addedDeployments.indexOf(stack);
+    if (index >= 0) {
+      this.addedDeployments.splice(index, 1);
+    }
+    for (const lb of this.loadBalancers.values()) {
+      (await lb).removeDeployment(stack);
+    }
+  }
+
+  /**
+   * The listener of a load balancer of a stack (by logical id; default: the stack's only one), stood in for
+   * (local/load-balancer.ts): started on first use, with the listener rules of every deployment that name it.
+   */
+  public loadBalancer(stack: StackDeployment, logicalId?: string): Promise<LocalLoadBalancer> {
+    const lbs = Object.entries<any>(stack.template.Resources).filter(([id, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && (!logicalId || id === logicalId));
+    if (lbs.length !== 1) {
+      throw new Error(`${stack.stackName}: expected one load balancer${logicalId ? ` ${logicalId}` : ''}, found ${lbs.length}`);
+    }
+    const [lbId, lb] = lbs[0];
+    const key = `${stack.stackName}/${lbId}`;
+    let p = this.loadBalancers.get(key);
+    if (!p) {
+      p = (async () => {
+        const listeners = Object.entries<any>(stack.template.Resources)
+          .filter(([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener' && r.Properties.LoadBalancerArn?.Ref === lbId);
+        if (listeners.length !== 1) {
+          throw new Error(`${key}: the stand-in serves a load balancer with one listener; it has ${listeners.length}`);
+        }
+        const [listenerId, listener] = listeners[0];
+        const props = await stack.resolve({ ...listener.Properties, LoadBalancerArn: undefined });
+        const attributes = await stack.resolve(lb.Properties.LoadBalancerAttributes ?? []);
+        const started = await LocalLoadBalancer.start({
+          listenerArn: (await stack.resource(listenerId)).ref,
+          port: Number(props.Port ?? 80),
+          protocol: String(props.Protocol ?? 'HTTP'),
+          defaultActions: props.DefaultActions ?? [],
+          attributes: Object.fromEntries(attributes.map((a: any) => [a.Key, String(a.Value)])),
+          targets: this.targets,
+          onLog: this.options.onLog ? (line) => this.options.onLog!(key, line) : undefined,
+        });
+        for (const d of await this.deployments()) {
+          await started.addDeployment(d);
+        }
+        return started;
+      })();
+      this.loadBalancers.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * The REST API of a stack (a router shard's nested stack: `await env.stack(id).nestedStack(logicalId)`), stood in for
+   * (local/rest-api.ts): served at `url(stage)`, its authorizer the assembly's Lambda function, its integrations the
+   * load balancers' stand-ins.
+   */
+  public restApi(stack: StackDeployment): Promise<LocalRestApi> {
+    let p = this.restApis.get(stack.stackName);
+    if (!p) {
+      p = LocalRestApi.start({
+        stack,
+        deployments: () => this.deployments(),
+        lambdaByArn: (arn) => this.lambdaByArn(arn),
+        loadBalancer: (s, id) => this.loadBalancer(s, id),
+        apigateway: this.admin.apigateway,
+        onLog: this.options.onLog ? (line) => this.options.onLog!(`${stack.stackName}/api`, line) : undefined,
+      });
+      this.restApis.set(stack.stackName, p);
+    }
+    return p;
+  }
+
+  /**
+   * Registers a started group's tasks with the target groups its ECS services name (`LoadBalancers`), as ECS does:
+   * `http://<task ip>:<container port>`; they are deregistered when the group stops.
+   */
+  private async registerTargets(stack: StackDeployment, constructPath: string, group: LocalServiceGroup): Promise<void> {
+    for (const [, r] of Object.entries<any>(stack.template.Resources)) {
+      if (r.Type !== 'AWS::ECS::Service' || !String(r.Metadata?.['aws:cdk:path'] ?? '').startsWith(`${constructPath}/`)) {
+        continue;
+      }
+      for (const lb of r.Properties.LoadBalancers ?? []) {
+        const arn = String(await stack.resolve(lb.TargetGroupArn));
+        const url = `${group.url}:${Number(await stack.resolve(lb.ContainerPort))}`;
+        this.targets.register(arn, url);
+        group.onStop(async () => this.targets.deregister(arn, url));
+      }
+    }
+  }
+
+  /**
+   * The stand-in of a stack's API Gateway HTTP API (local/http-api.ts), started on first use: served at `url`, and
+   * reached by its AWS URL (`awsUrl`) from Python functions through their proxy. Stopped by `stop`.
+   */
+  public async httpApi(stackId: string): Promise<LocalHttpApi> {
+    const stack = this.stack(stackId);
+    let api = this.httpApis.get(stack.stackName);
+    if (!api) {
+      api = LocalHttpApi.start(stack, this);
+      this.httpApis.set(stack.stackName, api);
+    }
+    return api;
+  }
+
   public async stop(): Promise<void> {
+    for (const api of this.httpApis.values()) {
+      await api.then((a) => a.stop(), () => undefined);
+    }
+    if (this.delivery) {
+      this.delivery.stopped = true;
+      await this.delivery.loop;
+      await Promise.allSettled([...this.delivery.inFlight]);
+    }
+    for (const standIn of [...this.restApis.values(), ...this.loadBalancers.values()]) {
+      await standIn.then((s) => s.stop(), () => undefined);
+    }
     for (const group of this.groups) {
       await group.stop();
     }
-    await this.credentialsEndpoint?.stop();
+    await (await this.credentialsEndpoint)?.stop();
     for (const fn of this.lambdas.values()) {
       await (await fn).stop();
     }
@@ -297,6 +563,7 @@ export class LocalEnvironment {
           credentials: principal,
           awsEndpoint: this.gate.endpoint,
           endpointCertificate: this.gate.certificate.certFile,
+          layers: await lambdaLayers(artifact, (value) => stack.resolve(value)),
           region: LOCAL_REGION,
           timeoutSeconds: artifact.timeoutSeconds,
           memorySize: artifact.memorySize,

@@ -35,6 +35,22 @@ const AWS_MANAGED_POLICIES: Record<string, any> = {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
   },
+  // sbt-aws's tenant management role (v1 and v2, as the AWS managed policy reference publishes them).
+  'CloudWatchLambdaInsightsExecutionRolePolicy': {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: '*' },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:*:*:log-group:/aws/lambda-insights:*' },
+    ],
+  },
+  'AWSXrayWriteOnlyAccess': {
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+      Resource: ['*'],
+    }],
+  },
 };
 
 /** The document of an AWS managed policy from its ARN (`arn:<partition>:iam::aws:policy/<name>`, maybe joined), if known. */

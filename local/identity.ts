@@ -3,16 +3,20 @@
  * requests through the local environment.
  */
 import { execFileSync } from 'child_process';
-import { createPrivateKey, generateKeyPairSync, KeyObject } from 'crypto';
+import { createPrivateKey, generateKeyPairSync, KeyObject, randomUUID } from 'crypto';
+import * as http from 'http';
 import * as path from 'path';
 import {
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+  ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SignJWT } from 'jose';
-import { REPO_ROOT } from './moto';
+import { LOCAL_REGION, REPO_ROOT } from './moto';
 
 /** A user to create: a username and its attributes (`custom:tenantId`, ...). */
 export interface LocalUser {
@@ -20,7 +24,9 @@ export interface LocalUser {
   readonly attributes: Record<string, string>;
 }
 
-const PASSWORD = 'Local-Passw0rd-2026!';
+/** The password of every user `createUser` creates (local users only; printed by `npx projen local`). */
+export const LOCAL_PASSWORD = 'Local-Passw0rd-2026!';
+const PASSWORD = LOCAL_PASSWORD;
 
 /** Creates a confirmed user with a permanent password. */
 export async function createUser(cognito: CognitoIdentityProviderClient, userPoolId: string, user: LocalUser): Promise<void> {
@@ -98,5 +104,185 @@ export class LocalOidcIssuer {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(this.key);
+  }
+}
+
+/**
+ * Cognito's OAuth 2.0 token endpoint (`https://<domain>.auth.<region>.amazoncognito.com/oauth2/token`) for the
+ * client-credentials grant, which moto does not serve: the client's id and secret are checked against the emulator's
+ * app client, which must allow the `client_credentials` flow and every scope asked for (all its scopes when none is);
+ * the access token has the claims Cognito gives such a token and is signed with the emulator's key, so the pool's
+ * JWKS verifies it as it verifies the emulator's own tokens.
+ */
+export async function clientCredentialsToken(cognito: CognitoIdentityProviderClient, userPoolId: string, clientId: string,
+  clientSecret: string, scope?: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+  let client;
+  try {
+    client = (await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }))).UserPoolClient;
+  } catch {
+    client = undefined;
+  }
+  if (!client || client.ClientSecret !== clientSecret) {
+    throw new OAuthError('invalid_client');
+  }
+  if (!(client.AllowedOAuthFlows ?? []).includes('client_credentials') || !client.AllowedOAuthFlowsUserPoolClient) {
+    throw new OAuthError('unauthorized_client');
+  }
+  const allowed = client.AllowedOAuthScopes ?? [];
+  const scopes = scope ? scope.split(' ').filter(Boolean) : allowed;
+  if (scopes.length === 0 || scopes.some((s) => !allowed.includes(s))) {
+    throw new OAuthError('invalid_scope');
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ client_id: clientId, token_use: 'access', scope: scopes.join(' '), auth_time: now, version: 2, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'RS256', kid: EMULATOR_KEY_ID })
+    .setIssuer(`https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${userPoolId}`)
+    .setSubject(clientId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(signingKey());
+  return { access_token: token, token_type: 'Bearer', expires_in: 3600 };
+}
+
+/** An OAuth 2.0 error of the token endpoint (`{"error": "<code>"}` with status 400). */
+export class OAuthError extends Error {
+  constructor(public readonly code: string) {
+    super(code);
+  }
+}
+
+let cachedKey: KeyObject | undefined;
+function signingKey(): KeyObject {
+  cachedKey ??= emulatorSigningKey();
+  return cachedKey;
+}
+
+/** Cognito operations a client calls without AWS credentials (the user pools API's public side). */
+const PUBLIC_COGNITO_OPERATIONS = new Set([
+  'InitiateAuth', 'RespondToAuthChallenge', 'AssociateSoftwareToken', 'VerifySoftwareToken', 'SetUserMFAPreference',
+  'GetUser', 'ChangePassword', 'GlobalSignOut', 'RevokeToken', 'ForgotPassword', 'ConfirmForgotPassword', 'SignUp',
+  'ConfirmSignUp', 'ResendConfirmationCode', 'GetUserAttributeVerificationCode', 'VerifyUserAttribute',
+  'UpdateUserAttributes', 'DeleteUser', 'ListDevices', 'ConfirmDevice', 'GetDevice', 'ForgetDevice',
+]);
+
+/**
+ * Cognito's public endpoint as a browser or app reaches it (`https://cognito-idp.<region>.amazonaws.com/`), in front
+ * of the emulator, with what it does that moto does not:
+ * - only the operations a client calls without credentials are answered; any other is refused as AWS refuses an
+ *   unsigned call (`MissingAuthenticationTokenException`), so no client can reach the emulator's admin side here;
+ * - an app client's `ExplicitAuthFlows` are enforced at InitiateAuth (moto ignores them);
+ * - USER_SRP_AUTH's challenge names the user by username in `USER_ID_FOR_SRP`, as Cognito does; moto gives its own
+ *   user id there, which the next step (PASSWORD_VERIFIER) does not find.
+ * moto still does not check the SRP password proof: any password passes the PASSWORD_VERIFIER step (docs/local.md).
+ */
+export class CognitoPublicEndpoint {
+  public static async start(emulator: string, cognito: CognitoIdentityProviderClient): Promise<CognitoPublicEndpoint> {
+    const endpoint = new CognitoPublicEndpoint(emulator, cognito);
+    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
+    return endpoint;
+  }
+
+  /** Operations answered, in order. */
+  public readonly operations: string[] = [];
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+
+  private constructor(private readonly emulator: string, private readonly cognito: CognitoIdentityProviderClient) {}
+
+  public get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}/`;
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) {
+      chunks.push(c as Buffer);
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST' };
+    const answer = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...cors });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors);
+      res.end();
+      return;
+    }
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^AWSCognitoIdentityProviderService\./, '');
+    this.operations.push(operation);
+    if (!PUBLIC_COGNITO_OPERATIONS.has(operation)) {
+      answer(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+      return;
+    }
+    let params: any;
+    try {
+      params = JSON.parse(body || '{}');
+    } catch {
+      answer(400, { __type: 'SerializationException', message: 'the body is not JSON' });
+      return;
+    }
+    if (operation === 'InitiateAuth' && params.ClientId) {
+      const flow = `ALLOW_${params.AuthFlow === 'REFRESH_TOKEN' ? 'REFRESH_TOKEN_AUTH' : params.AuthFlow}`;
+      const client = await this.clientOf(params.ClientId);
+      if (client && !(client.ExplicitAuthFlows ?? []).some((f) => f === flow)) {
+        answer(400, { __type: 'InvalidParameterException', message: `${params.AuthFlow} flow not enabled for this client` });
+        return;
+      }
+    }
+    const upstream = await fetch(this.emulator, {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type'] ?? 'application/x-amz-json-1.1'), 'x-amz-target': String(req.headers['x-amz-target']) },
+      body,
+    });
+    const text = await upstream.text();
+    let out: any;
+    try {
+      out = JSON.parse(text);
+    } catch {
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain', ...cors });
+      res.end(text);
+      return;
+    }
+    const challenge = out?.ChallengeParameters;
+    if (operation === 'InitiateAuth' && out?.ChallengeName === 'PASSWORD_VERIFIER' && challenge?.USERNAME) {
+      challenge.USER_ID_FOR_SRP = challenge.USERNAME;
+    }
+    if (out?.ChallengeName === 'NEW_PASSWORD_REQUIRED' && challenge && challenge.userAttributes === undefined) {
+      // Cognito names the user's attributes and the ones still required, each as a JSON string; moto names neither.
+      const username = challenge.USERNAME ?? params.ChallengeResponses?.USERNAME ?? params.AuthParameters?.USERNAME;
+      const user = await this.userOf(params.ClientId, username);
+      challenge.userAttributes = JSON.stringify(Object.fromEntries((user?.UserAttributes ?? []).filter((a) => a.Name !== 'sub').map((a) => [a.Name, a.Value])));
+      challenge.requiredAttributes = '[]';
+    }
+    if (out?.ChallengeName === 'MFA_SETUP' && challenge && Array.isArray(challenge.MFAS_CAN_SETUP)) {
+      // A JSON string in Cognito's answer, a list in moto's.
+      challenge.MFAS_CAN_SETUP = JSON.stringify(challenge.MFAS_CAN_SETUP);
+    }
+    answer(upstream.status, out);
+  }
+
+  private async clientOf(clientId: string) {
+    const pools = await this.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    for (const pool of pools.UserPools ?? []) {
+      try {
+        return (await this.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: pool.Id, ClientId: clientId }))).UserPoolClient;
+      } catch {
+        // not this pool's
+      }
+    }
+    return undefined;
+  }
+
+  private async userOf(clientId: string, username: string) {
+    const client = await this.clientOf(clientId);
+    if (!client || !username) {
+      return undefined;
+    }
+    return this.cognito.send(new AdminGetUserCommand({ UserPoolId: client.UserPoolId, Username: username })).catch(() => undefined);
   }
 }

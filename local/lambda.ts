@@ -6,17 +6,31 @@
  * So the handler receives `(event, context)` from the same client code AWS uses, the module is loaded by the same
  * loader, and its errors are reported in the same shape (`errorType`, `errorMessage`, `trace`).
  *
- * Known differences from AWS, on purpose: the process runs this machine's Node.js (the template's runtime is
- * recorded in `runtime`); the AWS SDK the Lambda runtime provides is stood in for by the repository's own
+ * A function whose runtime is `python*` runs under the real Python runtime interface client (`awslambdaric`, PyPI) from
+ * `.venv-lambda-python`, which holds what the runtime provides (boto3); its layers are the directories
+ * `.venv-lambda-python/layers/<name>/python` that stand for them (local/requirements-lambda-python.txt), on
+ * `PYTHONPATH` after the code, where `/opt/python` would be. A layer the harness does not know is refused.
+ *
+ * Known differences from AWS, on purpose: the process runs this machine's Node.js or Python 3.11 (the template's
+ * runtime is recorded in `runtime`); the AWS SDK the Node.js runtime provides is stood in for by the repository's own
  * `node_modules` (`NODE_PATH`); one process serves one invocation at a time.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
+import type { LambdaFunctionArtifact } from './assembly';
+import { ExecuteApiProxy } from './http-api';
 import { REPO_ROOT } from './moto';
 
 const RIC = path.join(REPO_ROOT, 'local', 'ric', 'node_modules', 'aws-lambda-ric', 'index.mjs');
+/** What Python functions run on: the runtime (awslambdaric, boto3) and the known layers (scripts/setup-local.sh). */
+const PYTHON_VENV = path.join(REPO_ROOT, '.venv-lambda-python');
+const PYTHON_REQUIREMENTS = path.join(REPO_ROOT, 'local', 'requirements-lambda-python.txt');
+/** Public layers the harness stands in for, by ARN (any region): the section of local/requirements-lambda-python.txt. */
+const KNOWN_LAYER_ARNS: Array<[RegExp, string]> = [
+  [/^arn:aws:lambda:[a-z0-9-]+:017000801446:layer:AWSLambdaPowertoolsPythonV2:59$/, 'powertools'],
+];
 const RUNTIME_API = '/2018-06-01/runtime';
 
 /** What a function needs to run. */
@@ -37,8 +51,82 @@ export interface LocalLambdaOptions {
   readonly region: string;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
+  /** The function's layers, in the template's order (`lambdaLayers`). A layer the harness does not know is refused. */
+  readonly layers?: readonly LambdaLayer[];
   /** Log lines the function writes. Default: kept in `logs` only. */
   readonly onLog?: (line: string) => void;
+}
+
+/** A layer of a function: a published layer's ARN, or the code directory of a layer version of the assembly. */
+export interface LambdaLayer {
+  readonly arn?: string;
+  readonly codeDir?: string;
+}
+
+/** A function's layers, resolved: ARNs evaluated, layer versions of its template by their asset directories. */
+export async function lambdaLayers(artifact: LambdaFunctionArtifact, resolve: (value: unknown) => Promise<any>): Promise<LambdaLayer[]> {
+  const out: LambdaLayer[] = [];
+  for (const layer of artifact.layers) {
+    out.push(layer.codeDir ? { codeDir: layer.codeDir } : { arn: String(await resolve(layer.arn)) });
+  }
+  return out;
+}
+
+/**
+ * The directory that stands for a layer's `/opt/python`: for a known public layer, its section of
+ * local/requirements-lambda-python.txt; for a layer version of the assembly, its own `python/` directory if it is
+ * bundled, else (an un-bundled Python layer: a `requirements.txt`) the section that pins every requirement it lists.
+ */
+export function pythonLayerDir(layer: LambdaLayer): string {
+  const installed = (section: string) => {
+    const dir = path.join(PYTHON_VENV, 'layers', section, 'python');
+    if (!fs.existsSync(dir)) {
+      throw new Error(`the stand-in for layer ${layer.arn ?? layer.codeDir} is not installed at ${dir}: run \`npx projen local:setup\``);
+    }
+    return dir;
+  };
+  if (layer.arn) {
+    const known = KNOWN_LAYER_ARNS.find(([re]) => re.test(layer.arn!));
+    if (!known) {
+      throw new Error(`layer ${layer.arn} is not known to the local environment: add its stand-in to local/requirements-lambda-python.txt and KNOWN_LAYER_ARNS (local/lambda.ts)`);
+    }
+    return installed(known[1]);
+  }
+  const dir = layer.codeDir!;
+  if (fs.existsSync(path.join(dir, 'python'))) {
+    return path.join(dir, 'python');
+  }
+  const requirementsFile = path.join(dir, 'requirements.txt');
+  if (!fs.existsSync(requirementsFile)) {
+    throw new Error(`layer ${dir} has neither python/ nor requirements.txt: the local environment does not know how to stand in for it`);
+  }
+  const wanted = requirementLines(fs.readFileSync(requirementsFile, 'utf8'));
+  const sections = requirementSections(fs.readFileSync(PYTHON_REQUIREMENTS, 'utf8'));
+  const match = Object.entries(sections).find(([name, pins]) => name.startsWith('layer-') && wanted.every((w) => pins.includes(w)));
+  if (wanted.length === 0 || !match) {
+    throw new Error(`layer ${dir} requires ${JSON.stringify(wanted)}, which no layer section of local/requirements-lambda-python.txt pins`);
+  }
+  return installed(match[0].slice('layer-'.length));
+}
+
+function requirementLines(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/#.*/, '').trim().toLowerCase().replace(/_/g, '-')).filter(Boolean);
+}
+
+/** The sections (`# [name]`) of local/requirements-lambda-python.txt and their pins. */
+function requirementSections(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^# \[([\w-]+)\]/.exec(line);
+    if (header) {
+      current = header[1];
+      out[current] = [];
+    } else if (current) {
+      out[current].push(...requirementLines(line));
+    }
+  }
+  return out;
 }
 
 /** A function error, as Lambda reports it (`X-Amz-Function-Error: Unhandled`). */
@@ -72,10 +160,25 @@ export class LocalLambda {
   private initError?: FunctionError;
   private started?: Promise<void>;
   private sequence = 0;
+  /** For a Python function: its layers' stand-in directories, in PYTHONPATH order. */
+  private readonly pythonLayers: string[] = [];
+  private proxy?: Promise<string>;
+  private proxyUrl?: string;
 
   constructor(public readonly options: LocalLambdaOptions) {
-    if (!fs.existsSync(RIC)) {
-      throw new Error(`aws-lambda-ric is not installed at ${RIC}: run \`npx projen local:setup\` (the tests do).`);
+    if (this.python) {
+      if (!fs.existsSync(path.join(PYTHON_VENV, 'bin', 'python'))) {
+        throw new Error(`${PYTHON_VENV} is not installed: run \`npx projen local:setup\` (the tests do).`);
+      }
+      // Lambda extracts the layers into /opt in order, a later one over an earlier: so the later comes first here.
+      this.pythonLayers = (options.layers ?? []).map(pythonLayerDir).reverse();
+    } else {
+      if (!fs.existsSync(RIC)) {
+        throw new Error(`aws-lambda-ric is not installed at ${RIC}: run \`npx projen local:setup\` (the tests do).`);
+      }
+      if ((options.layers ?? []).length > 0) {
+        throw new Error(`${options.functionName}: layers of Node.js functions are not known to the local environment (${JSON.stringify(options.layers)})`);
+      }
     }
     this.server = http.createServer((req, res) => this.runtimeApi(req, res));
   }
@@ -93,7 +196,16 @@ export class LocalLambda {
     });
   }
 
+  /** Whether the function runs on a Python runtime (`python3.12`...). */
+  public get python(): boolean {
+    return this.options.runtime.startsWith('python');
+  }
+
   public async stop(): Promise<void> {
+    if (this.proxy) {
+      this.proxy = undefined;
+      await ExecuteApiProxy.release();
+    }
     if (this.child && this.child.exitCode === null) {
       const exited = new Promise((r) => this.child!.once('exit', r));
       this.child.kill('SIGKILL');
@@ -107,7 +219,13 @@ export class LocalLambda {
   }
 
   private start(): Promise<void> {
-    this.started ??= new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve)).then(() => this.spawnRuntime());
+    this.started ??= new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+      .then(async () => {
+        if (this.python) {
+          this.proxyUrl = await (this.proxy = ExecuteApiProxy.acquire());
+        }
+      })
+      .then(() => this.spawnRuntime());
     return this.started;
   }
 
@@ -134,13 +252,36 @@ export class LocalLambda {
       AWS_ACCESS_KEY_ID: o.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: o.credentials.secretAccessKey,
       AWS_SESSION_TOKEN: o.credentials.sessionToken,
-      // The stand-ins: AWS calls go to the local IAM gate; the runtime's AWS SDK is the repository's.
+      // The stand-in: AWS calls go to the local IAM gate.
       AWS_ENDPOINT_URL: o.awsEndpoint,
-      NODE_EXTRA_CA_CERTS: o.endpointCertificate,
-      NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
-      ...o.environment,
     };
-    const child = spawn(process.execPath, [RIC], { cwd: o.codeDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let argv: string[];
+    if (this.python) {
+      Object.assign(env, {
+        LAMBDA_RUNTIME_DIR: path.join(PYTHON_VENV, 'lib'),
+        // The code, then the layers where /opt/python would be; the runtime's packages (boto3) are the venv's own.
+        PYTHONPATH: [o.codeDir, ...this.pythonLayers].join(':'),
+        // The gate's certificate (which also covers *.execute-api.<region>.amazonaws.com) for botocore and requests.
+        AWS_CA_BUNDLE: o.endpointCertificate,
+        REQUESTS_CA_BUNDLE: o.endpointCertificate,
+        // Requests to an HTTP API's own URL reach its local stand-in through this proxy, which refuses other hosts;
+        // the AWS SDK's calls to the gate bypass it.
+        HTTPS_PROXY: this.proxyUrl!,
+        https_proxy: this.proxyUrl!,
+        NO_PROXY: `127.0.0.1,localhost,${new URL(o.awsEndpoint).hostname}`,
+        no_proxy: `127.0.0.1,localhost,${new URL(o.awsEndpoint).hostname}`,
+      });
+      argv = [path.join(PYTHON_VENV, 'bin', 'python'), '-m', 'awslambdaric', o.handler];
+    } else {
+      Object.assign(env, {
+        NODE_EXTRA_CA_CERTS: o.endpointCertificate,
+        // The runtime's AWS SDK is the repository's.
+        NODE_PATH: path.join(REPO_ROOT, 'node_modules'),
+      });
+      argv = [process.execPath, RIC];
+    }
+    Object.assign(env, o.environment);
+    const child = spawn(argv[0], argv.slice(1), { cwd: o.codeDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout!, child.stderr!]) {
       let partial = '';
       stream.on('data', (d: Buffer) => {

@@ -21,7 +21,9 @@ export class MotoServer {
       throw new Error(`moto is not installed at ${MOTO_SERVER}: run \`npx projen local:setup\` (the tests do).`);
     }
     const port = await freePort();
-    const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // TOTP codes are checked at sign-in and when a software token is verified, as Cognito checks them.
+    const env = { ...process.env, MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true' };
+    const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const server = new MotoServer(child, `http://127.0.0.1:${port}`);

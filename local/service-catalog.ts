@@ -46,8 +46,10 @@ interface ProvisioningRecord {
   readonly type: 'PROVISION_PRODUCT' | 'TERMINATE_PROVISIONED_PRODUCT' | 'UPDATE_PROVISIONED_PRODUCT';
   readonly provisionedProductName: string;
   looks: number;
-  readonly failure?: string;
+  failure?: string;
   outputs: Record<string, string>;
+  /** Settles when the product's stack is created (or has failed). */
+  completion?: Promise<void>;
 }
 
 export class ServiceCatalogStandIn {
@@ -58,6 +60,13 @@ export class ServiceCatalogStandIn {
   private readonly records = new Map<string, ProvisioningRecord>();
   private readonly tokens = new Map<string, string>();
   private readonly failures: string[] = [];
+
+  /**
+   * What else creating and deleting a product's stack does locally (`LocalSaas` starts and stops its ECS services):
+   * `created` runs after the emulated resources are created, and a failure of it fails the provisioning as a failed
+   * stack would; `deleting` runs before they are deleted.
+   */
+  public readonly stackHooks: Array<{ created(stack: StackDeployment): Promise<void>; deleting(stack: StackDeployment): Promise<void> }> = [];
 
   constructor(private readonly deployment: LocalDeployment) {}
 
@@ -104,15 +113,30 @@ export class ServiceCatalogStandIn {
       return { status: 400, error: { code: 'DuplicateResourceException', message: `Provisioned product ${p.ProvisionedProductName} already exists` } };
     }
     const parameters = Object.fromEntries((p.ProvisioningParameters ?? []).map((x: any) => [x.Key, x.Value]));
-    const failure = this.failures.shift();
     const stack = this.deployment.templateStack(p.ProvisionedProductName, this.deployment.assembly.templateFile(product.templateFile), parameters);
-    const record = this.newRecord('PROVISION_PRODUCT', p.ProvisionedProductName, failure);
-    if (!failure) {
-      await stack.deployAll();
-      for (const id of Object.keys(stack.template.Outputs ?? {})) {
-        record.outputs[id] = String(await stack.output(id));
+    const record = this.newRecord('PROVISION_PRODUCT', p.ProvisionedProductName, this.failures.shift());
+    // The stack is created after the call answers, as Service Catalog creates it.
+    record.completion = (async () => {
+      if (record.failure) {
+        return;
       }
-    }
+      try {
+        await stack.deployAll();
+        for (const hook of this.stackHooks) {
+          await hook.created(stack);
+        }
+        for (const id of Object.keys(stack.template.Outputs ?? {})) {
+          record.outputs[id] = String(await stack.output(id));
+        }
+      } catch (e) {
+        // The stack rolls back: what it created is deleted, the product stays in ERROR.
+        record.failure = `The stack failed to create: ${e instanceof Error ? e.message : String(e)}`.slice(0, 2000);
+        for (const hook of this.stackHooks) {
+          await hook.deleting(stack).catch(() => undefined);
+        }
+        await stack.deleteAll().catch(() => undefined);
+      }
+    })();
     // A product whose stack failed (and rolled back) still exists, in ERROR, until it is terminated.
     this.provisioned.set(p.ProvisionedProductName, {
       name: p.ProvisionedProductName, productId: p.ProductId, version: p.ProvisioningArtifactName, parameters, stack, token: p.ProvisionToken,
@@ -136,6 +160,9 @@ export class ServiceCatalogStandIn {
     const provisioned = this.provisioned.get(p.ProvisionedProductName);
     if (!provisioned) {
       return notFound(p.ProvisionedProductName);
+    }
+    for (const hook of this.stackHooks) {
+      await hook.deleting(provisioned.stack);
     }
     await provisioned.stack.deleteAll();
     this.provisioned.delete(p.ProvisionedProductName);
@@ -171,12 +198,17 @@ export class ServiceCatalogStandIn {
     return this.recordAnswer(record);
   }
 
-  private describe(id: string): ServiceAnswer {
+  private async describe(id: string): Promise<ServiceAnswer> {
     const record = this.records.get(id);
     if (!record) {
       return { status: 400, error: { code: 'ResourceNotFoundException', message: `Record ${id} not found` } };
     }
     record.looks++;
+    if (record.looks >= 2) {
+      // The outcome is told on the second look, as before: that look waits for the stack (a few seconds at most:
+      // its service groups starting), so callers go through their wait once, whatever the stack takes.
+      await record.completion;
+    }
     return this.recordAnswer(record);
   }
 

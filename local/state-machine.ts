@@ -54,6 +54,11 @@ export interface LocalStateMachineOptions {
   readonly gate: IamGate;
   readonly accessKeyId: string;
   readonly stateMachineArn: string;
+  /**
+   * How long a Wait state waits, in milliseconds, whatever its definition says.
+   * @default 0 (tests keep the order of events, not the clock)
+   */
+  readonly waitMilliseconds?: number;
 }
 
 export class LocalStateMachine {
@@ -70,7 +75,7 @@ export class LocalStateMachine {
     const execution = machine.run(input as any, {
       overrides: {
         taskResourceLocalHandlers: handlers,
-        waitTimeOverrides: Object.fromEntries(waitStates(this.options.definition).map((n) => [n, 0])),
+        waitTimeOverrides: Object.fromEntries(waitStates(this.options.definition).map((n) => [n, this.options.waitMilliseconds ?? 0])),
         retryIntervalOverrides: Object.fromEntries(Object.keys(tasks).map((n) => [n, 0])),
       },
       context: {

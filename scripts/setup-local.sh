@@ -6,6 +6,8 @@
 # - local/ric/node_modules: aws-lambda-ric from local/ric/package-lock.json (npm ci; its install script compiles it);
 # - .venv: moto and cfn-lint, with their dependencies, from local/requirements.txt;
 # - .venv-checkov: checkov, with its dependencies, from local/requirements-checkov.txt (apart: it pins an older boto3).
+# - .venv-lambda-python: what Python Lambda functions run on, from local/requirements-lambda-python.txt: the runtime
+#   (awslambdaric, installed from its manylinux wheel; boto3) in the venv, each known layer in layers/<name>/python.
 # Each step is skipped when its input has not changed since it last ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,4 +60,20 @@ if [ "$(cat .venv-checkov/.setup-stamp 2>/dev/null)" != "$want" ]; then
   python3 -m venv .venv-checkov
   .venv-checkov/bin/pip install --quiet --disable-pip-version-check -r local/requirements-checkov.txt
   echo "$want" > .venv-checkov/.setup-stamp
+fi
+
+# One section of local/requirements-lambda-python.txt (`# [name]` up to the next section).
+lambda_python_section() { awk -v s="# [$1]" 'index($0, "# [") == 1 { on = (index($0, s) == 1) } on && !/^#/ && NF' local/requirements-lambda-python.txt; }
+want=$(stamp local/requirements-lambda-python.txt)
+if [ "$(cat .venv-lambda-python/.setup-stamp 2>/dev/null)" != "$want" ]; then
+  echo "setup-local: installing the Python Lambda runtime and layers into .venv-lambda-python"
+  rm -rf .venv-lambda-python
+  python3 -m venv .venv-lambda-python
+  .venv-lambda-python/bin/pip install --quiet --disable-pip-version-check --no-deps -r <(lambda_python_section runtime)
+  for layer in powertools sbt-aws-helper; do
+    .venv-lambda-python/bin/pip install --quiet --disable-pip-version-check --no-deps \
+      --target ".venv-lambda-python/layers/$layer/python" -r <(lambda_python_section "layer-$layer")
+  done
+  .venv-lambda-python/bin/python -c 'import awslambdaric, boto3'
+  echo "$want" > .venv-lambda-python/.setup-stamp
 fi

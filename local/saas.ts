@@ -1,0 +1,272 @@
+/**
+ * A whole SaaS of a synthesized assembly, running on this machine (docs/local.md): what `npx projen local` starts and
+ * the end-to-end test drives. Everything is found in the assembly, nothing is described twice:
+ *
+ * - each HTTP API (API Gateway v2) of a stack: the control plane's API, its functions run by the runtime interface
+ *   clients, its authorizers as deployed;
+ * - each REST API (API Gateway v1) of a nested stack: a router shard, with its Lambda authorizer, usage plans and
+ *   VPC-link integration to the shard's load balancer;
+ * - each ECS service group a load balancer forwards to: its tasks, their nginx proxy, Service Connect names;
+ * - every EventBridge rule: events delivered to state machines and API destinations as they arrive;
+ * - Service Catalog products provisioned at run time: their stacks' service groups started, and stopped when the
+ *   product is terminated.
+ *
+ * `seed` adds what a deployment's operator adds by hand: an administrator of the control plane, and one for each
+ * tenant the app declares, with a known password.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { StackDeployment } from './deployment';
+import { LocalEnvironment, LocalServiceGroup } from './environment';
+import { CognitoPublicEndpoint, createUser, LOCAL_PASSWORD } from './identity';
+import { LOCAL_REGION } from './moto';
+import { SUMMARY_FILE } from '../examples/synthesize';
+import { ENV_AUTHORIZER_CONFIG } from '../src/contract/environment';
+import { TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../src/contract/identity';
+
+export interface LocalSaasOptions {
+  /** Log lines of functions and tasks, with their source. Default: kept by each of them. */
+  readonly onLog?: (source: string, line: string) => void;
+  /** Errors of event delivery (a failed execution, a refused API destination call). */
+  readonly onError?: (source: string, error: unknown) => void;
+  /**
+   * How long state machines' Wait states wait locally, in milliseconds (a stack's 30 s wait for a product's stack).
+   * @default 250
+   */
+  readonly waitMilliseconds?: number;
+}
+
+/** A user created by `seed`, with what signing in needs. */
+export interface SeededUser {
+  /** The tenant it administers, or undefined for the control plane's administrator. */
+  readonly tenantId?: string;
+  readonly tier?: string;
+  readonly username: string;
+  readonly password: string;
+  readonly userPoolId: string;
+  readonly appClientId: string;
+  /** The tenant API its users call (the router shard's stage), for tenants. */
+  readonly apiUrl?: string;
+}
+
+/** Where the running SaaS is reached. */
+export interface LocalSaasEndpoints {
+  /** The control plane's API, by stack. */
+  readonly controlPlane: Record<string, string>;
+  /** The tenant APIs (router shards' stages): local URL by the URL it has in AWS. */
+  readonly tenantApis: Record<string, string>;
+  /** Cognito's public API (sign-in), served by the emulator. */
+  readonly cognito: string;
+}
+
+export class LocalSaas {
+  public static async start(assemblyDir: string, options: LocalSaasOptions = {}): Promise<LocalSaas> {
+    const env = await LocalEnvironment.start(assemblyDir, { onLog: options.onLog });
+    const saas = new LocalSaas(env, options);
+    try {
+      await saas.bringUp();
+    } catch (e) {
+      await saas.stop();
+      throw e;
+    }
+    return saas;
+  }
+
+  public readonly endpoints: { controlPlane: Record<string, string>; tenantApis: Record<string, string>; cognito: string };
+  /** The users `seed` created. */
+  public readonly seeded: SeededUser[] = [];
+  /** The service groups running, by the construct path of the group (a provisioned product's under its stack name). */
+  public readonly groups = new Map<string, LocalServiceGroup>();
+  private readonly productGroups = new Map<StackDeployment, string[]>();
+  private cognito?: CognitoPublicEndpoint;
+  /** The tenant API (local URL) in front of each shard's listener, by the listener's physical id. */
+  private readonly listenerApis = new Map<string, string>();
+
+  private constructor(public readonly env: LocalEnvironment, private readonly options: LocalSaasOptions) {
+    env.waitMilliseconds = options.waitMilliseconds ?? 250;
+    this.endpoints = { controlPlane: {}, tenantApis: {}, cognito: env.admin.endpoint };
+  }
+
+  /** Creates the control plane's administrator and one administrator for each tenant the app declares. */
+  public async seed(): Promise<SeededUser[]> {
+    const cognito = this.env.admin.cognito;
+    for (const api of await this.controlPlaneApis()) {
+      const username = 'admin@saas.local';
+      await createUser(cognito, api.userPoolId, { username, attributes: { email: username, email_verified: 'true' } });
+      this.seeded.push({ username, password: LOCAL_PASSWORD, userPoolId: api.userPoolId, appClientId: api.appClientId });
+    }
+    for (const tenant of await this.declaredTenants()) {
+      const username = `admin@${tenant.tenantId}.example.com`;
+      await createUser(cognito, tenant.userPoolId, {
+        username,
+        attributes: {
+          email: username,
+          email_verified: 'true',
+          [TENANT_CLAIMS.tenantId]: tenant.tenantId,
+          [TENANT_CLAIMS.tier]: tenant.tier,
+          [TENANT_CLAIMS.role]: TENANT_ADMIN_ROLE,
+        },
+      });
+      this.seeded.push({ ...tenant, username, password: LOCAL_PASSWORD });
+    }
+    return this.seeded;
+  }
+
+  /** The calls Cognito's public endpoint answered (sign-ins and their challenges), in order. */
+  public get cognitoOperations(): readonly string[] {
+    return this.cognito?.operations ?? [];
+  }
+
+  public async stop(): Promise<void> {
+    await this.cognito?.stop();
+    await this.env.stop();
+  }
+
+  private async bringUp(): Promise<void> {
+    const env = this.env;
+    this.cognito = await CognitoPublicEndpoint.start(env.admin.endpoint, env.admin.cognito);
+    this.endpoints.cognito = this.cognito.url;
+    // Tenants provisioned at run time: their product stack's service groups start with the stack, and stop with it.
+    env.serviceCatalog.stackHooks.push({
+      created: async (stack) => {
+        const started: string[] = [];
+        this.productGroups.set(stack, started);
+        for (const group of serviceGroupPaths(stack)) {
+          this.groups.set(`${stack.stackName}/${group}`, await env.startServiceGroup(stack, group));
+          started.push(`${stack.stackName}/${group}`);
+        }
+      },
+      // (The load balancers learn of the product's listener rules from the environment's own hook.)
+      deleting: async (stack) => {
+        for (const key of this.productGroups.get(stack) ?? []) {
+          await this.groups.get(key)?.stop();
+          this.groups.delete(key);
+        }
+        this.productGroups.delete(stack);
+      },
+    });
+
+    const starts: Array<Promise<void>> = [];
+    for (const artifact of env.assembly.stacks()) {
+      const stack = env.stack(artifact.id);
+      const resources = Object.entries<any>(stack.template.Resources);
+      if (resources.some(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')) {
+        const api = await env.httpApi(artifact.id);
+        this.endpoints.controlPlane[artifact.id] = api.url;
+        // What calls the API by its AWS URL from this process (the control plane's API destination) reaches it here.
+        env.serveHost(api.awsHost, async () => api.url);
+      }
+      for (const [id] of resources.filter(([, x]) => x.Type === 'AWS::CloudFormation::Stack')) {
+        const nested = await stack.nestedStack(id);
+        if (Object.values<any>(nested.template.Resources).some((x) => x.Type === 'AWS::ApiGateway::RestApi')) {
+          const api = await env.restApi(nested);
+          this.endpoints.tenantApis[api.awsUrl] = api.url;
+          for (const [listenerId] of Object.entries<any>(nested.template.Resources).filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::Listener')) {
+            this.listenerApis.set((await nested.resource(listenerId)).ref, api.url);
+          }
+        }
+      }
+      for (const group of serviceGroupPaths(stack)) {
+        starts.push(env.startServiceGroup(stack, group).then((g) => {
+          this.groups.set(group, g);
+        }));
+      }
+    }
+    const failed = (await Promise.allSettled(starts)).filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed.length > 0) {
+      throw failed[0].reason;
+    }
+    await env.startDelivery((rule, error) => this.options.onError?.(rule, error));
+  }
+
+  /** The control plane's APIs: the user pool and app client their administrators sign in with. */
+  private async controlPlaneApis(): Promise<Array<{ userPoolId: string; appClientId: string }>> {
+    const out = [];
+    for (const artifact of this.env.assembly.stacks()) {
+      const stack = this.env.stack(artifact.id);
+      for (const [, r] of Object.entries<any>(stack.template.Resources).filter(([, x]) => x.Type === 'AWS::ApiGatewayV2::Authorizer')) {
+        const props = await stack.resolve(r.Properties);
+        if (props.AuthorizerType !== 'JWT') {
+          continue;
+        }
+        const userPoolId = String(props.JwtConfiguration.Issuer).split('/').pop()!;
+        // The app client for people: the one of the audience that has no secret (a machine client has one).
+        for (const clientId of props.JwtConfiguration.Audience) {
+          const client = await this.env.admin.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
+          if (!client.UserPoolClient?.ClientSecret) {
+            out.push({ userPoolId, appClientId: clientId });
+            break;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The tenants the app declares: their tier from the synthesis summary (`saas-summary.json`, written with the
+   * assembly), their user pool from the router authorizer's configuration (a pool of their own, or their tier's).
+   */
+  private async declaredTenants(): Promise<Array<{ tenantId: string; tier: string; userPoolId: string; appClientId: string; apiUrl?: string }>> {
+    const summaryFile = path.join(this.env.assembly.dir, SUMMARY_FILE);
+    if (!fs.existsSync(summaryFile)) {
+      return [];
+    }
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    const issuers: Array<{ issuer: string; audiences: string[]; tenantId?: string }> = [];
+    for (const artifact of this.env.assembly.stacks()) {
+      const stack = this.env.stack(artifact.id);
+      for (const fn of this.env.assembly.lambdaFunctions(stack.template)) {
+        if (fn.environment[ENV_AUTHORIZER_CONFIG] !== undefined) {
+          issuers.push(...JSON.parse(await stack.resolve(fn.environment[ENV_AUTHORIZER_CONFIG])).issuers);
+        }
+      }
+    }
+    // Which tenant API serves a routing key: the shard whose listener has the rule matching it.
+    const routes = new Map<string, string>();
+    for (const artifact of this.env.assembly.stacks()) {
+      const stack = this.env.stack(artifact.id);
+      for (const [, r] of Object.entries<any>(stack.template.Resources).filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule')) {
+        const rule = await stack.resolve(r.Properties);
+        const api = this.listenerApis.get(rule.ListenerArn);
+        for (const c of rule.Conditions ?? []) {
+          for (const value of c.HttpHeaderConfig?.Values ?? []) {
+            if (api) {
+              routes.set(value, api);
+            }
+          }
+        }
+      }
+    }
+    const out = [];
+    for (const tier of summary.tiers ?? []) {
+      for (const tenantId of tier.tenants ?? []) {
+        const issuer = issuers.find((i) => i.tenantId === tenantId) ?? issuers.find((i) => i.tenantId === undefined);
+        if (!issuer) {
+          continue;
+        }
+        const apiUrl = routes.get(tenantId) ?? routes.get(tier.tier);
+        out.push({ tenantId, tier: tier.tier, userPoolId: issuer.issuer.split('/').pop()!, appClientId: issuer.audiences[0], apiUrl });
+      }
+    }
+    return out;
+  }
+}
+
+/** The service groups of a stack that a load balancer forwards to: the construct paths their services are under. */
+export function serviceGroupPaths(stack: StackDeployment): string[] {
+  const groups = new Set<string>();
+  for (const r of Object.values<any>(stack.template.Resources)) {
+    if (r.Type === 'AWS::ECS::Service' && (r.Properties?.LoadBalancers ?? []).length > 0) {
+      // <group>/<service>/Service
+      groups.add(String(r.Metadata?.['aws:cdk:path']).split('/').slice(0, -2).join('/'));
+    }
+  }
+  return [...groups];
+}
+
+/** A Cognito client of the emulator's public API, as a browser or app reaches it (no credentials needed). */
+export function publicCognito(endpoint: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'public', secretAccessKey: 'public' } });
+}
