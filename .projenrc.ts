@@ -118,6 +118,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.venv/',
     '.venv-checkov/',
     '.venv-lambda-python/',
+    // What a running `npx projen local` started (endpoints, seeded users, TOTP secrets).
+    '.local/',
     'local/ric/node_modules/',
   ],
 });
@@ -238,6 +240,11 @@ project.addTask('local', {
     ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
     { exec: 'ts-node --project test/tsconfig.json scripts/local.ts', receiveArgs: true },
   ],
+});
+project.addTask('local:token', {
+  description: 'Sign a seeded user of the running `npx projen local` in and print the ID token: npx projen local:token -- <tenant id | admin>',
+  exec: 'ts-node --project test/tsconfig.json scripts/local-token.ts',
+  receiveArgs: true,
 });
 
 // Integration snapshots: verified offline by integ-runner (no AWS account needed).

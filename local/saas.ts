@@ -50,6 +50,18 @@ export interface SeededUser {
   readonly apiUrl?: string;
 }
 
+/** Where `npx projen local` writes what it started (for `npx projen local:token`). */
+export const LOCAL_SESSION_FILE = path.join(__dirname, '..', '.local', 'session.json');
+
+/** What the session file holds. */
+export interface LocalSession {
+  readonly endpoints: LocalSaasEndpoints;
+  readonly cognito: string;
+  readonly users: SeededUser[];
+  /** TOTP secrets set up by `local:token`, by username. */
+  totpSecrets?: Record<string, string>;
+}
+
 /** Where the running SaaS is reached. */
 export interface LocalSaasEndpoints {
   /** The control plane's API, by stack. */

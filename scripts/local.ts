@@ -7,7 +7,9 @@
  * (a smoke run).
  */
 import { synthesizeExample } from '../examples/synthesize';
-import { LocalSaas } from '../local/saas';
+import * as fs from 'fs';
+import * as path from 'path';
+import { LOCAL_SESSION_FILE, LocalSaas, LocalSession } from '../local/saas';
 
 async function main(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log('local: stopping');
     await saas.stop();
+    fs.rmSync(LOCAL_SESSION_FILE, { force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
@@ -35,6 +38,9 @@ async function main(): Promise<void> {
   try {
     const seeded = await saas.seed();
     const e = saas.endpoints;
+    const session: LocalSession = { endpoints: e, cognito: e.cognito, users: seeded };
+    fs.mkdirSync(path.dirname(LOCAL_SESSION_FILE), { recursive: true });
+    fs.writeFileSync(LOCAL_SESSION_FILE, JSON.stringify(session, null, 2), { mode: 0o600 });
     const lines = [
       '',
       `The example SaaS is up (in ${((Date.now() - synthesized) / 1000).toFixed(1)} s after synthesis; ${saas.groups.size} service groups running).`,
@@ -50,6 +56,9 @@ async function main(): Promise<void> {
       'Seeded users (password for all: see below; tenant pools ask for TOTP set-up on the first sign-in):',
       ...seeded.map((u) => `  ${u.tenantId ? `tenant ${u.tenantId} (${u.tier})` : 'control plane administrator'}: ${u.username}  pool ${u.userPoolId}  app client ${u.appClientId}${u.apiUrl ? `  API ${u.apiUrl}` : ''}`),
       `  password: ${seeded[0]?.password ?? '-'}`,
+      '',
+      `A user's ID token: npx projen local:token -- <tenant id | admin>   (what is running: ${path.relative(process.cwd(), LOCAL_SESSION_FILE)})`,
+      '  TOKEN=$(npx projen local:token -- acme 2>/dev/null) && curl -s -H "Authorization: Bearer $TOKEN" <its API URL>products',
       '',
       'Press Ctrl-C to stop everything.',
     ];

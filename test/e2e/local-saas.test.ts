@@ -7,7 +7,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SignJWT } from 'jose';
-import { call, signInAsClient } from './client';
+import { call, signInAsClient } from '../../local/client';
 import { LOCAL_PASSWORD } from '../../local/identity';
 import { LocalSaas, SeededUser } from '../../local/saas';
 import { ENV_LIFECYCLE_CONFIG } from '../../src/contract/environment';
