@@ -6,9 +6,9 @@
  * Options: `--verbose` prints every function's and task's log lines; `--exit-after-start` stops once everything is up
  * (a smoke run).
  */
-import { synthesizeExample } from '../examples/synthesize';
 import * as fs from 'fs';
 import * as path from 'path';
+import { synthesizeExample } from '../examples/synthesize';
 import { LOCAL_SESSION_FILE, LocalSaas, LocalSession } from '../local/saas';
 
 async function main(): Promise<void> {

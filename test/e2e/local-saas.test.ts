@@ -5,6 +5,8 @@
  *
  * Every process is started here and stopped in afterAll; the whole run is bounded (jest's timeouts below).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SignJWT } from 'jose';
 import { call, signInAsClient } from '../../local/client';
@@ -215,6 +217,25 @@ test('a basic tenant over its tier\'s rate is throttled with 429, and the advanc
   const throttled = burst.find((r) => r.status === 429)!;
   expect(throttled.json).toEqual({ message: 'Too Many Requests' });
   expect((await req('GET', `${advanced.api}products`, advanced.token)).status).toBe(200);
+});
+
+test('a premium tenant registered at run time gets its services from the premium product\'s template, and loses them when offboarded', async () => {
+  const registration = await register('e2e-premium', 'premium');
+  await waitForStatus(registration.tenantRegistrationId, 'Created');
+  const running = [...saas.groups.keys()].filter((k) => k.includes(registration.tenantId));
+  expect(running).toHaveLength(1);
+  const config = await tenantConfig('e2e-premium');
+  const token = await firstSignIn('e2e-premium', config);
+  const api = localApi(config.apiGatewayUrl);
+  const created = await req('POST', `${api}products`, token, { name: 'Premium part', price: 1500 });
+  expect(created.status).toBe(201);
+  expect(created.json).toMatchObject({ tenantId: registration.tenantId });
+  // Its requests reach its own tasks: the route the lifecycle gave it leads to its group's proxy (nginx's access log).
+  const accessLog = fs.readFileSync(path.join(saas.groups.get(running[0])!.network.etc, 'nginx', 'access.log'), 'utf8');
+  expect(accessLog).toMatch(/"POST \/products HTTP\/1\.1" 201/);
+  expect((await req('DELETE', `${controlPlane}tenant-registrations/${registration.tenantRegistrationId}`, admin)).status).toBe(200);
+  await waitForStatus(registration.tenantRegistrationId, 'Deleted');
+  expect([...saas.groups.keys()].filter((k) => k.includes(registration.tenantId))).toEqual([]);
 });
 
 test('offboarding removes the basic tenant\'s pooled items and the advanced tenant\'s services', async () => {
