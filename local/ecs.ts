@@ -34,6 +34,18 @@ const CREDENTIALS_DIR = path.join(os.tmpdir(), 'local-ecs-credentials');
 /** Claims of the task subnets in use on this machine (TaskNetwork). */
 const SUBNETS_DIR = path.join(os.tmpdir(), 'local-ecs-subnets');
 
+/**
+ * Creates (or checks) a directory that only root may write and read: the credentials of every task on this machine
+ * and the subnet claims are kept in it, so a directory someone else created first is refused.
+ */
+function privateDirectory(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(dir);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || stat.mode % 0o100 !== 0) {
+    throw new Error(`${dir} must be a directory of this user that no one else may read or write (mode 0700); remove it and run again`);
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -63,7 +75,7 @@ export class CredentialsEndpoint {
         }
       }
     }
-    fs.mkdirSync(CREDENTIALS_DIR, { recursive: true, mode: 0o700 });
+    privateDirectory(CREDENTIALS_DIR);
     const endpoint = new CredentialsEndpoint();
     await endpoint.contend();
     return endpoint;
@@ -161,7 +173,7 @@ export class TaskNetwork {
    * file named after it that holds the claiming process's id; a claim whose process is gone is taken over.
    */
   private static claimSubnet(): number {
-    fs.mkdirSync(SUBNETS_DIR, { recursive: true, mode: 0o700 });
+    privateDirectory(SUBNETS_DIR);
     for (let attempt = 0; attempt < 2; attempt++) {
       for (let subnet = 10; subnet < 250; subnet++) {
         const file = path.join(SUBNETS_DIR, String(subnet));
@@ -180,6 +192,7 @@ export class TaskNetwork {
 
   /** The namespace's /etc overrides (ip netns exec binds /etc/netns/<name>/* over /etc/*). */
   public readonly etc: string;
+  private destroyed = false;
   private readonly processes: ChildProcess[] = [];
 
   private constructor(public readonly name: string, public readonly hostIp: string, public readonly taskIp: string, names: string[],
@@ -218,6 +231,10 @@ export class TaskNetwork {
   }
 
   public async destroy(): Promise<void> {
+    if (this.destroyed) {
+      return; // once: a second call must not free a subnet another group has claimed since
+    }
+    this.destroyed = true;
     for (const child of this.processes) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -234,7 +251,19 @@ export class TaskNetwork {
       // already gone
     }
     fs.rmSync(this.etc, { recursive: true, force: true });
-    fs.rmSync(path.join(SUBNETS_DIR, String(this.subnet)), { force: true });
+    const claim = path.join(SUBNETS_DIR, String(this.subnet));
+    if (readClaim(claim) === process.pid) {
+      fs.rmSync(claim, { force: true });
+    }
+  }
+}
+
+/** The process id a subnet claim holds, or undefined. */
+function readClaim(file: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

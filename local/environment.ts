@@ -33,6 +33,7 @@ import { ServiceCatalogStandIn } from './service-catalog';
 import { ExecutionResult, LocalStateMachine, taskStates } from './state-machine';
 import { AssumableRole, StsStandIn } from './sts';
 import { LOCAL_AWS_HOST } from './tls';
+import { UsagePlanCounters } from './usage-plans';
 
 export interface LocalEnvironmentOptions {
   /** Where function log lines go. Default: kept on each function (`LocalLambda.logs`). */
@@ -83,6 +84,8 @@ export class LocalEnvironment {
   private readonly loadBalancers = new Map<string, Promise<LocalLoadBalancer>>();
   /** REST API stand-ins, by stack name. */
   private readonly restApis = new Map<string, Promise<LocalRestApi>>();
+  /** The usage plans' token buckets and quotas, shared by every REST API stand-in (a plan spans its API stages). */
+  private readonly usagePlanCounters = new UsagePlanCounters();
   /** Deployments that are no stack of the assembly (products' stacks), whose listener rules and usage plans count. */
   private readonly addedDeployments: StackDeployment[] = [];
   private delivery?: { stopped: boolean; inFlight: Set<Promise<void>>; loop: Promise<void> };
@@ -482,6 +485,7 @@ export class LocalEnvironment {
         lambdaByArn: (arn) => this.lambdaByArn(arn),
         loadBalancer: (s, id) => this.loadBalancer(s, id),
         apigateway: this.admin.apigateway,
+        usage: this.usagePlanCounters,
         onLog: this.options.onLog ? (line) => this.options.onLog!(`${stack.stackName}/api`, line) : undefined,
       });
       this.restApis.set(stack.stackName, p);
@@ -521,28 +525,47 @@ export class LocalEnvironment {
     return api;
   }
 
+  /**
+   * Stops everything, in the order that lets what is in flight end: event delivery (its executions and API
+   * destination calls run to their end), product stacks being created, then the APIs, load balancers, tasks,
+   * functions, the gate and the emulator. Each step runs even if one before it failed; the failures are thrown
+   * together at the end.
+   */
   public async stop(): Promise<void> {
-    for (const api of this.httpApis.values()) {
-      await api.then((a) => a.stop(), () => undefined);
-    }
+    const errors: unknown[] = [];
+    const step = async (run: () => Promise<unknown> | unknown) => {
+      try {
+        await run();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
     if (this.delivery) {
-      this.delivery.stopped = true;
-      await this.delivery.loop;
-      await Promise.allSettled([...this.delivery.inFlight]);
+      const delivery = this.delivery;
+      delivery.stopped = true;
+      await step(() => delivery.loop);
+      await step(() => Promise.allSettled([...delivery.inFlight]));
+    }
+    await step(() => this.serviceCatalog.settle());
+    for (const api of this.httpApis.values()) {
+      await step(() => api.then((a) => a.stop(), () => undefined));
     }
     for (const standIn of [...this.restApis.values(), ...this.loadBalancers.values()]) {
-      await standIn.then((s) => s.stop(), () => undefined);
+      await step(() => standIn.then((x) => x.stop(), () => undefined));
     }
     for (const group of this.groups) {
-      await group.stop();
+      await step(() => group.stop());
     }
-    await (await this.credentialsEndpoint)?.stop();
+    await step(async () => (await this.credentialsEndpoint)?.stop());
     for (const fn of this.lambdas.values()) {
-      await (await fn).stop();
+      await step(async () => (await fn).stop());
     }
-    this.admin.destroy();
-    await this.gate.stop();
-    await this.moto.stop();
+    await step(() => this.admin.destroy());
+    await step(() => this.gate.stop());
+    await step(() => this.moto.stop());
+    if (errors.length > 0) {
+      throw new AggregateError(errors, `the local environment stopped with ${errors.length} error(s): ${errors.map(String).join('; ')}`);
+    }
   }
 
   private lambdaOf(stack: StackDeployment, artifact: LambdaFunctionArtifact): Promise<LocalLambda> {

@@ -4,15 +4,21 @@
  * application plane's replies (a PATCH of the registration, authorized with an OAuth client-credentials token).
  *
  * - The endpoint's `*` wildcards are replaced, in order, by the target's `HttpParameters.PathParameterValues` (JSON
- *   paths into the event); the body is the event, or what the target's `InputPath` selects, as JSON.
+ *   paths into the event, or fixed values); a JSON path that selects nothing fails the delivery (recorded with status
+ *   0), nothing is sent. `HeaderParameters` values that are JSON paths (`$.detail...`) are evaluated the same way. The
+ *   body is the event, or what the target's `InputPath` selects, as JSON. A target with `Input` or `InputTransformer`
+ *   is refused when the rule is mirrored: not delivered locally (it would otherwise get the whole event).
  * - The connection's OAuth client-credentials grant goes to the Cognito token endpoint it names, stood in for by
  *   `clientCredentialsToken` (local/identity.ts); the token is cached until a minute before it expires, as
  *   EventBridge caches it, and fetched again after a 401.
  * - The target's role must allow `events:InvokeApiDestination` on the destination (checked with the IAM gate).
- * - A 429 or 5xx answer, or no answer, is retried with back-off (EventBridge retries for up to 24 hours; here 5 times
- *   over about 6 s); any other 4xx is dropped, as EventBridge drops it without a dead-letter queue. Every attempt is
+ * - A 401 (with a new token), 407, 409, 429 or 5xx answer, or no answer, is retried with back-off, as EventBridge
+ *   retries (for up to 24 hours; here 5 times over about 6 s); any other 4xx is dropped, as EventBridge drops it without
+ *   a dead-letter queue. Every attempt is
  *   recorded in `deliveries`.
  */
+import * as http from 'http';
+import * as https from 'https';
 import { StackDeployment } from './deployment';
 
 /** A rule's API-destination target, resolved. */
@@ -64,6 +70,10 @@ export async function apiDestinationTarget(stack: StackDeployment, ruleId: strin
     if ((await stack.resource(id)).attributes.Arn !== target.Arn) {
       continue;
     }
+    if (target.Input !== undefined || target.InputTransformer !== undefined) {
+      throw new Error(`rule ${ruleId}: its target ${target.Id ?? target.Arn} (API destination ${id}) has ${target.Input !== undefined ? 'Input' : 'InputTransformer'}, `
+        + 'which the local environment does not support for API destinations (only the event, or its InputPath, is sent)');
+    }
     const destination = await stack.resolve(r.Properties);
     const [connectionId, connection] = Object.entries<any>(stack.template.Resources)
       .find(([cid, c]) => c.Type === 'AWS::Events::Connection' && r.Properties.ConnectionArn?.['Fn::GetAtt']?.[0] === cid) ?? [];
@@ -95,6 +105,9 @@ export async function apiDestinationTarget(stack: StackDeployment, ruleId: strin
   return undefined;
 }
 
+/** The answers EventBridge retries an API destination after (with 5xx, and no answer: 0); 401 after a new token. */
+const RETRIED = new Set([0, 401, 407, 409, 429]);
+
 /** Delivers events to API destinations, with their connections' tokens. */
 export class ApiDestinations {
   public readonly deliveries: ApiDestinationDelivery[] = [];
@@ -104,10 +117,30 @@ export class ApiDestinations {
 
   public async deliver(target: ApiDestinationTarget, event: unknown): Promise<ApiDestinationDelivery> {
     let url = target.endpoint;
-    for (const p of target.pathParameterValues) {
-      url = url.replace('*', encodeURIComponent(String(jsonPath(event, p))));
-    }
     const body = JSON.stringify(target.inputPath ? jsonPath(event, target.inputPath) : event);
+    // Path and header parameters that are JSON paths select from the event; one that selects nothing fails the
+    // delivery: nothing is sent (EventBridge cannot build the request either).
+    const missing: string[] = [];
+    const parameter = (value: string, what: string): string => {
+      if (!value.startsWith('$')) {
+        return value;
+      }
+      const v = jsonPath(event, value);
+      if (v === undefined || v === null) {
+        missing.push(`${what} ${value}`);
+        return '';
+      }
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    };
+    target.pathParameterValues.forEach((p, i) => {
+      url = url.replace('*', encodeURIComponent(parameter(p, `path parameter ${i + 1}`)));
+    });
+    const headers = Object.fromEntries(Object.entries(target.headerParameters).map(([k, v]) => [k, parameter(String(v), `header ${k}`)]));
+    if (missing.length > 0) {
+      const failed = { ruleId: target.ruleId, method: target.method, url, body, status: 0, response: `not delivered: ${missing.join(', ')} selects nothing in the event` };
+      this.deliveries.push(failed);
+      return failed;
+    }
     const attempts = this.options.attempts ?? 5;
     let last: ApiDestinationDelivery | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -117,19 +150,13 @@ export class ApiDestinations {
       let status = 0;
       let response = '';
       try {
-        const res = await fetch(await this.options.localUrl(url), {
-          method: target.method,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'user-agent': 'Amazon/EventBridge/ApiDestinations',
-            ...target.headerParameters,
-            'authorization': `Bearer ${await this.token(target.connection)}`,
-          },
-          body: target.method === 'GET' || target.method === 'HEAD' ? undefined : body,
-          signal: AbortSignal.timeout(5_000),
-        });
-        status = res.status;
-        response = await res.text();
+        // Node's http, not fetch: fetch turns a 407 into a network error, and EventBridge sees the status.
+        ({ status, response } = await request(await this.options.localUrl(url), target.method, {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'Amazon/EventBridge/ApiDestinations',
+          ...headers,
+          'authorization': `Bearer ${await this.token(target.connection)}`,
+        }, target.method === 'GET' || target.method === 'HEAD' ? undefined : body));
       } catch (e) {
         response = String(e);
       }
@@ -138,7 +165,7 @@ export class ApiDestinations {
       if (status === 401) {
         this.tokens.delete(target.connection.clientId);
       }
-      if (status !== 0 && status !== 401 && status !== 429 && status < 500) {
+      if (!RETRIED.has(status) && status < 500) {
         return last;
       }
     }
@@ -154,6 +181,21 @@ export class ApiDestinations {
     this.tokens.set(connection.clientId, { token: t.access_token, expires: Date.now() + t.expires_in * 1000 });
     return t.access_token;
   }
+}
+
+/** One HTTP(S) request (5 s at most): the status and the body answered. */
+function request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; response: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? https : http).request(url, { method, headers, timeout: 5_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, response: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** A JSON path of the form EventBridge targets use here (`$`, `$.a.b`); anything else is refused. */

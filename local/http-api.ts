@@ -3,21 +3,24 @@
  * read from the stack template and resolved as deployed, served on 127.0.0.1, as API Gateway v2 serves them:
  *
  * - Routes: `METHOD /path/{param}`, `{proxy+}`, `ANY`, `$default`; the most specific match wins; otherwise 404
- *   `{"message":"Not Found"}`.
+ *   `{"message":"Not Found"}`; a malformed percent-encoding in the path, 400 `{"message":"Bad Request"}`. The stand-in's
+ *   own failures answer 500 `{"message":"Internal Server Error"}` and are logged, never described in the body.
  * - Authorization per route: `JWT` (the authorizer's issuer and audiences; the signature checked against the issuer's
- *   keys, fetched where the emulator serves a Cognito pool's keys, `jwksUriFor`; `iss`, `exp`, `nbf`, `aud` or
- *   `client_id`, the route's scopes), answered 401 `{"message":"Unauthorized"}` or 403 `{"message":"Forbidden"}`;
- *   `AWS_IAM` (a SigV4 signature by a principal the IAM gate knows, verified with its secret, and `execute-api:Invoke`
- *   on the request's ARN allowed by its policy), answered 403; `NONE`.
+ *   keys, fetched where the emulator serves a Cognito pool's keys, `jwksUriFor`; `iss`; `exp`, required; `nbf`; `aud`,
+ *   or `client_id` only when there is no `aud`; the route's scopes), answered 401 `{"message":"Unauthorized"}` or 403
+ *   `{"message":"Forbidden"}`;
+ *   `AWS_IAM` (a SigV4 signature by a principal the IAM gate knows, verified with that principal's own secret, its
+ *   session token required to be that principal's, and `execute-api:Invoke` on the request's ARN allowed by its
+ *   policy), answered 403; `NONE`.
  * - Integrations: `AWS_PROXY` to a Lambda function of the assembly, payload format 2.0, the function run by its
- *   runtime interface client (`LocalEnvironment.lambdaByArn`) if an `AWS::Lambda::Permission` of the template lets
- *   `apigateway.amazonaws.com` invoke it for the route; its result mapped as API Gateway maps it; a function error is
- *   500 `{"message":"Internal Server Error"}`.
+ *   runtime interface client (`LocalEnvironment.lambdaByArn`) if an `AWS::Lambda::Permission` of the deployments lets
+ *   `apigateway.amazonaws.com` invoke it for the route (`mayInvoke`, local/lambda-permission.ts); its result mapped as
+ *   API Gateway maps it; a function error is 500 `{"message":"Internal Server Error"}`.
  *
  * The API is also reached by its AWS URL (`https://<api id>.execute-api.<region>.amazonaws.com/`, as a function's
- * environment names it): Python functions get `HTTPS_PROXY` pointing at `ExecuteApiProxy`, which connects only the
- * host names of the running stand-ins to their HTTPS listeners (whose certificate, the gate's, covers
- * `*.execute-api.<region>.amazonaws.com`) and refuses every other host.
+ * environment names it): Python functions get `HTTPS_PROXY` and `HTTP_PROXY` pointing at `ExecuteApiProxy`, which
+ * connects only the host names of the running stand-ins to their HTTPS listeners (whose certificate, the gate's, covers
+ * `*.execute-api.<region>.amazonaws.com`), refuses every other host, and refuses every plain (non-CONNECT) request.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import * as http from 'http';
@@ -27,6 +30,7 @@ import { createLocalJWKSet, errors as joseErrors, JSONWebKeySet, jwtVerify } fro
 import type { StackDeployment } from './deployment';
 import type { IamGate } from './iam-gate';
 import type { InvokeResult } from './lambda';
+import { mayInvoke } from './lambda-permission';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './moto';
 import { jwksUriFor } from '../src/contract/issuers';
 
@@ -34,6 +38,8 @@ import { jwksUriFor } from '../src/contract/issuers';
 export interface HttpApiEnvironment {
   readonly gate: IamGate;
   lambdaByArn(arn: string): Promise<{ invoke(event: unknown): Promise<InvokeResult> }>;
+  /** The deployments whose `AWS::Lambda::Permission`s count (the assembly's stacks, nested stacks and products'). */
+  deployments(): Promise<StackDeployment[]>;
 }
 
 /** A request the stand-in answered. */
@@ -62,18 +68,12 @@ interface Route {
   readonly integration: { readonly type: string; readonly uri: string; readonly payloadFormatVersion: string };
 }
 
-interface Permission {
-  readonly functionArn: string;
-  readonly sourceArn?: string;
-}
-
 /** AWS's error bodies. */
 const NOT_FOUND = { message: 'Not Found' };
 const UNAUTHORIZED = { message: 'Unauthorized' };
 const FORBIDDEN = { message: 'Forbidden' };
 const INTERNAL = { message: 'Internal Server Error' };
-/** Every principal of the gate signs with this secret (StackDeployment.principal, the STS stand-in). */
-const LOCAL_SECRET = 'local-secret';
+const BAD_REQUEST = { message: 'Bad Request' };
 
 export class LocalHttpApi {
   /** Starts the stand-in of the stack's HTTP API (`apiLogicalId` if the stack has several). */
@@ -136,14 +136,7 @@ export class LocalHttpApi {
         integration,
       });
     }
-    const permissions: Permission[] = [];
-    for (const [, r] of resources.filter(([, x]) => x.Type === 'AWS::Lambda::Permission' && x.Properties?.Principal === 'apigateway.amazonaws.com')) {
-      const p = await stack.resolve(r.Properties);
-      if (p.Action === 'lambda:InvokeFunction') {
-        permissions.push({ functionArn: String(p.FunctionName), sourceArn: p.SourceArn });
-      }
-    }
-    const stand = new LocalHttpApi(api.ref, stages[0].StageName, routes, permissions, environment);
+    const stand = new LocalHttpApi(api.ref, stages[0].StageName, routes, environment);
     await stand.listen();
     return stand;
   }
@@ -159,7 +152,6 @@ export class LocalHttpApi {
     public readonly apiId: string,
     public readonly stageName: string,
     private readonly routes: Route[],
-    private readonly permissions: Permission[],
     private readonly environment: HttpApiEnvironment,
   ) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -168,7 +160,12 @@ export class LocalHttpApi {
       req.on('end', () => {
         this.handle(req, Buffer.concat(chunks)).then(
           (answer) => send(res, answer),
-          (e) => send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: Buffer.from(`local HTTP API: ${(e as Error).stack}`) }),
+          (e) => {
+            // As API Gateway answers its own failures: no detail in the body; the detail goes to the log.
+            console.error(`local HTTP API ${this.apiId}: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+            this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', host: req.headers.host, status: 500, reason: `stand-in error: ${(e as Error).message}` });
+            send(res, json(500, INTERNAL));
+          },
         );
       });
     };
@@ -226,6 +223,10 @@ export class LocalHttpApi {
       }
       path = path.slice(prefix.length) || '/';
     }
+    // A malformed percent-encoding in the path: API Gateway answers 400 before routing.
+    if (path.split('/').some((segment) => decodeSegment(segment) === undefined)) {
+      return record(json(400, BAD_REQUEST), { reason: 'malformed percent-encoding in the path' });
+    }
     const match = this.match(method, path);
     if (!match) {
       return record(json(404, NOT_FOUND));
@@ -267,7 +268,7 @@ export class LocalHttpApi {
     }
     const functionArn = route.integration.uri;
     const sourceArn = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.apiId}/${this.stageName}/${method}/${route.segments.join('/')}`;
-    if (!this.permissions.some((p) => p.functionArn === functionArn && (!p.sourceArn || arnLike(p.sourceArn, sourceArn)))) {
+    if (!(await mayInvoke(await this.environment.deployments(), functionArn, 'apigateway.amazonaws.com', sourceArn))) {
       return record(json(500, INTERNAL), { routeKey: route.routeKey, caller, reason: `no AWS::Lambda::Permission lets API Gateway invoke ${functionArn} as ${sourceArn}` });
     }
     const event = this.event(req, method, url, body, route, pathParameters, authorizer, requestId);
@@ -297,15 +298,15 @@ export class LocalHttpApi {
         if (variable?.[2]) {
           // Greedy: the rest of the path (at least one segment), and nothing may follow it.
           ok = i === route.segments.length - 1 && segments.length > i;
-          params[variable[1]] = segments.slice(i).map(decodeURIComponent).join('/');
+          params[variable[1]] = segments.slice(i).map((x) => decodeSegment(x) ?? x).join('/');
           greedy = 1;
           rank.push(2);
         } else if (variable) {
           ok = i < segments.length;
-          params[variable[1]] = ok ? decodeURIComponent(segments[i]) : '';
+          params[variable[1]] = ok ? decodeSegment(segments[i]) ?? segments[i] : '';
           rank.push(1);
         } else {
-          ok = segments[i] !== undefined && decodeURIComponent(segments[i]) === s;
+          ok = segments[i] !== undefined && decodeSegment(segments[i]) === s;
           rank.push(0);
         }
       }
@@ -336,13 +337,13 @@ export class LocalHttpApi {
     const token = value.replace(/^Bearer\s+/i, '');
     let claims: Record<string, any>;
     try {
-      const verified = await jwtVerify(token, await this.keysOf(authorizer.issuer), { issuer: authorizer.issuer, algorithms: ['RS256'] });
+      const verified = await jwtVerify(token, await this.keysOf(authorizer.issuer), { issuer: authorizer.issuer, algorithms: ['RS256'], requiredClaims: ['exp'] });
       claims = verified.payload;
     } catch (e) {
       return unauthorized(e instanceof joseErrors.JOSEError ? `${e.code}: ${e.message}` : `invalid token: ${(e as Error).message}`);
     }
-    const aud = Array.isArray(claims.aud) ? claims.aud : claims.aud !== undefined ? [claims.aud] : [];
-    const audiences = [...aud, ...(claims.client_id !== undefined ? [claims.client_id] : [])];
+    // API Gateway checks `aud` when the token has one, and `client_id` only when it has none (Cognito's access tokens).
+    const audiences = claims.aud !== undefined ? [claims.aud].flat() : claims.client_id !== undefined ? [claims.client_id] : [];
     if (authorizer.audience.length > 0 && !audiences.some((a) => authorizer.audience.includes(a))) {
       return unauthorized(`the token's audience ${JSON.stringify(audiences)} is not the authorizer's`);
     }
@@ -380,7 +381,10 @@ export class LocalHttpApi {
     return keys;
   }
 
-  /** An IAM-authorized request: its signature verified with the principal's secret, then `execute-api:Invoke` allowed. */
+  /**
+   * An IAM-authorized request: the session token must be the principal's, the signature is verified with the
+   * principal's own secret, then `execute-api:Invoke` must be allowed.
+   */
   private async verifySigV4(req: http.IncomingMessage, method: string, url: URL, body: Buffer, resource: string):
   Promise<{ accessKeyId: string; arn: string } | { refuse: Answer; reason: string; caller?: string }> {
     const header = String(req.headers.authorization ?? '');
@@ -390,8 +394,17 @@ export class LocalHttpApi {
     }
     const [, accessKeyId, date, region, service, signedHeaders, signature] = auth;
     const principal = this.environment.gate.principal(accessKeyId);
+    const invalidToken = json(403, { message: 'The security token included in the request is invalid.' });
     if (!principal) {
-      return { refuse: json(403, { message: 'The security token included in the request is invalid.' }), reason: `unknown access key ${accessKeyId}` };
+      return { refuse: invalidToken, reason: `unknown access key ${accessKeyId}` };
+    }
+    if (principal.secretAccessKey === undefined) {
+      return { refuse: invalidToken, reason: `the principal of ${accessKeyId} has no secret to sign with`, caller: principal.arn };
+    }
+    // Temporary credentials: the request carries the session's token, which only its holder knows.
+    const token = req.headers['x-amz-security-token'];
+    if (principal.sessionToken !== undefined && !sameText(Array.isArray(token) ? token[0] : token ?? '', principal.sessionToken)) {
+      return { refuse: invalidToken, reason: 'session token mismatch', caller: principal.arn };
     }
     const amzDate = String(req.headers['x-amz-date'] ?? '');
     const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
@@ -413,7 +426,7 @@ export class LocalHttpApi {
     const canonicalRequest = [method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaders, sha256(body)].join('\n');
     const scope = `${date}/${region}/${service}/aws4_request`;
     const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(Buffer.from(canonicalRequest))].join('\n');
-    let key: Buffer = hmac(`AWS4${LOCAL_SECRET}`, date);
+    let key: Buffer = hmac(`AWS4${principal.secretAccessKey}`, date);
     for (const part of [region, service, 'aws4_request']) {
       key = hmac(key, part);
     }
@@ -492,12 +505,13 @@ export class LocalHttpApi {
 }
 
 /**
- * The CONNECT proxy Python functions are given as `HTTPS_PROXY` (one per process, shared by the environments in it): it
- * connects `<api id>.execute-api.<region>.amazonaws.com:443` of a running HTTP API stand-in to that stand-in's HTTPS
- * listener, and refuses every other destination (403), so nothing a function calls leaves the machine unnoticed.
+ * The CONNECT proxy Python functions are given as `HTTPS_PROXY` and `HTTP_PROXY` (one per process, shared by the
+ * environments in it): it connects `<api id>.execute-api.<region>.amazonaws.com:443` of a running HTTP API stand-in to
+ * that stand-in's HTTPS listener, and refuses every other destination and every plain (non-CONNECT) request (403,
+ * recorded in `refused`), so nothing a function calls leaves the machine unnoticed.
  */
 export class ExecuteApiProxy {
-  /** Destinations refused so far (`host:port`). */
+  /** Destinations refused so far (`host:port`; a plain request's is its URL's, port 80 by default). */
   public static readonly refused: string[] = [];
 
   /** Starts the proxy if it is not running; returns its URL. Pair with `release`. */
@@ -505,9 +519,11 @@ export class ExecuteApiProxy {
     this.users++;
     if (!this.listening) {
       const server = http.createServer((req, res) => {
-        // Plain HTTP through the proxy: nothing is reached that way.
-        this.refused.push(String(req.headers.host ?? req.url));
-        res.writeHead(403, { 'content-type': 'text/plain' });
+        // Any request but CONNECT (plain HTTP through the proxy, `HTTP_PROXY`): nothing is reached that way. Refused at
+        // once, whatever its body, and the connection closed, so a client never waits on it.
+        this.refused.push(plainDestination(req));
+        req.resume();
+        res.writeHead(403, { 'content-type': 'text/plain', 'connection': 'close' });
         res.end('local execute-api proxy: only CONNECT to a local HTTP API is allowed\n');
       });
       server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -562,6 +578,16 @@ export class ExecuteApiProxy {
   private static users = 0;
 }
 
+/** The `host:port` a plain request through the proxy is for (its absolute URL's, else its Host header's). */
+function plainDestination(req: http.IncomingMessage): string {
+  try {
+    const url = new URL(req.url ?? '', `http://${req.headers.host ?? 'unknown'}`);
+    return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return String(req.headers.host ?? req.url);
+  }
+}
+
 interface Answer {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
@@ -605,22 +631,28 @@ function compareRanks(a: number[], b: number[]): number {
   return 0;
 }
 
-/** ARN matching with `*` and `?` wildcards, as `ArnLike` (and a permission's `SourceArn`) matches. */
-function arnLike(pattern: string, arn: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(arn);
-}
-
 function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function safeDecode(s: string): string {
+  return decodeSegment(s) ?? s;
+}
+
+/** A path segment, percent-decoded; undefined if its percent-encoding is malformed. */
+function decodeSegment(s: string): string | undefined {
   try {
     return decodeURIComponent(s);
   } catch {
-    return s;
+    return undefined;
   }
+}
+
+/** Equal strings, compared in constant time. */
+function sameText(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y) && a === b;
 }
 
 function sha256(data: Buffer): string {

@@ -31,6 +31,10 @@ export interface GatePrincipal {
   readonly tags?: Record<string, string>;
   /** The ARN of the role the session is of, for resource policies that name roles. */
   readonly roleArn?: string;
+  /** The secret its process signs with, random per principal (what verifies a SigV4 signature, local/http-api.ts). */
+  readonly secretAccessKey?: string;
+  /** The session token it was given with its credentials, random per principal. */
+  readonly sessionToken?: string;
 }
 
 /** An error the gate answers with instead of forwarding. */
@@ -162,6 +166,7 @@ export class IamGate {
   public async stop(): Promise<void> {
     this.admin.destroy();
     await Promise.all([this.server, ...this.extraServers.splice(0)].map((server) => new Promise((r) => server.close(r))));
+    this.certificate.remove();
   }
 
   private createServer(): https.Server {

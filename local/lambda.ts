@@ -264,10 +264,12 @@ export class LocalLambda {
         // The gate's certificate (which also covers *.execute-api.<region>.amazonaws.com) for botocore and requests.
         AWS_CA_BUNDLE: o.endpointCertificate,
         REQUESTS_CA_BUNDLE: o.endpointCertificate,
-        // Requests to an HTTP API's own URL reach its local stand-in through this proxy, which refuses other hosts;
-        // the AWS SDK's calls to the gate bypass it.
+        // Requests to an HTTP API's own URL reach its local stand-in through this proxy, which refuses other hosts
+        // and every plain-HTTP request (so no http:// URL bypasses it); the AWS SDK's calls to the gate bypass it.
         HTTPS_PROXY: this.proxyUrl!,
         https_proxy: this.proxyUrl!,
+        HTTP_PROXY: this.proxyUrl!,
+        http_proxy: this.proxyUrl!,
         NO_PROXY: `127.0.0.1,localhost,${new URL(o.awsEndpoint).hostname}`,
         no_proxy: `127.0.0.1,localhost,${new URL(o.awsEndpoint).hostname}`,
       });

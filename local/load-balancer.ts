@@ -19,9 +19,9 @@
  * Targets are registered per target group ARN in a registry shared by every listener (`TargetRegistry`), as ECS
  * registers a service's tasks with the target groups its `LoadBalancers` name.
  */
-import { randomBytes } from 'crypto';
 import * as http from 'http';
 import { StackDeployment } from './deployment';
+import { endToEndHeaders, forward, traceRoot, xForwarded } from './http-forward';
 
 /** The targets of every target group, by ARN (what ECS registers for a service's tasks). */
 export class TargetRegistry {
@@ -95,8 +95,6 @@ export interface LocalLoadBalancerOptions {
   /** Where log lines go (rules read, targets answering). */
   readonly onLog?: (line: string) => void;
 }
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
 /** ALB's own answers (its HTML error pages). */
 function albPage(status: number, reason: string): string {
@@ -298,70 +296,36 @@ export class LocalLoadBalancer {
     }
     const target = targets[this.turn++ % targets.length];
     const dropInvalid = this.options.attributes['routing.http.drop_invalid_header_fields.enabled'] === 'true';
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || (dropInvalid && !/^[A-Za-z0-9-]+$/.test(name))) {
-        continue;
-      }
-      headers[name] = value;
-    }
-    const client = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${client}` : client;
-    headers['x-forwarded-proto'] = this.options.protocol.toLowerCase();
-    headers['x-forwarded-port'] = String(this.options.port);
-    const traceRoot = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
-    headers['x-amzn-trace-id'] = req.headers['x-amzn-trace-id'] ? `Self=${traceRoot.slice(5)};${req.headers['x-amzn-trace-id']}` : traceRoot;
-    if (req.headers['transfer-encoding']) {
-      headers['transfer-encoding'] = 'chunked';
-    }
+    const root = traceRoot();
+    const headers: Record<string, string | string[]> = {
+      // The client's Host is kept, as ALB keeps it.
+      ...endToEndHeaders(req.headers, (name) => dropInvalid && !/^[A-Za-z0-9-]+$/.test(name)),
+      ...xForwarded(req, this.options.protocol.toLowerCase(), this.options.port),
+      'x-amzn-trace-id': req.headers['x-amzn-trace-id'] ? `Self=${root.slice(5)};${req.headers['x-amzn-trace-id']}` : root,
+    };
     const url = new URL(target);
-    await new Promise<void>((resolve) => {
-      let settled = false;
-      const done = () => {
-        if (!settled) {
-          settled = true;
-          resolve();
-        }
-      };
-      const upstream = http.request({
-        host: url.hostname, port: url.port || 80, method: req.method, path: rawUrl, headers, agent: this.agent,
-      }, (answer) => {
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) {
-            out[name] = value;
-          }
-        }
-        if (answer.headers['transfer-encoding']) {
-          out['transfer-encoding'] = 'chunked';
-        }
-        res.writeHead(answer.statusCode ?? 502, out);
-        answer.pipe(res);
-        answer.on('end', () => {
-          record(answer.statusCode ?? 502, { target, forwarded: headers });
-          done();
-        });
-        answer.on('error', () => {
-          res.destroy();
-          done();
-        });
-      });
+    const result = await forward({
+      req,
+      res,
+      agent: this.agent,
+      host: url.hostname,
+      port: Number(url.port || 80),
+      method: req.method ?? 'GET',
+      path: rawUrl,
+      headers,
       // ALB's idle timeout (60 s by default, `idle_timeout.timeout_seconds`).
-      upstream.setTimeout(Number(this.options.attributes['idle_timeout.timeout_seconds'] ?? 60) * 1000, () => {
-        upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
-      });
-      upstream.on('error', (e: NodeJS.ErrnoException) => {
-        if (!res.headersSent) {
-          const status = e.code === 'ETIMEDOUT' ? 504 : 502;
-          res.writeHead(status, { 'content-type': 'text/html' });
-          res.end(albPage(status, status === 504 ? 'Gateway Time-out' : 'Bad Gateway'));
-          record(status, { target, forwarded: headers });
-        } else {
-          res.destroy();
-        }
-        done();
-      });
-      req.pipe(upstream);
+      timeout: { ms: Number(this.options.attributes['idle_timeout.timeout_seconds'] ?? 60) * 1000, kind: 'idle' },
     });
+    if (result.outcome === 'answered') {
+      if (result.complete) {
+        record(result.status, { target, forwarded: headers });
+      }
+      return;
+    }
+    const status = result.outcome === 'timeout' ? 504 : 502;
+    req.resume();
+    res.writeHead(status, { 'content-type': 'text/html' });
+    res.end(albPage(status, status === 504 ? 'Gateway Time-out' : 'Bad Gateway'));
+    record(status, { target, forwarded: headers });
   }
 }

@@ -13,7 +13,10 @@
  * 3. `ApiKeyRequired` with `ApiKeySourceType: AUTHORIZER`: the authorizer's `usageIdentifierKey` must be the value of an
  *    enabled API key (the emulator's) in a usage plan (the deployments' templates) that includes this API and stage,
  *    else 403 `Forbidden`; the plan's throttle (token bucket of `RateLimit`/`BurstLimit`, per key, per method where the
- *    plan's stage says so) → 429 `Too Many Requests`, its quota per period → 429 `Limit Exceeded`.
+ *    plan's stage says so) → 429 `Too Many Requests`, its quota per period → 429 `Limit Exceeded`. Buckets and quotas
+ *    are the environment's (`UsagePlanCounters`), shared by every stand-in: a plan's limits hold across all its API
+ *    stages, as in API Gateway. A key in two plans that include the same stage fails at start-up (API Gateway refuses
+ *    the second `UsagePlanKey`).
  * 4. The request validator's required parameters → 400.
  * 5. The integration (`HTTP_PROXY`, `HTTP` passed through as a proxy): the `Uri` with its path parameters substituted,
  *    the request parameter mappings (`context.authorizer.*`, `method.request.{path,header,querystring}.*`,
@@ -25,9 +28,12 @@ import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import { APIGatewayClient, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
 import { StackDeployment } from './deployment';
+import { clientIp, endToEndHeaders, forward, forwardedFor, traceRoot, xForwarded } from './http-forward';
 import { LocalLambda } from './lambda';
+import { mayInvoke } from './lambda-permission';
 import { LocalLoadBalancer, wildcardMatch } from './load-balancer';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './moto';
+import { UsagePlanCounters } from './usage-plans';
 
 export interface LocalRestApiOptions {
   /** The deployment holding the `AWS::ApiGateway::RestApi` (a router shard's nested stack). */
@@ -42,6 +48,8 @@ export interface LocalRestApiOptions {
   readonly loadBalancer: (stack: StackDeployment, logicalId: string) => Promise<LocalLoadBalancer>;
   /** API Gateway of the emulator, as the service itself reads it (API keys). */
   readonly apigateway: APIGatewayClient;
+  /** The usage plans' token buckets and quota counters, shared by every REST API stand-in of the environment. */
+  readonly usage: UsagePlanCounters;
   readonly onLog?: (line: string) => void;
 }
 
@@ -99,7 +107,6 @@ export interface RestApiRecord {
   readonly authorizerInvoked: boolean;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'host', 'content-length']);
 const MAX_PAYLOAD = 10 * 1024 * 1024;
 
 class GatewayError extends Error {
@@ -112,40 +119,6 @@ const missingToken = () => new GatewayError(403, 'MissingAuthenticationTokenExce
 const unauthorized = () => new GatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
 const authorizerFailure = () => new GatewayError(500, 'AuthorizerConfigurationException', { message: null });
 const forbidden = () => new GatewayError(403, 'ForbiddenException', { message: 'Forbidden' });
-
-/** A token bucket: `burst` tokens, refilled at `rate` per second. */
-class TokenBucket {
-  private tokens: number;
-  private last = Date.now();
-  constructor(private readonly rate: number, private readonly burst: number) {
-    this.tokens = burst;
-  }
-  public take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
-}
-
-/** The start of the current quota period (UTC; `Offset` is not applied). */
-function periodStart(period: string, now = new Date()): number {
-  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  switch (period) {
-    case 'DAY':
-      return day;
-    case 'WEEK':
-      return day - ((now.getUTCDay() + 6) % 7) * 86_400_000; // weeks start on Monday
-    case 'MONTH':
-      return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-    default:
-      throw new Error(`quota period ${period} is not stood in`);
-  }
-}
 
 export class LocalRestApi {
   /** Reads the REST API of `options.stack` and serves its stages on 127.0.0.1 (a port of its own). */
@@ -225,6 +198,10 @@ export class LocalRestApi {
       throw new Error(`${stack.stackName}: the REST API ${apiLogicalId} has no stage`);
     }
     const restApi = new LocalRestApi(options, api.ref, apiDefinition.Properties ?? {}, root, authorizers, validators, stages);
+    // The usage plans of every stage, read now: a key in two plans of one stage fails here, as its deployment would.
+    for (const stageName of stages.keys()) {
+      await restApi.usagePlans(stageName);
+    }
     await new Promise<void>((resolve) => restApi.server.listen(0, '127.0.0.1', resolve));
     return restApi;
   }
@@ -233,8 +210,6 @@ export class LocalRestApi {
   public readonly requests: RestApiRecord[] = [];
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true });
-  private readonly buckets = new Map<string, TokenBucket>();
-  private readonly quotas = new Map<string, { start: number; used: number }>();
   private keys?: { at: number; byValue: Map<string, { id: string; enabled: boolean }> };
   private keyRead?: Promise<void>;
   private readonly plansOf = new Map<StackDeployment, Map<string, UsagePlan[]>>();
@@ -352,7 +327,7 @@ export class LocalRestApi {
     }
     const path = `/${segments.join('/')}`;
     const query = new URLSearchParams(rawQuery);
-    const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const sourceIp = clientIp(req);
     // Headers as the client sent them (names as written), API Gateway's own added.
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
@@ -362,7 +337,7 @@ export class LocalRestApi {
       (multiValueHeaders[name] ??= []).push(value);
     }
     const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-    const traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+    const traceId = traceRoot();
     const methodArn = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.apiId}/${stageName}/${httpMethod}${path}`;
     const requestContext = {
       resourceId: method.logicalId,
@@ -416,7 +391,7 @@ export class LocalRestApi {
         state.authorizerInvoked = true;
         const eventHeaders = {
           ...headers,
-          'X-Forwarded-For': header('x-forwarded-for') ? `${header('x-forwarded-for')}, ${sourceIp}` : sourceIp,
+          'X-Forwarded-For': forwardedFor(header('x-forwarded-for'), sourceIp),
           'X-Forwarded-Port': '443',
           'X-Forwarded-Proto': 'https',
           'X-Amzn-Trace-Id': traceId,
@@ -464,39 +439,21 @@ export class LocalRestApi {
       if (!key?.enabled) {
         throw forbidden();
       }
-      const plans = (await this.usagePlans(stageName)).filter((p) => p.keyIds.has(key.id));
-      if (plans.length === 0) {
+      // At most one plan of a key includes this stage (usagePlans refuses more, as API Gateway does).
+      const plan = (await this.usagePlans(stageName)).find((p) => p.keyIds.has(key.id));
+      if (!plan) {
         throw forbidden();
       }
-      const plan = plans[0];
+      // The environment's buckets and quota: the plan's limits hold across every API stage it includes.
+      const usage = this.options.usage;
       const methodKey = `${matched.resource.path}/${httpMethod}`;
-      const limits = [
-        { id: `${plan.id}/${key.id}`, rate: plan.rateLimit, burst: plan.burstLimit },
-        ...(plan.methodThrottle[methodKey] ? [{ id: `${plan.id}/${key.id}/${methodKey}`, rate: plan.methodThrottle[methodKey].RateLimit, burst: plan.methodThrottle[methodKey].BurstLimit }] : []),
-      ];
-      for (const limit of limits) {
-        if (limit.rate === undefined && limit.burst === undefined) {
-          continue;
-        }
-        let bucket = this.buckets.get(limit.id);
-        if (!bucket) {
-          bucket = new TokenBucket(limit.rate ?? Number.POSITIVE_INFINITY, limit.burst ?? limit.rate ?? 1);
-          this.buckets.set(limit.id, bucket);
-        }
-        if (!bucket.take()) {
-          throw new GatewayError(429, 'TooManyRequestsException', { message: 'Too Many Requests' });
-        }
+      const methodThrottle = plan.methodThrottle[methodKey];
+      if (!usage.take(plan.id, key.id, { rate: plan.rateLimit, burst: plan.burstLimit })
+        || (methodThrottle && !usage.take(plan.id, key.id, { rate: methodThrottle.RateLimit, burst: methodThrottle.BurstLimit }, `${this.apiId}/${stageName}${methodKey}`))) {
+        throw new GatewayError(429, 'TooManyRequestsException', { message: 'Too Many Requests' });
       }
-      if (plan.quota) {
-        const start = periodStart(plan.quota.period);
-        const id = `${plan.id}/${key.id}`;
-        const used = this.quotas.get(id);
-        const current = used && used.start === start ? used : { start, used: 0 };
-        if (current.used >= plan.quota.limit) {
-          throw new GatewayError(429, 'LimitExceededException', { message: 'Limit Exceeded' });
-        }
-        current.used += 1;
-        this.quotas.set(id, current);
+      if (plan.quota && !usage.count(plan.id, key.id, plan.quota)) {
+        throw new GatewayError(429, 'LimitExceededException', { message: 'Limit Exceeded' });
       }
     }
 
@@ -629,29 +586,11 @@ export class LocalRestApi {
 
   /** Whether a `AWS::Lambda::Permission` of the deployments lets API Gateway invoke the function from `sourceArn`. */
   private async mayInvoke(functionArn: string, sourceArn: string): Promise<boolean> {
-    for (const stack of await this.options.deployments()) {
-      for (const [id, r] of Object.entries<any>(stack.template.Resources)) {
-        if (r.Type !== 'AWS::Lambda::Permission') {
-          continue;
-        }
-        const fn = String(await stack.resolve(r.Properties.FunctionName));
-        if (fn !== functionArn && !functionArn.endsWith(`:function:${fn}`)) {
-          continue;
-        }
-        const props = await stack.resolve(r.Properties);
-        if (!['lambda:InvokeFunction', 'lambda:*', '*'].includes(props.Action) || props.Principal !== 'apigateway.amazonaws.com') {
-          continue;
-        }
-        if (props.SourceAccount && props.SourceAccount !== LOCAL_ACCOUNT) {
-          continue;
-        }
-        if (props.SourceArn === undefined || wildcardMatch(String(props.SourceArn), sourceArn, false)) {
-          this.log(`invoking ${functionArn}, allowed by ${stack.stackName}/${id}`);
-          return true;
-        }
-      }
+    const grant = await mayInvoke(await this.options.deployments(), functionArn, 'apigateway.amazonaws.com', sourceArn);
+    if (grant) {
+      this.log(`invoking ${functionArn}, allowed by ${grant.stackName}/${grant.logicalId}`);
     }
-    return false;
+    return grant !== undefined;
   }
 
   /** The enabled state and id of an API key by value (the emulator's keys, read again at most once a second). */
@@ -675,7 +614,10 @@ export class LocalRestApi {
     return this.keys!.byValue.get(value);
   }
 
-  /** The usage plans of the deployments that include this API's stage, with their keys. */
+  /**
+   * The usage plans of the deployments that include this API's stage, with their keys. A key in two of them is an
+   * error: API Gateway refuses a `UsagePlanKey` that adds a key to a second plan of the same API stage.
+   */
   private async usagePlans(stageName: string): Promise<UsagePlan[]> {
     const out: UsagePlan[] = [];
     for (const stack of await this.options.deployments()) {
@@ -686,6 +628,17 @@ export class LocalRestApi {
         this.plansOf.set(stack, (this.plansOf.get(stack) ?? new Map()).set(stageName, plans));
       }
       out.push(...plans);
+    }
+    const planOfKey = new Map<string, UsagePlan>();
+    for (const plan of out) {
+      for (const keyId of plan.keyIds) {
+        const other = planOfKey.get(keyId);
+        if (other) {
+          throw new Error(`API key ${keyId} is in usage plans ${other.id} and ${plan.id}, which both include stage ${stageName} of API ${this.apiId}: `
+            + 'API Gateway refuses the second UsagePlanKey');
+        }
+        planOfKey.set(keyId, plan);
+      }
     }
     return out;
   }
@@ -780,23 +733,14 @@ export class LocalRestApi {
     } else if (target.protocol !== 'http:') {
       throw new Error(`${method.logicalId}: ${target.protocol} integrations are not stood in`);
     }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) {
-        headers[name] = value;
-      }
-    }
-    headers.host = target.host;
-    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${r.sourceIp}` : r.sourceIp;
-    headers['x-forwarded-port'] = '443';
-    headers['x-forwarded-proto'] = 'https';
-    headers['x-amzn-trace-id'] = r.traceId;
-    headers['x-amzn-apigateway-api-id'] = this.apiId;
-    if (req.headers['content-length'] !== undefined) {
-      headers['content-length'] = req.headers['content-length'];
-    } else if (req.headers['transfer-encoding']) {
-      headers['transfer-encoding'] = 'chunked';
-    }
+    // The client reached API Gateway's TLS edge: https, port 443.
+    const headers: Record<string, string | string[]> = {
+      ...endToEndHeaders(req.headers),
+      'host': target.host,
+      ...xForwarded(req, 'https', 443),
+      'x-amzn-trace-id': r.traceId,
+      'x-amzn-apigateway-api-id': this.apiId,
+    };
     // A mapped header replaces what the client sent under that name (any case); a mapping with no value removes it.
     for (const [name, value] of Object.entries(mapped.header)) {
       for (const existing of Object.keys(headers).filter((k) => k.toLowerCase() === name.toLowerCase())) {
@@ -808,42 +752,27 @@ export class LocalRestApi {
     }
     const timeoutMs = Number(integration.TimeoutInMillis ?? 29_000);
     const httpMethod = integration.Type === 'HTTP_PROXY' && integration.IntegrationHttpMethod === 'ANY' ? (req.method ?? 'GET') : (integration.IntegrationHttpMethod ?? req.method);
-    return new Promise<number>((resolve, reject) => {
-      const upstream = http.request({
-        host, port, method: httpMethod, path: `${target.pathname}${queryString ? `?${queryString}` : ''}`, headers, agent: this.agent,
-      }, (answer) => {
-        clearTimeout(timer);
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) {
-            out[name] = value;
-          }
-        }
-        if (answer.headers['content-length'] !== undefined) {
-          out['content-length'] = answer.headers['content-length'];
-        }
-        out['x-amzn-requestid'] = r.requestId;
-        out['x-amz-apigw-id'] = randomBytes(6).toString('base64');
-        out['x-amzn-trace-id'] = r.traceId;
-        res.writeHead(answer.statusCode ?? 502, out);
-        answer.pipe(res);
-        answer.on('end', () => resolve(answer.statusCode ?? 502));
-        answer.on('error', () => {
-          res.destroy();
-          resolve(answer.statusCode ?? 502);
-        });
-      });
-      const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('integration timeout'), { code: 'INTEGRATION_TIMEOUT' })), timeoutMs);
-      upstream.on('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        if (e.code === 'INTEGRATION_TIMEOUT') {
-          reject(new GatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' }));
-        } else {
-          this.log(`integration ${host}:${port} failed: ${e.message}`);
-          reject(new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' }));
-        }
-      });
-      req.pipe(upstream);
+    const result = await forward({
+      req,
+      res,
+      agent: this.agent,
+      host,
+      port,
+      method: httpMethod,
+      path: `${target.pathname}${queryString ? `?${queryString}` : ''}`,
+      headers,
+      responseHeaders: { 'x-amzn-requestid': r.requestId, 'x-amz-apigw-id': randomBytes(6).toString('base64'), 'x-amzn-trace-id': r.traceId },
+      // The integration timeout runs until the integration starts its answer.
+      timeout: { ms: timeoutMs, kind: 'response' },
     });
+    switch (result.outcome) {
+      case 'answered':
+        return result.status;
+      case 'timeout':
+        throw new GatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' });
+      default:
+        this.log(`integration ${host}:${port} failed: ${result.error.message}`);
+        throw new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+    }
   }
 }

@@ -33,6 +33,8 @@ interface Product {
 }
 
 interface Provisioned {
+  /** Settles when its stack's creation has ended. */
+  readonly creation?: Promise<void>;
   readonly name: string;
   readonly productId: string;
   version: string;
@@ -69,6 +71,11 @@ export class ServiceCatalogStandIn {
   public readonly stackHooks: Array<{ created(stack: StackDeployment): Promise<void>; deleting(stack: StackDeployment): Promise<void> }> = [];
 
   constructor(private readonly deployment: LocalDeployment) {}
+
+  /** Waits until every product's stack creation that has started has ended (before the environment stops). */
+  public async settle(): Promise<void> {
+    await Promise.allSettled([...this.records.values()].map((r) => r.completion));
+  }
 
   /** The next provisioning (or update) fails with this error, as a failed stack would. */
   public failNext(message: string): void {
@@ -139,7 +146,13 @@ export class ServiceCatalogStandIn {
     })();
     // A product whose stack failed (and rolled back) still exists, in ERROR, until it is terminated.
     this.provisioned.set(p.ProvisionedProductName, {
-      name: p.ProvisionedProductName, productId: p.ProductId, version: p.ProvisioningArtifactName, parameters, stack, token: p.ProvisionToken,
+      creation: record.completion,
+      name: p.ProvisionedProductName,
+      productId: p.ProductId,
+      version: p.ProvisioningArtifactName,
+      parameters,
+      stack,
+      token: p.ProvisionToken,
     });
     this.tokens.set(`provision:${p.ProvisionToken}`, record.id);
     return this.recordAnswer(record);
@@ -161,6 +174,8 @@ export class ServiceCatalogStandIn {
     if (!provisioned) {
       return notFound(p.ProvisionedProductName);
     }
+    // A stack still being created is deleted once its creation has ended, as CloudFormation deletes it.
+    await provisioned.creation;
     for (const hook of this.stackHooks) {
       await hook.deleting(provisioned.stack);
     }

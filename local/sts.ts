@@ -3,8 +3,10 @@
  *
  * - the caller's identity policy must allow `sts:AssumeRole` (and `sts:TagSession` with tags): the gate checked it;
  * - the role's trust policy (from its template) must allow the caller, with the request's tags as condition keys;
- * - the session's credentials are new, and the gate knows them: every call made with them is evaluated against the
- *   role's policies, its permissions boundary, the session policy, and the session tags as `aws:PrincipalTag/<key>`.
+ * - the session's credentials are new (access key, secret and session token, all random), and the gate knows them (the
+ *   secret and token verify the session's SigV4 signatures, local/http-api.ts): every call made with them is evaluated
+ *   against the role's policies, its permissions boundary, the session policy, and the session tags as
+ *   `aws:PrincipalTag/<key>`.
  *
  * This is where tenant isolation happens as deployed: a service assumes its tenant-access role with the tenant as a
  * session tag, and DynamoDB calls with that session are allowed on that tenant's partition only.
@@ -75,14 +77,16 @@ export class StsStandIn {
       boundary: role.boundary,
       sessionPolicy: p.Policy ? JSON.parse(p.Policy) : undefined,
       tags,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(48).toString('base64'),
     };
     this.gate.addPrincipal(session);
     this.sessions.push({ roleArn: role.arn, sessionName, tags });
     const expiration = new Date(Date.now() + Number(p.DurationSeconds ?? 3600) * 1000).toISOString();
     return xml('AssumeRole', [
       '<Credentials>',
-      `<AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>local-secret</SecretAccessKey>`,
-      `<SessionToken>local-session-${randomBytes(8).toString('hex')}</SessionToken><Expiration>${expiration}</Expiration>`,
+      `<AccessKeyId>${session.accessKeyId}</AccessKeyId><SecretAccessKey>${session.secretAccessKey}</SecretAccessKey>`,
+      `<SessionToken>${session.sessionToken}</SessionToken><Expiration>${expiration}</Expiration>`,
       '</Credentials>',
       `<AssumedRoleUser><AssumedRoleId>AROALOCAL:${sessionName}</AssumedRoleId><Arn>${session.arn}</Arn></AssumedRoleUser>`,
       '<PackedPolicySize>6</PackedPolicySize>',

@@ -18,6 +18,8 @@ export interface LocalCertificate {
   readonly cert: string;
   /** The certificate's file, for NODE_EXTRA_CA_CERTS. */
   readonly certFile: string;
+  /** Removes the certificate's directory (when nothing trusts it any more). */
+  readonly remove: () => void;
 }
 
 /** The host names of HTTP APIs (API Gateway v2) in the local region, which their local stand-ins answer for (local/http-api.ts). */
@@ -37,5 +39,8 @@ export function localCertificate(): LocalCertificate {
     '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${LOCAL_AWS_HOST},DNS:${EXECUTE_API_HOSTS}`,
     '-addext', 'basicConstraints=critical,CA:TRUE',
   ], { stdio: 'ignore' });
-  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };
+  // The private key is read once and removed; the certificate stays (processes trust it by file) until `remove`.
+  const key = fs.readFileSync(keyFile, 'utf8');
+  fs.rmSync(keyFile);
+  return { key, cert: fs.readFileSync(certFile, 'utf8'), certFile, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -37,9 +37,10 @@ interface Answer {
   readonly headers: http.IncomingHttpHeaders;
 }
 
-/** One request to the API's stage; the raw path (after the stage) is sent as written. */
-function call(method: string, rawPath: string, o: { token?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const base = new URL(api.url);
+/** One request to the API's stage (default: shard 0's); the raw path (after the stage) is sent as written. */
+function call(method: string, rawPath: string,
+  o: { token?: string; body?: string; headers?: Record<string, string>; api?: LocalRestApi } = {}): Promise<Answer> {
+  const base = new URL((o.api ?? api).url);
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: base.hostname,
@@ -305,6 +306,44 @@ test('the basic plan\'s throttle answers 429 beyond its rate and burst, while an
   expect(lb.requests.length - from).toBe(passed.length);
   // The advanced tier's key has a bucket of its own.
   expect((await call('GET', '/products', { token: acmeToken })).status).toBe(200);
+}, 60_000);
+
+test('a key\'s throttle spans every stage of its plan: the basic burst spent on shard 0 throttles the basic key on shard 1', async () => {
+  // The tier plans include every shard's stage (one REST API per shard). Shard 1 routes premium tenant initech; the
+  // basic tier has no rule on its listener (404), but its key's bucket is what matters: throttled requests never reach
+  // a load balancer, so shard 1 needs no tasks.
+  const plane = synthesized.example.applicationPlane;
+  const api1 = await env.restApi(await env.stack(APPLICATION_PLANE).nestedStack(logicalId(plane.router.shards[1].nestedStackResource!)));
+  expect(api1.apiId).not.toBe(api.apiId);
+  // The key's bucket, shared by every stage of the plan, refills from the test before; then each shard's authorizer
+  // decision is cached.
+  await new Promise((r) => setTimeout(r, 1100));
+  expect((await call('GET', '/products', { token: basicToken })).status).toBe(200);
+  expect((await call('GET', '/products', { token: basicToken, api: api1 })).status).toBe(404);
+  await new Promise((r) => setTimeout(r, 1100)); // the bucket refills to its burst (50)
+  const from0 = api.requests.length;
+  const from1 = api1.requests.length;
+  const started = Date.now();
+  const burst = Promise.all(Array.from({ length: 150 }, () => call('GET', '/products/%2e%2e', { token: basicToken })));
+  // As soon as shard 0 has emptied the bucket, shard 1 is asked as often as a bucket of its own would allow at once.
+  let emptied = false;
+  void burst.then(() => (emptied = true));
+  while (!emptied && !api.requests.slice(from0).some((r) => r.status === 429)) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const onShard1 = await Promise.all(Array.from({ length: 50 }, () => call('GET', '/products', { token: basicToken, api: api1 })));
+  const elapsed = (Date.now() - started) / 1000;
+  const onShard0 = await burst;
+  expect(onShard0.filter((a) => a.status === 429).length).toBeGreaterThan(0);
+  const throttled1 = onShard1.filter((a) => a.status === 429);
+  const passed1 = onShard1.filter((a) => a.status !== 429);
+  // A bucket of its own on shard 1 would have let all 50 through; the shared one holds only what refilled since.
+  expect(throttled1.length).toBeGreaterThan(0);
+  expect(JSON.parse(throttled1[0].body)).toEqual({ message: 'Too Many Requests' });
+  expect(throttled1[0].headers['x-amzn-errortype']).toBe('TooManyRequestsException');
+  expect(passed1.length).toBeLessThanOrEqual(Math.ceil(50 * elapsed) + 1);
+  expect(passed1.every((a) => a.status === 404)).toBe(true);
+  expect(api1.requests.slice(from1).filter((r) => r.status === 429).every((r) => !r.authorizerInvoked)).toBe(true);
 }, 60_000);
 
 test('every AWS call of the authorizer and the tasks was allowed by IAM', () => {

@@ -5,12 +5,13 @@
  *
  * Every process is started here and stopped in afterAll; the whole run is bounded (jest's timeouts below).
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SignJWT } from 'jose';
 import { call, signInAsClient } from '../../local/client';
-import { LOCAL_PASSWORD } from '../../local/identity';
+import { EMULATOR_KEY_ID, emulatorSigningKey, LOCAL_PASSWORD } from '../../local/identity';
 import { LocalSaas, SeededUser } from '../../local/saas';
 import { ENV_LIFECYCLE_CONFIG } from '../../src/contract/environment';
 import { LifecycleConfig } from '../../src/contract/lifecycle';
@@ -69,28 +70,23 @@ async function tenantConfig(tenantName: string): Promise<{ userPoolId: string; a
   return typeof config.tenantConfig === 'string' ? JSON.parse(config.tenantConfig) : config;
 }
 
-/** Signs in a tenant's administrator the first time: new password, then TOTP set up, as the pool requires. */
+/**
+ * Signs in a tenant's administrator the first time: a new password (the pool's invitation asks for one), then TOTP set
+ * up, as the pool requires; answers the tokens and the TOTP secret set up.
+ */
 async function firstSignIn(tenantName: string, config: { userPoolId: string; appClientId: string }) {
   const signedIn = await signInAsClient({
     endpoint: saas.endpoints.cognito,
     userPoolId: config.userPoolId,
     clientId: config.appClientId,
     username: `admin@${tenantName}.example.com`,
+    // The invitation's temporary password is emailed, which the emulator does not do; it does not check the SRP
+    // proof either (docs/local.md), so any password stands for it here.
     password: 'the-invitation-password',
     newPassword: 'E2e-Tenant-Passw0rd!',
   });
   expect(signedIn.challenges).toEqual(['NEW_PASSWORD_REQUIRED', 'MFA_SETUP']);
-  // The next sign-in asks for the TOTP code the app generates from the secret set up.
-  const again = await signInAsClient({
-    endpoint: saas.endpoints.cognito,
-    userPoolId: config.userPoolId,
-    clientId: config.appClientId,
-    username: `admin@${tenantName}.example.com`,
-    password: 'E2e-Tenant-Passw0rd!',
-    totpSecret: signedIn.totpSecret,
-  });
-  expect(again.challenges).toEqual(['SOFTWARE_TOKEN_MFA']);
-  return again.idToken;
+  return signedIn.idToken;
 }
 
 /** The local URL of a tenant API URL the control plane handed out (its AWS URL). */
@@ -111,6 +107,7 @@ interface Tenant {
 let basic: Tenant;
 let advanced: Tenant;
 let productOfBasic: any;
+const totpSecrets = new Map<string, string>();
 
 beforeAll(async () => {
   synthesized = synthesizeExample();
@@ -130,15 +127,30 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  const namespaces = [...(saas?.groups.values() ?? [])].map((g) => g.network.name);
   await saas?.stop();
+  // Nothing is left behind: no process this test started (moto, functions, tasks), no network namespace of its groups.
+  const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n').filter((l) => l.trim() && !/\bps -o\b/.test(l));
+  expect(children).toEqual([]);
+  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  expect(namespaces.filter((n) => left.includes(n))).toEqual([]);
   console.log(`end to end: ${requests.count} requests to the APIs and ${saas?.cognitoOperations.length} to Cognito in ${Date.now() - startedAt} ms; `
     + `delivery errors: ${JSON.stringify(errors)}`);
 });
 
 test('the control plane refuses a caller without its administrator\'s token', async () => {
   expect((await req('GET', `${controlPlane}tenant-registrations`)).status).toBe(401);
-  const forged = await new SignJWT({ token_use: 'id' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://example.com').sign(new TextEncoder().encode('k'.repeat(32)));
-  expect((await req('GET', `${controlPlane}tenant-registrations`, forged)).status).toBe(401);
+  // A token of a pool the control plane does not trust (a tenant's), signed with the key that pool signs with.
+  const tenantUser = saas.seeded.find((u) => u.tenantId === 'acme')!;
+  const forged = await new SignJWT({ token_use: 'id' })
+    .setProtectedHeader({ alg: 'RS256', kid: EMULATOR_KEY_ID })
+    .setIssuer(`https://cognito-idp.us-east-1.amazonaws.com/${tenantUser.userPoolId}`)
+    .setAudience(tenantUser.appClientId)
+    .setExpirationTime('1h')
+    .sign(emulatorSigningKey());
+  const refused = await req('GET', `${controlPlane}tenant-registrations`, forged);
+  expect(refused).toMatchObject({ status: 401, json: { message: 'Unauthorized' } });
 });
 
 test('the seeded administrator of each declared tenant signs in (TOTP set up on the first sign-in) and calls its API', async () => {
@@ -155,8 +167,22 @@ test('the seeded administrator of each declared tenant signs in (TOTP set up on 
     expect(signedIn.challenges).toEqual(['MFA_SETUP']);
     const listed = await req('GET', `${user.apiUrl}products`, signedIn.idToken);
     expect({ tenant: user.tenantId, status: listed.status }).toEqual({ tenant: user.tenantId, status: 200 });
+    totpSecrets.set(user.username, signedIn.totpSecret!);
   }
-});
+  // The next sign-in asks for a TOTP code, which the client computes from the secret set up (a fresh one: Cognito
+  // accepts each code once).
+  const basic1 = tenants[0];
+  const again = await signInAsClient({
+    endpoint: saas.endpoints.cognito,
+    userPoolId: basic1.userPoolId,
+    clientId: basic1.appClientId,
+    username: basic1.username,
+    password: basic1.password,
+    totpSecret: totpSecrets.get(basic1.username),
+  });
+  expect(again.challenges).toEqual(['SOFTWARE_TOKEN_MFA']);
+  expect((await req('GET', `${basic1.apiUrl}products`, again.idToken)).status).toBe(200);
+}, 240_000);
 
 test('a basic and an advanced tenant are registered through the control plane and reach Created', async () => {
   const [b, a] = [await register('e2e-basic', 'basic'), await register('e2e-advanced', 'advanced')];
@@ -173,7 +199,7 @@ test('a basic and an advanced tenant are registered through the control plane an
   advanced = { registration: a, config: advancedConfig, api: localApi(advancedConfig.apiGatewayUrl), token: await firstSignIn('e2e-advanced', advancedConfig) };
   // The advanced tenant runs its own services, started from the product template's task definitions.
   expect([...saas.groups.keys()].filter((k) => k.includes(a.tenantId))).toHaveLength(1);
-});
+}, 300_000);
 
 test('each tenant creates products and an order, and sees only its own', async () => {
   const created = await req('POST', `${basic.api}products`, basic.token, { name: 'Basic widget', price: 12.5 });
@@ -199,12 +225,10 @@ test('each tenant creates products and an order, and sees only its own', async (
 });
 
 test('a token from a pool the router does not trust is refused', async () => {
-  const untrusted = await new SignJWT({ 'custom:tenantId': basic.registration.tenantId, 'custom:tenantTier': 'basic', 'custom:userRole': 'TenantAdmin', 'token_use': 'id' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://cognito-idp.us-east-1.amazonaws.com/us-east-1_untrusted')
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode('k'.repeat(32)));
-  expect([401, 403]).toContain((await req('GET', `${basic.api}products`, untrusted)).status);
+  // The control plane administrator's token: real, valid, from a pool the router does not trust.
+  const refused = await req('GET', `${basic.api}products`, admin);
+  expect(refused.status).toBe(403);
+  expect(refused.json).toEqual({ Message: 'User is not authorized to access this resource with an explicit deny' });
 });
 
 test('a basic tenant over its tier\'s rate is throttled with 429, and the advanced tenant is not', async () => {
@@ -231,7 +255,13 @@ test('a premium tenant registered at run time gets its services from the premium
   expect(created.status).toBe(201);
   expect(created.json).toMatchObject({ tenantId: registration.tenantId });
   // Its requests reach its own tasks: the route the lifecycle gave it leads to its group's proxy (nginx's access log).
-  const accessLog = fs.readFileSync(path.join(saas.groups.get(running[0])!.network.etc, 'nginx', 'access.log'), 'utf8');
+  // (nginx writes the entry after it has answered: wait for it a little.)
+  const logFile = path.join(saas.groups.get(running[0])!.network.etc, 'nginx', 'access.log');
+  let accessLog = '';
+  for (let i = 0; i < 40 && !/"POST \/products HTTP\/1\.1" 201/.test(accessLog); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    accessLog = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+  }
   expect(accessLog).toMatch(/"POST \/products HTTP\/1\.1" 201/);
   expect((await req('DELETE', `${controlPlane}tenant-registrations/${registration.tenantRegistrationId}`, admin)).status).toBe(200);
   await waitForStatus(registration.tenantRegistrationId, 'Deleted');
