@@ -184,6 +184,17 @@ export class LocalHttpApi {
     return `${this.apiId}.execute-api.${LOCAL_REGION}.amazonaws.com`;
   }
 
+  /** The JWT authorizers its routes use: the issuer and the audiences each accepts. */
+  public get jwtAuthorizers(): Array<{ readonly issuer: string; readonly audience: string[] }> {
+    const seen = new Map<string, { issuer: string; audience: string[] }>();
+    for (const r of this.routes) {
+      if (r.authorizer) {
+        seen.set(`${r.authorizer.issuer} ${r.authorizer.audience.join(' ')}`, { issuer: r.authorizer.issuer, audience: r.authorizer.audience });
+      }
+    }
+    return [...seen.values()];
+  }
+
   /** The API's URL in AWS, as the template's functions are given it. */
   public get awsUrl(): string {
     return `https://${this.awsHost}/`;

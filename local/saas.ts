@@ -19,7 +19,9 @@ import * as path from 'path';
 import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { StackDeployment } from './deployment';
 import { LocalEnvironment, LocalServiceGroup } from './environment';
+import { LocalHttpApi } from './http-api';
 import { CognitoPublicEndpoint, createUser, LOCAL_PASSWORD } from './identity';
+import { LocalLoadBalancer } from './load-balancer';
 import { LOCAL_REGION } from './moto';
 import { SUMMARY_FILE } from '../examples/synthesize';
 import { ENV_AUTHORIZER_CONFIG } from '../src/contract/environment';
@@ -92,8 +94,9 @@ export class LocalSaas {
   public readonly groups = new Map<string, LocalServiceGroup>();
   private readonly productGroups = new Map<StackDeployment, string[]>();
   private cognito?: CognitoPublicEndpoint;
-  /** The tenant API (local URL) in front of each shard's listener, by the listener's physical id. */
-  private readonly listenerApis = new Map<string, string>();
+  private readonly httpApis: LocalHttpApi[] = [];
+  /** Each router shard: its tenant API (local URL) and the load balancer behind it. */
+  private readonly shards: Array<{ api: string; loadBalancer: LocalLoadBalancer }> = [];
 
   private constructor(public readonly env: LocalEnvironment, private readonly options: LocalSaasOptions) {
     env.waitMilliseconds = options.waitMilliseconds ?? 250;
@@ -165,6 +168,7 @@ export class LocalSaas {
       const resources = Object.entries<any>(stack.template.Resources);
       if (resources.some(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')) {
         const api = await env.httpApi(artifact.id);
+        this.httpApis.push(api);
         this.endpoints.controlPlane[artifact.id] = api.url;
         // What calls the API by its AWS URL from this process (the control plane's API destination) reaches it here.
         env.serveHost(api.awsHost, async () => api.url);
@@ -174,9 +178,7 @@ export class LocalSaas {
         if (Object.values<any>(nested.template.Resources).some((x) => x.Type === 'AWS::ApiGateway::RestApi')) {
           const api = await env.restApi(nested);
           this.endpoints.tenantApis[api.awsUrl] = api.url;
-          for (const [listenerId] of Object.entries<any>(nested.template.Resources).filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::Listener')) {
-            this.listenerApis.set((await nested.resource(listenerId)).ref, api.url);
-          }
+          this.shards.push({ api: api.url, loadBalancer: await env.loadBalancer(nested) });
         }
       }
       for (const group of serviceGroupPaths(stack)) {
@@ -195,16 +197,11 @@ export class LocalSaas {
   /** The control plane's APIs: the user pool and app client their administrators sign in with. */
   private async controlPlaneApis(): Promise<Array<{ userPoolId: string; appClientId: string }>> {
     const out = [];
-    for (const artifact of this.env.assembly.stacks()) {
-      const stack = this.env.stack(artifact.id);
-      for (const [, r] of Object.entries<any>(stack.template.Resources).filter(([, x]) => x.Type === 'AWS::ApiGatewayV2::Authorizer')) {
-        const props = await stack.resolve(r.Properties);
-        if (props.AuthorizerType !== 'JWT') {
-          continue;
-        }
-        const userPoolId = String(props.JwtConfiguration.Issuer).split('/').pop()!;
+    for (const api of this.httpApis) {
+      for (const authorizer of api.jwtAuthorizers) {
+        const userPoolId = authorizer.issuer.split('/').pop()!;
         // The app client for people: the one of the audience that has no secret (a machine client has one).
-        for (const clientId of props.JwtConfiguration.Audience) {
+        for (const clientId of authorizer.audience) {
           const client = await this.env.admin.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
           if (!client.UserPoolClient?.ClientSecret) {
             out.push({ userPoolId, appClientId: clientId });
@@ -235,19 +232,12 @@ export class LocalSaas {
         }
       }
     }
-    // Which tenant API serves a routing key: the shard whose listener has the rule matching it.
+    // Which tenant API serves a routing key: the shard whose listener has a rule matching it.
     const routes = new Map<string, string>();
-    for (const artifact of this.env.assembly.stacks()) {
-      const stack = this.env.stack(artifact.id);
-      for (const [, r] of Object.entries<any>(stack.template.Resources).filter(([, x]) => x.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule')) {
-        const rule = await stack.resolve(r.Properties);
-        const api = this.listenerApis.get(rule.ListenerArn);
-        for (const c of rule.Conditions ?? []) {
-          for (const value of c.HttpHeaderConfig?.Values ?? []) {
-            if (api) {
-              routes.set(value, api);
-            }
-          }
+    for (const shard of this.shards) {
+      for (const rule of shard.loadBalancer.rules) {
+        for (const value of rule.conditions.flatMap((c) => c.HttpHeaderConfig?.Values ?? [])) {
+          routes.set(value, shard.api);
         }
       }
     }
