@@ -16,13 +16,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CognitoIdentityProviderClient, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { StackDeployment } from './deployment';
 import { LocalEnvironment, LocalServiceGroup } from './environment';
 import { LocalHttpApi } from './http-api';
 import { CognitoPublicEndpoint, createUser, LOCAL_PASSWORD } from './identity';
 import { LocalLoadBalancer } from './load-balancer';
-import { LOCAL_REGION } from './moto';
 import { SUMMARY_FILE } from '../examples/synthesize';
 import { ENV_AUTHORIZER_CONFIG } from '../src/contract/environment';
 import { TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../src/contract/identity';
@@ -87,7 +86,6 @@ export class LocalSaas {
     return saas;
   }
 
-  public readonly endpoints: { controlPlane: Record<string, string>; tenantApis: Record<string, string>; cognito: string };
   /** The users `seed` created. */
   public readonly seeded: SeededUser[] = [];
   /** The service groups running, by the construct path of the group (a provisioned product's under its stack name). */
@@ -95,12 +93,13 @@ export class LocalSaas {
   private readonly productGroups = new Map<StackDeployment, string[]>();
   private cognito?: CognitoPublicEndpoint;
   private readonly httpApis: LocalHttpApi[] = [];
+  private readonly controlPlaneUrls: Record<string, string> = {};
+  private readonly tenantApiUrls: Record<string, string> = {};
   /** Each router shard: its tenant API (local URL) and the load balancer behind it. */
   private readonly shards: Array<{ api: string; loadBalancer: LocalLoadBalancer }> = [];
 
   private constructor(public readonly env: LocalEnvironment, private readonly options: LocalSaasOptions) {
     env.waitMilliseconds = options.waitMilliseconds ?? 250;
-    this.endpoints = { controlPlane: {}, tenantApis: {}, cognito: env.admin.endpoint };
   }
 
   /** Creates the control plane's administrator and one administrator for each tenant the app declares. */
@@ -128,6 +127,15 @@ export class LocalSaas {
     return this.seeded;
   }
 
+  /** Where everything is reached. */
+  public get endpoints(): LocalSaasEndpoints {
+    return {
+      controlPlane: { ...this.controlPlaneUrls },
+      tenantApis: { ...this.tenantApiUrls },
+      cognito: this.cognito?.url ?? this.env.admin.endpoint,
+    };
+  }
+
   /** The calls Cognito's public endpoint answered (sign-ins and their challenges), in order. */
   public get cognitoOperations(): readonly string[] {
     return this.cognito?.operations ?? [];
@@ -141,7 +149,6 @@ export class LocalSaas {
   private async bringUp(): Promise<void> {
     const env = this.env;
     this.cognito = await CognitoPublicEndpoint.start(env.admin.endpoint, env.admin.cognito);
-    this.endpoints.cognito = this.cognito.url;
     // Tenants provisioned at run time: their product stack's service groups start with the stack, and stop with it.
     env.serviceCatalog.stackHooks.push({
       created: async (stack) => {
@@ -169,7 +176,7 @@ export class LocalSaas {
       if (resources.some(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')) {
         const api = await env.httpApi(artifact.id);
         this.httpApis.push(api);
-        this.endpoints.controlPlane[artifact.id] = api.url;
+        this.controlPlaneUrls[artifact.id] = api.url;
         // What calls the API by its AWS URL from this process (the control plane's API destination) reaches it here.
         env.serveHost(api.awsHost, async () => api.url);
       }
@@ -177,7 +184,7 @@ export class LocalSaas {
         const nested = await stack.nestedStack(id);
         if (Object.values<any>(nested.template.Resources).some((x) => x.Type === 'AWS::ApiGateway::RestApi')) {
           const api = await env.restApi(nested);
-          this.endpoints.tenantApis[api.awsUrl] = api.url;
+          this.tenantApiUrls[api.awsUrl] = api.url;
           this.shards.push({ api: api.url, loadBalancer: await env.loadBalancer(nested) });
         }
       }
@@ -266,9 +273,4 @@ export function serviceGroupPaths(stack: StackDeployment): string[] {
     }
   }
   return [...groups];
-}
-
-/** A Cognito client of the emulator's public API, as a browser or app reaches it (no credentials needed). */
-export function publicCognito(endpoint: string): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'public', secretAccessKey: 'public' } });
 }
