@@ -25,6 +25,7 @@ import { LocalLoadBalancer } from './load-balancer';
 import { SUMMARY_FILE } from '../examples/synthesize';
 import { ENV_AUTHORIZER_CONFIG } from '../src/contract/environment';
 import { TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../src/contract/identity';
+import { AuthorizerConfig, IssuerConfig } from '../src/contract/router';
 
 export interface LocalSaasOptions {
   /** Log lines of functions and tasks, with their source. Default: kept by each of them. */
@@ -57,7 +58,6 @@ export const LOCAL_SESSION_FILE = path.join(__dirname, '..', '.local', 'session.
 /** What the session file holds. */
 export interface LocalSession {
   readonly endpoints: LocalSaasEndpoints;
-  readonly cognito: string;
   readonly users: SeededUser[];
   /** TOTP secrets set up by `local:token`, by username. */
   totpSecrets?: Record<string, string>;
@@ -69,7 +69,7 @@ export interface LocalSaasEndpoints {
   readonly controlPlane: Record<string, string>;
   /** The tenant APIs (router shards' stages): local URL by the URL it has in AWS. */
   readonly tenantApis: Record<string, string>;
-  /** Cognito's public API (sign-in), served by the emulator. */
+  /** Cognito's public API (sign-in): `CognitoPublicEndpoint`, in front of the emulator. */
   readonly cognito: string;
 }
 
@@ -230,12 +230,13 @@ export class LocalSaas {
       return [];
     }
     const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-    const issuers: Array<{ issuer: string; audiences: string[]; tenantId?: string }> = [];
+    const issuers: IssuerConfig[] = [];
     for (const artifact of this.env.assembly.stacks()) {
       const stack = this.env.stack(artifact.id);
       for (const fn of this.env.assembly.lambdaFunctions(stack.template)) {
         if (fn.environment[ENV_AUTHORIZER_CONFIG] !== undefined) {
-          issuers.push(...JSON.parse(await stack.resolve(fn.environment[ENV_AUTHORIZER_CONFIG])).issuers);
+          const config: AuthorizerConfig = JSON.parse(await stack.resolve(fn.environment[ENV_AUTHORIZER_CONFIG]));
+          issuers.push(...config.issuers);
         }
       }
     }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     throw new Error(`who is '${who ?? ''}'? One of: ${known}`);
   }
   const signedIn = await signInAsClient({
-    endpoint: session.cognito,
+    endpoint: session.endpoints.cognito,
     userPoolId: user.userPoolId,
     clientId: user.appClientId,
     username: user.username,

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   try {
     const seeded = await saas.seed();
     const e = saas.endpoints;
-    const session: LocalSession = { endpoints: e, cognito: e.cognito, users: seeded };
+    const session: LocalSession = { endpoints: e, users: seeded };
     fs.mkdirSync(path.dirname(LOCAL_SESSION_FILE), { recursive: true });
     fs.writeFileSync(LOCAL_SESSION_FILE, JSON.stringify(session, null, 2), { mode: 0o600 });
     const lines = [
