@@ -1,8 +1,9 @@
-import { CfnParameter } from 'aws-cdk-lib';
+import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { PooledEcsTier, SiloServiceTier } from '../src';
+import { ClusterPerTenantTier, PooledEcsTier, SiloServiceTier } from '../src';
 import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
 
 describe('PooledEcsTier', () => {
@@ -91,6 +92,25 @@ describe('PooledEcsTier validation', () => {
     expect(() => tier.addTenant('Tenant_A')).toThrow(
       "tenantId must be 1 to 36 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit; got 'Tenant_A'.",
     );
+  });
+
+  test.each([
+    ['PooledEcsTier', (stack: Stack, vpc: ec2.IVpc) => new PooledEcsTier(stack, 'Tier', { vpc, application: pooledApplication(), tenants: ['acme', 'Tenant_B'] })],
+    ['SiloServiceTier', (stack: Stack, vpc: ec2.IVpc) => new SiloServiceTier(stack, 'Tier', { vpc, application: pooledApplication(), tenants: ['acme', 'Tenant_B'] })],
+    ['ClusterPerTenantTier', (stack: Stack, vpc: ec2.IVpc) => new ClusterPerTenantTier(stack, 'Tier', { vpc, application: pooledApplication(), tenants: ['acme', 'Tenant_B'] })],
+  ])('%s names the declared tenant that is invalid by its prop, tenants[i]', (_name, create) => {
+    const { stack, vpc } = vpcStack();
+    expect(() => create(stack, vpc)).toThrow(
+      "tenants[1] must be 1 to 36 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit; got 'Tenant_B'.",
+    );
+  });
+
+  test('pooledTable gives a pooled table by name, and names the tables it has when there is none of that name', () => {
+    const { stack, vpc } = vpcStack();
+    const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication() });
+    expect(basic.pooledTable('products')).toBe(basic.pooledTables.products);
+    expect(() => basic.pooledTable('product')).toThrow("pooledTable: tier 'basic' has no pooled table 'product'; its pooled tables: ");
+    expect(() => basic.pooledTable('product')).toThrow(`its pooled tables: ${Object.keys(basic.pooledTables).join(', ')}.`);
   });
 
   test('fails on a duplicate tenant, in the same tier or another', () => {

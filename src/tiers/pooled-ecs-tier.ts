@@ -6,7 +6,7 @@ import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { ServiceGroup } from './service-group';
 import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
-import { placeTenant, pooledTables } from './tier-support';
+import { addDeclaredTenants, placeTenant, pooledTables } from './tier-support';
 import { subnetsOrDefault } from '../private/defaults';
 import { RoutingTarget } from '../router/routing-target';
 
@@ -65,7 +65,7 @@ export class PooledEcsTier extends TenantTier {
       vpcSubnets: subnets,
     });
     this.connections.addSecurityGroup(this.serviceGroup.securityGroup);
-    (props.tenants ?? []).forEach((t) => this.addTenant(t));
+    addDeclaredTenants(props.tenants, (t) => this.addTenant(t));
   }
 
   /** Where the router sends the tier's requests: the same targets for every tenant, whether any is placed yet or not. */

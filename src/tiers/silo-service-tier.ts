@@ -5,7 +5,7 @@ import { createTierCluster } from './cluster';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
 import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
-import { deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
+import { addDeclaredTenants, deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
 import { subnetsOrDefault } from '../private/defaults';
 
 /**
@@ -84,7 +84,7 @@ export class SiloServiceTier extends TenantTier {
     }
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
     this.settings = { ...props, tierName: this.tierName, pooledTables: this.pooledTables, vpcSubnets: subnets };
-    (props.tenants ?? []).forEach((t) => this.addTenant(t));
+    addDeclaredTenants(props.tenants, (t) => this.addTenant(t));
   }
 
   /**

@@ -65,6 +65,31 @@ export abstract class TenantTier extends Construct implements ITenantTier {
 
   public abstract addTenant(tenantId: string): TierTenant;
 
+  /**
+   * One of the application's pooled tables, by its name in the application. Throws if there is none of that name,
+   * where a map lookup (`pooledTables.get(name)` in Java, `pooled_tables[name]` in Python) would give null or raise
+   * a bare KeyError.
+   *
+   * @example
+   * declare const vpc: ec2.IVpc;
+   * declare const application: SaasApplication;
+   * declare const siloApplication: SaasApplication;
+   * const basic = new PooledEcsTier(this, 'Basic', { vpc, application });
+   * new SiloServiceTier(this, 'Advanced', {
+   *   vpc,
+   *   application: siloApplication,
+   *   pooledTables: { products: basic.pooledTable('products') },
+   * });
+   */
+  public pooledTable(name: string): dynamodb.ITable {
+    const table = this.pooledTables[name];
+    if (!table) {
+      const names = Object.keys(this.pooledTables);
+      throw new Error(`pooledTable: tier '${this.tierName}' has no pooled table '${name}'; its pooled tables: ${names.length ? names.join(', ') : 'none'}.`);
+    }
+    return table;
+  }
+
   /** Records a tenant the tier placed; its own service group's security group joins the tier's `connections`. */
   protected recordTenant(tenant: TierTenant): TierTenant {
     this.placed.push(tenant);

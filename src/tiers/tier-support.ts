@@ -34,6 +34,17 @@ export function registerTierName(tier: Construct, tierName: string): void {
 const PLACED = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
+ * Adds the tenants a tier's props declare, each checked first under its own prop name (`tenants[1]`), so the error
+ * points at the prop the user wrote.
+ */
+export function addDeclaredTenants(tenants: string[] | undefined, addTenant: (tenantId: string) => TierTenant): void {
+  (tenants ?? []).forEach((tenantId, i) => {
+    validateTenantId(`tenants[${i}]`, tenantId);
+    addTenant(tenantId);
+  });
+}
+
+/**
  * Validates a tenant id and records it for the app. Returns the construct id of the tenant's scope: the tenant id,
  * or `Tenant` for an id that is a CloudFormation token (one such tenant per tier).
  */
