@@ -161,9 +161,13 @@ test.each([
   expect(() => sessionTags(options)).toThrow(message);
 });
 
-test('refuses a session-policy template without the tenant placeholder', () => {
+test.each([
+  ['no placeholder', '{"Version":"2012-10-17","Statement":[]}'],
+  ['the placeholder only as an object key, which is never replaced', '{"Version":"2012-10-17","Statement":[{"Condition":{"<<tenant-id>>":"x"}}]}'],
+  ['the placeholder only inside a longer string', '{"Version":"2012-10-17","Statement":[{"Resource":"arn:<<tenant-id>>"}]}'],
+])('refuses a session-policy template with %s', (_what, sessionPolicyTemplate) => {
   expect(
-    () => new TenantScopedDynamo({ scoping: 'SESSION_POLICY', roleArn: ROLE, sessionPolicyTemplate: '{"Version":"2012-10-17","Statement":[]}' }),
+    () => new TenantScopedDynamo({ scoping: 'SESSION_POLICY', roleArn: ROLE, sessionPolicyTemplate }),
   ).toThrow('sessionPolicyTemplate has no <<tenant-id>> placeholder: it would not scope sessions to a tenant.');
 });
 

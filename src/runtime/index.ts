@@ -136,7 +136,8 @@ export class TenantScopedDynamo {
         if (!options.roleArn || !options.sessionPolicyTemplate) {
           throw new Error('roleArn and sessionPolicyTemplate are required with scoping SESSION_POLICY.');
         }
-        if (!JSON.stringify(JSON.parse(options.sessionPolicyTemplate)).includes(JSON.stringify(TENANT_ID_PLACEHOLDER))) {
+        // Only a string value is ever replaced (substitute): a placeholder as an object key would scope nothing.
+        if (!hasPlaceholderValue(JSON.parse(options.sessionPolicyTemplate))) {
           throw new Error(`sessionPolicyTemplate has no ${TENANT_ID_PLACEHOLDER} placeholder: it would not scope sessions to a tenant.`);
         }
         this.sessionPolicyTemplate = JSON.parse(options.sessionPolicyTemplate);
@@ -281,6 +282,14 @@ export class TenantScopedDynamo {
       throw new Error(`This service serves tenant '${this.options.tenantId}' only; got '${tenantId}'.`);
     }
   }
+}
+
+/** Whether some JSON string value (not a key) is the placeholder. */
+function hasPlaceholderValue(value: unknown): boolean {
+  if (value === TENANT_ID_PLACEHOLDER) {
+    return true;
+  }
+  return value !== null && typeof value === 'object' && Object.values(value).some(hasPlaceholderValue);
 }
 
 /** Replaces every JSON string value equal to the placeholder with the tenant id (no text substitution). */
