@@ -1,0 +1,73 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ENV_ROLE_ARN,
+  ENV_SCOPING,
+  ENV_SESSION_POLICY,
+  ENV_TAG_KEY,
+  ENV_TENANT_ID,
+  TENANT_ID_PLACEHOLDER,
+} from '../src/contract/environment';
+import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../src/contract/tenant-id';
+import { TenantScoping } from '../src/data/tenant-scoping';
+
+/**
+ * The Python services' pattern (docs/runtime-helper.md, "Python and Java services"): the sample
+ * examples/python-service/tenant_scoped_dynamo.py speaks the same contract as the construct, and its unittest suite
+ * passes against a real moto server (STS, IAM, DynamoDB). Needs the repository's .venv (boto3 and moto), which
+ * `npx projen local:setup` installs; the build runs it before the tests.
+ */
+const REPO = path.join(__dirname, '..');
+const SAMPLE = path.join(REPO, 'examples', 'python-service');
+const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
+
+/** Tenant ids on both sides of the rule, with the ones where Python's `$` and JavaScript's `$` differ. */
+const SAMPLE_IDS = ['alpha', 'a', 'a'.repeat(36), 'a'.repeat(37), 'Alpha', 'alpha\n', 'al\npha', '-a', 'a-', 'a"b', '', '0-0'];
+
+function python(args: string[], timeoutMs: number) {
+  if (!fs.existsSync(PYTHON)) {
+    throw new Error(`${PYTHON} is missing: run \`npx projen local:setup\` (it installs .venv with boto3 and moto).`);
+  }
+  return spawnSync(PYTHON, args, {
+    cwd: SAMPLE,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+}
+
+test('the Python sample speaks the construct\'s contract: environment names, placeholder, scopings, tenant-id rule', () => {
+  const script = [
+    'import json, sys, tenant_scoped_dynamo as m',
+    'ids = json.loads(sys.argv[1])',
+    'print(json.dumps({',
+    '  "env": [m.ENV_SCOPING, m.ENV_ROLE_ARN, m.ENV_TAG_KEY, m.ENV_SESSION_POLICY, m.ENV_TENANT_ID],',
+    '  "placeholder": m.TENANT_ID_PLACEHOLDER, "pattern": m.TENANT_ID_PATTERN, "rule": m.TENANT_ID_RULE,',
+    '  "scopings": list(m.SCOPINGS), "valid": [m.is_valid_tenant_id(i) for i in ids]}))',
+  ].join('\n');
+  const result = python(['-c', script, JSON.stringify(SAMPLE_IDS)], 20_000);
+  if (result.status !== 0) {
+    throw new Error(`python exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  }
+  expect(JSON.parse(result.stdout)).toEqual({
+    env: [ENV_SCOPING, ENV_ROLE_ARN, ENV_TAG_KEY, ENV_SESSION_POLICY, ENV_TENANT_ID],
+    placeholder: TENANT_ID_PLACEHOLDER,
+    pattern: TENANT_ID_PATTERN.source,
+    rule: TENANT_ID_RULE,
+    scopings: Object.values(TenantScoping),
+    valid: SAMPLE_IDS.map((id) => TENANT_ID_PATTERN.test(id)),
+  });
+  expect(TENANT_ID_PATTERN.flags).toBe('');
+});
+
+test('the Python sample\'s tests pass against moto', () => {
+  const result = python(['-m', 'unittest', '-v'], 50_000);
+  const output = `${result.stdout}\n${result.stderr}`;
+  if (result.status !== 0) {
+    throw new Error(`python -m unittest exited with ${result.status ?? result.signal}${result.error ? ` (${result.error.message})` : ''}:\n${output}`);
+  }
+  expect(output).toMatch(/^Ran \d+ tests in /m);
+  expect(output).toMatch(/^OK$/m);
+}, 60_000);
