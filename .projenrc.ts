@@ -87,6 +87,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The language tests need the built packages: `test:languages` runs them after `package`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/languages/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       testTimeout: 120_000,
     },
@@ -97,6 +99,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDev: {
     include: ['../integ/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../local/**/*.ts'],
+    exclude: ['node_modules', '../examples/typescript/**'],
     compilerOptions: {},
   },
   gitignore: [
@@ -119,13 +122,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.venv/',
     '.venv-checkov/',
     '.venv-lambda-python/',
+    // The Python quick start's environment (scripts/setup-languages.sh) and the Maven quick start's build.
+    '.venv-python-example/',
+    '__pycache__/',
+    'examples/java/target/',
+    'examples/typescript/cdk.out/',
+    'examples/python/cdk.out/',
+    'examples/java/cdk.out/',
     // What a running `npx projen local` started (endpoints, seeded users, TOTP secrets).
     '.local/',
     'local/ric/node_modules/',
   ],
 });
 
-for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/', '/.venv-checkov/', '/.venv-lambda-python/']) {
+for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', '/rosetta/', '/.tmp/', '/local/', '/.venv/', '/.venv-checkov/', '/.venv-lambda-python/', '/.venv-python-example/']) {
   project.npmignore?.exclude(pattern);
 }
 
@@ -134,9 +144,13 @@ for (const pattern of ['/integ/', '/examples/', '/docs/', '/.ci/', '/scripts/', 
 // test configuration (jsii owns the root tsconfig.json, which covers src/ only).
 for (const dir of ['integ', 'examples', 'scripts', 'local']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**', 'node_modules'] },
+    // examples/typescript is a user's app of its own (its package.json names the published package), type-checked
+    // against the built tarball by test/languages, so neither the dev configuration nor eslint reads it.
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**', 'node_modules', ...(dir === 'examples' ? ['typescript/**', 'java/**', 'python/**'] : [])] },
   });
 }
+
+project.eslint?.addIgnorePattern('examples/typescript/');
 
 // Code that runs in AWS (docs/architecture.md): each component's lambda/ folder (bundled into an asset), the service
 // runtime helper (runtime/), and contract/ (the values constructs and bundles share). It may import the AWS SDK and
@@ -198,23 +212,18 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // Offline checks added to the build.
 // ---------------------------------------------------------------------------------------------------------
 
+// The API reference in Python and Java too (docs/languages.md), generated with API.md: jsii-docgen renders each
+// language's names, types and translated examples.
+const docgen = project.tasks.tryFind('docgen')!;
+docgen.exec('jsii-docgen --language python --output docs/api/python.md');
+docgen.exec('jsii-docgen --language java --output docs/api/java.md');
+
 // README and @example snippets must type-check (jsii-rosetta strict mode with the fixture in rosetta/).
 const rosetta = project.addTask('rosetta:check', {
   description: 'Type-check README and @example snippets with jsii-rosetta --strict',
   exec: 'jsii-rosetta extract --strict --fail --compile',
 });
 project.postCompileTask.spawn(rosetta);
-
-// Python and Java bindings: generate code without PyPI or Maven Central and syntax-check it.
-const languages = project.addTask('check:languages', {
-  description: 'Generate Python and Java bindings offline (jsii-pacmak --code-only) and syntax-check them',
-  steps: [
-    { exec: 'rm -rf .tmp/pacmak' },
-    { exec: 'jsii-pacmak --code-only --targets python,java --outdir .tmp/pacmak --force-subdirectory' },
-    { exec: 'python3 -m compileall -q .tmp/pacmak/python' },
-    { exec: 'bash scripts/javac-parse.sh .tmp/pacmak/java' },
-  ],
-});
 
 // The local environment (docs/as-deployed.md): moto, cfn-lint, checkov and the real Lambda runtime interface client,
 // installed before the tests, which run every artifact the way AWS runs it.
@@ -261,14 +270,36 @@ project.addTask('integ:update', {
 });
 project.testTask.spawn(integ);
 
-// `package` would build Python and Java distributions, which needs PyPI and Maven Central. Offline, the
-// package step builds the npm tarball and checks the other languages by generating and compiling their code.
+// Every artifact we publish, built as the release would (docs/languages.md): the npm tarball, the Python wheel and
+// sdist, and the Maven jar with its POM, sources and javadoc, in dist/js, dist/python and dist/java. One jsii-pacmak
+// run builds all three (it packs the module once). Code samples come translated from the tablet that `rosetta:check`
+// wrote after compiling; a sample missing from it fails the package, rather than shipping TypeScript in a Python or
+// Java fence (pacmak's default).
 for (const name of ['package', 'package-all']) {
   const task = project.tasks.tryFind(name)!;
-  task.reset();
-  task.spawn(project.tasks.tryFind('package:js')!);
-  task.spawn(languages);
+  task.reset('jsii-pacmak -v --targets js,python,java --rosetta-tablet .jsii.tabl.json --rosetta-unknown-snippets fail');
 }
+
+// The packages used as a Python and a Java user would (docs/languages.md): the quick-start apps of examples/python and
+// examples/java synthesized against dist/, compared with the TypeScript quick start, and a synth-time validation error
+// caught in each language. The last step of `package` (projen locks `build`), so the build runs them on the packages
+// it just made; their JUnit report sits next to the main one.
+const setupLanguages = project.addTask('languages:setup', {
+  description: 'Install what the language tests need: a Python virtual environment with the built wheel (.venv-python-example), the built jar in the local Maven repository',
+  exec: 'bash scripts/setup-languages.sh',
+});
+const testLanguages = project.addTask('test:languages', {
+  description: 'Synthesize the Python and Java quick starts against the built packages and compare them with the TypeScript one',
+  steps: [
+    { spawn: setupLanguages.name },
+    { exec: 'jest --ci test/languages --coverage=false --testPathIgnorePatterns=/node_modules/', env: { JEST_JUNIT_OUTPUT_NAME: 'junit-languages.xml' } },
+  ],
+});
+project.packageTask.spawn(testLanguages);
+project.addTask('readme:quickstarts', {
+  description: 'Copy the example apps (examples/typescript, examples/python, examples/java) into the README\'s quick starts',
+  exec: 'ts-node --project test/tsconfig.json scripts/readme-quickstarts.ts',
+});
 
 // Benchmarks (docs/PERFORMANCE.md): scripts that print figures, never timed tests. The smoke size runs with the tests
 // so the benchmark keeps working.
