@@ -277,7 +277,9 @@ project.testTask.spawn(integ);
 // Java fence (pacmak's default).
 for (const name of ['package', 'package-all']) {
   const task = project.tasks.tryFind(name)!;
-  task.reset('jsii-pacmak -v --targets js,python,java --rosetta-tablet .jsii.tabl.json --rosetta-unknown-snippets fail');
+  // pacmak adds to dist/ and never cleans it: start empty, so dist/ holds exactly this build's packages.
+  task.reset('rm -rf dist');
+  task.exec('jsii-pacmak -v --targets js,python,java --rosetta-tablet .jsii.tabl.json --rosetta-unknown-snippets fail');
 }
 
 // The packages used as a Python and a Java user would (docs/languages.md): the quick-start apps of examples/python and

@@ -111,6 +111,7 @@ describe('PooledEcsTier validation', () => {
     expect(basic.pooledTable('products')).toBe(basic.pooledTables.products);
     expect(() => basic.pooledTable('product')).toThrow("pooledTable: tier 'basic' has no pooled table 'product'; its pooled tables: ");
     expect(() => basic.pooledTable('product')).toThrow(`its pooled tables: ${Object.keys(basic.pooledTables).join(', ')}.`);
+    expect(() => basic.pooledTable('toString')).toThrow("has no pooled table 'toString'");
   });
 
   test('fails on a duplicate tenant, in the same tier or another', () => {

@@ -82,7 +82,8 @@ export abstract class TenantTier extends Construct implements ITenantTier {
    * });
    */
   public pooledTable(name: string): dynamodb.ITable {
-    const table = this.pooledTables[name];
+    // Own keys only: `toString` must not find Object.prototype's.
+    const table = Object.prototype.hasOwnProperty.call(this.pooledTables, name) ? this.pooledTables[name] : undefined;
     if (!table) {
       const names = Object.keys(this.pooledTables);
       throw new Error(`pooledTable: tier '${this.tierName}' has no pooled table '${name}'; its pooled tables: ${names.length ? names.join(', ') : 'none'}.`);

@@ -9,9 +9,9 @@ import { QUICK_STARTS, renderQuickStarts } from '../../scripts/readme-quickstart
 
 /**
  * The packages we publish, used as their users use them (docs/languages.md): the quick start of each language is
- * synthesized against the package the build has just made (the npm tarball, the wheel, the jar), and so is the code
- * that jsii-rosetta translated into the Python and Java docs. Every app must produce the same stacks, with the same
- * resources, as the TypeScript one; and a synth-time validation error must reach each language with its message.
+ * synthesized against the package the build has just made (the npm tarball, the wheel, the jar). Every app must
+ * produce the same stacks, with the same resources, as the TypeScript one; a synth-time validation error must reach
+ * each language with its message; the code samples jsii-rosetta translated into the Python and Java docs must compile.
  *
  * Run by `test:languages`, the last step of `package`, after `languages:setup` installed the wheel and the jar.
  */
@@ -21,7 +21,16 @@ const ROOT = path.join(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv-python-example', 'bin', 'python');
 const JAVA_PROJECT = path.join(ROOT, 'examples', 'java');
 const ENV = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CDK_DISABLE_CLI_TELEMETRY: 'true' };
-const MVN = ['--batch-mode', '--no-transfer-progress', '-Dstyle.color=never'];
+/** The version the build gave the packages: every file below is named after it, never found by listing dist/. */
+const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+const DIST = {
+  tarball: path.join(ROOT, 'dist', 'js', `cdk-ecs-saas@${VERSION}.jsii.tgz`),
+  wheel: path.join(ROOT, 'dist', 'python', `cdk_ecs_saas-${VERSION}-py3-none-any.whl`),
+  sdist: path.join(ROOT, 'dist', 'python', `cdk_ecs_saas-${VERSION}.tar.gz`),
+  jar: path.join(ROOT, 'dist', 'java', 'io', 'github', 'cdkecssaas', 'cdk-ecs-saas', VERSION, `cdk-ecs-saas-${VERSION}.jar`),
+};
+/** Maven with the version just built (languages:setup has already resolved the dependencies and plugins). */
+const MVN = ['--batch-mode', '--no-transfer-progress', '-Dstyle.color=never', `-Dcdk-ecs-saas.version=${VERSION}`];
 
 /**
  * Where a resource count must differ between a language and TypeScript, and why. None must: every language drives
@@ -59,54 +68,15 @@ function resourceCounts(outdir: string): { [template: string]: { [type: string]:
   return counts;
 }
 
-/** The code block that follows a quick start's marker in a rendered README (the package's own README). */
-function quickStartBlock(readme: string, language: string, fence: string): string {
-  const marker = readme.indexOf(`<!-- quickstart:${language} -->`);
-  const open = readme.indexOf(`\`\`\`${fence}\n`, marker);
-  if (marker < 0 || open < 0) {
-    throw new Error(`no ${fence} block after the ${language} quick start's marker`);
-  }
-  const start = open + fence.length + 4;
-  return readme.slice(start, readme.indexOf('\n```', start)) + '\n';
-}
-
-/** The Java package's README, as jsii-pacmak rendered it into package-info.java (javadoc HTML), back to text. */
-function javaReadme(sourcesJar: string, workDir: string): string {
-  mustRun('unpack the sources jar', PYTHON, ['-m', 'zipfile', '-e', sourcesJar, workDir], ROOT);
-  const javadoc = fs.readFileSync(path.join(workDir, 'io/github/cdkecssaas/package-info.java'), 'utf8');
-  return javadoc.split('\n').map((l) => l.replace(/^ \* ?/, '')).join('\n')
-    .replace(/<blockquote><pre>\n/g, '```java\n').replace(/<\/pre><\/blockquote>/g, '```')
-    .replace(/\*&#47;/g, '*/').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/**
- * jsii-rosetta translates a TypeScript file into Java statements that need two things a Java file has: the imports of
- * the structs it builds (rosetta imports only what the TypeScript imported), and a method around the app's top-level
- * statements. Adds both, and nothing else.
- */
-function completeTranslatedJava(code: string): string {
-  const classEnd = code.lastIndexOf('\n}\n');
-  const topLevel = code.slice(classEnd + 3).trim();
-  return [
-    'package com.example.quickstart;',
-    'import io.github.cdkecssaas.*;',
-    'import java.util.*;',
-    code.slice(0, classEnd).replace(/^import software\.amazon\.awscdk\.services\.(\w+)\.\*;$/gm, 'import software.amazon.awscdk.services.$1.*;'),
-    `    public static void main(final String[] args) {\n        ${topLevel.split('\n').join('\n        ')}\n    }`,
-    '}',
-  ].join('\n');
-}
-
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'languages-'));
 const assemblies: { [language: string]: string } = {};
 const synthMs: { [language: string]: number } = {};
 let tarballPackage = '';
 
 beforeAll(() => {
-  const tarball = fs.readdirSync(path.join(ROOT, 'dist', 'js')).find((f) => f.endsWith('.tgz'));
-  const wheel = fs.readdirSync(path.join(ROOT, 'dist', 'python')).find((f) => f.endsWith('.whl'));
-  if (!tarball || !wheel || !fs.existsSync(PYTHON)) {
-    throw new Error('the language tests need the built packages and .venv-python-example: run `npx projen package`');
+  const missing = [...Object.values(DIST), PYTHON].filter((f) => !fs.existsSync(f));
+  if (missing.length > 0) {
+    throw new Error(`the language tests need the built packages and .venv-python-example (run \`npx projen package\`); missing: ${missing.join(', ')}`);
   }
 
   // TypeScript: the app in a directory of its own, with the npm tarball unpacked as node_modules/cdk-ecs-saas next
@@ -114,7 +84,7 @@ beforeAll(() => {
   const ts = path.join(work, 'typescript');
   tarballPackage = path.join(ts, 'node_modules', 'cdk-ecs-saas');
   fs.mkdirSync(tarballPackage, { recursive: true });
-  mustRun('unpack the npm tarball', 'tar', ['-xzf', path.join(ROOT, 'dist', 'js', tarball), '-C', tarballPackage, '--strip-components=1'], ROOT);
+  mustRun('unpack the npm tarball', 'tar', ['-xzf', DIST.tarball, '-C', tarballPackage, '--strip-components=1'], ROOT);
   for (const peer of ['aws-cdk-lib', 'constructs']) {
     fs.symlinkSync(path.join(ROOT, 'node_modules', peer), path.join(ts, 'node_modules', peer));
   }
@@ -128,34 +98,16 @@ beforeAll(() => {
   };
   synth('typescript', process.execPath, ['-r', require.resolve('ts-node/register'), 'app.ts'], ts);
 
-  // Python: the quick start in the virtual environment that has the wheel; then the code rosetta translated into
-  // the wheel's README (its PyPI page).
+  // Python: the quick start in the virtual environment that has the wheel.
   synth('python', PYTHON, ['app.py'], path.join(ROOT, 'examples', 'python'));
-  mustRun('unpack the wheel', PYTHON, ['-m', 'zipfile', '-e', path.join(ROOT, 'dist', 'python', wheel), work], ROOT);
-  const metadata = fs.readdirSync(work).find((f) => f.endsWith('.dist-info'))!;
-  const pythonReadme = fs.readFileSync(path.join(work, metadata, 'METADATA'), 'utf8');
-  fs.writeFileSync(path.join(work, 'translated.py'), quickStartBlock(pythonReadme, 'typescript', 'python'));
-  synth('python (rosetta)', PYTHON, [path.join(work, 'translated.py')], work);
 
-  // Java: the Maven project against the jar in the local repository; then the code rosetta translated into the
-  // jar's javadoc, in a copy of that project.
+  // Java: the Maven project against the jar in the local repository.
   synth('java', 'mvn', [...MVN, '--quiet', 'compile', 'exec:java'], JAVA_PROJECT);
-  const translated = path.join(work, 'java-translated');
-  fs.mkdirSync(path.join(translated, 'src/main/java/com/example/quickstart'), { recursive: true });
-  fs.copyFileSync(path.join(JAVA_PROJECT, 'pom.xml'), path.join(translated, 'pom.xml'));
-  const version = fs.readdirSync(path.join(ROOT, 'dist/java/io/github/cdkecssaas/cdk-ecs-saas')).find((f) => /^\d/.test(f))!;
-  const sources = path.join(ROOT, `dist/java/io/github/cdkecssaas/cdk-ecs-saas/${version}/cdk-ecs-saas-${version}-sources.jar`);
-  fs.writeFileSync(path.join(translated, 'src/main/java/com/example/quickstart/QuickStartStack.java'),
-    completeTranslatedJava(quickStartBlock(javaReadme(sources, work), 'typescript', 'java')));
-  synth('java (rosetta)', 'mvn', [...MVN, '--quiet', 'compile', 'exec:java'], translated);
 
   // Figures for docs/languages.md and the closing notes of issues.
-  const sizes: { [file: string]: number } = {};
-  for (const dir of ['js', 'python', `java/io/github/cdkecssaas/cdk-ecs-saas/${version}`]) {
-    for (const f of fs.readdirSync(path.join(ROOT, 'dist', dir)).filter((n) => /\.(tgz|whl|tar\.gz|jar|pom)$/.test(n))) {
-      sizes[f] = fs.statSync(path.join(ROOT, 'dist', dir, f)).size;
-    }
-  }
+  const jarBase = DIST.jar.replace(/\.jar$/, '');
+  const sizes = Object.fromEntries([...Object.values(DIST), `${jarBase}-sources.jar`, `${jarBase}-javadoc.jar`, `${jarBase}.pom`]
+    .map((f) => [path.basename(f), fs.statSync(f).size]));
   fs.mkdirSync(path.join(ROOT, 'test-reports'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'test-reports', 'languages.json'), JSON.stringify({ synthMs, packageBytes: sizes }, null, 2));
 });
@@ -165,7 +117,7 @@ afterAll(() => {
 });
 
 describe('every language synthesizes the quick start to what TypeScript does', () => {
-  const languages = ['python', 'python (rosetta)', 'java', 'java (rosetta)'];
+  const languages = ['python', 'java'];
 
   test.each(languages)('%s: the same templates (stacks, nested stacks, the tenant product)', (language) => {
     const expected = Object.keys(resourceCounts(assemblies.typescript));
@@ -257,8 +209,6 @@ describe('the code samples of the Python and Java docs compile (jsii-rosetta\'s 
     where: s.location.api.api === 'moduleReadme' ? `README.md line ${s.location.field.line}` : `@example of ${s.location.api.fqn}${s.location.api.memberName ? `.${s.location.api.memberName}` : ''}`,
     python: s.translations.python.source as string,
     java: s.translations.java.source as string,
-    // The quick start is a whole app, synthesized above; the others are fragments in the fixture's scope.
-    app: (s.translations.$.source as string).includes('app.synth()'),
   }));
 
   test('there are samples to check: the README\'s and every @example', () => {
@@ -278,15 +228,14 @@ describe('the code samples of the Python and Java docs compile (jsii-rosetta\'s 
   test('Java: every sample compiles against the jar and aws-cdk-lib, in a stack as the fixture has it', () => {
     const classpathFile = path.join(work, 'classpath.txt');
     mustRun('resolve the Java classpath', 'mvn', [...MVN, '--quiet', 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`], JAVA_PROJECT);
-    const jar = fs.readdirSync(path.join(JAVA_PROJECT, 'target', 'classes')).length ? path.join(JAVA_PROJECT, 'target', 'classes') : '';
     const sourceDir = path.join(work, 'java-samples', 'samples');
     fs.mkdirSync(sourceDir, { recursive: true });
-    const files = snippets.filter((s) => !s.app).map((s, i) => {
+    const files = snippets.map((s, i) => {
       const file = path.join(sourceDir, `Sample${i}.java`);
       fs.writeFileSync(file, javaSample(`Sample${i}`, s.java));
       return { file, where: s.where };
     });
-    const r = run('javac', ['-proc:none', '-d', path.join(work, 'java-samples', 'classes'), '-cp', `${fs.readFileSync(classpathFile, 'utf8').trim()}:${jar}`, ...files.map((f) => f.file)], work);
+    const r = run('javac', ['-proc:none', '-d', path.join(work, 'java-samples', 'classes'), '-cp', fs.readFileSync(classpathFile, 'utf8').trim(), ...files.map((f) => f.file)], work);
     const failing = files.filter((f) => r.output.includes(`${path.basename(f.file)}:`)).map((f) => f.where);
     expect({ failing, output: failing.length ? r.output.slice(0, 4000) : '' }).toEqual({ failing: [], output: '' });
     expect(r.status).toBe(0);
@@ -317,6 +266,21 @@ function javaSample(name: string, code: string): string {
     '',
   ].join('\n');
 }
+
+test('the quick starts pin the aws-cdk-lib and constructs that this repository builds and tests with', () => {
+  const devDependencies = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies;
+  const cdk: string = devDependencies['aws-cdk-lib'];
+  const constructs: string = devDependencies.constructs;
+  expect(cdk).toMatch(/^\d+\.\d+\.\d+$/);
+  const requirements = fs.readFileSync(path.join(ROOT, 'examples', 'python', 'requirements.txt'), 'utf8');
+  expect(requirements).toMatch(new RegExp(`^aws-cdk-lib==${cdk}$`, 'm'));
+  expect(requirements).toMatch(new RegExp(`^constructs==${constructs}$`, 'm'));
+  const pom = fs.readFileSync(path.join(JAVA_PROJECT, 'pom.xml'), 'utf8');
+  expect(pom).toContain(`<cdk.version>${cdk}</cdk.version>`);
+  expect(pom).toMatch(new RegExp(`<artifactId>constructs</artifactId>\\s*<version>${constructs}</version>`));
+  const tsApp = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'typescript', 'package.json'), 'utf8')).dependencies;
+  expect(tsApp).toMatchObject({ 'aws-cdk-lib': `^${cdk}`, 'constructs': `^${constructs}` });
+});
 
 test('the README\'s quick starts are the example apps, verbatim', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

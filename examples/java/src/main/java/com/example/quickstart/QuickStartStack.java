@@ -39,7 +39,7 @@ import software.amazon.awscdk.services.events.EventBus;
 import software.constructs.Construct;
 
 /** The Java quick start of cdk-ecs-saas: a whole application plane (docs/languages.md). */
-public class QuickStartStack extends Stack {
+public final class QuickStartStack extends Stack {
     public QuickStartStack(final Construct scope, final String id) {
         super(scope, id);
         Vpc vpc = Vpc.Builder.create(this, "Vpc").maxAzs(2).build();
