@@ -126,6 +126,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '.venv-python-example/',
     '__pycache__/',
     'examples/java/target/',
+    'examples/java-service/target/',
     'examples/typescript/cdk.out/',
     'examples/python/cdk.out/',
     'examples/java/cdk.out/',
