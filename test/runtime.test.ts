@@ -1,3 +1,5 @@
+import * as net from 'net';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
 import { App, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -238,5 +240,78 @@ describe('packaging', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((i) => /aws-cdk-lib|constructs/.test(i))).toEqual([]);
     expect(result.outputFiles[0].contents.length).toBeLessThan(50_000);
+  });
+});
+
+describe('timeouts: no call waits forever on a held connection', () => {
+  /** A server that accepts connections and never answers (a dependency that hangs). */
+  async function heldConnections(): Promise<{ endpoint: string; accepted: () => number; close: () => Promise<void> }> {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      accepted: () => sockets.length,
+      close: () => new Promise((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
+    };
+  }
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+
+  test('a DynamoDB call through a held connection fails after requestTimeoutMs, per attempt', async () => {
+    const held = await heldConnections();
+    try {
+      const scoped = new TenantScopedDynamo({
+        scoping: 'FIXED_TENANT',
+        tenantId: 'acme',
+        requestTimeoutMs: 200,
+        clientConfig: { endpoint: held.endpoint, region: 'us-east-1', credentials, maxAttempts: 2 },
+      });
+      const started = Date.now();
+      await expect(scoped.client('acme').send(new GetItemCommand({ TableName: 't', Key: { tenantId: { S: 'acme' } } })))
+        .rejects.toMatchObject({ name: 'TimeoutError' });
+      const elapsed = Date.now() - started;
+      // Two attempts of 200 ms each, plus the SDK's backoff between them: far from the 30 s a held connection took.
+      expect(elapsed).toBeGreaterThanOrEqual(400);
+      expect(elapsed).toBeLessThan(3000);
+      expect(held.accepted()).toBe(2);
+    } finally {
+      await held.close();
+    }
+  });
+
+  test('the STS client the helper makes times out too, and the error names the tenant and the role', async () => {
+    const held = await heldConnections();
+    const env = ['AWS_ENDPOINT_URL_STS', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+    const before = env.map((name) => process.env[name]);
+    Object.assign(process.env, { AWS_ENDPOINT_URL_STS: held.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    sts.restore(); // the real STS client, not the file's mock (this is the file's last test)
+    try {
+      const scoped = new TenantScopedDynamo({ scoping: 'SESSION_TAGS', roleArn: ROLE, tagKey: 'TenantId', requestTimeoutMs: 200 });
+      const started = Date.now();
+      await expect(scoped.credentials('acme')).rejects.toThrow(/acme/);
+      // Three attempts (the SDK's default) of 200 ms each, plus backoff.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(held.accepted()).toBeGreaterThanOrEqual(1);
+    } finally {
+      env.forEach((name, i) => {
+        if (before[i] === undefined) {
+          delete process.env[name];
+        } else {
+          process.env[name] = before[i];
+        }
+      });
+      await held.close();
+    }
+  });
+
+  test.each([
+    [{ connectionTimeoutMs: 0 }, 'connectionTimeoutMs must be a whole number of milliseconds, at least 1; got 0.'],
+    [{ requestTimeoutMs: 1.5 }, 'requestTimeoutMs must be a whole number of milliseconds, at least 1; got 1.5.'],
+  ])('refuses timeout %j', (options, message) => {
+    expect(() => new TenantScopedDynamo({ scoping: 'FIXED_TENANT', tenantId: 'acme', ...options })).toThrow(message);
   });
 });

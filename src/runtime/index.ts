@@ -59,6 +59,17 @@ export interface TenantScopedDynamoOptions {
   readonly refreshMarginMs?: number;
   /** Most tenants whose credentials and client are kept; the least recently used go first. Default 1000. */
   readonly maxCachedTenants?: number;
+  /**
+   * Longest wait for a TCP connection to DynamoDB or STS, in milliseconds; a connection that takes longer fails the
+   * attempt, and the SDK retries it. Applies to the clients the helper creates (not to `sts`, nor to a
+   * `clientConfig.requestHandler` you pass). Default 1000.
+   */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * Longest wait for an answer on an open connection, in milliseconds, per attempt; a held connection fails the
+   * attempt with a TimeoutError, which the SDK retries. Applies like `connectionTimeoutMs`. Default 3000.
+   */
+  readonly requestTimeoutMs?: number;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
 }
@@ -116,6 +127,8 @@ export class TenantScopedDynamo {
   private readonly inFlight = new Map<string, Promise<TenantCredentials>>();
   private fixedClient?: DynamoDBClient;
   private counters = { stsCalls: 0, cacheHits: 0, sharedCalls: 0, staleOnError: 0 };
+  /** The connection and request timeouts of the HTTP handlers the helper creates. */
+  private readonly timeouts: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
   /** One HTTP handler (and socket pool) shared by every tenant's client. */
   private requestHandler?: DynamoDBClientConfig['requestHandler'];
 
@@ -145,8 +158,20 @@ export class TenantScopedDynamo {
       default:
         throw new Error(`scoping must be SESSION_TAGS, SESSION_POLICY or FIXED_TENANT; got '${String(options.scoping)}'.`);
     }
+    for (const [name, value] of [['connectionTimeoutMs', options.connectionTimeoutMs], ['requestTimeoutMs', options.requestTimeoutMs]] as const) {
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+        throw new Error(`${name} must be a whole number of milliseconds, at least 1; got ${value}.`);
+      }
+    }
+    // No SDK client waits forever: connection and request timeouts on every client the helper makes.
+    this.timeouts = {
+      connectionTimeout: options.connectionTimeoutMs ?? 1000,
+      requestTimeout: options.requestTimeoutMs ?? 3000,
+      // Without it, current @smithy/node-http-handler only logs a warning when requestTimeout passes, and waits on.
+      throwOnRequestTimeout: true,
+    };
     if (options.scoping !== 'FIXED_TENANT') {
-      this.sts = options.sts ?? new STSClient({});
+      this.sts = options.sts ?? new STSClient({ requestHandler: this.timeouts });
     }
     const duration = options.sessionDurationSeconds ?? 3600;
     if (!Number.isInteger(duration) || duration < 900 || duration > 3600) {
@@ -174,12 +199,13 @@ export class TenantScopedDynamo {
   public client(tenantId: string): DynamoDBClient {
     this.checkTenantId(tenantId);
     if (this.options.scoping === 'FIXED_TENANT') {
-      this.fixedClient ??= new DynamoDBClient({ ...this.options.clientConfig });
+      this.fixedClient ??= new DynamoDBClient({ requestHandler: this.timeouts, ...this.options.clientConfig });
       return this.fixedClient;
     }
     let client = this.clients.get(tenantId);
     if (!client) {
       client = new DynamoDBClient({
+        requestHandler: this.timeouts,
         ...this.options.clientConfig,
         ...(this.requestHandler ? { requestHandler: this.requestHandler } : {}),
         credentials: () => this.credentials(tenantId),
