@@ -191,8 +191,20 @@ describe('the nginx configuration', () => {
   test('routes each path prefix to its Service Connect name, exactly and below', () => {
     expect(config).toContain('location = /products {');
     expect(config).toContain('location ^~ /products/ {');
-    expect(config).toContain('proxy_pass http://products:3010;');
-    expect(config).toContain('proxy_pass http://users:8080;');
+    expect(config).toContain('upstream products_upstream {\n  server products:3010;\n');
+    expect(config).toContain('upstream users_upstream {\n  server users:8080;\n');
+    expect(config).toContain('proxy_pass http://products_upstream;');
+    expect(config).toContain('proxy_pass http://users_upstream;');
+  });
+
+  test('keeps upstream connections alive, for less time than the services keep theirs', () => {
+    expect(config.match(/ {2}keepalive 32;\n {2}keepalive_timeout 50s;/g)).toHaveLength(2);
+    // Without both, nginx opens a new connection to the service for every request.
+    expect(config.match(/proxy_http_version 1\.1;\n {4}proxy_set_header Connection "";/g)).toHaveLength(4);
+  });
+
+  test('bounds every wait on a service below the load balancer\'s 60 s idle timeout', () => {
+    expect(config.match(/proxy_connect_timeout 2s;\n {4}proxy_send_timeout 30s;\n {4}proxy_read_timeout 30s;/g)).toHaveLength(4);
   });
 
   test('allows only the methods each service answers', () => {

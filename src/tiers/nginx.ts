@@ -9,14 +9,40 @@ export const PROXY_PORT = 80;
 export const PROXY_HEALTH_PATH = '/health';
 
 /**
+ * The proxy's time budget (docs/service-resilience.md). The load balancer gives up on an idle connection after 60 s:
+ * the proxy answers (504) before that, and keeps idle upstream connections for less time than the services do (65 s),
+ * so that it never sends a request on a connection the service is closing.
+ */
+export const PROXY_TIMEOUTS = {
+  /** Opening a connection to a service task (in the same VPC, usually under a millisecond). */
+  connectSeconds: 2,
+  /** Between two reads or writes of a request or answer: longer than a service's worst case (SDK attempts, 3 x 3 s). */
+  readWriteSeconds: 30,
+  /** Idle upstream connections kept per worker, and for how long. */
+  keepaliveConnections: 32,
+  keepaliveSeconds: 50,
+} as const;
+
+/**
  * Renders the tenant proxy's nginx configuration from the application model: one location per service path
  * prefix, proxied to the service's Service Connect name, accepting only the methods the service answers (others get
  * 405), an unauthenticated health endpoint, 404 for every other path, 413 for a body over 1 MB, and 400 for a path
- * that hides dot segments or separators in percent-encoding.
+ * that hides dot segments or separators in percent-encoding. Upstream connections are kept alive and reused (without
+ * it, every proxied request opened a connection), and every wait on a service is bounded.
  */
 export function renderNginxConfig(services: ServiceDefinition[]): string {
-  const lines = [
-    'server_tokens off;',
+  const t = PROXY_TIMEOUTS;
+  const lines = ['server_tokens off;'];
+  for (const s of services) {
+    lines.push(
+      `upstream ${upstreamName(s)} {`,
+      `  server ${s.name}:${s.containerPort};`,
+      `  keepalive ${t.keepaliveConnections};`,
+      `  keepalive_timeout ${t.keepaliveSeconds}s;`,
+      '}',
+    );
+  }
+  lines.push(
     'server {',
     `  listen ${PROXY_PORT};`,
     '  client_max_body_size 1m;',
@@ -28,15 +54,20 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
     '    default_type text/plain;',
     "    return 200 'ok';",
     '  }',
-  ];
+  );
   for (const s of services) {
     const methods = (s.httpMethods ?? []).join('|');
     for (const location of [`= ${s.pathPrefix}`, `^~ ${s.pathPrefix}/`]) {
       lines.push(
         `  location ${location} {`,
         `    if ($request_method !~ ^(${methods})$) { return 405; }`,
-        `    proxy_pass http://${s.name}:${s.containerPort};`,
+        `    proxy_pass http://${upstreamName(s)};`,
         '    proxy_http_version 1.1;',
+        // An empty Connection header keeps the upstream connection open (HTTP/1.1 keep-alive).
+        '    proxy_set_header Connection "";',
+        `    proxy_connect_timeout ${t.connectSeconds}s;`,
+        `    proxy_send_timeout ${t.readWriteSeconds}s;`,
+        `    proxy_read_timeout ${t.readWriteSeconds}s;`,
         '    proxy_set_header Host $host;',
         '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
         '    proxy_set_header X-Request-Id $request_id;',
@@ -46,4 +77,9 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
   }
   lines.push('  location / {', '    return 404;', '  }', '}');
   return lines.join('\n') + '\n';
+}
+
+/** The upstream block of a service (its Service Connect name and port). */
+function upstreamName(s: ServiceDefinition): string {
+  return `${s.name.replace(/-/g, '_')}_upstream`;
 }
