@@ -25,6 +25,12 @@ Behaviour (the same as the TypeScript helper):
   equal to the placeholder is replaced by the tenant id; never text substitution, so a tenant id cannot inject
   policy text.
 - ``FIXED_TENANT``: no STS call (the task role is already fenced); any other tenant is refused.
+- No call waits forever: every client the helper creates (the tenants' DynamoDB clients, the fixed tenant's, and
+  the STS client unless you pass one) has a connection timeout (``connection_timeout_ms``, default 1000) and a read
+  timeout per attempt (``request_timeout_ms``, default 3000), and botocore's standard retry mode (3 attempts, 4 for
+  DynamoDB, with short backoff). A held connection costs a DynamoDB request 4 attempts of 3 s, not botocore's
+  defaults: 10 attempts of 60 s each, over ten minutes with their backoff. A ``config`` in ``client_kwargs`` is merged
+  over these.
 
 Each tenant's client is a botocore client whose credentials are ``RefreshableCredentials`` fed by this cache: the
 client itself only asks the cache again from ``refresh_margin_seconds`` before expiry, then one request refreshes
@@ -45,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional
 
 import botocore.session
+from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, DeferredRefreshableCredentials
 
 # The contract with the construct (src/contract/environment.ts and src/contract/tenant-id.ts); the repository's
@@ -196,6 +203,8 @@ class TenantScopedDynamo:
         session_duration_seconds: int = 3600,
         refresh_margin_seconds: float = 300,
         max_cached_tenants: int = 1000,
+        connection_timeout_ms: int = 1000,
+        request_timeout_ms: int = 3000,
         now: Callable[[], float] = time.time,
     ):
         """
@@ -206,10 +215,17 @@ class TenantScopedDynamo:
         :param tenant_id: the one tenant this service serves (FIXED_TENANT).
         :param sts_client: the STS client to use. Default: a botocore STS client with the default credential chain.
         :param region_name: Region of the DynamoDB clients. Default: the environment's (AWS_REGION).
-        :param client_kwargs: more arguments of ``create_client('dynamodb', ...)`` (endpoint_url, config...).
+        :param client_kwargs: more arguments of ``create_client('dynamodb', ...)`` (endpoint_url, config...). The
+            options of a ``config`` given here win over the helper's timeouts and retry mode (``Config.merge``).
         :param session_duration_seconds: 900 to 3600 (role chaining caps sessions at one hour).
         :param refresh_margin_seconds: credentials are renewed this long before they expire.
         :param max_cached_tenants: most tenants whose credentials and client are kept.
+        :param connection_timeout_ms: longest wait for a TCP connection to DynamoDB or STS, in milliseconds; a
+            connection that takes longer fails the attempt, and botocore retries it. Applies to the clients the helper
+            creates (not to ``sts_client``).
+        :param request_timeout_ms: longest wait for an answer on an open connection, in milliseconds, per attempt
+            (botocore's ``read_timeout``); a held connection fails the attempt, which botocore retries. Applies like
+            ``connection_timeout_ms``.
         :param now: clock in seconds since the epoch, for tests.
         """
         self._scoping = scoping
@@ -245,12 +261,26 @@ class TenantScopedDynamo:
             )
         if not isinstance(max_cached_tenants, int) or max_cached_tenants < 1:
             raise ValueError(f'max_cached_tenants must be a whole number of at least 1; got {max_cached_tenants}.')
+        timeouts = (('connection_timeout_ms', connection_timeout_ms), ('request_timeout_ms', request_timeout_ms))
+        for name, value in timeouts:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f'{name} must be a whole number of milliseconds, at least 1; got {value!r}.')
         self._duration = session_duration_seconds
         self._margin = refresh_margin_seconds
         self._max = max_cached_tenants
         self._now = now
         self._region_name = region_name
+        # No call waits forever: connection and read timeouts on every client the helper creates, and the standard
+        # retry mode (3 attempts, 4 for DynamoDB; the legacy default makes up to 10 for DynamoDB, each of which would
+        # wait 60 s by default, with 25 s of backoff in all). AWS_MAX_ATTEMPTS still sets the number of attempts.
+        self._config = Config(
+            connect_timeout=connection_timeout_ms / 1000,
+            read_timeout=request_timeout_ms / 1000,
+            retries={'mode': 'standard'},
+        )
         self._client_kwargs = dict(client_kwargs or {})
+        given = self._client_kwargs.get('config')
+        self._client_kwargs['config'] = self._config.merge(given) if given is not None else self._config
 
         # One botocore session for the STS and fixed-tenant clients; its data loader (the parsed service models) is
         # shared by every tenant's session, which makes a tenant's client about ten times cheaper to create.
@@ -258,7 +288,7 @@ class TenantScopedDynamo:
         self._loader = self._base.get_component('data_loader')
         self._sts = None
         if scoping != 'FIXED_TENANT':
-            self._sts = sts_client or self._base.create_client('sts', region_name=region_name)
+            self._sts = sts_client or self._base.create_client('sts', region_name=region_name, config=self._config)
 
         self._lock = threading.Lock()
         self._credentials: 'OrderedDict[str, TenantCredentials]' = OrderedDict()

@@ -15,6 +15,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,9 +28,11 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from tenant_scoped_dynamo import (
     ENV_ROLE_ARN,
@@ -111,7 +114,9 @@ def _start_moto(workdir, cleanups):
 
 def _use_environment(env, cleanups):
     """Sets the AWS environment of the tests (and removes what could leak in from the machine) until cleanup."""
-    names = list(env) + ['AWS_SESSION_TOKEN', 'AWS_PROFILE']
+    names = list(env) + [
+        'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_MAX_ATTEMPTS', 'AWS_RETRY_MODE', 'AWS_ENDPOINT_URL_STS',
+    ]
     saved = {name: os.environ.pop(name, None) for name in names}
     os.environ.update(env)
 
@@ -204,6 +209,78 @@ class Sts:
     def _after(self, parsed, **_):
         if self.clock and 'Credentials' in parsed:
             parsed['Credentials']['Expiration'] += datetime.timedelta(seconds=self.clock.offset)
+
+
+class HeldConnections:
+    """A local server that accepts connections and never answers (a dependency that hangs); counts what it accepted.
+    """
+
+    def __init__(self):
+        self._server = socket.create_server(('127.0.0.1', 0))
+        self._server.settimeout(0.05)  # so that the accepting thread sees close() soon
+        self.endpoint = f'http://127.0.0.1:{self._server.getsockname()[1]}'
+        self._held = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._closed.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self._held.append(connection)
+
+    @property
+    def accepted(self):
+        return len(self._held)
+
+    def close(self):
+        self._closed.set()
+        self._thread.join(5)
+        self._server.close()
+        for connection in self._held:
+            connection.close()
+
+
+class NeverAccepted:
+    """A local server whose accept queue is full and never served: the kernel drops new connections' SYNs, so
+    connecting hangs (Linux, with the default net.ipv4.tcp_abort_on_overflow=0)."""
+
+    def __init__(self):
+        self._server = socket.socket()
+        self._server.bind(('127.0.0.1', 0))
+        self._server.listen(0)
+        address = self._server.getsockname()
+        self.endpoint = f'http://127.0.0.1:{address[1]}'
+        self._queued = []
+        while True:
+            probe = socket.socket()
+            probe.settimeout(0.2)
+            try:
+                probe.connect(address)
+            except socket.timeout:
+                probe.close()
+                return  # the queue is full: connecting now hangs
+            self._queued.append(probe)
+            if len(self._queued) > 16:
+                self.close()
+                raise RuntimeError('the accept queue never filled: connecting to a full queue does not hang here')
+
+    def close(self):
+        for probe in self._queued:
+            probe.close()
+        self._server.close()
+
+
+def attempts_of(client):
+    """Counts the attempts (sent requests, retries included) a botocore client makes from now on."""
+    count = []
+    client.meta.events.register('before-send', lambda **_: count.append(1))
+    return count
 
 
 class TenantScopedDynamoTest(unittest.TestCase):
@@ -512,6 +589,95 @@ class TenantScopedDynamoTest(unittest.TestCase):
             with self.subTest(options=options):
                 with self.assertRaisesRegex(ValueError, message):
                     TenantScopedDynamo(**options)
+
+    def test_a_dynamodb_call_through_a_held_connection_fails_after_the_request_timeout_per_attempt(self):
+        held = HeldConnections()
+        self.addCleanup(held.close)
+        key = {'tenantId': {'S': 'alpha'}, 'id': {'S': self.run_id}}
+        sts = Sts()
+        for scoping in ('FIXED_TENANT', 'SESSION_TAGS'):  # the fixed tenant's client, then a tenant's
+            with self.subTest(scoping=scoping):
+                before = held.accepted
+                scoped = self.helper(
+                    scoping, sts=sts, request_timeout_ms=200, client_kwargs={'endpoint_url': held.endpoint},
+                )
+                attempts = attempts_of(scoped.client('alpha'))
+                started = time.monotonic()
+                with self.assertRaises(ReadTimeoutError):
+                    scoped.client('alpha').get_item(TableName=TABLE, Key=key)
+                elapsed = time.monotonic() - started
+                # The standard retry mode's 4 attempts for DynamoDB, of 200 ms each, each on a new connection, plus
+                # backoff (25 ms scale): far from botocore's defaults (legacy mode: 10 attempts of 60 s each, over ten
+                # minutes with its backoff).
+                self.assertGreaterEqual(elapsed, 0.8)
+                self.assertLess(elapsed, 5)
+                self.assertEqual((len(attempts), held.accepted - before), (4, 4))
+        self.assertEqual(sts.calls, 1)  # the tenant's credentials came from STS (moto); only DynamoDB was held
+
+    def test_the_sts_client_the_helper_makes_times_out_too_and_the_error_names_the_tenant_and_the_role(self):
+        held = HeldConnections()
+        self.addCleanup(held.close)
+        # The helper makes its own STS client (no sts_client), which reads AWS_ENDPOINT_URL_STS.
+        with mock.patch.dict(os.environ, {'AWS_ENDPOINT_URL_STS': held.endpoint}):
+            scoped = TenantScopedDynamo(
+                'SESSION_TAGS', role_arn=self.role_arn, tag_key='TenantId', request_timeout_ms=200,
+            )
+        started = time.monotonic()
+        with self.assertRaisesRegex(TenantCredentialsError, f"AssumeRole for tenant 'alpha' on {self.role_arn} failed"):
+            scoped.credentials('alpha')
+        elapsed = time.monotonic() - started
+        # The standard retry mode's 3 attempts for STS, of 200 ms each, plus backoff.
+        self.assertGreaterEqual(elapsed, 0.6)
+        self.assertLess(elapsed, 5)
+        self.assertEqual(held.accepted, 3)
+        self.assertEqual(scoped.stats.sts_calls, 1)  # one AssumeRole call, of 3 attempts
+        self.assertEqual(issued_sessions(self.role_arn), [])
+
+    def test_a_connection_never_accepted_fails_after_the_connection_timeout_per_attempt(self):
+        unanswered = NeverAccepted()
+        self.addCleanup(unanswered.close)
+        scoped = self.helper(
+            'FIXED_TENANT', connection_timeout_ms=200, client_kwargs={'endpoint_url': unanswered.endpoint},
+        )
+        attempts = attempts_of(scoped.client('alpha'))
+        started = time.monotonic()
+        with self.assertRaises(ConnectTimeoutError):
+            scoped.client('alpha').list_tables()
+        elapsed = time.monotonic() - started
+        # 4 attempts of 200 ms each, plus backoff; botocore's default connection timeout is 60 s.
+        self.assertGreaterEqual(elapsed, 0.8)
+        self.assertLess(elapsed, 5)
+        self.assertEqual(len(attempts), 4)
+
+    def test_timeouts_are_checked_and_set_on_every_client_the_helper_makes(self):
+        for name in ('connection_timeout_ms', 'request_timeout_ms'):
+            for value in (0, -1, 1.5, 1000.0, True, '1000', None):
+                with self.subTest(name=name, value=value):
+                    message = f'{name} must be a whole number of milliseconds, at least 1; got {value!r}.'
+                    with self.assertRaisesRegex(ValueError, f'^{re.escape(message)}$'):
+                        TenantScopedDynamo('FIXED_TENANT', tenant_id='alpha', **{name: value})
+
+        def timeouts(client):
+            config = client.meta.config
+            return config.connect_timeout, config.read_timeout, config.retries['mode']
+
+        with mock.patch.dict(os.environ, {'AWS_ENDPOINT_URL_STS': _endpoint}):
+            scoped = TenantScopedDynamo('SESSION_TAGS', role_arn=self.role_arn, tag_key='TenantId')
+            tuned = TenantScopedDynamo(
+                'SESSION_TAGS', role_arn=self.role_arn, tag_key='TenantId', connection_timeout_ms=1,
+                request_timeout_ms=250,
+            )
+        fixed = TenantScopedDynamo('FIXED_TENANT', tenant_id='alpha')
+        for client in (scoped._sts, scoped.client('alpha'), fixed.client('alpha')):
+            self.assertEqual(timeouts(client), (1, 3, 'standard'))
+        for client in (tuned._sts, tuned.client('alpha')):
+            self.assertEqual(timeouts(client), (0.001, 0.25, 'standard'))
+        # A config of the caller's is merged over the helper's: its own options win, the others stay.
+        own_config = Config(read_timeout=10, max_pool_connections=50)
+        own = TenantScopedDynamo('FIXED_TENANT', tenant_id='alpha', client_kwargs={'config': own_config})
+        own = own.client('alpha')
+        self.assertEqual((timeouts(own), own.meta.config.max_pool_connections), ((1, 10, 'standard'), 50))
+
 
 if __name__ == '__main__':
     unittest.main()

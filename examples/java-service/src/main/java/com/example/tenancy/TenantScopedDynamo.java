@@ -60,6 +60,11 @@ import software.amazon.awssdk.thirdparty.jackson.core.JsonParser;
  *       cannot inject policy text.</li>
  *   <li>{@code FIXED_TENANT}: no STS call (the task role is already fenced); any other tenant is refused.</li>
  *   <li>Every client, STS and DynamoDB, sends its requests through ONE {@link SdkHttpClient} (one connection pool).</li>
+ *   <li>No call waits forever: that HTTP client has a connection timeout ({@code connectionTimeout}, default 1 s) and
+ *       a socket timeout ({@code requestTimeout}, default 3 s), and every client the helper creates (the tenants'
+ *       DynamoDB clients, the fixed tenant's and the STS client) has {@code requestTimeout} as its API call attempt
+ *       timeout. A held connection fails each attempt after {@code requestTimeout}, and the SDK retries it, instead of
+ *       waiting the Apache client's default 30 s socket timeout on every attempt.</li>
  * </ul>
  *
  * <p>Pass only a tenant id taken from a verified token: the helper scopes access to whatever tenant it is given.
@@ -108,6 +113,7 @@ public final class TenantScopedDynamo implements AutoCloseable {
   private final Duration prefetchTime;
   private final Duration staleTime;
   private final int maxCachedTenants;
+  private final Duration requestTimeout;
 
   private final SdkHttpClient http;
   private final boolean ownsHttp;
@@ -186,6 +192,8 @@ public final class TenantScopedDynamo implements AutoCloseable {
     if (b.maxCachedTenants < 1) {
       throw new IllegalArgumentException("maxCachedTenants must be at least 1; got " + b.maxCachedTenants + ".");
     }
+    checkTimeout("connectionTimeout", b.connectionTimeout);
+    checkTimeout("requestTimeout", b.requestTimeout);
     this.roleArn = b.roleArn;
     this.tagKey = b.tagKey;
     this.fixedTenantId = b.tenantId;
@@ -196,9 +204,14 @@ public final class TenantScopedDynamo implements AutoCloseable {
     this.prefetchTime = b.prefetchTime;
     this.staleTime = b.staleTime;
     this.maxCachedTenants = b.maxCachedTenants;
+    this.requestTimeout = b.requestTimeout;
 
+    // No call waits forever: the connection and socket timeouts of the shared HTTP client, and (below) the attempt
+    // timeout of every client, which also bounds an answer that trickles in or an HTTP client given to the builder.
     this.ownsHttp = b.httpClient == null;
-    this.http = ownsHttp ? Apache5HttpClient.builder().build() : b.httpClient;
+    this.http = ownsHttp
+        ? Apache5HttpClient.builder().connectionTimeout(b.connectionTimeout).socketTimeout(b.requestTimeout).build()
+        : b.httpClient;
     try {
       if (scoping == Scoping.FIXED_TENANT) {
         this.sts = null;
@@ -207,7 +220,7 @@ public final class TenantScopedDynamo implements AutoCloseable {
         StsClientBuilder stsBuilder = StsClient.builder()
             .httpClient(http)
             .credentialsProvider(baseCredentials)
-            .overrideConfiguration(o -> o.addExecutionInterceptor(assumeRoles));
+            .overrideConfiguration(o -> o.addExecutionInterceptor(assumeRoles).apiCallAttemptTimeout(requestTimeout));
         if (region != null) {
           stsBuilder.region(region);
         }
@@ -339,7 +352,9 @@ public final class TenantScopedDynamo implements AutoCloseable {
   }
 
   private DynamoDbClientBuilder dynamoBuilder() {
-    DynamoDbClientBuilder builder = DynamoDbClient.builder().httpClient(http);
+    DynamoDbClientBuilder builder = DynamoDbClient.builder()
+        .httpClient(http)
+        .overrideConfiguration(o -> o.apiCallAttemptTimeout(requestTimeout));
     if (region != null) {
       builder.region(region);
     }
@@ -419,6 +434,13 @@ public final class TenantScopedDynamo implements AutoCloseable {
     }
   }
 
+  private static void checkTimeout(String name, Duration value) {
+    if (value.compareTo(Duration.ofMillis(1)) < 0 || value.getNano() % 1_000_000 != 0) {
+      throw new IllegalArgumentException(
+          name + " must be a whole number of milliseconds, at least 1; got " + value.toString() + ".");
+    }
+  }
+
   private static boolean isBlank(String value) {
     return value == null || value.isBlank();
   }
@@ -466,6 +488,8 @@ public final class TenantScopedDynamo implements AutoCloseable {
     private Duration prefetchTime = Duration.ofMinutes(5);
     private Duration staleTime = Duration.ofMinutes(1);
     private int maxCachedTenants = 1000;
+    private Duration connectionTimeout = Duration.ofSeconds(1);
+    private Duration requestTimeout = Duration.ofSeconds(3);
 
     private Builder() {}
 
@@ -542,8 +566,9 @@ public final class TenantScopedDynamo implements AutoCloseable {
     }
 
     /**
-     * The HTTP client that every client of the helper sends its requests through; the caller closes it. Default: an
-     * Apache 5 HTTP client with the SDK's defaults, which {@link TenantScopedDynamo#close()} closes.
+     * The HTTP client that every client of the helper sends its requests through; the caller closes it, and sets its
+     * timeouts ({@link #requestTimeout} still bounds each attempt). Default: an Apache 5 HTTP client with the SDK's
+     * defaults but the timeouts below, which {@link TenantScopedDynamo#close()} closes.
      */
     public Builder httpClient(SdkHttpClient httpClient) {
       this.httpClient = httpClient;
@@ -571,6 +596,26 @@ public final class TenantScopedDynamo implements AutoCloseable {
     /** Most tenants whose client is kept. Default 1000. */
     public Builder maxCachedTenants(int maxCachedTenants) {
       this.maxCachedTenants = maxCachedTenants;
+      return this;
+    }
+
+    /**
+     * Longest wait for a TCP connection to STS or DynamoDB, whole milliseconds, at least 1 ms; a connection that takes
+     * longer fails the attempt, and the SDK retries it. The connection timeout of the helper's HTTP client (not of one
+     * given to {@link #httpClient}). Default 1 second.
+     */
+    public Builder connectionTimeout(Duration connectionTimeout) {
+      this.connectionTimeout = Objects.requireNonNull(connectionTimeout, "connectionTimeout");
+      return this;
+    }
+
+    /**
+     * Longest wait for an attempt of a call, whole milliseconds, at least 1 ms: the API call attempt timeout of every
+     * client the helper creates, and the socket (read) timeout of its HTTP client. A held connection fails the attempt,
+     * and the SDK retries it. Default 3 seconds.
+     */
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
       return this;
     }
 

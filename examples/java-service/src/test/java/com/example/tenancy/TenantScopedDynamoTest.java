@@ -16,6 +16,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.example.tenancy.TenantScopedDynamo.Stats;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -32,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +53,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.protocols.jsoncore.JsonNode;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -371,7 +378,158 @@ class TenantScopedDynamoTest {
     }
   }
 
+  @Test
+  void aDynamoDbCallThroughAHeldConnectionFailsAfterTheRequestTimeoutPerAttempt() throws Exception {
+    try (HeldConnections held = new HeldConnections()) {
+      TenantScopedDynamo scoped =
+          helper("FIXED_TENANT", b -> b.endpoint(held.endpoint()).requestTimeout(Duration.ofMillis(200)));
+      long started = System.nanoTime();
+      SdkClientException e = assertThrows(SdkClientException.class, () -> scoped.client("alpha")
+          .getItem(r -> r.tableName(TABLE).key(Map.of("tenantId", s("alpha"), "id", s(runId)))));
+      long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+      // The SDK's 4 attempts for DynamoDB, of 200 ms each, each on a new connection, plus backoff: far from the
+      // Apache client's default 30 s socket timeout on every attempt.
+      assertTrue(e.getMessage().endsWith("(SDK Attempt Count: 4)"), e.getMessage());
+      assertEquals(3, e.getSuppressed().length); // the failures of attempts 1 to 3
+      assertTrue(elapsedMs >= 800 && elapsedMs < 5_000, elapsedMs + " ms");
+      assertEquals(4, held.accepted());
+    }
+  }
+
+  @Test
+  void theStsClientTheHelperMakesTimesOutToo() throws Exception {
+    try (HeldConnections held = new HeldConnections()) {
+      TenantScopedDynamo scoped =
+          helper("SESSION_TAGS", b -> b.endpoint(held.endpoint()).requestTimeout(Duration.ofMillis(200)));
+      long started = System.nanoTime();
+      // The tenant's credentials come first: the AssumeRole call fails, so the PutItem is never sent.
+      SdkClientException e = assertThrows(SdkClientException.class, () -> put(scoped, "alpha", 0));
+      long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+      // The SDK's 3 attempts for STS, of 200 ms each, plus backoff.
+      assertTrue(e.getMessage().endsWith("(SDK Attempt Count: 3)"), e.getMessage());
+      assertTrue(elapsedMs >= 600 && elapsedMs < 5_000, elapsedMs + " ms");
+      assertEquals(3, held.accepted());
+      assertEquals(new Stats(1, 1, 1, 0), scoped.stats()); // one AssumeRole call, of 3 attempts
+      assertEquals(List.of(), issuedSessions(roleArn));
+    }
+  }
+
+  @Test
+  void aConnectionNeverAcceptedFailsAfterTheConnectionTimeoutPerAttempt() throws Exception {
+    try (NeverAccepted unanswered = new NeverAccepted()) {
+      TenantScopedDynamo scoped =
+          helper("FIXED_TENANT", b -> b.endpoint(unanswered.endpoint()).connectionTimeout(Duration.ofMillis(200)));
+      long started = System.nanoTime();
+      SdkClientException e = assertThrows(SdkClientException.class, () -> scoped.client("alpha").listTables());
+      long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+      // 4 attempts, each failing to connect within 200 ms (the request timeout, 3 s, never comes into play).
+      assertTrue(e.getMessage().contains("Connect timed out") && e.getMessage().endsWith("(SDK Attempt Count: 4)"),
+          e.getMessage());
+      assertTrue(elapsedMs >= 800 && elapsedMs < 5_000, elapsedMs + " ms");
+    }
+  }
+
+  @Test
+  void timeoutsAreChecked() {
+    List<Map.Entry<String, Duration>> refused = List.of(
+        Map.entry("connectionTimeout", Duration.ZERO),
+        Map.entry("connectionTimeout", Duration.ofMillis(-1000)),
+        Map.entry("requestTimeout", Duration.ofNanos(999_999)),
+        Map.entry("requestTimeout", Duration.ofNanos(1_500_000)));
+    for (Map.Entry<String, Duration> c : refused) {
+      Consumer<TenantScopedDynamo.Builder> option = c.getKey().equals("connectionTimeout")
+          ? b -> b.connectionTimeout(c.getValue())
+          : b -> b.requestTimeout(c.getValue());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> helper("FIXED_TENANT", option), c.toString());
+      assertEquals(c.getKey() + " must be a whole number of milliseconds, at least 1; got " + c.getValue() + ".",
+          e.getMessage());
+    }
+    assertThrows(NullPointerException.class, () -> TenantScopedDynamo.builder().connectionTimeout(null));
+    assertThrows(NullPointerException.class, () -> TenantScopedDynamo.builder().requestTimeout(null));
+    // The smallest timeouts are accepted, by every scoping.
+    for (String scoping : List.of("SESSION_TAGS", "SESSION_POLICY", "FIXED_TENANT")) {
+      helper(scoping, b -> b.connectionTimeout(Duration.ofMillis(1)).requestTimeout(Duration.ofMillis(1)));
+    }
+  }
+
   // ---- helpers
+
+  /** A local server that accepts connections and never answers (a dependency that hangs); counts what it accepted. */
+  private static final class HeldConnections implements AutoCloseable {
+    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+    HeldConnections() throws IOException {
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(server.accept());
+          }
+        } catch (IOException closed) {
+          // close() closed the server
+        }
+      }, "held-connections");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    URI endpoint() {
+      return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    int accepted() {
+      return held.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
+   * A local server whose accept queue is full and never served: the kernel drops new connections' SYNs, so connecting
+   * hangs (Linux, with the default net.ipv4.tcp_abort_on_overflow=0).
+   */
+  private static final class NeverAccepted implements AutoCloseable {
+    private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+    private final List<Socket> queued = new ArrayList<>();
+
+    NeverAccepted() throws IOException {
+      InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.getLocalPort());
+      while (true) {
+        Socket probe = new Socket();
+        try {
+          probe.connect(address, 200);
+        } catch (SocketTimeoutException full) {
+          probe.close();
+          return; // the queue is full: connecting now hangs
+        }
+        queued.add(probe);
+        if (queued.size() > 16) {
+          close();
+          throw new IllegalStateException("the accept queue never filled: connecting to a full queue does not hang");
+        }
+      }
+    }
+
+    URI endpoint() {
+      return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (Socket probe : queued) {
+        probe.close();
+      }
+      server.close();
+    }
+  }
+
 
   private TenantScopedDynamo helper(String scoping) {
     return helper(scoping, b -> { });
