@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -250,6 +250,22 @@ describe('product reads DynamoDB leaves unprocessed', () => {
     expect(res.json().total).toBe(4);
     expect(documents.commandCalls(BatchGetCommand)).toHaveLength(2);
     expect(documents.commandCalls(BatchGetCommand)[1].args[0].input.RequestItems![PRODUCTS].Keys).toEqual([{ tenantId: 'acme', id: WIDGET }]);
+  });
+
+  test('an order whose first put was applied but answered with an error is a 201, not a 500, when the retry finds it', async () => {
+    documents.on(BatchGetCommand).resolves({ Responses: { [PRODUCTS]: [{ tenantId: 'acme', id: WIDGET, name: 'Widget', price: 2 }] } });
+    // What the SDK's retry reports when DynamoDB stored the first attempt: the condition fails on the second.
+    documents.on(PutCommand).rejects(Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), {
+      $metadata: { httpStatusCode: 400, attempts: 2 },
+    }));
+    const res = await call('POST', '/orders', { token: acme, body: { lines: [{ productId: WIDGET, quantity: 1 }] } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ tenantId: 'acme', total: 2 });
+    // On a first attempt, the same failure is not this request's own write: a 500 (a UUID collision is a bug).
+    documents.on(PutCommand).rejects(Object.assign(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }), {
+      $metadata: { httpStatusCode: 400, attempts: 1 },
+    }));
+    expect((await call('POST', '/orders', { token: acme, body: { lines: [{ productId: WIDGET, quantity: 1 }] } })).statusCode).toBe(500);
   });
 
   test('fail the request as throttled (503 with Retry-After, no detail) when they stay unprocessed', async () => {

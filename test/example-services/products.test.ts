@@ -493,3 +493,72 @@ test('inbound timeouts: a request must arrive within 30 s; idle connections outl
   expect(app.server.requestTimeout).toBe(30_000);
   expect(app.initialConfig.keepAliveTimeout).toBeGreaterThan(60_000);
 });
+
+describe('a write whose answer is lost is reported as done, once (no 500, no 404, no duplicate)', () => {
+  /**
+   * A DynamoDB endpoint in front of dynalite that applies the first `operation` request it sees, then answers it 500
+   * as if the answer were lost on the way back; the AWS SDK retries, and the retry reaches dynalite.
+   */
+  async function losingFirstAnswer(operation: 'PutItem' | 'DeleteItem') {
+    let lost = 0;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const forward = http.request(`${dynamo.endpoint}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            if (lost === 0 && String(req.headers['x-amz-target']).endsWith(`.${operation}`)) {
+              lost++;
+              res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' })
+                .end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'answer lost' }));
+              return;
+            }
+            res.writeHead(answer.statusCode ?? 500, answer.headers).end(Buffer.concat(body));
+          });
+        });
+        forward.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const scoped = new TenantScopedDynamo({
+      scoping: 'FIXED_TENANT',
+      tenantId: 'acme',
+      clientConfig: { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+    });
+    return { app: productsApp({ dynamo: scoped }), lost: () => lost, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  test('POST /products: 201, and exactly one product stored', async () => {
+    const lossy = await losingFirstAnswer('PutItem');
+    try {
+      const before = await tableSize();
+      const res = await call('POST', '/products', { token: acme, body: { name: 'Once', price: 3 } }, lossy.app);
+      expect(lossy.lost()).toBe(1);
+      expect(res.statusCode).toBe(201);
+      expect(await tableSize()).toBe(before + 1);
+      expect(await stored('acme', res.json().id)).toMatchObject({ name: { S: 'Once' } });
+    } finally {
+      await lossy.app.close();
+      await lossy.close();
+    }
+  });
+
+  test('DELETE /products/:id: 204, and the product is gone', async () => {
+    const product = await create(acme, { name: 'Doomed', price: 1 });
+    const lossy = await losingFirstAnswer('DeleteItem');
+    try {
+      const res = await call('DELETE', `/products/${product.id}`, { token: acme }, lossy.app);
+      expect(lossy.lost()).toBe(1);
+      expect(res.statusCode).toBe(204);
+      expect(await stored('acme', product.id)).toBeUndefined();
+      // A later DELETE of the same product is a 404: only a retry within the request counts as its own.
+      expect((await call('DELETE', `/products/${product.id}`, { token: acme })).statusCode).toBe(404);
+    } finally {
+      await lossy.app.close();
+      await lossy.close();
+    }
+  });
+});

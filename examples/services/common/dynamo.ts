@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { notFound } from './errors';
+import { isErrorNamed, notFound } from './errors';
 import { decodeItemToken, encodeItemToken, ListQuery, pageSize, UUID_PATTERN } from './pagination';
 
 /** What the services need of TenantScopedDynamo: a client that reaches only the given tenant's data. */
@@ -59,18 +59,36 @@ export const ID_PARAMS_SCHEMA = {
   properties: { id: { type: 'string', pattern: UUID_PATTERN } },
 } as const;
 
-/** Stores a new item of the caller's tenant; never overwrites one (a UUID collision would otherwise replace it). */
+/**
+ * Whether a conditional write failed on a retry of the SDK's own: an earlier attempt may have been applied by DynamoDB
+ * with its answer lost (a timeout, a dropped connection, a 500), and the retry then trips the write's own condition.
+ */
+export function isOwnRetryConflict(error: unknown): boolean {
+  return isErrorNamed(error, 'ConditionalCheckFailedException') && ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+}
+
+/**
+ * Stores a new item of the caller's tenant; never overwrites one (a UUID collision would otherwise replace it). The
+ * id is a new random UUID, so when the condition fails on a retry, the item there is this request's own, stored by
+ * the attempt whose answer was lost: the write succeeded, and is reported so.
+ */
 export async function createTenantItem<T extends { tenantId: string; id: string }>(
   documents: TenantDocumentClients,
   tableName: string,
   item: T,
 ): Promise<T> {
-  await documents.for(item.tenantId).send(new PutCommand({
-    TableName: tableName,
-    Item: item,
-    ConditionExpression: 'attribute_not_exists(#id)',
-    ExpressionAttributeNames: { '#id': 'id' },
-  }));
+  try {
+    await documents.for(item.tenantId).send(new PutCommand({
+      TableName: tableName,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(#id)',
+      ExpressionAttributeNames: { '#id': 'id' },
+    }));
+  } catch (e) {
+    if (!isOwnRetryConflict(e)) {
+      throw e;
+    }
+  }
   return item;
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
-import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
+import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, isOwnRetryConflict, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { isErrorNamed, notFound } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 import { lineSchema, moneySchema, textSchema } from '../common/validation';
@@ -128,6 +128,10 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
         ExpressionAttributeNames: { '#id': 'id' },
       }));
     } catch (e) {
+      // A retry that finds the product gone, after an attempt whose answer was lost: this request deleted it.
+      if (isOwnRetryConflict(e)) {
+        return reply.code(204).send();
+      }
       if (isErrorNamed(e, 'ConditionalCheckFailedException')) {
         throw notFound('Product');
       }
