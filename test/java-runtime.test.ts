@@ -4,16 +4,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import {
-  ENV_ROLE_ARN,
-  ENV_SCOPING,
-  ENV_SESSION_POLICY,
-  ENV_TAG_KEY,
-  ENV_TENANT_ID,
-  TENANT_ID_PLACEHOLDER,
-} from '../src/contract/environment';
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../src/contract/tenant-id';
-import { TenantScoping } from '../src/data/tenant-scoping';
+import { patternHasNoFlags, RUNTIME_CONTRACT, SCOPINGS } from './util/runtime-contract';
 
 /**
  * The Java services' pattern (docs/runtime-helper.md, "Python and Java services"): the sample Maven project
@@ -46,22 +37,13 @@ function javaStringConstants(source: string): Record<string, string> {
 test('the Java sample speaks the construct\'s contract: environment names, placeholder, scopings, tenant-id rule', () => {
   const source = fs.readFileSync(SOURCE, 'utf8');
   const constants = javaStringConstants(source);
-  expect(constants).toEqual({
-    ENV_SCOPING,
-    ENV_ROLE_ARN,
-    ENV_TAG_KEY,
-    ENV_SESSION_POLICY,
-    ENV_TENANT_ID,
-    TENANT_ID_PLACEHOLDER,
-    TENANT_ID_PATTERN: TENANT_ID_PATTERN.source,
-    TENANT_ID_RULE,
-  });
+  expect(constants).toEqual(RUNTIME_CONTRACT);
   // JavaScript's RegExp.test and Java's Matcher.matches() agree on this pattern only without flags (no /m, no /i).
-  expect(TENANT_ID_PATTERN.flags).toBe('');
+  expect(patternHasNoFlags()).toBe(true);
   expect(source).toMatch(/TENANT_ID\.matcher\(tenantId\)\.matches\(\)/);
 
   const scopings = /public enum Scoping \{([^}]*)\}/.exec(source);
-  expect(scopings?.[1].split(',').map((s) => s.trim())).toEqual(Object.values(TenantScoping));
+  expect(scopings?.[1].split(',').map((s) => s.trim())).toEqual(SCOPINGS);
 });
 
 describe('the Java sample\'s tests against moto', () => {

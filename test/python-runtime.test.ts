@@ -1,16 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  ENV_ROLE_ARN,
-  ENV_SCOPING,
-  ENV_SESSION_POLICY,
-  ENV_TAG_KEY,
-  ENV_TENANT_ID,
-  TENANT_ID_PLACEHOLDER,
-} from '../src/contract/environment';
-import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../src/contract/tenant-id';
-import { TenantScoping } from '../src/data/tenant-scoping';
+import { isValidTenantId, patternHasNoFlags, RUNTIME_CONTRACT, SCOPINGS } from './util/runtime-contract';
 
 /**
  * The Python services' pattern (docs/runtime-helper.md, "Python and Java services"): the sample
@@ -42,24 +33,21 @@ test('the Python sample speaks the construct\'s contract: environment names, pla
   const script = [
     'import json, sys, tenant_scoped_dynamo as m',
     'ids = json.loads(sys.argv[1])',
+    'names = json.loads(sys.argv[2])',
     'print(json.dumps({',
-    '  "env": [m.ENV_SCOPING, m.ENV_ROLE_ARN, m.ENV_TAG_KEY, m.ENV_SESSION_POLICY, m.ENV_TENANT_ID],',
-    '  "placeholder": m.TENANT_ID_PLACEHOLDER, "pattern": m.TENANT_ID_PATTERN, "rule": m.TENANT_ID_RULE,',
+    '  "constants": {n: getattr(m, n) for n in names},',
     '  "scopings": list(m.SCOPINGS), "valid": [m.is_valid_tenant_id(i) for i in ids]}))',
   ].join('\n');
-  const result = python(['-c', script, JSON.stringify(SAMPLE_IDS)], 20_000);
+  const result = python(['-c', script, JSON.stringify(SAMPLE_IDS), JSON.stringify(Object.keys(RUNTIME_CONTRACT))], 20_000);
   if (result.status !== 0) {
     throw new Error(`python exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
   }
   expect(JSON.parse(result.stdout)).toEqual({
-    env: [ENV_SCOPING, ENV_ROLE_ARN, ENV_TAG_KEY, ENV_SESSION_POLICY, ENV_TENANT_ID],
-    placeholder: TENANT_ID_PLACEHOLDER,
-    pattern: TENANT_ID_PATTERN.source,
-    rule: TENANT_ID_RULE,
-    scopings: Object.values(TenantScoping),
-    valid: SAMPLE_IDS.map((id) => TENANT_ID_PATTERN.test(id)),
+    constants: RUNTIME_CONTRACT,
+    scopings: SCOPINGS,
+    valid: SAMPLE_IDS.map(isValidTenantId),
   });
-  expect(TENANT_ID_PATTERN.flags).toBe('');
+  expect(patternHasNoFlags()).toBe(true);
 });
 
 test('the Python sample\'s tests pass against moto', () => {
