@@ -4,6 +4,7 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { createUsersApp } from './app';
 import { loadUsersConfig } from './config';
+import { SDK_REQUEST_HANDLER } from '../common/aws';
 import { productionVerifier, runService } from '../common/server';
 
 void runService(loadUsersConfig, (config, telemetry) => createUsersApp({
@@ -11,7 +12,7 @@ void runService(loadUsersConfig, (config, telemetry) => createUsersApp({
   verifier: productionVerifier(config, telemetry.logger),
   siloTenantId: config.tenantId,
   tierName: config.tierName,
-  cognito: new CognitoIdentityProviderClient({}),
+  cognito: new CognitoIdentityProviderClient({ requestHandler: SDK_REQUEST_HANDLER }),
   userPoolId: config.userPoolId,
   sharedPool: config.sharedPool,
 }));
