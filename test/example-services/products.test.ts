@@ -434,19 +434,13 @@ describe('a dependency that throttles or fails is a 503 with Retry-After; a bug 
     }
   }
 
-  test('DynamoDB throttling: 503, Retry-After 1', async () => {
-    const endpoint = await failingEndpoint(400, JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'slow down' }));
+  test.each([
+    ['throttling', 400, 'ProvisionedThroughputExceededException', '1'],
+    ['failing (500)', 500, 'InternalServerError', '5'],
+  ])('DynamoDB %s: 503, Retry-After as the kind of failure says', async (_what, status, type, retryAfter) => {
+    const endpoint = await failingEndpoint(status, JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' }));
     try {
-      await expect503(fixed(endpoint.url), '1');
-    } finally {
-      await endpoint.close();
-    }
-  });
-
-  test('DynamoDB failing (500): 503, Retry-After 5', async () => {
-    const endpoint = await failingEndpoint(500, JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'oops' }));
-    try {
-      await expect503(fixed(endpoint.url), '5');
+      await expect503(fixed(endpoint.url), retryAfter);
     } finally {
       await endpoint.close();
     }
