@@ -53,6 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-lambda-powertools/logger@^2.36.0',
     '@aws-lambda-powertools/metrics@^2.36.0',
+    '@aws-lambda-powertools/idempotency@^2.35.0',
     '@aws-sdk/lib-dynamodb@^3.700.0',
     '@aws-sdk/client-api-gateway@^3.700.0',
     '@aws-sdk/client-cognito-identity-provider@^3.700.0',

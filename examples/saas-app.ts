@@ -37,7 +37,7 @@ import {
   acknowledgeTierFindings,
 } from './nag-acknowledgements';
 import { SaasOperations } from './operations';
-import { IDENTITY_ENV } from './services/common/environment';
+import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDENTITY_ENV } from './services/common/environment';
 
 /**
  * The example app: the Amazon ECS SaaS reference architecture, composed from the library's public API only, as a
@@ -350,17 +350,23 @@ export class ApplicationPlaneStack extends Stack {
 
   /**
    * The application: the three microservices, with the identity their tokens come from. Every table is keyed by
-   * `tenantId` and `id`, in every tier, so a service runs unchanged in all of them.
+   * `tenantId` and `id`, in every tier, so a service runs unchanged in all of them. The idempotency table is shared
+   * like the orders table: pooled in the basic tier, the tenant's own in the others.
    */
   private application(orders: TableSharing, identity: ServiceIdentity): SaasApplication {
     const key = { partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'id', type: dynamodb.AttributeType.STRING } };
     const tables = {
-      products: [{ table: 'products' }],
-      orders: [{ table: 'orders' }, { table: 'products', accessLevel: TableAccessLevel.READ }],
+      products: [{ table: 'products' }, { table: 'idempotency' }],
+      orders: [{ table: 'orders' }, { table: 'products', accessLevel: TableAccessLevel.READ }, { table: 'idempotency' }],
       users: [],
     };
     return new SaasApplication({
-      tables: [{ name: 'products', sharing: TableSharing.POOLED, ...key }, { name: 'orders', sharing: orders, ...key }],
+      tables: [
+        { name: 'products', sharing: TableSharing.POOLED, ...key },
+        { name: 'orders', sharing: orders, ...key },
+        // The records of `Idempotency-Key` requests (docs/service-resilience.md), kept with the tenant's orders.
+        { name: 'idempotency', sharing: orders, ...key, timeToLiveAttribute: IDEMPOTENCY_EXPIRY_ATTRIBUTE },
+      ],
       services: SERVICES.map((s) => ({
         name: s.name,
         image: ecs.ContainerImage.fromDockerImageAsset(this.images[s.name]),

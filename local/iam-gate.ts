@@ -4,7 +4,8 @@
  * - It knows each principal by the access key its process was given, and evaluates each call against the policies that
  *   principal really gets in the synthesized template (local/iam.ts). A denied call is answered the way AWS answers
  *   it (`AccessDeniedException`), so the artifact sees what it would see in AWS.
- * - It injects faults on request (an operation fails N times with a given error) and records every call.
+ * - It injects faults on request (an operation fails N times with a given error, loses its answer after taking
+ *   effect, or is held unanswered) and records every call.
  * - Unsigned requests are refused, except the public JWKS of a user pool.
  */
 import * as http from 'http';
@@ -44,6 +45,15 @@ export interface InjectedError {
   readonly message?: string;
 }
 
+/**
+ * What an injected fault does to a call:
+ * - `ERROR`: the call is answered with `error` and not forwarded (a throttle, an outage);
+ * - `LOST_ANSWER`: the call is checked and forwarded (so it takes effect), then its connection is dropped before the
+ *   answer is sent, as when an answer is lost on the way back; the caller's SDK sees a reset connection and retries;
+ * - `HOLD`: the connection is held open and never answered (until the faults are cleared or the gate stops).
+ */
+export type FaultMode = 'ERROR' | 'LOST_ANSWER' | 'HOLD';
+
 /** A fault: the next `times` calls of `action` (by this principal, if given) fail. */
 export interface Fault {
   /** IAM action name, such as `cognito-idp:AdminAddUserToGroup`. */
@@ -51,7 +61,9 @@ export interface Fault {
   /** @default - every call */
   readonly times?: number;
   readonly principal?: string;
-  /** @default - a 500 InternalErrorException, which the AWS SDK treats as transient */
+  /** @default 'ERROR' */
+  readonly mode?: FaultMode;
+  /** For `ERROR`. @default - a 500 InternalErrorException, which the AWS SDK treats as transient */
   readonly error?: InjectedError;
 }
 
@@ -84,6 +96,8 @@ export class IamGate {
   public readonly calls: RecordedCall[] = [];
   private readonly principals = new Map<string, GatePrincipal>();
   private readonly faults: Array<Fault & { remaining: number }> = [];
+  /** Connections held by `HOLD` faults. */
+  private readonly held = new Set<http.ServerResponse>();
   private readonly server: https.Server;
   private readonly tableKeys = new Map<string, Promise<{ partitionKey: string }>>();
   private readonly admin: DynamoDBClient;
@@ -145,8 +159,11 @@ export class IamGate {
     this.faults.push({ ...fault, remaining: fault.times ?? Infinity });
   }
 
+  /** Removes every fault and drops the connections held by `HOLD` faults. */
   public clearFaults(): void {
     this.faults.length = 0;
+    this.held.forEach((res) => res.socket?.destroy());
+    this.held.clear();
   }
 
   /** The recorded calls of an IAM action (`cognito-idp:AdminGetUser`). */
@@ -164,6 +181,7 @@ export class IamGate {
   }
 
   public async stop(): Promise<void> {
+    this.clearFaults();
     this.admin.destroy();
     await Promise.all([this.server, ...this.extraServers.splice(0)].map((server) => new Promise((r) => server.close(r))));
     this.certificate.remove();
@@ -210,6 +228,14 @@ export class IamGate {
       && (!f.principal || f.principal === principal.arn));
     if (fault) {
       fault.remaining--;
+    }
+    if (fault?.mode === 'HOLD') {
+      this.record(principal, call, checks, 'FAULT', 0);
+      this.held.add(res);
+      res.on('close', () => this.held.delete(res));
+      return undefined;
+    }
+    if (fault && fault.mode !== 'LOST_ANSWER') {
       const error = fault.error ?? { code: 'InternalErrorException', status: 500, message: 'injected fault' };
       this.record(principal, call, checks, 'FAULT', error.status);
       return this.refuse(res, call, error.status, error.code, error.message ?? 'injected fault');
@@ -224,6 +250,11 @@ export class IamGate {
     const local = this.services.get(call.service);
     if (local) {
       const reply = await local(call);
+      if (fault?.mode === 'LOST_ANSWER') {
+        this.record(principal, call, checks, 'FAULT', reply.status);
+        res.socket?.destroy();
+        return undefined;
+      }
       this.record(principal, call, checks, 'ALLOWED', reply.status);
       if (reply.error) {
         return this.refuse(res, call, reply.status, reply.error.code, reply.error.message);
@@ -232,6 +263,12 @@ export class IamGate {
         return answer(res, reply.status, { 'content-type': 'text/xml' }, reply.xml);
       }
       return answer(res, reply.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(reply.body ?? {}));
+    }
+    if (fault?.mode === 'LOST_ANSWER') {
+      const status = await this.forward(req, undefined);
+      this.record(principal, call, checks, 'FAULT', status);
+      res.socket?.destroy();
+      return undefined;
     }
     const status = await this.forward(req, res);
     this.record(principal, call, checks, 'ALLOWED', status);
@@ -278,13 +315,18 @@ export class IamGate {
     return answer(res, status, { 'content-type': 'application/json', 'x-amzn-errortype': code }, JSON.stringify(body));
   }
 
-  private forward(req: RawRequest, res: http.ServerResponse): Promise<number> {
+  /** Forwards a call to the emulator and answers with its answer, or, without `res`, only applies it. */
+  private forward(req: RawRequest, res: http.ServerResponse | undefined): Promise<number> {
     return new Promise((resolve, reject) => {
       const target = new URL(req.url, this.upstream);
       const headers = { ...req.headers, host: target.host };
       const upstream = http.request(target, { method: req.method, headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        if (res) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        } else {
+          up.resume();
+        }
         up.on('end', () => resolve(up.statusCode ?? 502));
       });
       upstream.on('error', reject);

@@ -1,6 +1,7 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { HttpMethod, SaasApplication, ServiceDefinition, TableAccessLevel, TableSharing } from '../src';
-import { IMAGE } from './util/fixtures';
+import { HttpMethod, SaasApplication, ServiceDefinition, SiloServiceTier, TableAccessLevel, TableSharing } from '../src';
+import { IMAGE, vpcStack } from './util/fixtures';
 
 const service = (o: Partial<ServiceDefinition> = {}): ServiceDefinition => ({ name: 'products', image: IMAGE, pathPrefix: '/products', ...o });
 
@@ -30,6 +31,30 @@ test('applies production defaults to services and tables', () => {
   expect(app.pooledTables.map((t) => t.name)).toEqual(['products']);
   expect(app.perTenantTables.map((t) => t.name)).toEqual(['orders']);
   expect(app.pathPrefixes).toEqual(['/products']);
+});
+
+test('a table\'s time-to-live attribute is set on its tables, pooled and per tenant', () => {
+  const application = new SaasApplication({
+    tables: [
+      { name: 'products', sharing: TableSharing.POOLED },
+      { name: 'idempotency', sharing: TableSharing.POOLED, timeToLiveAttribute: 'expiration' },
+      { name: 'sessions', sharing: TableSharing.PER_TENANT, timeToLiveAttribute: 'expiresAt' },
+    ],
+    services: [service({ tables: [{ table: 'products' }, { table: 'idempotency' }, { table: 'sessions' }] })],
+  });
+  const { stack, vpc } = vpcStack();
+  new SiloServiceTier(stack, 'Advanced', { vpc, application, tenants: ['acme'] });
+  const tables = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')).map((t: any) => ({
+    keys: t.Properties.KeySchema.map((k: any) => k.AttributeName).join('+'),
+    ttl: t.Properties.TimeToLiveSpecification,
+  }));
+  // The tier's pooled tables, and the tenant's own sessions table.
+  expect(tables).toEqual(expect.arrayContaining([
+    { keys: 'tenantId+id', ttl: undefined },
+    { keys: 'tenantId+id', ttl: { AttributeName: 'expiration', Enabled: true } },
+    { keys: 'id', ttl: { AttributeName: 'expiresAt', Enabled: true } },
+  ]));
+  expect(tables).toHaveLength(3);
 });
 
 describe('validation', () => {
@@ -107,6 +132,15 @@ describe('validation', () => {
     expect(
       build({ tables: [{ name: 'orders', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.PER_TENANT }] }),
     ).toThrow("tables[1].name 'orders' is already used by tables[0]: each must be unique.");
+  });
+  test('fails on a time-to-live attribute that is a key attribute or not a plain name', () => {
+    expect(build({ tables: [{ name: 'products', sharing: TableSharing.POOLED, timeToLiveAttribute: 'id' }] })).toThrow(
+      "tables[0].timeToLiveAttribute of table 'products' must be 1 to 255 letters, digits, '_', '-' and '.', other than the table's key attributes (tenantId, id); got 'id'.",
+    );
+    expect(build({ tables: [{ name: 'orders', sharing: TableSharing.PER_TENANT, timeToLiveAttribute: 'expires at' }] })).toThrow(
+      "tables[0].timeToLiveAttribute of table 'orders' must be 1 to 255 letters, digits, '_', '-' and '.', other than the table's key attributes (id); got 'expires at'.",
+    );
+    expect(build({ tables: [{ name: 'orders', sharing: TableSharing.PER_TENANT, timeToLiveAttribute: '' }] })).toThrow("got ''.");
   });
   test('fails when a pooled table has a non-string partition key', () => {
     expect(

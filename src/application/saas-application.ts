@@ -60,6 +60,14 @@ export interface TableDefinition {
    * @default - `id` (string) for a POOLED table, whose partition holds all of a tenant's items; none for PER_TENANT
    */
   readonly sortKey?: dynamodb.Attribute;
+
+  /**
+   * The attribute DynamoDB expires items by (time to live): a number of seconds since the epoch. Items past it are
+   * deleted by DynamoDB within days, at no write cost; reads should still ignore them until then.
+   *
+   * @default - items do not expire
+   */
+  readonly timeToLiveAttribute?: string;
 }
 
 /**
@@ -284,6 +292,9 @@ const ALL_METHODS = [
   HttpMethod.OPTIONS,
 ];
 
+/** Attribute names the library accepts for time to live (DynamoDB allows more; these need no escaping anywhere). */
+const TTL_ATTRIBUTE_PATTERN = /^[A-Za-z0-9_.-]{1,255}$/;
+
 function validateTable(t: TableDefinition, prop: string): TableDefinition {
   if (!NAME_PATTERN.test(t.name)) {
     throw new Error(`${prop}.name must be 1 to 20 lowercase letters, digits and hyphens, starting with a letter; got '${t.name}'.`);
@@ -300,6 +311,12 @@ function validateTable(t: TableDefinition, prop: string): TableDefinition {
   }
   // A pooled table holds many items per tenant: its items are keyed by tenant and id unless told otherwise.
   const sortKey = t.sortKey ?? (t.sharing === TableSharing.POOLED ? { name: 'id', type: dynamodb.AttributeType.STRING } : undefined);
+  const ttl = t.timeToLiveAttribute;
+  if (ttl !== undefined && (!TTL_ATTRIBUTE_PATTERN.test(ttl) || ttl === partitionKey.name || ttl === sortKey?.name)) {
+    throw new Error(
+      `${prop}.timeToLiveAttribute of table '${t.name}' must be 1 to 255 letters, digits, '_', '-' and '.', other than the table's key attributes (${[partitionKey.name, sortKey?.name].filter(Boolean).join(', ')}); got '${ttl}'.`,
+    );
+  }
   return { ...t, partitionKey, sortKey };
 }
 

@@ -14,6 +14,7 @@ export interface TableOptions {
   readonly sortKey?: dynamodb.Attribute;
   readonly removalPolicy?: RemovalPolicy;
   readonly encryption?: dynamodb.TableEncryption;
+  readonly timeToLiveAttribute?: string;
 }
 
 /**
@@ -27,6 +28,7 @@ export function createTable(scope: Construct, id: string, o: TableOptions): dyna
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: o.encryption,
+    timeToLiveAttribute: o.timeToLiveAttribute,
     removalPolicy: o.removalPolicy ?? RemovalPolicy.RETAIN,
   });
   if (o.encryption !== dynamodb.TableEncryption.CUSTOMER_MANAGED) {

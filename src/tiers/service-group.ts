@@ -159,7 +159,7 @@ export class ServiceGroup extends Construct {
 
     this.tablesByName = { ...(props.pooledTables ?? {}) };
     this.tables = app.perTenantTables.map((t) => {
-      const table = createTable(this, `${pascal(t.name)}Table`, { partitionKey: t.partitionKey!, sortKey: t.sortKey, removalPolicy: props.removalPolicy });
+      const table = createTable(this, `${pascal(t.name)}Table`, { partitionKey: t.partitionKey!, sortKey: t.sortKey, timeToLiveAttribute: t.timeToLiveAttribute, removalPolicy: props.removalPolicy });
       this.tablesByName[t.name] = table;
       return table;
     });

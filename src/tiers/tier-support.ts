@@ -85,7 +85,7 @@ export function pooledTables(
   const tables: { [name: string]: dynamodb.ITable } = { ...given };
   for (const def of application.pooledTables) {
     if (!tables[def.name]) {
-      tables[def.name] = createTable(scope, `${pascal(def.name)}Table`, { partitionKey: def.partitionKey!, sortKey: def.sortKey, removalPolicy });
+      tables[def.name] = createTable(scope, `${pascal(def.name)}Table`, { partitionKey: def.partitionKey!, sortKey: def.sortKey, timeToLiveAttribute: def.timeToLiveAttribute, removalPolicy });
     }
   }
   return tables;

@@ -9,10 +9,10 @@
  * told where its keys are (JWKS_URI, from the TokenIssuer's `jwksUri`), which the local IAM gate publishes. The silo
  * tenants' services trust their own Cognito pools, whose keys they find through the SDK's endpoint.
  */
-import * as http from 'http';
-import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { APPLICATION_PLANE, synthesizeExample, SynthesizedExample } from './example';
+import { adminToken, request } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { createUser, LocalOidcIssuer, signIn } from '../../local/identity';
+import { LocalOidcIssuer } from '../../local/identity';
 import { TokenIssuer } from '../../src';
 
 const OIDC_ISSUER = 'https://login.example.com';
@@ -22,41 +22,6 @@ const OIDC_JWKS_PATH = '/login-example/jwks.json';
 let synthesized: SynthesizedExample;
 let env: LocalEnvironment;
 let oidc: LocalOidcIssuer;
-
-/** One request through the proxy; the raw path is sent as written. */
-function request(group: LocalServiceGroup, method: string, rawPath: string, o: { token?: string; body?: string | Buffer } = {}) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({
-      host: group.network.taskIp,
-      port: 80,
-      method,
-      path: rawPath,
-      headers: {
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(o.body) } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
-
-/** A signed-in administrator of a tenant, in the pool its services trust. */
-async function adminToken(pool: { node: any; appClient: any }, tenantId: string, tier: string): Promise<string> {
-  const stack = env.stack(APPLICATION_PLANE);
-  const poolId = (await stack.resource(logicalId(pool as any))).ref;
-  const clientId = (await stack.resource(logicalId(pool.appClient))).ref;
-  const username = `admin@${tenantId}.example.com`;
-  await createUser(env.admin.cognito, poolId, {
-    username,
-    attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin' },
-  });
-  return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
-}
 
 beforeAll(async () => {
   synthesized = synthesizeExample({
@@ -78,9 +43,9 @@ const oidcToken = (tenantId: string, tier: string) => oidc.sign(OIDC_AUDIENCE, `
 const GROUPS: Array<[string, string, string, (tenantId: string, tier: string) => Promise<string>]> = [
   ['the basic tier (pooled; an OpenID Connect issuer)', 'Basic/Services', 'basic-1', oidcToken],
   ['advanced tenant acme (services of its own, on EC2 capacity)', 'Advanced/acme/Services', 'acme',
-    (t, tier) => adminToken(synthesized.example.applicationPlane.tenantPools.acme, t, tier)],
+    (t, tier) => adminToken(env, synthesized.example.applicationPlane.tenantPools.acme, t, tier)],
   ['premium tenant initech (a cluster of its own)', 'Premium/initech/Services', 'initech',
-    (t, tier) => adminToken(synthesized.example.applicationPlane.tenantPools.initech, t, tier)],
+    (t, tier) => adminToken(env, synthesized.example.applicationPlane.tenantPools.initech, t, tier)],
 ];
 
 describe.each(GROUPS)('%s', (_name, path, tenantId, tokenOf) => {
@@ -107,7 +72,7 @@ describe.each(GROUPS)('%s', (_name, path, tenantId, tokenOf) => {
   });
 
   test('a token of the group\'s issuer is served on every service\'s routes, through the proxy', async () => {
-    expect(await request(group, 'GET', '/health')).toEqual({ status: 200, body: 'ok' });
+    expect(await request(group, 'GET', '/health')).toMatchObject({ status: 200, body: 'ok' });
     const created = await request(group, 'POST', '/products', { token, body: JSON.stringify({ name: 'Widget', price: 9.5 }) });
     expect(created.status).toBe(201);
     const product = JSON.parse(created.body);
@@ -119,6 +84,17 @@ describe.each(GROUPS)('%s', (_name, path, tenantId, tokenOf) => {
     expect(order.status).toBe(201);
     expect((await request(group, 'GET', '/orders', { token })).status).toBe(200);
     expect((await request(group, 'GET', '/users', { token })).status).toBe(200);
+  });
+
+  test('Idempotency-Key: the same POST again answers the first product, marked as a replay, and stores nothing new', async () => {
+    const body = JSON.stringify({ name: 'Once only', price: 4 });
+    const headers = { 'idempotency-key': `deployed-${tenantId}` };
+    const first = await request(group, 'POST', '/products', { token, body, headers });
+    const again = await request(group, 'POST', '/products', { token, body, headers });
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect({ replayed: again.headers['idempotent-replayed'], body: again.body }).toEqual({ replayed: 'true', body: first.body });
+    const listed = JSON.parse((await request(group, 'GET', '/products?limit=100', { token })).body).items;
+    expect(listed.filter((p: { name: string }) => p.name === 'Once only')).toHaveLength(1);
   });
 
   test('without a token, every service answers 401', async () => {

@@ -43,7 +43,7 @@ const SERVICES: Service[] = [
       ['DELETE', `/products/${ID}`],
       ['GET', '/not-a-route'],
     ],
-    build: (siloTenantId) => createProductsApp({ ...common('products', siloTenantId), dynamo, tableName: 'products' }),
+    build: (siloTenantId) => createProductsApp({ ...common('products', siloTenantId), dynamo, tableName: 'products', idempotencyTableName: 'idempotency' }),
   },
   {
     name: 'orders',
@@ -53,7 +53,7 @@ const SERVICES: Service[] = [
       ['GET', `/orders/${ID}`],
       ['GET', '/not-a-route'],
     ],
-    build: (siloTenantId) => createOrdersApp({ ...common('orders', siloTenantId), dynamo, ordersTableName: 'orders', productsTableName: 'products' }),
+    build: (siloTenantId) => createOrdersApp({ ...common('orders', siloTenantId), dynamo, ordersTableName: 'orders', productsTableName: 'products', idempotencyTableName: 'idempotency' }),
   },
   {
     name: 'users',

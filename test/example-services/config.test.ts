@@ -14,6 +14,7 @@ const BASE: Env = {
   APP_CLIENT_IDS: '1example23456789abcdefghij, 2example23456789abcdefghij',
   PRODUCTS_TABLE_NAME: 'Products-Pooled',
   ORDERS_TABLE_NAME: 'Orders-Pooled',
+  IDEMPOTENCY_TABLE_NAME: 'Idempotency-Pooled',
   USER_POOL_SHARED: 'true',
 };
 
@@ -49,6 +50,7 @@ describe('products', () => {
       tenantId: undefined,
       tierName: undefined,
       productsTableName: 'Products-Pooled',
+      idempotencyTableName: 'Idempotency-Pooled',
     });
   });
 
@@ -99,13 +101,17 @@ describe('products', () => {
 });
 
 describe('orders', () => {
-  test('reads both tables, port 3020 by default', () => {
-    expect(loadOrdersConfig(BASE)).toMatchObject({ serviceName: 'orders', port: 3020, ordersTableName: 'Orders-Pooled', productsTableName: 'Products-Pooled' });
+  test('reads its three tables, port 3020 by default', () => {
+    expect(loadOrdersConfig(BASE)).toMatchObject({
+      serviceName: 'orders', port: 3020, ordersTableName: 'Orders-Pooled', productsTableName: 'Products-Pooled', idempotencyTableName: 'Idempotency-Pooled',
+    });
   });
 
-  test('needs both tables and USER_POOL_ID', () => {
-    const { ORDERS_TABLE_NAME: _o, PRODUCTS_TABLE_NAME: _p, USER_POOL_ID: _u, ...env } = BASE;
-    expect(() => loadOrdersConfig(env)).toThrow(/^The orders service cannot start: USER_POOL_ID is not set.*ORDERS_TABLE_NAME is not set.*PRODUCTS_TABLE_NAME is not set/);
+  test('needs its three tables and USER_POOL_ID', () => {
+    const { ORDERS_TABLE_NAME: _o, PRODUCTS_TABLE_NAME: _p, IDEMPOTENCY_TABLE_NAME: _i, USER_POOL_ID: _u, ...env } = BASE;
+    expect(() => loadOrdersConfig(env)).toThrow(
+      /^The orders service cannot start: USER_POOL_ID is not set.*ORDERS_TABLE_NAME is not set.*PRODUCTS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set \(the idempotency table \(Idempotency-Key on POST\)\)/,
+    );
   });
 });
 

@@ -65,6 +65,7 @@ function ordersApp(overrides: Partial<Parameters<typeof createOrdersApp>[0]> = {
     dynamo: recording,
     ordersTableName: ORDERS,
     productsTableName: PRODUCTS,
+    idempotencyTableName: 'idempotency',
     retryDelayMs: 1,
     ...overrides,
   });

@@ -56,6 +56,7 @@ function productsApp(overrides: Partial<Parameters<typeof createProductsApp>[0]>
     verifier: cognitoIdTokenVerifier(pool.userPoolId, pool.appClientIds, pool.jwksCache()),
     dynamo: recording,
     tableName: TABLE,
+    idempotencyTableName: 'idempotency',
     ...overrides,
   });
 }

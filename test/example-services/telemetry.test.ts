@@ -30,6 +30,7 @@ beforeAll(async () => {
     verifier: cognitoIdTokenVerifier(pool.userPoolId, pool.appClientIds, pool.jwksCache()),
     dynamo: new RecordingDynamo(new DynamoDBClient({ region: 'us-east-1' })),
     tableName: 'products',
+    idempotencyTableName: 'idempotency',
     tierName: 'premium',
   });
 });

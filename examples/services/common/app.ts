@@ -107,7 +107,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       return reply.code(401).send({ message: error.message });
     }
     if (error instanceof HttpError && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ message: error.message });
+      return reply.code(error.statusCode).headers(error.headers).send({ message: error.message });
     }
     if (error.validation) {
       // Ajv's messages name the field and the rule (`body/price must be >= 0`), never the value.

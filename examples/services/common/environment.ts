@@ -14,3 +14,9 @@ export const IDENTITY_ENV = {
   /** Where the issuer's signing keys are published. Default: `<issuer>/.well-known/jwks.json`. */
   jwksUri: 'JWKS_URI',
 } as const;
+
+/**
+ * The attribute the idempotency records expire by: the example app makes it the table's time-to-live attribute, the
+ * services' idempotency records (common/idempotency.ts) carry it.
+ */
+export const IDEMPOTENCY_EXPIRY_ATTRIBUTE = 'expiration';

@@ -6,7 +6,8 @@ import type { SdkError } from '@smithy/types';
  * any other error is answered with a plain 500 (see app.ts).
  */
 export class HttpError extends Error {
-  constructor(public readonly statusCode: number, message: string) {
+  /** `headers`: sent with the answer (such as `retry-after`). */
+  constructor(public readonly statusCode: number, message: string, public readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'HttpError';
   }

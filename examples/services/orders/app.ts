@@ -6,9 +6,10 @@
 import { randomUUID } from 'crypto';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
+import { claimsOf, createServiceApp, REQUEST_TIMEOUT_MS, ServiceAppOptions } from '../common/app';
 import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { badRequest, DependencyUnavailable, RETRY_AFTER_SECONDS } from '../common/errors';
+import { idempotentRequest, IdempotentWrites, sendCreated } from '../common/idempotency';
 import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 
 export interface OrdersDeps extends ServiceAppOptions {
@@ -16,6 +17,8 @@ export interface OrdersDeps extends ServiceAppOptions {
   readonly dynamo: TenantDynamo;
   readonly ordersTableName: string;
   readonly productsTableName: string;
+  /** The idempotency table (`Idempotency-Key` on POST). */
+  readonly idempotencyTableName: string;
   /** Pause between retries of unprocessed BatchGetItem keys (ms); default 50, doubled each time. */
   readonly retryDelayMs?: number;
 }
@@ -70,6 +73,7 @@ const BATCH_ATTEMPTS = 5;
 export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
   const app = createServiceApp(deps);
   const documents = new TenantDocumentClients(deps.dynamo);
+  const idempotency = new IdempotentWrites({ dynamo: deps.dynamo, tableName: deps.idempotencyTableName, requestBudgetMs: REQUEST_TIMEOUT_MS });
   const { ordersTableName, productsTableName } = deps;
 
   /** The caller's products among `ids`, by id (another tenant's ids are simply absent). */
@@ -109,28 +113,29 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
   app.get<{ Querystring: ListQuery }>('/orders', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) =>
     listTenantItems<Order>(documents, ordersTableName, claimsOf(request).tenantId, request.query));
 
-  app.post<{ Body: OrderInput }>('/orders', { schema: { body: ORDER_BODY_SCHEMA } }, async (request, reply) => {
-    const { tenantId } = claimsOf(request);
-    const ids = [...new Set(request.body.lines.map((l) => l.productId))];
-    const products = await productsOf(tenantId, ids);
-    const unknown = ids.filter((id) => !products.has(id));
-    if (unknown.length > 0) {
-      throw badRequest(`Unknown productId: ${unknown.join(', ')}`);
-    }
-    const lines: OrderLine[] = request.body.lines.map((l) => {
-      const product = products.get(l.productId)!;
-      return { productId: l.productId, name: product.name, unitPrice: product.price, quantity: l.quantity };
-    });
-    const order: Order = {
-      tenantId,
-      id: randomUUID(),
-      lines,
-      total: Math.round(lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) * 100) / 100,
-      status: 'PLACED',
-      createdAt: new Date().toISOString(),
-    };
-    return reply.code(201).send(await createTenantItem(documents, ordersTableName, order));
-  });
+  app.post<{ Body: OrderInput }>('/orders', { schema: { body: ORDER_BODY_SCHEMA } }, async (request, reply) =>
+    sendCreated(reply, await idempotency.run('orders.create', idempotentRequest(request), async () => {
+      const { tenantId } = claimsOf(request);
+      const ids = [...new Set(request.body.lines.map((l) => l.productId))];
+      const products = await productsOf(tenantId, ids);
+      const unknown = ids.filter((id) => !products.has(id));
+      if (unknown.length > 0) {
+        throw badRequest(`Unknown productId: ${unknown.join(', ')}`);
+      }
+      const lines: OrderLine[] = request.body.lines.map((l) => {
+        const product = products.get(l.productId)!;
+        return { productId: l.productId, name: product.name, unitPrice: product.price, quantity: l.quantity };
+      });
+      const order: Order = {
+        tenantId,
+        id: randomUUID(),
+        lines,
+        total: Math.round(lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) * 100) / 100,
+        status: 'PLACED',
+        createdAt: new Date().toISOString(),
+      };
+      return createTenantItem(documents, ordersTableName, order);
+    })));
 
   app.get<{ Params: { id: string } }>('/orders/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
     return getTenantItem<Order>(documents, ordersTableName, claimsOf(request).tenantId, request.params.id, 'Order');

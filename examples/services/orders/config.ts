@@ -5,6 +5,8 @@ export interface OrdersConfig extends ServiceConfig {
   readonly ordersTableName: string;
   /** `PRODUCTS_TABLE_NAME` (read only: prices and names of ordered products). */
   readonly productsTableName: string;
+  /** `IDEMPOTENCY_TABLE_NAME`: the records of `Idempotency-Key` requests. */
+  readonly idempotencyTableName: string;
 }
 
 /** The orders service's configuration; throws a ConfigError naming every missing or invalid variable. */
@@ -13,6 +15,7 @@ export function loadOrdersConfig(env: Env): OrdersConfig {
   const common = readServiceConfig(reader, { serviceName: 'orders', port: 3020 });
   const ordersTableName = reader.tableName('ORDERS_TABLE_NAME', 'the orders table');
   const productsTableName = reader.tableName('PRODUCTS_TABLE_NAME', 'the products table, read to price orders');
+  const idempotencyTableName = reader.tableName('IDEMPOTENCY_TABLE_NAME', 'the idempotency table (Idempotency-Key on POST)');
   reader.finish();
-  return { ...common, ordersTableName, productsTableName };
+  return { ...common, ordersTableName, productsTableName, idempotencyTableName };
 }

@@ -14,4 +14,5 @@ void runService(loadOrdersConfig, (config, telemetry) => createOrdersApp({
   dynamo: TenantScopedDynamo.fromEnvironment(),
   ordersTableName: config.ordersTableName,
   productsTableName: config.productsTableName,
+  idempotencyTableName: config.idempotencyTableName,
 }));

@@ -6,9 +6,10 @@
 import { randomUUID } from 'crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { claimsOf, createServiceApp, ServiceAppOptions } from '../common/app';
+import { claimsOf, createServiceApp, REQUEST_TIMEOUT_MS, ServiceAppOptions } from '../common/app';
 import { createTenantItem, getTenantItem, ID_PARAMS_SCHEMA, isOwnRetryConflict, listTenantItems, TenantDocumentClients, TenantDynamo } from '../common/dynamo';
 import { isErrorNamed, notFound } from '../common/errors';
+import { idempotentRequest, IdempotentWrites, sendCreated } from '../common/idempotency';
 import { LIST_QUERY_SCHEMA, ListQuery } from '../common/pagination';
 import { lineSchema, moneySchema, textSchema } from '../common/validation';
 
@@ -17,6 +18,8 @@ export interface ProductsDeps extends ServiceAppOptions {
   readonly dynamo: TenantDynamo;
   /** The products table. */
   readonly tableName: string;
+  /** The idempotency table (`Idempotency-Key` on POST). */
+  readonly idempotencyTableName: string;
 }
 
 /** What a client sends to create or replace a product. */
@@ -52,26 +55,28 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
   const app = createServiceApp(deps);
   const documents = new TenantDocumentClients(deps.dynamo);
   const TableName = deps.tableName;
+  const idempotency = new IdempotentWrites({ dynamo: deps.dynamo, tableName: deps.idempotencyTableName, requestBudgetMs: REQUEST_TIMEOUT_MS });
 
   app.get<{ Querystring: ListQuery }>('/products', { schema: { querystring: LIST_QUERY_SCHEMA } }, async (request) =>
     listTenantItems<Product>(documents, TableName, claimsOf(request).tenantId, request.query));
 
-  app.post<{ Body: ProductInput }>('/products', { schema: { body: PRODUCT_BODY_SCHEMA } }, async (request, reply) => {
-    const { tenantId } = claimsOf(request);
-    const now = new Date().toISOString();
-    const { name, price, sku, description } = request.body;
-    const product: Product = {
-      tenantId,
-      id: randomUUID(),
-      name,
-      price,
-      ...(sku !== undefined ? { sku } : {}),
-      ...(description !== undefined ? { description } : {}),
-      createdAt: now,
-      updatedAt: now,
-    };
-    return reply.code(201).send(await createTenantItem(documents, TableName, product));
-  });
+  app.post<{ Body: ProductInput }>('/products', { schema: { body: PRODUCT_BODY_SCHEMA } }, async (request, reply) =>
+    sendCreated(reply, await idempotency.run('products.create', idempotentRequest(request), async () => {
+      const { tenantId } = claimsOf(request);
+      const now = new Date().toISOString();
+      const { name, price, sku, description } = request.body;
+      const product: Product = {
+        tenantId,
+        id: randomUUID(),
+        name,
+        price,
+        ...(sku !== undefined ? { sku } : {}),
+        ...(description !== undefined ? { description } : {}),
+        createdAt: now,
+        updatedAt: now,
+      };
+      return createTenantItem(documents, TableName, product);
+    })));
 
   app.get<{ Params: { id: string } }>('/products/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
     return getTenantItem<Product>(documents, TableName, claimsOf(request).tenantId, request.params.id, 'Product');

@@ -13,4 +13,5 @@ void runService(loadProductsConfig, (config, telemetry) => createProductsApp({
   tierName: config.tierName,
   dynamo: TenantScopedDynamo.fromEnvironment(),
   tableName: config.productsTableName,
+  idempotencyTableName: config.idempotencyTableName,
 }));

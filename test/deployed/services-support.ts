@@ -1,0 +1,55 @@
+/**
+ * What the as-deployed tests of the example's services share: a request through a service group's proxy, and tokens
+ * of the issuers the groups trust.
+ */
+import * as http from 'http';
+import { APPLICATION_PLANE, logicalId } from './example';
+import type { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
+import { createUser, signIn } from '../../local/identity';
+
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** One request through the group's proxy (port 80 of its network); the raw path is sent as written. */
+export function request(
+  group: LocalServiceGroup,
+  method: string,
+  rawPath: string,
+  o: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<ProxyAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: group.network.taskIp,
+      port: 80,
+      method,
+      path: rawPath,
+      headers: {
+        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(o.body) } : {}),
+        ...o.headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+/** A signed-in administrator of a tenant, in the Cognito pool its services trust. */
+export async function adminToken(env: LocalEnvironment, pool: { node: any; appClient: any }, tenantId: string, tier: string): Promise<string> {
+  const stack = env.stack(APPLICATION_PLANE);
+  const poolId = (await stack.resource(logicalId(pool as any))).ref;
+  const clientId = (await stack.resource(logicalId(pool.appClient))).ref;
+  const username = `admin@${tenantId}.example.com`;
+  await createUser(env.admin.cognito, poolId, {
+    username,
+    attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin' },
+  });
+  return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
+}
