@@ -61,6 +61,8 @@ export interface Fault {
   /** @default - every call */
   readonly times?: number;
   readonly principal?: string;
+  /** Only calls on a resource whose ARN contains this (such as a table's name). @default - any resource */
+  readonly resource?: string;
   /** @default 'ERROR' */
   readonly mode?: FaultMode;
   /** For `ERROR`. @default - a 500 InternalErrorException, which the AWS SDK treats as transient */
@@ -224,7 +226,8 @@ export class IamGate {
       this.record(principal, call, [], 'UNKNOWN', 500);
       return this.refuse(res, call, 500, 'LocalGateNoRule', (e as Error).message);
     }
-    const fault = this.faults.find((f) => f.remaining > 0 && checks.some((c) => c.action === f.action)
+    const fault = this.faults.find((f) => f.remaining > 0
+      && checks.some((c) => c.action === f.action && (!f.resource || c.resource.includes(f.resource)))
       && (!f.principal || f.principal === principal.arn));
     if (fault) {
       fault.remaining--;

@@ -16,7 +16,7 @@ export const PROXY_HEALTH_PATH = '/health';
 export const PROXY_TIMEOUTS = {
   /** Opening a connection to a service task (in the same VPC, usually under a millisecond). */
   connectSeconds: 2,
-  /** Between two reads or writes of a request or answer: longer than a service's worst case (SDK attempts, 3 x 3 s). */
+  /** Between two reads or writes of a request or answer: longer than a service's worst case (DynamoDB's 4 SDK attempts of 3 s). */
   readWriteSeconds: 30,
   /** Idle upstream connections kept per worker, and for how long. */
   keepaliveConnections: 32,

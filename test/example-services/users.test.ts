@@ -35,6 +35,11 @@ let admin: string;
 /** acme's ordinary user. */
 let member: string;
 
+/** A user's attributes with another role. */
+function withRole(user: UserType, role: string) {
+  return user.Attributes!.map((a) => (a.Name === 'custom:userRole' ? { ...a, Value: role } : a));
+}
+
 function cognitoUser(username: string, tenantId: string | undefined, extra: Partial<UserType> = {}): UserType {
   return {
     Username: username,
@@ -212,6 +217,33 @@ describe('creating users', () => {
     expect(res.json()).toEqual({ message: 'A user with this email already exists' });
   });
 
+  test('an answer lost after Cognito created the user: the SDK\'s retry finds it, and the request answers 201 with it', async () => {
+    cognito.on(AdminCreateUserCommand).rejects(new UsernameExistsException({ message: 'User account already exists', $metadata: { attempts: 2 } }));
+    cognito.on(AdminGetUserCommand).resolves({
+      Username: 'lost@acme.example',
+      UserStatus: 'FORCE_CHANGE_PASSWORD',
+      Enabled: true,
+      UserCreateDate: new Date('2026-11-30T10:00:00Z'),
+      UserAttributes: withRole(cognitoUser('lost@acme.example', 'acme'), 'TenantUser'),
+    });
+    cognito.on(AdminAddUserToGroupCommand).resolves({});
+    const res = await call('POST', '/users', admin, { email: 'lost@acme.example', role: 'TenantUser' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ username: 'lost@acme.example', tenantId: 'acme', role: 'TenantUser', status: 'FORCE_CHANGE_PASSWORD', createdAt: '2026-11-30T10:00:00.000Z' });
+    // Added to the tenant's group (adding twice is harmless), and not deleted.
+    expect(cognito.commandCalls(AdminAddUserToGroupCommand)).toHaveLength(1);
+    expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+  });
+
+  test('on a retry, a user of another tenant or with another role is still a 409', async () => {
+    cognito.on(AdminCreateUserCommand).rejects(new UsernameExistsException({ message: 'User account already exists', $metadata: { attempts: 2 } }));
+    for (const [tenant, role] of [['globex', 'TenantUser'], ['acme', 'TenantAdmin']]) {
+      cognito.on(AdminGetUserCommand).resolves({ Username: 'someone@x.example', UserAttributes: withRole(cognitoUser('someone@x.example', tenant), role) });
+      const res = await call('POST', '/users', admin, { email: 'someone@x.example', role: 'TenantUser' });
+      expect({ tenant, role, status: res.statusCode, body: res.json() }).toEqual({ tenant, role, status: 409, body: { message: 'A user with this email already exists' } });
+    }
+  });
+
   test('a TenantUser may not create users (403), whatever the body, and Cognito is not called', async () => {
     for (const body of [{ email: 'x@acme.example', role: 'TenantAdmin' }, { nonsense: true }]) {
       const res = await call('POST', '/users', member, body);
@@ -265,6 +297,19 @@ describe('deleting users', () => {
     const res = await call('DELETE', '/users/alice', admin);
     expect(res.statusCode).toBe(204);
     expect(cognito.commandCalls(AdminDeleteUserCommand)[0].args[0].input).toEqual({ UserPoolId: POOL_ID, Username: 'alice' });
+  });
+
+  test('an answer lost after Cognito deleted the user: the SDK\'s retry finds no user, and the request answers 204', async () => {
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'alice', UserAttributes: cognitoUser('alice', 'acme').Attributes });
+    cognito.on(AdminDeleteUserCommand).rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: { attempts: 2 } }));
+    expect((await call('DELETE', '/users/alice', admin)).statusCode).toBe(204);
+  });
+
+  test('a user deleted by someone else between the lookup and the delete (first attempt) is a 404, not a 204 or a 500', async () => {
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'alice', UserAttributes: cognitoUser('alice', 'acme').Attributes });
+    cognito.on(AdminDeleteUserCommand).rejects(new UserNotFoundException({ message: 'User does not exist.', $metadata: { attempts: 1 } }));
+    const res = await call('DELETE', '/users/alice', admin);
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 404, body: { message: 'User not found' } });
   });
 
   test('a user of another tenant is 404 and not deleted', async () => {

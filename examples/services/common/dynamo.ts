@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isErrorNamed, notFound } from './errors';
+import { isOwnRetryOf, notFound } from './errors';
 import { decodeItemToken, encodeItemToken, ListQuery, pageSize, UUID_PATTERN } from './pagination';
 
 /** What the services need of TenantScopedDynamo: a client that reaches only the given tenant's data. */
@@ -64,7 +64,7 @@ export const ID_PARAMS_SCHEMA = {
  * with its answer lost (a timeout, a dropped connection, a 500), and the retry then trips the write's own condition.
  */
 export function isOwnRetryConflict(error: unknown): boolean {
-  return isErrorNamed(error, 'ConditionalCheckFailedException') && ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+  return isOwnRetryOf(error, 'ConditionalCheckFailedException');
 }
 
 /**

@@ -28,6 +28,15 @@ export function isErrorNamed(error: unknown, ...names: string[]): boolean {
   return error instanceof Error && names.includes(error.name);
 }
 
+/**
+ * Whether a call failed with `name` on a retry of the SDK's own (`$metadata.attempts > 1`): an earlier attempt may have
+ * been applied with its answer lost, and the retry then meets that attempt's effect (the item it created, the user it
+ * deleted).
+ */
+export function isOwnRetryOf(error: unknown, name: string): boolean {
+  return isErrorNamed(error, name) && ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+}
+
 /** Seconds a client should wait before retrying, by kind of dependency failure (docs/service-resilience.md). */
 export const RETRY_AFTER_SECONDS = { throttled: 1, unavailable: 5 } as const;
 

@@ -20,7 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import { TENANT_ADMIN_ROLE, TENANT_CLAIMS, tenantGroupName } from '../../../src/runtime';
 import { claimsOf, createServiceApp, logKeys, requireRole, ServiceAppOptions } from '../common/app';
 import { Role, ROLES } from '../common/auth';
-import { badRequest, HttpError, isErrorNamed, notFound } from '../common/errors';
+import { badRequest, HttpError, isErrorNamed, isOwnRetryOf, notFound } from '../common/errors';
 import { LIST_QUERY_SCHEMA, ListQuery, pageSize, unwrapToken, wrapToken } from '../common/pagination';
 
 export interface UsersDeps extends ServiceAppOptions {
@@ -152,11 +152,17 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
         ],
       }))).User;
     } catch (e) {
-      if (isErrorNamed(e, 'UsernameExistsException')) {
+      // A retry of the SDK's own that finds the user: an earlier attempt created it and its answer was lost. The user
+      // is this request's if it is of the caller's tenant, with the role asked for.
+      const own = isOwnRetryOf(e, 'UsernameExistsException') ? await userOf(caller.tenantId, email) : undefined;
+      if (own?.role === role) {
+        created = { Username: own.username, UserStatus: own.status as UserType['UserStatus'], Enabled: own.enabled, UserCreateDate: own.createdAt ? new Date(own.createdAt) : undefined };
+      } else if (isErrorNamed(e, 'UsernameExistsException')) {
         // Do not say which tenant has it.
         throw new HttpError(409, 'A user with this email already exists');
+      } else {
+        throw e;
       }
-      throw e;
     }
     const username = created?.Username ?? email;
     if (sharedPool) {
@@ -209,7 +215,15 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
       if (self(user.username)) {
         throw badRequest('You cannot delete yourself');
       }
-      await cognito.send(new AdminDeleteUserCommand({ UserPoolId, Username: user.username }));
+      try {
+        await cognito.send(new AdminDeleteUserCommand({ UserPoolId, Username: user.username }));
+      } catch (e) {
+        // A retry of the SDK's own that finds the user gone: an earlier attempt deleted it, its answer lost. On the
+        // first attempt, someone else deleted it since the lookup.
+        if (!isOwnRetryOf(e, 'UserNotFoundException')) {
+          throw isErrorNamed(e, 'UserNotFoundException') ? notFound('User') : e;
+        }
+      }
       logger.info('user deleted', { ...logKeys(request), username: user.username });
       return reply.code(204).send();
     },
