@@ -127,6 +127,28 @@ describe('an answer lost after the write took effect: the write is reported as d
     expect(named(await stored('products', TENANT), 'Doomed')).toEqual([]);
   });
 
+  test('100 concurrent keyed POSTs while 100 answers are lost: 201 or 503, never 500; the client\'s retries: 100 × 201, 100 products', async () => {
+    const tenantId = 'basic-volume';
+    const volumeToken = await tokenOf(tenantId);
+    const post = (i: number) => send('POST', '/products', volumeToken, { name: `Volume ${i}`, price: 1 }, { 'idempotency-key': `volume-${i}` });
+    // The 100 lost answers fall on whichever writes come first, retries included: some requests lose every attempt's
+    // answer (4), and are told 503 although their product was stored.
+    const { result: answers, faulted } = await withFault({ action: 'dynamodb:PutItem', resource: tables.products, times: 100, mode: 'LOST_ANSWER' },
+      () => Promise.all(Array.from({ length: 100 }, (_, i) => post(i))));
+    expect(faulted).toBe(100);
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 503).map((a) => a.status)).toEqual([]);
+    // The client retries what failed, and (not trusting the rest) everything else too, with the same keys.
+    const again = await Promise.all(Array.from({ length: 100 }, (_, i) => post(i)));
+    expect(again.filter((a) => a.status !== 201).map((a) => a.status)).toEqual([]);
+    answers.forEach((a, i) => {
+      if (a.status === 201) {
+        expect(JSON.parse(again[i].body).id).toBe(JSON.parse(a.body).id);
+      }
+    });
+    expect(await stored('products', tenantId)).toHaveLength(100);
+    expect(new Set(again.map((a) => JSON.parse(a.body).id)).size).toBe(100);
+  }, 60_000);
+
   test('POST with an Idempotency-Key: 201, one product; the client\'s retries with the key get the same product', async () => {
     const headers = { 'idempotency-key': 'lost-answer-1' };
     const { result: first, faulted } = await withFault({ action: 'dynamodb:PutItem', resource: tables.products, times: 1, mode: 'LOST_ANSWER' },

@@ -2,6 +2,7 @@ import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand } from '@aws-
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { cognitoIdTokenVerifier } from '../../examples/services/common/auth';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE } from '../../examples/services/common/environment';
+import { keyedUuid } from '../../examples/services/common/idempotency';
 import { createOrdersApp } from '../../examples/services/orders/app';
 import { createProductsApp } from '../../examples/services/products/app';
 import { createTable, startDynamo } from '../util/dynalite';
@@ -28,6 +29,8 @@ let globex: string;
 let held: Promise<void> | undefined;
 /** While set, calls to the idempotency table fail with this error (as the SDK's retries would end). */
 let idempotencyFailure: Error | undefined;
+/** While set, product writes are applied and then fail as if every answer were lost (the SDK's attempts exhausted). */
+let loseProductAnswers = false;
 
 beforeAll(async () => {
   output.start();
@@ -46,6 +49,10 @@ beforeAll(async () => {
     }
     if (idempotencyFailure && (args.input as { TableName?: string }).TableName === IDEMPOTENCY) {
       throw idempotencyFailure;
+    }
+    if (loseProductAnswers && context.commandName === 'PutItemCommand' && (args.input as { TableName?: string }).TableName === PRODUCTS) {
+      await next(args);
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: { attempts: 4 } });
     }
     return next(args);
   }, { step: 'initialize', name: 'holdProductWrites' });
@@ -209,4 +216,36 @@ test.each([
   const retry = await post(products, '/products', acme, { name: 'Outage', price: 1 }, `key-outage-${retryAfter}`);
   expect({ status: retry.statusCode, replayed: retry.headers['idempotent-replayed'] }).toEqual({ status: 201, replayed: undefined });
   expect(await count(PRODUCTS, 'acme')).toBe(before + 1);
+});
+
+test('every answer of a keyed write lost (503, the key released): the client\'s retry answers the product stored, and stores nothing new', async () => {
+  const before = await count(PRODUCTS, 'acme');
+  loseProductAnswers = true;
+  let first;
+  try {
+    first = await post(products, '/products', acme, { name: 'Unknown outcome', price: 8 }, 'key-unknown');
+  } finally {
+    loseProductAnswers = false;
+  }
+  expect({ status: first.statusCode, retryAfter: first.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '5' });
+  expect(await count(PRODUCTS, 'acme')).toBe(before + 1);
+  const retry = await post(products, '/products', acme, { name: 'Unknown outcome', price: 8 }, 'key-unknown');
+  expect({ status: retry.statusCode, body: retry.json() }).toMatchObject({ status: 201, body: { name: 'Unknown outcome', price: 8 } });
+  expect(retry.json().id).toBe(keyedUuid('acme', 'ann', 'products.create', 'key-unknown'));
+  expect(await count(PRODUCTS, 'acme')).toBe(before + 1);
+});
+
+test('keyed ids: RFC 9562 version 8 UUIDs, the same for the same request, different for any other tenant, user, operation or key', () => {
+  const id = keyedUuid('acme', 'ann', 'products.create', 'k1');
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(keyedUuid('acme', 'ann', 'products.create', 'k1')).toBe(id);
+  const others = [
+    keyedUuid('globex', 'ann', 'products.create', 'k1'),
+    keyedUuid('acme', 'bob', 'products.create', 'k1'),
+    keyedUuid('acme', 'ann', 'orders.create', 'k1'),
+    keyedUuid('acme', 'ann', 'products.create', 'k2'),
+    // No ambiguity from concatenation.
+    keyedUuid('acme', 'annproducts.create', '', 'k1'),
+  ];
+  expect(new Set([id, ...others]).size).toBe(6);
 });

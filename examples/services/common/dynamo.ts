@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isOwnRetryOf, notFound } from './errors';
+import { isErrorNamed, isOwnRetryOf, notFound } from './errors';
 import { decodeItemToken, encodeItemToken, ListQuery, pageSize, UUID_PATTERN } from './pagination';
 
 /** What the services need of TenantScopedDynamo: a client that reaches only the given tenant's data. */
@@ -68,14 +68,19 @@ export function isOwnRetryConflict(error: unknown): boolean {
 }
 
 /**
- * Stores a new item of the caller's tenant; never overwrites one (a UUID collision would otherwise replace it). The
- * id is a new random UUID, so when the condition fails on a retry, the item there is this request's own, stored by
- * the attempt whose answer was lost: the write succeeded, and is reported so.
+ * Stores a new item of the caller's tenant; never overwrites one.
+ *
+ * - With a random id (no `Idempotency-Key`), a failed condition on a retry of the SDK's own means the item there is
+ *   this request's, stored by the attempt whose answer was lost: the write succeeded, and is reported so.
+ * - With an id derived from an `Idempotency-Key` (`existingIsOwn`), an item already there was stored by an earlier
+ *   request with the same key whose outcome its client never learnt (every attempt's answer lost: a 503, and the key
+ *   released): that item is the answer, and nothing new is written.
  */
 export async function createTenantItem<T extends { tenantId: string; id: string }>(
   documents: TenantDocumentClients,
   tableName: string,
   item: T,
+  options: { existingIsOwn?: boolean } = {},
 ): Promise<T> {
   try {
     await documents.for(item.tenantId).send(new PutCommand({
@@ -85,6 +90,14 @@ export async function createTenantItem<T extends { tenantId: string; id: string 
       ExpressionAttributeNames: { '#id': 'id' },
     }));
   } catch (e) {
+    if (options.existingIsOwn && isErrorNamed(e, 'ConditionalCheckFailedException')) {
+      const existing = await documents.for(item.tenantId).send(new GetCommand({
+        TableName: tableName, Key: { tenantId: item.tenantId, id: item.id }, ConsistentRead: true,
+      }));
+      if (existing.Item) {
+        return existing.Item as T;
+      }
+    }
     if (!isOwnRetryConflict(e)) {
       throw e;
     }

@@ -15,6 +15,7 @@
  * - Powertools' persistence layer keeps per-call state (its key prefix), so there is one per tenant, client and
  *   operation, never one shared by concurrent requests of different operations or tenants.
  */
+import { createHash, randomUUID } from 'crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -54,6 +55,13 @@ export interface IdempotentRequest {
   readonly body: unknown;
 }
 
+/** The id a write gives its new item: derived from the key when there is one, so that a re-run writes the same item. */
+export interface NewItemId {
+  readonly id: string;
+  /** True when `id` is derived from an `Idempotency-Key`: an item with it is an earlier request's with the same key. */
+  readonly fromKey: boolean;
+}
+
 /** A result, and whether it is a replay of an earlier request's. */
 export interface IdempotentResult<T> {
   readonly result: T;
@@ -83,15 +91,16 @@ export class IdempotentWrites {
    * Runs `write` once per (tenant, user, key) within the window, or, without a key, just runs it. `operation` names
    * the route (`products.create`): the same key on two routes is two requests.
    */
-  public async run<T>(operation: string, request: IdempotentRequest, write: () => Promise<T>): Promise<IdempotentResult<T>> {
+  public async run<T>(operation: string, request: IdempotentRequest, write: (newItem: NewItemId) => Promise<T>): Promise<IdempotentResult<T>> {
     if (request.key === undefined) {
-      return { result: await write(), replayed: false };
+      return { result: await write({ id: randomUUID(), fromKey: false }), replayed: false };
     }
     if (typeof request.key !== 'string' || !KEY_PATTERN.test(request.key)) {
       throw new HttpError(400, 'Idempotency-Key must be one header of 1 to 255 printable ASCII characters');
     }
     const idempotent = this.operation(request.tenantId, operation);
-    const pending = { write };
+    const newItem = { id: keyedUuid(request.tenantId, request.username, operation, request.key), fromKey: true };
+    const pending = { write: () => write(newItem) };
     try {
       const answer = await idempotent.call(pending, { user: request.username, key: request.key, body: request.body });
       return { result: answer.result as T, replayed: answer.replayed === true };
@@ -128,6 +137,17 @@ export class IdempotentWrites {
     }
     return operation;
   }
+}
+
+/**
+ * A UUID named by the request's tenant, user, operation and key: version 8 (RFC 9562's custom version) over SHA-256,
+ * as RFC 9562 Appendix B.2 shows for name-based ids. The same request always names the same item.
+ */
+export function keyedUuid(tenantId: string, username: string, operation: string, key: string): string {
+  const hex = createHash('sha256').update(JSON.stringify([tenantId, username, operation, key])).digest('hex').slice(0, 32);
+  // Version 8 in the 13th hex digit; the variant (binary 10) in the top bits of the 17th: 8, 9, a or b.
+  const variant = '89ab'[parseInt(hex[16], 16) % 4];
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
 
 /** What Powertools' errors tell the client; undefined for failures of the write or of DynamoDB (500 or 503). */

@@ -3,7 +3,6 @@
  * tenant id in the key, through the tenant-scoped client: a product id of another tenant is unknown here, and the
  * order is refused (400) rather than priced from someone else's catalogue.
  */
-import { randomUUID } from 'crypto';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, REQUEST_TIMEOUT_MS, ServiceAppOptions } from '../common/app';
@@ -114,7 +113,7 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
     listTenantItems<Order>(documents, ordersTableName, claimsOf(request).tenantId, request.query));
 
   app.post<{ Body: OrderInput }>('/orders', { schema: { body: ORDER_BODY_SCHEMA } }, async (request, reply) =>
-    sendCreated(reply, await idempotency.run('orders.create', idempotentRequest(request), async () => {
+    sendCreated(reply, await idempotency.run('orders.create', idempotentRequest(request), async (newItem) => {
       const { tenantId } = claimsOf(request);
       const ids = [...new Set(request.body.lines.map((l) => l.productId))];
       const products = await productsOf(tenantId, ids);
@@ -128,13 +127,13 @@ export function createOrdersApp(deps: OrdersDeps): FastifyInstance {
       });
       const order: Order = {
         tenantId,
-        id: randomUUID(),
+        id: newItem.id,
         lines,
         total: Math.round(lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0) * 100) / 100,
         status: 'PLACED',
         createdAt: new Date().toISOString(),
       };
-      return createTenantItem(documents, ordersTableName, order);
+      return createTenantItem(documents, ordersTableName, order, { existingIsOwn: newItem.fromKey });
     })));
 
   app.get<{ Params: { id: string } }>('/orders/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {

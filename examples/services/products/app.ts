@@ -3,7 +3,6 @@
  * read and write names the caller's tenant (from the verified token) in the key, through a DynamoDB client scoped
  * to that tenant, so another tenant's product is simply not found.
  */
-import { randomUUID } from 'crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { claimsOf, createServiceApp, REQUEST_TIMEOUT_MS, ServiceAppOptions } from '../common/app';
@@ -61,13 +60,13 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
     listTenantItems<Product>(documents, TableName, claimsOf(request).tenantId, request.query));
 
   app.post<{ Body: ProductInput }>('/products', { schema: { body: PRODUCT_BODY_SCHEMA } }, async (request, reply) =>
-    sendCreated(reply, await idempotency.run('products.create', idempotentRequest(request), async () => {
+    sendCreated(reply, await idempotency.run('products.create', idempotentRequest(request), async (newItem) => {
       const { tenantId } = claimsOf(request);
       const now = new Date().toISOString();
       const { name, price, sku, description } = request.body;
       const product: Product = {
         tenantId,
-        id: randomUUID(),
+        id: newItem.id,
         name,
         price,
         ...(sku !== undefined ? { sku } : {}),
@@ -75,7 +74,7 @@ export function createProductsApp(deps: ProductsDeps): FastifyInstance {
         createdAt: now,
         updatedAt: now,
       };
-      return createTenantItem(documents, TableName, product);
+      return createTenantItem(documents, TableName, product, { existingIsOwn: newItem.fromKey });
     })));
 
   app.get<{ Params: { id: string } }>('/products/:id', { schema: { params: ID_PARAMS_SCHEMA } }, async (request) => {
