@@ -309,7 +309,7 @@ project.addTask('readme:quickstarts', {
 // Benchmarks (docs/PERFORMANCE.md): scripts that print figures, never timed tests. The smoke size runs with the tests
 // so the benchmark keeps working.
 project.addTask('bench', {
-  description: 'Run the benchmarks (synth scale, per-tenant resources and cost, routing, credentials, authorizer)',
+  description: 'Run the benchmarks (synth scale, per-tenant resources and cost, routing, credentials, authorizer, a service under load direct and through nginx)',
   exec: 'ts-node --project test/tsconfig.json scripts/bench.ts',
   receiveArgs: true,
 });

@@ -325,7 +325,10 @@ export class IamGate {
       const headers = { ...req.headers, host: target.host };
       const upstream = http.request(target, { method: req.method, headers }, (up) => {
         if (res) {
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          // Hop-by-hop headers are the emulator's connection's, not the caller's: moto answers `Connection: close`,
+          // which would make every SDK call open a new TLS connection to the gate (AWS keeps them alive).
+          const { connection: _connection, 'keep-alive': _keepAlive, ...endToEnd } = up.headers;
+          res.writeHead(up.statusCode ?? 502, endToEnd);
           up.pipe(res);
         } else {
           up.resume();

@@ -9,6 +9,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { mix, referenceApplication } from './bench-app';
+import { servicesUnderLoad } from './bench-services';
 import {
   ClusterPerTenantTier,
   PooledEcsTier,
@@ -64,6 +65,7 @@ async function main() {
   routing();
   await credentials();
   await authorizer();
+  await servicesUnderLoad({ smoke, print, table });
 }
 
 // -------------------------------------------------------------------------------------------- 1. synth scale
