@@ -83,6 +83,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'jose@^5.10.0',
     'jsii-pacmak@^1.140.0',
     'otplib@^13.0.0',
+    'velocityjs@^2.1.7',
   ],
 
   jestOptions: {

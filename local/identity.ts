@@ -15,7 +15,7 @@ import {
   DescribeUserPoolClientCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { LOCAL_REGION, REPO_ROOT } from './moto';
 
 /** A user to create: a username and its attributes (`custom:tenantId`, ...). */
@@ -160,10 +160,45 @@ function signingKey(): KeyObject {
 /** Cognito operations a client calls without AWS credentials (the user pools API's public side). */
 const PUBLIC_COGNITO_OPERATIONS = new Set([
   'InitiateAuth', 'RespondToAuthChallenge', 'AssociateSoftwareToken', 'VerifySoftwareToken', 'SetUserMFAPreference',
-  'GetUser', 'ChangePassword', 'GlobalSignOut', 'RevokeToken', 'ForgotPassword', 'ConfirmForgotPassword', 'SignUp',
-  'ConfirmSignUp', 'ResendConfirmationCode', 'GetUserAttributeVerificationCode', 'VerifyUserAttribute',
-  'UpdateUserAttributes', 'DeleteUser', 'ListDevices', 'ConfirmDevice', 'GetDevice', 'ForgetDevice',
+  'GetUser', 'ChangePassword', 'GlobalSignOut', 'RevokeToken', 'GetTokensFromRefreshToken', 'ForgotPassword',
+  'ConfirmForgotPassword', 'SignUp', 'ConfirmSignUp', 'ResendConfirmationCode', 'GetUserAttributeVerificationCode',
+  'VerifyUserAttribute', 'UpdateUserAttributes', 'DeleteUser', 'ListDevices', 'ConfirmDevice', 'GetDevice', 'ForgetDevice',
 ]);
+
+/** An error as Cognito answers it (status 400 unless said): `{"__type": "<code>", "message": "..."}`. */
+class CognitoError extends Error {
+  constructor(public readonly code: string, message: string, public readonly status = 400) {
+    super(message);
+  }
+}
+
+/** A required string parameter of a request, or Cognito's answer to its absence. */
+function required(params: any, name: string): string {
+  const value = params?.[name];
+  const member = `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+  if (value === undefined || value === null) {
+    throw new CognitoError('InvalidParameterException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (typeof value !== 'string' || value === '') {
+    throw new CognitoError('InvalidParameterException', `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+  }
+  return value;
+}
+
+/**
+ * `MFAS_CAN_SETUP` as Cognito sends it, a JSON string (`'["SOFTWARE_TOKEN_MFA"]'`), from what moto sends: a list, or
+ * (moto 5.2, whose answer's challenge parameters are all strings) the list's Python repr, `"['SOFTWARE_TOKEN_MFA']"`.
+ * Anything else (Cognito's form already) is left as it is.
+ */
+function mfasCanSetup(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'string' && /^\[\s*(?:'[A-Z_]+'\s*(?:,\s*'[A-Z_]+'\s*)*)?\]$/.test(value)) {
+    return JSON.stringify([...value.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]));
+  }
+  return value;
+}
 
 /**
  * Cognito's public endpoint as a browser or app reaches it (`https://cognito-idp.<region>.amazonaws.com/`), in front
@@ -172,7 +207,28 @@ const PUBLIC_COGNITO_OPERATIONS = new Set([
  *   unsigned call (`MissingAuthenticationTokenException`), so no client can reach the emulator's admin side here;
  * - an app client's `ExplicitAuthFlows` are enforced at InitiateAuth (moto ignores them);
  * - USER_SRP_AUTH's challenge names the user by username in `USER_ID_FOR_SRP`, as Cognito does; moto gives its own
- *   user id there, which the next step (PASSWORD_VERIFIER) does not find.
+ *   user id there, which the next step (PASSWORD_VERIFIER) does not find;
+ * - NEW_PASSWORD_REQUIRED's challenge names the user's attributes (`userAttributes`, without `sub`) and the ones still
+ *   required (`requiredAttributes`, always none here), each as a JSON string, as Cognito does; moto names neither;
+ * - MFA_SETUP's `MFAS_CAN_SETUP` is a JSON string (`'["SOFTWARE_TOKEN_MFA"]'`), as Cognito sends it; moto sends the
+ *   list's Python repr (`"['SOFTWARE_TOKEN_MFA']"`), which a client's JSON.parse (Amplify's) fails on;
+ * - GetTokensFromRefreshToken (which Amplify 6.21+ refreshes tokens with; moto does not implement it) is moto's
+ *   InitiateAuth with REFRESH_TOKEN_AUTH, answered in GetTokensFromRefreshToken's shape: `AuthenticationResult` with
+ *   new `AccessToken` and `IdToken`, `ExpiresIn` and `TokenType`, and never a `RefreshToken` (Cognito sends one only
+ *   with refresh token rotation, which moto cannot do: the refresh token given stays valid). It is answered whatever
+ *   the client's `ExplicitAuthFlows` (Cognito refreshes this way for clients with rotation, which must not allow
+ *   REFRESH_TOKEN_AUTH); a refresh token another client was issued is refused (`NotAuthorizedException`); errors are
+ *   moto's (`NotAuthorizedException` for a token it does not know, `ResourceNotFoundException` for an unknown client);
+ * - RevokeToken (which Amplify's signOut calls; moto does not implement it) is answered here: 200 `{}` for a token
+ *   that is a refresh token of that client as far as the endpoint can tell (ClientId and Token given, the client
+ *   known, its `EnableTokenRevocation` not false, the token not an ID or access token), including one that is unknown
+ *   or already revoked, as Cognito answers those. The revocation is NOT enforced: moto cannot revoke a refresh token,
+ *   so the token keeps refreshing (GetTokensFromRefreshToken, REFRESH_TOKEN_AUTH) and its access tokens keep working;
+ *   tests must not rely on a revoked refresh token failing.
+ * A missing required parameter of these two is an `InvalidParameterException`. Client secrets are not handled by the
+ * endpoint: a client that has one computes its own SECRET_HASH for InitiateAuth and RespondToAuthChallenge, which moto
+ * checks; RevokeToken does not check a `ClientSecret`, and GetTokensFromRefreshToken forms no SECRET_HASH from one
+ * (it would need the username moto keeps with the refresh token), so moto refuses it for a client with a secret.
  * moto still does not check the SRP password proof: any password passes the PASSWORD_VERIFIER step (docs/local.md).
  */
 export class CognitoPublicEndpoint {
@@ -226,6 +282,21 @@ export class CognitoPublicEndpoint {
       answer(400, { __type: 'SerializationException', message: 'the body is not JSON' });
       return;
     }
+    try {
+      if (operation === 'RevokeToken') {
+        await this.revokeToken(params);
+        answer(200, {});
+        return;
+      }
+      if (operation === 'GetTokensFromRefreshToken') {
+        answer(200, await this.tokensFromRefreshToken(params));
+        return;
+      }
+    } catch (e) {
+      const error = e instanceof CognitoError ? e : new CognitoError('InternalErrorException', String(e), 500);
+      answer(error.status, { __type: error.code, message: error.message });
+      return;
+    }
     if (operation === 'InitiateAuth' && params.ClientId) {
       const flow = `ALLOW_${params.AuthFlow === 'REFRESH_TOKEN' ? 'REFRESH_TOKEN_AUTH' : params.AuthFlow}`;
       const client = await this.clientOf(params.ClientId);
@@ -259,11 +330,81 @@ export class CognitoPublicEndpoint {
       challenge.userAttributes = JSON.stringify(Object.fromEntries((user?.UserAttributes ?? []).filter((a) => a.Name !== 'sub').map((a) => [a.Name, a.Value])));
       challenge.requiredAttributes = '[]';
     }
-    if (out?.ChallengeName === 'MFA_SETUP' && challenge && Array.isArray(challenge.MFAS_CAN_SETUP)) {
-      // A JSON string in Cognito's answer, a list in moto's.
-      challenge.MFAS_CAN_SETUP = JSON.stringify(challenge.MFAS_CAN_SETUP);
+    if (out?.ChallengeName === 'MFA_SETUP' && challenge && challenge.MFAS_CAN_SETUP !== undefined) {
+      // A JSON string in Cognito's answer; a list or the list's Python repr in moto's.
+      challenge.MFAS_CAN_SETUP = mfasCanSetup(challenge.MFAS_CAN_SETUP);
     }
     answer(upstream.status, out);
+  }
+
+  /**
+   * GetTokensFromRefreshToken, as moto's InitiateAuth with REFRESH_TOKEN_AUTH: new ID and access tokens of the user
+   * the refresh token was issued to, no new refresh token (no rotation).
+   */
+  private async tokensFromRefreshToken(params: any) {
+    const refreshToken = required(params, 'RefreshToken');
+    const clientId = required(params, 'ClientId');
+    const { status, out } = await this.emulatorCall('InitiateAuth', {
+      ClientId: clientId,
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: refreshToken },
+      ...(params.ClientMetadata ? { ClientMetadata: params.ClientMetadata } : {}),
+    });
+    const result = out?.AuthenticationResult;
+    if (status !== 200 || !result?.AccessToken || !result?.IdToken) {
+      throw new CognitoError(out?.__type ?? 'InternalErrorException', out?.message ?? `the emulator answered ${status}`, status === 200 ? 500 : status);
+    }
+    // moto finds the refresh token in the client's pool whichever client it was issued to; Cognito takes it only from
+    // that client. The new access token names the client the refresh token was issued to.
+    if (decodeJwt(result.AccessToken).client_id !== clientId) {
+      throw new CognitoError('NotAuthorizedException', 'Invalid Refresh Token');
+    }
+    return {
+      AuthenticationResult: { AccessToken: result.AccessToken, IdToken: result.IdToken, ExpiresIn: result.ExpiresIn, TokenType: result.TokenType ?? 'Bearer' },
+    };
+  }
+
+  /**
+   * RevokeToken's checks (the revocation itself is not enforced: moto cannot revoke a refresh token). Cognito answers
+   * an unknown or already revoked refresh token as it answers a valid one; an ID or access token is not one it revokes.
+   */
+  private async revokeToken(params: any): Promise<void> {
+    const token = required(params, 'Token');
+    const clientId = required(params, 'ClientId');
+    if (!/^[A-Za-z0-9\-_=.]+$/.test(token)) {
+      throw new CognitoError('InvalidParameterException', "1 validation error detected: Value at 'token' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+");
+    }
+    const client = await this.clientOf(clientId);
+    if (!client) {
+      throw new CognitoError('InvalidParameterException', `Client ${clientId} does not exist.`);
+    }
+    if (client.EnableTokenRevocation === false) {
+      throw new CognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this app client.');
+    }
+    let tokenUse: unknown;
+    try {
+      tokenUse = decodeJwt(token).token_use;
+    } catch {
+      tokenUse = undefined; // not a signed JWT: moto's refresh tokens are UUIDs, Cognito's are encrypted (JWE)
+    }
+    if (tokenUse === 'id' || tokenUse === 'access') {
+      throw new CognitoError('UnsupportedTokenTypeException', `Token of type ${tokenUse} is not supported by this operation. Use a refresh token.`);
+    }
+  }
+
+  /** A call to the emulator's Cognito API: its status and its JSON answer (undefined when it is not JSON). */
+  private async emulatorCall(operation: string, params: unknown): Promise<{ status: number; out: any }> {
+    const upstream = await fetch(this.emulator, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+      body: JSON.stringify(params),
+    });
+    const text = await upstream.text();
+    try {
+      return { status: upstream.status, out: JSON.parse(text) };
+    } catch {
+      return { status: upstream.status, out: undefined };
+    }
   }
 
   private async clientOf(clientId: string) {

@@ -9,24 +9,67 @@
  *    lets `apigateway.amazonaws.com` invoke it from this authorizer's ARN (else 500); its error `Unauthorized` → 401,
  *    any other error or an invalid answer → 500; the policy evaluated for the method ARN (explicit Deny → 403, no Allow
  *    → 403); the whole answer cached per identity source value for `AuthorizerResultTtlInSeconds`, so a cached policy
- *    is evaluated again for the next method ARN.
+ *    is evaluated again for the next method ARN. A method with `AuthorizationType: NONE` runs no authorizer.
  * 3. `ApiKeyRequired` with `ApiKeySourceType: AUTHORIZER`: the authorizer's `usageIdentifierKey` must be the value of an
  *    enabled API key (the emulator's) in a usage plan (the deployments' templates) that includes this API and stage,
  *    else 403 `Forbidden`; the plan's throttle (token bucket of `RateLimit`/`BurstLimit`, per key, per method where the
  *    plan's stage says so) → 429 `Too Many Requests`, its quota per period → 429 `Limit Exceeded`. Buckets and quotas
  *    are the environment's (`UsagePlanCounters`), shared by every stand-in: a plan's limits hold across all its API
  *    stages, as in API Gateway. A key in two plans that include the same stage fails at start-up (API Gateway refuses
- *    the second `UsagePlanKey`).
+ *    the second `UsagePlanKey`). A method with `ApiKeyRequired: false` needs no key.
  * 4. The request validator's required parameters → 400.
  * 5. The integration (`HTTP_PROXY`, `HTTP` passed through as a proxy): the `Uri` with its path parameters substituted,
  *    the request parameter mappings (`context.authorizer.*`, `method.request.{path,header,querystring}.*`,
  *    `context.*`, literals), the client's headers but hop-by-hop ones, a mapped header replacing the client's; over a
  *    `VPC_LINK` to the load balancer its `IntegrationTarget` names (`LocalLoadBalancer`), else to the URI itself;
  *    `TimeoutInMillis` (default 29 s) → 504, a failed connection → 500.
+ * 6. A `MOCK` integration (what `addCorsPreflight` synthesizes), answered by the stand-in itself:
+ *    - the request template of the request's `Content-Type` (default `application/json`; media type compared without
+ *      its parameters) is rendered; with no template for it, `PassthroughBehavior` decides (`WHEN_NO_MATCH`, the
+ *      default: the body passes as it is; `WHEN_NO_TEMPLATES` with templates, or `NEVER`: a request with a body → 415
+ *      `Unsupported Media Type`). The `statusCode` is read from the result leniently (`{ statusCode: 200 }` is no strict
+ *      JSON);
+ *    - the integration response whose `SelectionPattern` (a regular expression, the whole status code) matches it, else
+ *      the one without a pattern (the default); none → 500 `Internal server error`;
+ *    - its `ResponseParameters` (static `'value'`s only) are sent as the headers they name. Each must be declared in the
+ *      method's `MethodResponses` for the integration response's status, and that method response must exist: API
+ *      Gateway refuses such a method at deployment (`Invalid mapping expression parameter specified`, `No method
+ *      response exists for method`), so the stand-in refuses it at start-up;
+ *    - the response template of the request's `Accept` (its first media type, as API Gateway honours only the first;
+ *      `application/json` without one), else the first template, is rendered, and is the body as rendered (whitespace
+ *      too), with its content type (`application/json` when there is no template: the body is then empty, a mock having
+ *      no integration body). A 204 or 304 carries no body;
+ *    - templates are Velocity (VTL), rendered by `velocityjs`, with API Gateway's variables: `$input.params()` (a map of
+ *      `path`, `querystring` and `header` maps: names as the client sent them, case-sensitive, `get(name)` of a missing
+ *      name is null), `$input.params(name)` (path, then query string, then header; missing → ""), `$input.body`,
+ *      `$input.json(path)` and `$input.path(path)` (simple JSONPath: `$`, `.name`, `['name']`, `[index]`), `$context`
+ *      (`requestId`, `extendedRequestId`, `httpMethod`, `resourceId`, `resourcePath`, `path`, `stage`, `apiId`,
+ *      `accountId`, `domainName`, `domainPrefix`, `protocol`, `requestTime` (CLF), `requestTimeEpoch`, `identity.*`,
+ *      `authorizer.*`), `$stageVariables`, `$util` (`escapeJavaScript`, `parseJson`, `urlEncode`, `urlDecode`,
+ *      `base64Encode`, `base64Decode`). A response template's `$context.responseOverride.header.<Name>` and
+ *      `$context.responseOverride.status` are applied after rendering (an override header replaces a mapped one);
+ *      overriding one of them twice → 500, as AWS documents ("Overrides are final").
+ * 7. Gateway responses: each error the stand-in answers itself has API Gateway's response type (401 `UNAUTHORIZED`,
+ *    403 `MISSING_AUTHENTICATION_TOKEN`, `ACCESS_DENIED` (the policy), `INVALID_API_KEY` (a key missing, unknown,
+ *    disabled or in no plan of the stage), 429 `THROTTLED` and `QUOTA_EXCEEDED`, 400 `BAD_REQUEST_PARAMETERS`, 415
+ *    `UNSUPPORTED_MEDIA_TYPE`, 500 `AUTHORIZER_CONFIGURATION_ERROR` (the authorizer could not be invoked, failed or
+ *    answered nonsense), `API_CONFIGURATION_ERROR` (no integration response, a template failing), `INTEGRATION_FAILURE`
+ *    (a failed connection), 504 `INTEGRATION_TIMEOUT`; the stand-in's own failures `DEFAULT_5XX`), and the API's
+ *    `AWS::ApiGateway::GatewayResponse` of that type applies, else, as documented, `DEFAULT_4XX` or `DEFAULT_5XX` by the
+ *    status (`UNAUTHORIZED` is not documented to fall back, and does not). Its `StatusCode` replaces the status (a
+ *    default's only for the types that fall back to it); its `ResponseParameters` set `gatewayresponse.header.<Name>`
+ *    from a static `'value'` or from `method.request.{header,path,querystring}.<name>` (a header looked up in any case;
+ *    no value → the header is left out), replacing API Gateway's own header of that name; its `ResponseTemplates`
+ *    (chosen by `Accept` as above) are no VTL: `$context.*` and `$stageVariables.*` are substituted, nothing else
+ *    (`$context.error.message`, `.messageString` (quoted), `.responseType`, `.validationErrorString`; an unknown
+ *    variable → ""). Without a template the body is API Gateway's default (`{"message":"Unauthorized"}`...).
+ *    `REQUEST_TOO_LARGE` cannot be customized (AWS's known issues): 413 stays as it is. A request to a stage that does
+ *    not exist gets no gateway response (no deployment to take it from).
  */
 import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import { APIGatewayClient, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { Compile as VtlCompile, parse as parseVtl } from 'velocityjs';
 import { StackDeployment } from './deployment';
 import { clientIp, endToEndHeaders, forward, forwardedFor, traceRoot, xForwarded } from './http-forward';
 import { LocalLambda } from './lambda';
@@ -67,6 +110,28 @@ interface ApiMethod {
   readonly props: any;
   /** The raw (unresolved) integration, for the logical id its target names. */
   readonly rawIntegration: any;
+  /** A `MOCK` integration, read and checked at start-up. */
+  readonly mock?: MockIntegration;
+}
+
+/** A parsed VTL template. */
+type VtlTemplate = ReturnType<typeof parseVtl>;
+
+interface MockIntegration {
+  /** Content type (lower case) → request template. */
+  readonly requestTemplates: Map<string, VtlTemplate>;
+  readonly passthroughBehavior: string;
+  readonly responses: MockResponse[];
+}
+
+interface MockResponse {
+  readonly statusCode: string;
+  /** The whole status code must match (undefined: the default response). */
+  readonly selectionPattern?: RegExp;
+  /** Method response header name → static value. */
+  readonly headers: Array<[string, string]>;
+  /** Content type → response template, in the template's order. */
+  readonly templates: Array<[string, VtlTemplate]>;
 }
 
 interface Authorizer {
@@ -109,16 +174,79 @@ export interface RestApiRecord {
 
 const MAX_PAYLOAD = 10 * 1024 * 1024;
 
+/**
+ * The gateway response types (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html)
+ * and their default status codes (none for the two defaults).
+ */
+const GATEWAY_RESPONSE_TYPES: Readonly<Record<string, number | undefined>> = {
+  ACCESS_DENIED: 403,
+  API_CONFIGURATION_ERROR: 500,
+  AUTHORIZER_CONFIGURATION_ERROR: 500,
+  AUTHORIZER_FAILURE: 500,
+  BAD_REQUEST_PARAMETERS: 400,
+  BAD_REQUEST_BODY: 400,
+  DEFAULT_4XX: undefined,
+  DEFAULT_5XX: undefined,
+  EXPIRED_TOKEN: 403,
+  INTEGRATION_FAILURE: 504,
+  INTEGRATION_TIMEOUT: 504,
+  INVALID_API_KEY: 403,
+  INVALID_SIGNATURE: 403,
+  MISSING_AUTHENTICATION_TOKEN: 403,
+  QUOTA_EXCEEDED: 429,
+  REQUEST_TOO_LARGE: 413,
+  RESOURCE_NOT_FOUND: 404,
+  THROTTLED: 429,
+  UNAUTHORIZED: 401,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  WAF_FILTERED: 403,
+};
+/** Types AWS does not document as falling back to `DEFAULT_4XX`/`DEFAULT_5XX`. */
+const NO_FALLBACK: ReadonlySet<string> = new Set(['UNAUTHORIZED']);
+/** Types that cannot be customized (API Gateway's known issues). */
+const NOT_CUSTOMIZABLE: ReadonlySet<string> = new Set(['REQUEST_TOO_LARGE']);
+
+/** An `AWS::ApiGateway::GatewayResponse` of the API, resolved. */
+interface GatewayResponseDefinition {
+  readonly statusCode?: number;
+  /** Header name → mapping source (`'value'`, `method.request.header.X`...). */
+  readonly headers: Array<[string, string]>;
+  readonly templates: Record<string, string>;
+}
+
 class GatewayError extends Error {
-  constructor(public readonly status: number, public readonly errorType: string, public readonly body: unknown) {
+  constructor(
+    public readonly status: number,
+    public readonly errorType: string,
+    public readonly body: unknown,
+    /** The gateway response type that answers it. */
+    public readonly responseType: string,
+  ) {
     super(`${status} ${errorType}`);
   }
 }
 
-const missingToken = () => new GatewayError(403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' });
-const unauthorized = () => new GatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' });
-const authorizerFailure = () => new GatewayError(500, 'AuthorizerConfigurationException', { message: null });
-const forbidden = () => new GatewayError(403, 'ForbiddenException', { message: 'Forbidden' });
+const missingToken = () => new GatewayError(403, 'MissingAuthenticationTokenException', { message: 'Missing Authentication Token' }, 'MISSING_AUTHENTICATION_TOKEN');
+const unauthorized = () => new GatewayError(401, 'UnauthorizedException', { message: 'Unauthorized' }, 'UNAUTHORIZED');
+const authorizerFailure = () => new GatewayError(500, 'AuthorizerConfigurationException', { message: null }, 'AUTHORIZER_CONFIGURATION_ERROR');
+const forbidden = () => new GatewayError(403, 'ForbiddenException', { message: 'Forbidden' }, 'INVALID_API_KEY');
+const configurationError = () => new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' }, 'API_CONFIGURATION_ERROR');
+const internalError = () => new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' }, 'DEFAULT_5XX');
+
+/** What a request is known to be when API Gateway answers it: filled in as the request is processed. */
+interface RequestInfo {
+  readonly requestId: string;
+  /** A request header, looked up in any case. */
+  readonly header: (name: string) => string | undefined;
+  /** The request's headers, names as the client sent them (the last value of a repeated header). */
+  readonly headers: Record<string, string>;
+  readonly query: URLSearchParams;
+  pathParameters: Record<string, string>;
+  /** The stage's properties, once the stage is known. */
+  stage?: any;
+  /** API Gateway's request context (`$context`), as far as it is known. */
+  context: Record<string, unknown>;
+}
 
 export class LocalRestApi {
   /** Reads the REST API of `options.stack` and serves its stages on 127.0.0.1 (a port of its own). */
@@ -167,7 +295,8 @@ export class LocalRestApi {
       }
       const props = await stack.resolve(r.Properties);
       const httpMethod = String(props.HttpMethod).toUpperCase();
-      node.methods.set(httpMethod, { logicalId: id, httpMethod, props, rawIntegration: r.Properties.Integration });
+      const mock = props.Integration?.Type === 'MOCK' ? mockIntegration(`${stack.stackName}/${id}`, props) : undefined;
+      node.methods.set(httpMethod, { logicalId: id, httpMethod, props, rawIntegration: r.Properties.Integration, mock });
     }
 
     const authorizers = new Map<string, Authorizer>();
@@ -197,7 +326,34 @@ export class LocalRestApi {
     if (stages.size === 0) {
       throw new Error(`${stack.stackName}: the REST API ${apiLogicalId} has no stage`);
     }
-    const restApi = new LocalRestApi(options, api.ref, apiDefinition.Properties ?? {}, root, authorizers, validators, stages);
+    const gatewayResponses = new Map<string, GatewayResponseDefinition>();
+    for (const [id, r] of resources.filter(([, x]) => x.Type === 'AWS::ApiGateway::GatewayResponse' && ofThisApi(x))) {
+      const props = await stack.resolve(r.Properties);
+      const type = String(props.ResponseType);
+      if (!(type in GATEWAY_RESPONSE_TYPES)) {
+        throw new Error(`${stack.stackName}/${id}: ${type} is no gateway response type`);
+      }
+      if (gatewayResponses.has(type)) {
+        throw new Error(`${stack.stackName}/${id}: a second gateway response of type ${type} (API Gateway keeps one per type)`);
+      }
+      const headers: Array<[string, string]> = [];
+      for (const [target, source] of Object.entries<string>(props.ResponseParameters ?? {})) {
+        const name = /^gatewayresponse\.header\.(.+)$/.exec(target)?.[1];
+        if (!name) {
+          throw new Error(`${stack.stackName}/${id}: gateway response parameter ${target} is not stood in (gatewayresponse.header.<name> is)`);
+        }
+        if (!/^'.*'$/s.test(source) && !/^method\.request\.(header|path|querystring)\.[^.]+$/.test(source)) {
+          throw new Error(`${stack.stackName}/${id}: gateway response parameter source ${source} is not stood in ('value' and method.request.{header,path,querystring}.<name> are)`);
+        }
+        headers.push([name, source]);
+      }
+      gatewayResponses.set(type, {
+        statusCode: props.StatusCode !== undefined ? Number(props.StatusCode) : undefined,
+        headers,
+        templates: props.ResponseTemplates ?? {},
+      });
+    }
+    const restApi = new LocalRestApi(options, api.ref, apiDefinition.Properties ?? {}, root, authorizers, validators, stages, gatewayResponses);
     // The usage plans of every stage, read now: a key in two plans of one stage fails here, as its deployment would.
     for (const stageName of stages.keys()) {
       await restApi.usagePlans(stageName);
@@ -223,6 +379,8 @@ export class LocalRestApi {
     private readonly authorizers: Map<string, Authorizer>,
     private readonly validators: Map<string, any>,
     private readonly stages: Map<string, any>,
+    /** The API's gateway responses, by response type. */
+    private readonly gatewayResponses: Map<string, GatewayResponseDefinition>,
   ) {
     this.server = http.createServer((req, res) => {
       void this.handle(req, res);
@@ -280,32 +438,109 @@ export class LocalRestApi {
     const record = (status: number, errorType?: string) => this.requests.push({
       requestId, method: req.method ?? 'GET', path: req.url ?? '/', status, errorType, authorizerInvoked: state.authorizerInvoked,
     });
+    // Headers as the client sent them (names as written; a repeated one's last value).
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
+    }
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const info: RequestInfo = {
+      requestId,
+      headers,
+      header: (name) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1],
+      query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
+      pathParameters: {},
+      context: {
+        requestId,
+        apiId: this.apiId,
+        accountId: LOCAL_ACCOUNT,
+        httpMethod: (req.method ?? 'GET').toUpperCase(),
+        path: q < 0 ? rawUrl : rawUrl.slice(0, q),
+        protocol: `HTTP/${req.httpVersion}`,
+        domainName: `${this.apiId}.execute-api.${LOCAL_REGION}.amazonaws.com`,
+        domainPrefix: this.apiId,
+        identity: { sourceIp: clientIp(req), userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null },
+      },
+    };
     try {
-      const status = await this.serve(req, res, requestId, state);
+      const status = await this.serve(req, res, info, state);
       record(status);
     } catch (e) {
-      const error = e instanceof GatewayError ? e : new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+      const error = e instanceof GatewayError ? e : internalError();
       if (!(e instanceof GatewayError)) {
         this.log(`internal error: ${(e as Error).stack}`);
       }
       req.resume();
+      const answer = this.gatewayResponse(error, info, req);
       if (!res.headersSent) {
-        res.writeHead(error.status, {
-          'content-type': 'application/json',
-          'x-amzn-requestid': requestId,
-          'x-amzn-errortype': error.errorType,
-        });
-        res.end(JSON.stringify(error.body));
+        res.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.body)) });
+        res.end(answer.body);
       } else {
         res.destroy();
       }
-      record(error.status, error.errorType);
+      record(answer.status, error.errorType);
     }
   }
 
+  /**
+   * The answer to an error API Gateway answers itself: its default, with the API's gateway response of its type (else
+   * the default 4XX or 5XX one, where AWS documents that fallback) applied.
+   */
+  private gatewayResponse(error: GatewayError, info: RequestInfo, req: http.IncomingMessage)
+    : { status: number; headers: Record<string, string>; body: string } {
+    let headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-amzn-requestid': info.requestId,
+      'x-amzn-errortype': error.errorType,
+    };
+    let body = JSON.stringify(error.body);
+    // A request to no stage has no deployment whose gateway responses would apply.
+    if (!info.stage || NOT_CUSTOMIZABLE.has(error.responseType)) {
+      return { status: error.status, headers, body };
+    }
+    const own = this.gatewayResponses.get(error.responseType);
+    const fallback = (own || NO_FALLBACK.has(error.responseType)) ? undefined : this.gatewayResponses.get(error.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+    const applied = own ?? fallback;
+    if (!applied) {
+      return { status: error.status, headers, body };
+    }
+    const status = applied.statusCode ?? error.status;
+    for (const [name, source] of applied.headers) {
+      const value = this.parameter(source, { headers: info.header, query: info.query, pathParameters: info.pathParameters, context: {} });
+      if (value !== undefined) {
+        headers = withHeader(headers, name, value);
+      }
+    }
+    const template = chooseTemplate(Object.entries(applied.templates), req.headers.accept);
+    if (template) {
+      const message = (error.body as any)?.message ?? (error.body as any)?.Message ?? null;
+      const variables = {
+        context: {
+          ...info.context,
+          error: {
+            message: message ?? '',
+            messageString: JSON.stringify(message),
+            responseType: error.responseType,
+            validationErrorString: error.responseType.startsWith('BAD_REQUEST') ? message ?? '' : '',
+          },
+        },
+        stageVariables: info.stage.Variables ?? {},
+      };
+      // Simple substitution, no VTL (API Gateway's gateway response templates).
+      body = template[1].replace(/\$(context|stageVariables)((?:\.[A-Za-z0-9_]+)+)/g, (_m, root: 'context' | 'stageVariables', path: string) => {
+        const value = path.slice(1).split('.').reduce<any>((o, k) => (o == null ? undefined : o[k]), variables[root]);
+        return value == null || typeof value === 'object' ? '' : String(value);
+      });
+      headers = withHeader(headers, 'content-type', template[0]);
+    }
+    return { status, headers, body };
+  }
+
   /** Answers one request; returns the status sent. */
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string,
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse, info: RequestInfo,
     state: { authorizerInvoked: boolean }): Promise<number> {
+    const requestId = info.requestId;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -315,8 +550,10 @@ export class LocalRestApi {
     if (!stage) {
       throw missingToken();
     }
+    info.stage = stage;
+    info.context.stage = stageName;
     if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD) {
-      throw new GatewayError(413, 'RequestTooLargeException', { message: 'Request Too Long' });
+      throw new GatewayError(413, 'RequestTooLargeException', { message: 'Request Too Long' }, 'REQUEST_TOO_LARGE');
     }
     const segments = rest.length > 0 && rest[rest.length - 1] === '' ? rest.slice(0, -1) : rest;
     const matched = this.match(this.root, segments, {});
@@ -325,18 +562,17 @@ export class LocalRestApi {
     if (!matched || !method) {
       throw missingToken();
     }
+    info.pathParameters = matched.parameters;
     const path = `/${segments.join('/')}`;
     const query = new URLSearchParams(rawQuery);
     const sourceIp = clientIp(req);
     // Headers as the client sent them (names as written), API Gateway's own added.
-    const headers: Record<string, string> = {};
+    const headers = info.headers;
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const [name, value] = [req.rawHeaders[i], req.rawHeaders[i + 1]];
-      headers[name] = value;
-      (multiValueHeaders[name] ??= []).push(value);
+      (multiValueHeaders[req.rawHeaders[i]] ??= []).push(req.rawHeaders[i + 1]);
     }
-    const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const header = info.header;
     const traceId = traceRoot();
     const methodArn = `arn:aws:execute-api:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.apiId}/${stageName}/${httpMethod}${path}`;
     const requestContext = {
@@ -344,7 +580,7 @@ export class LocalRestApi {
       resourcePath: matched.resource.path,
       httpMethod,
       extendedRequestId: randomBytes(8).toString('base64'),
-      requestTime: new Date().toUTCString(),
+      requestTime: clfTime(new Date()),
       path: rawPath,
       accountId: LOCAL_ACCOUNT,
       protocol: `HTTP/${req.httpVersion}`,
@@ -369,6 +605,7 @@ export class LocalRestApi {
       domainName: `${this.apiId}.execute-api.${LOCAL_REGION}.amazonaws.com`,
       apiId: this.apiId,
     };
+    info.context = requestContext;
 
     // Authorization.
     let answer: AuthorizerAnswer | undefined;
@@ -420,10 +657,10 @@ export class LocalRestApi {
       const applicable = (s: { Action: string[]; Resource: string[] }) =>
         s.Action.some((a) => wildcardMatch(a, 'execute-api:Invoke', true)) && s.Resource.some((r) => wildcardMatch(r, methodArn, false));
       if (answer.statements.some((s) => s.Effect === 'Deny' && applicable(s))) {
-        throw new GatewayError(403, 'AccessDeniedException', { Message: 'User is not authorized to access this resource with an explicit deny' });
+        throw new GatewayError(403, 'AccessDeniedException', { Message: 'User is not authorized to access this resource with an explicit deny' }, 'ACCESS_DENIED');
       }
       if (!answer.statements.some((s) => s.Effect === 'Allow' && applicable(s))) {
-        throw new GatewayError(403, 'AccessDeniedException', { Message: 'User is not authorized to access this resource' });
+        throw new GatewayError(403, 'AccessDeniedException', { Message: 'User is not authorized to access this resource' }, 'ACCESS_DENIED');
       }
     } else if (props.AuthorizationType && props.AuthorizationType !== 'NONE') {
       throw new Error(`${method.logicalId}: authorization ${props.AuthorizationType} is not stood in`);
@@ -450,10 +687,10 @@ export class LocalRestApi {
       const methodThrottle = plan.methodThrottle[methodKey];
       if (!usage.take(plan.id, key.id, { rate: plan.rateLimit, burst: plan.burstLimit })
         || (methodThrottle && !usage.take(plan.id, key.id, { rate: methodThrottle.RateLimit, burst: methodThrottle.BurstLimit }, `${this.apiId}/${stageName}${methodKey}`))) {
-        throw new GatewayError(429, 'TooManyRequestsException', { message: 'Too Many Requests' });
+        throw new GatewayError(429, 'TooManyRequestsException', { message: 'Too Many Requests' }, 'THROTTLED');
       }
       if (plan.quota && !usage.count(plan.id, key.id, plan.quota)) {
-        throw new GatewayError(429, 'LimitExceededException', { message: 'Limit Exceeded' });
+        throw new GatewayError(429, 'LimitExceededException', { message: 'Limit Exceeded' }, 'QUOTA_EXCEEDED');
       }
     }
 
@@ -464,10 +701,13 @@ export class LocalRestApi {
         && this.parameter(name, { headers: header, query, pathParameters: matched.parameters, context: {} }) === undefined)
         .map(([name]) => name.split('.').pop());
       if (missing.length > 0) {
-        throw new GatewayError(400, 'BadRequestException', { message: `Missing required request parameters: [${missing.join(', ')}]` });
+        throw new GatewayError(400, 'BadRequestException', { message: `Missing required request parameters: [${missing.join(', ')}]` }, 'BAD_REQUEST_PARAMETERS');
       }
     }
 
+    if (method.mock) {
+      return this.mock(req, res, method.mock, info, { answer, traceId });
+    }
     return this.integrate(req, res, method, {
       headers: header, query, rawQuery, pathParameters: matched.parameters, answer, requestId, traceId, sourceIp, stage, requestContext,
     });
@@ -673,6 +913,146 @@ export class LocalRestApi {
     return out;
   }
 
+  /** A `MOCK` integration, answered here (the header comment, 6). */
+  private async mock(req: http.IncomingMessage, res: http.ServerResponse, mock: MockIntegration, info: RequestInfo,
+    r: { answer?: AuthorizerAnswer; traceId: string }): Promise<number> {
+    const body = await readBody(req);
+    // The integration request: the request template of the request's content type, or the body passed through.
+    const contentType = (info.header('content-type') || 'application/json').split(';')[0].trim().toLowerCase();
+    const requestTemplate = mock.requestTemplates.get(contentType);
+    let integrationRequest = body;
+    if (requestTemplate) {
+      integrationRequest = this.renderTemplate(requestTemplate, this.vtlVariables(info, r.answer, body)).output;
+    } else if (body.length > 0
+      && (mock.passthroughBehavior === 'NEVER' || (mock.passthroughBehavior === 'WHEN_NO_TEMPLATES' && mock.requestTemplates.size > 0))) {
+      throw new GatewayError(415, 'UnsupportedMediaTypeException', { message: 'Unsupported Media Type' }, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    // Its status code, read leniently: `{ statusCode: 200 }` is what CDK writes.
+    const statusCode = /["']?statusCode["']?\s*:\s*["']?(\d{3})(?!\d)/.exec(integrationRequest)?.[1];
+    const response = (statusCode !== undefined ? mock.responses.find((x) => x.selectionPattern?.test(statusCode)) : undefined)
+      ?? mock.responses.find((x) => !x.selectionPattern);
+    if (!response) {
+      this.log(`${info.context.resourceId}: no integration response for status ${statusCode ?? '(none)'}`);
+      throw configurationError();
+    }
+    let status = Number(response.statusCode);
+    let headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-amzn-requestid': info.requestId,
+      'x-amz-apigw-id': randomBytes(6).toString('base64'),
+      'x-amzn-trace-id': r.traceId,
+    };
+    let out = '';
+    const template = chooseTemplate(response.templates, req.headers.accept);
+    const rendered = template ? this.renderTemplate(template[1], this.vtlVariables(info, r.answer, '')) : undefined;
+    if (template && rendered) {
+      out = rendered.output;
+      headers = withHeader(headers, 'content-type', template[0]);
+    }
+    for (const [name, value] of response.headers) {
+      headers = withHeader(headers, name, value);
+    }
+    // The template's overrides, after everything else.
+    for (const [name, value] of rendered?.headers ?? []) {
+      headers = withHeader(headers, name, value);
+    }
+    if (rendered?.status !== undefined) {
+      status = rendered.status;
+    }
+    // A 204 or 304 has no body (HTTP; Node.js drops what is written), so no length.
+    res.writeHead(status, [204, 304].includes(status) || req.method === 'HEAD' ? headers : { ...headers, 'content-length': String(Buffer.byteLength(out)) });
+    res.end(out);
+    return status;
+  }
+
+  /** The variables of a mapping template: `$input` (of `inputBody`), `$context`, `$stageVariables`, `$util`. */
+  private vtlVariables(info: RequestInfo, answer: AuthorizerAnswer | undefined, inputBody: string): Record<string, unknown> {
+    const params = vtlMap(new Map<string, unknown>([
+      ['path', vtlMap(new Map(Object.entries(info.pathParameters)))],
+      // A repeated query string parameter's last value, as a repeated header's.
+      ['querystring', vtlMap(new Map(info.query.entries()))],
+      ['header', vtlMap(new Map(Object.entries(info.headers)))],
+    ]));
+    let parsed: { value: unknown } | undefined;
+    const json = () => (parsed ??= { value: inputBody.trim() === '' ? {} : JSON.parse(inputBody) }).value;
+    return {
+      input: {
+        body: inputBody,
+        params: (name?: unknown) => {
+          if (name === undefined) {
+            return params;
+          }
+          const n = String(name);
+          return info.pathParameters[n] ?? info.query.getAll(n).pop() ?? info.headers[n] ?? '';
+        },
+        json: (path: unknown) => {
+          const value = jsonPath(json(), String(path));
+          return value === undefined ? '' : JSON.stringify(value);
+        },
+        path: (path: unknown) => jsonPath(json(), String(path)),
+      },
+      context: {
+        ...structuredClone(info.context),
+        ...(answer ? { authorizer: { principalId: answer.principalId, ...answer.context } } : {}),
+        requestOverride: { header: {}, path: {}, querystring: {} },
+      },
+      stageVariables: { ...(info.stage?.Variables ?? {}) },
+      util: {
+        escapeJavaScript: (v: unknown) => escapeJavaScript(String(v)),
+        parseJson: (v: unknown) => JSON.parse(String(v)),
+        urlEncode: (v: unknown) => encodeURIComponent(String(v)).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+'),
+        urlDecode: (v: unknown) => decodeURIComponent(String(v).replace(/\+/g, ' ')),
+        base64Encode: (v: unknown) => Buffer.from(String(v), 'utf8').toString('base64'),
+        base64Decode: (v: unknown) => Buffer.from(String(v), 'base64').toString('utf8'),
+      },
+    };
+  }
+
+  /**
+   * Renders a template with velocityjs; the overrides it sets (`$context.responseOverride.header.<Name>`, `.status`)
+   * are returned, not applied. One set twice, or a template failing, is API Gateway's 500.
+   */
+  private renderTemplate(template: VtlTemplate, variables: Record<string, unknown>)
+    : { output: string; headers: Array<[string, string]>; status?: number } {
+    const counts = new Map<string, number>();
+    const count = (name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
+    // Overrides as #set assigns them. A null value assigns nothing (Velocity's #set); velocityjs's own helpers (`eval`)
+    // are functions, no overrides.
+    const assign = (prefix: string) => (target: Record<string | symbol, unknown>, name: string | symbol, value: unknown) => {
+      if (value !== null && value !== undefined && typeof value !== 'function') {
+        count(`${prefix}${String(name)}`);
+      }
+      target[name] = value;
+      return true;
+    };
+    const header: Record<string, unknown> = new Proxy({}, { set: assign('header.') });
+    const responseOverride: Record<string, unknown> = new Proxy({ header }, { set: assign('') });
+    const context = { ...(variables.context as object), responseOverride };
+    let output: string;
+    try {
+      output = new VtlCompile(template, { escape: false }).render({ ...variables, context });
+    } catch (e) {
+      this.log(`mapping template failed: ${(e as Error).message}`);
+      throw configurationError();
+    }
+    const twice = [...counts].filter(([, n]) => n > 1).map(([name]) => name);
+    if (twice.length > 0) {
+      this.log(`mapping template overrides ${twice.join(', ')} more than once ("Overrides are final")`);
+      throw configurationError();
+    }
+    const headers = Object.entries(header).filter(([, v]) => v !== null && v !== undefined && typeof v !== 'function').map(([k, v]): [string, string] => [k, String(v)]);
+    let status: number | undefined;
+    const statusValue = responseOverride.status;
+    if (statusValue !== null && statusValue !== undefined) {
+      status = Number(statusValue);
+      if (!Number.isInteger(status) || status < 100 || status > 599) {
+        this.log(`mapping template overrides the status with ${String(statusValue)}`);
+        throw configurationError();
+      }
+    }
+    return { output, headers, status };
+  }
+
   private async integrate(req: http.IncomingMessage, res: http.ServerResponse, method: ApiMethod, r: {
     headers: (name: string) => string | undefined;
     query: URLSearchParams;
@@ -701,7 +1081,7 @@ export class LocalRestApi {
     const uri = String(integration.Uri).replace(/\{([^}]+)\}/g, (_m, name: string) => {
       const value = mapped.path[name] ?? r.pathParameters[name];
       if (value === undefined) {
-        throw new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+        throw configurationError();
       }
       return value.split('/').map((s) => encodeURIComponent(s)).join('/');
     });
@@ -769,10 +1149,159 @@ export class LocalRestApi {
       case 'answered':
         return result.status;
       case 'timeout':
-        throw new GatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' });
+        throw new GatewayError(504, 'IntegrationTimeout', { message: 'Endpoint request timed out' }, 'INTEGRATION_TIMEOUT');
       default:
         this.log(`integration ${host}:${port} failed: ${result.error.message}`);
-        throw new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' });
+        throw new GatewayError(500, 'InternalServerErrorException', { message: 'Internal server error' }, 'INTEGRATION_FAILURE');
     }
   }
+}
+
+/**
+ * A `MOCK` integration of a method, checked as API Gateway checks it when it is deployed: each integration response
+ * has a method response of its status, and maps only headers that method response declares.
+ */
+function mockIntegration(where: string, props: any): MockIntegration {
+  const integration = props.Integration;
+  const parse = (what: string, text: unknown): VtlTemplate => {
+    try {
+      return parseVtl(String(text));
+    } catch (e) {
+      throw new Error(`${where}: ${what} does not parse as VTL (velocityjs): ${(e as Error).message}`);
+    }
+  };
+  if (integration.ContentHandling) {
+    throw new Error(`${where}: ContentHandling ${integration.ContentHandling} is not stood in`);
+  }
+  const requestTemplates = new Map<string, VtlTemplate>(Object.entries<string>(integration.RequestTemplates ?? {})
+    .map(([type, text]) => [type.toLowerCase(), parse(`the request template for ${type}`, text)]));
+  const methodResponses: any[] = props.MethodResponses ?? [];
+  const responses = (integration.IntegrationResponses ?? []).map((ir: any): MockResponse => {
+    const statusCode = String(ir.StatusCode);
+    const methodResponse = methodResponses.find((m) => String(m.StatusCode) === statusCode);
+    if (!methodResponse) {
+      throw new Error(`${where}: the integration response ${statusCode} has no method response of that status, which API Gateway refuses `
+        + '(Invalid mapping expression specified: No method response exists for method.)');
+    }
+    if (ir.ContentHandling) {
+      throw new Error(`${where}: ContentHandling ${ir.ContentHandling} is not stood in`);
+    }
+    const headers = Object.entries<string>(ir.ResponseParameters ?? {}).map(([target, source]): [string, string] => {
+      const name = /^method\.response\.header\.(.+)$/.exec(target)?.[1];
+      if (!name || !Object.keys(methodResponse.ResponseParameters ?? {}).includes(target)) {
+        throw new Error(`${where}: ${target} is not a header of the method response ${statusCode}, which API Gateway refuses `
+          + `(Invalid mapping expression specified: Invalid mapping expression parameter specified: ${target})`);
+      }
+      const literal = /^'(.*)'$/s.exec(String(source));
+      if (!literal) {
+        throw new Error(`${where}: ${target} is mapped from ${source}; a MOCK integration's static 'value's are stood in, nothing else`);
+      }
+      return [name, literal[1]];
+    });
+    let selectionPattern: RegExp | undefined;
+    if (ir.SelectionPattern) {
+      try {
+        selectionPattern = new RegExp(`^(?:${ir.SelectionPattern})$`, 's');
+      } catch (e) {
+        throw new Error(`${where}: selection pattern ${ir.SelectionPattern}: ${(e as Error).message}`);
+      }
+    }
+    const templates = Object.entries<string>(ir.ResponseTemplates ?? {})
+      .map(([type, text]): [string, VtlTemplate] => [type, parse(`the response template ${statusCode} for ${type}`, text)]);
+    return { statusCode, selectionPattern, headers, templates };
+  });
+  return { requestTemplates, passthroughBehavior: integration.PassthroughBehavior ?? 'WHEN_NO_MATCH', responses };
+}
+
+/**
+ * The template for a request's `Accept` header: its first media type (API Gateway honours only the first;
+ * `application/json` without one), else the first template.
+ */
+function chooseTemplate<T>(templates: Array<[string, T]>, accept: string | undefined): [string, T] | undefined {
+  const wanted = (accept || 'application/json').split(',')[0].split(';')[0].trim().toLowerCase();
+  return templates.find(([type]) => type.toLowerCase() === wanted) ?? templates[0];
+}
+
+/** `headers` with `name` set to `value`, replacing a header of that name in any case. */
+function withHeader(headers: Record<string, string>, name: string, value: string): Record<string, string> {
+  const out = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== name.toLowerCase()));
+  out[name] = value;
+  return out;
+}
+
+/** A time as `$context.requestTime` gives it (CLF, UTC): `09/Apr/2015:12:34:56 +0000`. */
+function clfTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:`
+    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+
+/** A request's body, as text (over 10 MB → 413). */
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD) {
+      throw new GatewayError(413, 'RequestTooLargeException', { message: 'Request Too Long' }, 'REQUEST_TOO_LARGE');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A Java map as a template sees it: `get(key)` (a missing key is null: undefined, which velocityjs treats as Velocity
+ * treats null), `containsKey`, `keySet()`, `entrySet()`, `values()`, `size()`, `isEmpty()`, and `$map.key`. Keys are
+ * compared exactly (velocityjs's own `get` would also try the key with its first letter's case changed).
+ */
+function vtlMap(entries: Map<string, unknown>): object {
+  const methods: Record<string, unknown> = {
+    get: (key: unknown) => entries.get(String(key)),
+    containsKey: (key: unknown) => entries.has(String(key)),
+    keySet: () => [...entries.keys()],
+    entrySet: () => [...entries].map(([key, value]) => ({ key, value })),
+    values: () => [...entries.values()],
+    size: () => entries.size,
+    isEmpty: () => entries.size === 0,
+    toString: () => `{${[...entries].map(([k, v]) => `${k}=${String(v)}`).join(', ')}}`,
+  };
+  return new Proxy(methods, {
+    get: (target, property) => (typeof property === 'string' && !(property in target) ? entries.get(property) : target[property as string]),
+  });
+}
+
+/** `$util.escapeJavaScript`: a string escaped by JavaScript's string rules (as Apache Commons Lang's `escapeJavaScript`). */
+function escapeJavaScript(text: string): string {
+  const named: Record<string, string> = { '\'': "\\'", '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\n': '\\n', '\t': '\\t', '\f': '\\f', '\r': '\\r' };
+  return [...text].map((c) => {
+    if (named[c] !== undefined) {
+      return named[c];
+    }
+    const code = c.charCodeAt(0);
+    if (code < 0x20 || code > 0x7e) {
+      return c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join('');
+    }
+    return c;
+  }).join('');
+}
+
+/** A simple JSONPath (`$`, `.name`, `['name']`, `[index]`) into a parsed body. */
+function jsonPath(root: unknown, path: string): unknown {
+  if (!path.startsWith('$')) {
+    throw new Error(`JSONPath ${path} is not stood in`);
+  }
+  let rest = path.slice(1);
+  let value: any = root;
+  while (rest !== '') {
+    const m = /^\.([A-Za-z0-9_$-]+)|^\[(\d+)\]|^\['([^']*)'\]|^\["([^"]*)"\]/.exec(rest);
+    if (!m) {
+      throw new Error(`JSONPath ${path} is not stood in (only $, .name, ['name'] and [index] are)`);
+    }
+    const key = m[1] ?? m[2] ?? m[3] ?? m[4];
+    value = value === null || value === undefined ? undefined : value[key];
+    rest = rest.slice(m[0].length);
+  }
+  return value;
 }
