@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -59,7 +60,8 @@ export function acknowledgeTierFindings(scope: IConstruct): void {
 export function acknowledgeRouterFindings(router: TenantRouter): void {
   for (const c of router.node.findAll()) {
     const type = (c as { cfnResourceType?: string }).cfnResourceType;
-    if (type === 'AWS::ApiGateway::Method') {
+    // (Not on CORS preflights, OPTIONS mocks without an authorizer: cdk-nag's authorization rules exempt OPTIONS.)
+    if (type === 'AWS::ApiGateway::Method' && !isCorsPreflight(c)) {
       NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-COG4', reason: 'The Lambda authorizer verifies Cognito and OIDC tokens of the configured issuers with aws-jwt-verify.' }]);
     }
     if (type === 'AWS::ApiGateway::RestApi') {
@@ -83,6 +85,12 @@ export function acknowledgeRouterFindings(router: TenantRouter): void {
     reason: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource; per-tenant API keys are found by listing /apikeys.',
     appliesTo: ['Resource::*'],
   }], true);
+}
+
+/** An OPTIONS method answered by a mock integration: a preflight of the application's CORS policy. */
+function isCorsPreflight(c: IConstruct): boolean {
+  return c instanceof apigateway.CfnMethod && c.httpMethod === 'OPTIONS'
+    && (c.integration as apigateway.CfnMethod.IntegrationProperty | undefined)?.type === 'MOCK';
 }
 
 function hasWebAcl(stage: IConstruct): boolean {

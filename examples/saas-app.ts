@@ -14,6 +14,7 @@ import {
   ClusterPerTenantTier,
   PooledEcsTier,
   RoutePlacement,
+  CorsPolicy,
   SaasApplication,
   SbtContract,
   ServiceGroup,
@@ -100,6 +101,13 @@ export interface ExampleAppOptions {
    * @default - the shared pool's tokens
    */
   readonly sharedIssuer?: TokenIssuer;
+
+  /**
+   * Which browser pages may call the tenants' API from another origin (the application's CORS policy).
+   *
+   * @default - none
+   */
+  readonly cors?: CorsPolicy;
 }
 
 /** The control plane: sbt-aws's ControlPlane, with its Cognito auth and event manager made here so the app can use them. */
@@ -145,6 +153,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly serverSideSignIn?: boolean;
   readonly alarmEmail?: string;
   readonly sharedIssuer?: TokenIssuer;
+  readonly cors?: CorsPolicy;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -185,8 +194,12 @@ export class ApplicationPlaneStack extends Stack {
   /** The microservices' images, by service name. */
   public readonly images: { [service: string]: ecrAssets.DockerImageAsset };
 
+  /** The application's CORS policy, for every application the stack describes. */
+  private readonly cors?: CorsPolicy;
+
   constructor(scope: Construct, id: string, props: ApplicationPlaneProps) {
     super(scope, id, props);
+    this.cors = props.cors;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const logRetention = logs.RetentionDays.ONE_MONTH;
     const tenants = props.tenants ?? { basic: ['basic-1', 'basic-2'], advanced: ['acme', 'globex'], premium: ['initech'] };
@@ -361,6 +374,7 @@ export class ApplicationPlaneStack extends Stack {
       users: [],
     };
     return new SaasApplication({
+      cors: this.cors,
       tables: [
         { name: 'products', sharing: TableSharing.POOLED, ...key },
         { name: 'orders', sharing: orders, ...key },
@@ -443,6 +457,7 @@ export class EcsSaasExample {
       serverSideSignIn: options.serverSideSignIn,
       alarmEmail: options.alarmEmail,
       sharedIssuer: options.sharedIssuer,
+      cors: options.cors,
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
     });
   }

@@ -11,7 +11,9 @@ import { IntegLintAcknowledgements } from './lint';
  * Deployed proof of the request path: API Gateway → Lambda authorizer → VPC link → shard ALB → tenant proxy.
  * - no token → 401; a token with a forged signature → 403; a valid token of a user pool the router does not trust → 403;
  * - a valid token → 200 from the tenant it names, whatever routing header the client sends;
- * - the role rule: a TenantUser is refused /orders, a TenantAdmin is served.
+ * - the role rule: a TenantUser is refused /orders, a TenantAdmin is served;
+ * - CORS: a preflight is answered without a token or key (204, the request's allowed origin, the service's methods);
+ *   API Gateway's own 401 and the tenant proxy's 200 carry the origin too.
  */
 const app = new App();
 Aspects.of(app).add(new IntegLintAcknowledgements());
@@ -35,7 +37,11 @@ const service = (name: string, port: number) => ({
   tables: [{ table: 'products' }],
   httpMethods: [HttpMethod.GET, HttpMethod.POST],
 });
+// Two origins: the preflight must pick the request's, and API Gateway's errors repeat it (docs/cors.md).
+const APP_ORIGIN = 'https://app.example.com';
+const DEV_ORIGIN = 'http://localhost:5173';
 const application = new SaasApplication({
+  cors: { allowOrigins: [APP_ORIGIN, DEV_ORIGIN] },
   tables: [{ name: 'products', sharing: TableSharing.POOLED }],
   services: [service('products', 3010), service('orders', 3020)],
 });
@@ -80,7 +86,9 @@ router.addTenants([...basic.tenants, ...advanced.tenants]);
 const integ = new IntegTest(app, 'TenantRouterTest', {
   // A task definition is replaced by a new revision whenever a container changes (the proxy's nginx configuration, say);
   // its service rolls to it. integ-runner counts that as destructive.
-  allowDestroy: ['AWS::ECS::TaskDefinition'],
+  // The stage's deployment is replaced whenever the API changes (CDK names it by a hash of the API): that is how API
+  // Gateway deploys, not a loss.
+  allowDestroy: ['AWS::ECS::TaskDefinition', 'AWS::ApiGateway::Deployment'],
   testCases: [stack],
   diffAssets: false,
   cdkCommandOptions: { destroy: { args: { force: true } } },
@@ -148,5 +156,26 @@ globexAdmin.ready.next(
 basicAdmin.ready.next(
   get('products', bearer(basicAdmin.token))
     .expect(ExpectedResult.objectLike({ status: 200, body: { tenant: 'pooled', tier: 'basic' } }))
+    .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) }),
+);
+
+// CORS (docs/cors.md).
+integ.assertions.httpApiCall(`${url}products`, {
+  method: 'OPTIONS',
+  headers: { 'Origin': DEV_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+}).expect(ExpectedResult.objectLike({
+  status: 204,
+  headers: {
+    'access-control-allow-origin': [DEV_ORIGIN],
+    'access-control-allow-methods': ['GET,POST'],
+    'access-control-allow-headers': ['Authorization,Content-Type,Idempotency-Key'],
+  },
+}));
+integ.assertions.httpApiCall(`${url}products/1`, { method: 'OPTIONS', headers: { 'Origin': 'https://evil.example.com', 'Access-Control-Request-Method': 'GET' } })
+  .expect(ExpectedResult.objectLike({ status: 204, headers: { 'access-control-allow-origin': [APP_ORIGIN] } }));
+get('products', { Origin: APP_ORIGIN }).expect(ExpectedResult.objectLike({ status: 401, headers: { 'access-control-allow-origin': [APP_ORIGIN] } }));
+acmeUser.ready.next(
+  get('products/2', { ...bearer(acmeUser.token), Origin: DEV_ORIGIN })
+    .expect(ExpectedResult.objectLike({ status: 200, headers: { 'access-control-allow-origin': [DEV_ORIGIN] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) }),
 );

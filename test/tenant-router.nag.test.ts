@@ -1,7 +1,8 @@
-import { Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TierRouting } from '../src';
+import { SaasApplication, TableSharing, TierRouting } from '../src';
+import { IMAGE } from './util/fixtures';
 import { routedStack } from './util/router-fixtures';
 import { acknowledgeRouterFindings, acknowledgeTierFindings } from '../examples/nag-acknowledgements';
 
@@ -27,6 +28,28 @@ test('a router with tier keys and tenant keys over two shards: no unacknowledged
   acknowledgeTierFindings(advanced);
   acknowledgeRouterFindings(router);
   expect(findings(stack)).toEqual([]);
+});
+
+test('with a CORS policy: its preflights (OPTIONS, no authorizer) raise no finding, and nothing is left unacknowledged', () => {
+  const application = new SaasApplication({
+    cors: { allowOrigins: ['https://app.example.com'] },
+    tables: [{ name: 'products', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.PER_TENANT }],
+    services: [{ name: 'products', image: IMAGE, pathPrefix: '/products', containerPort: 3010, tables: [{ table: 'products' }] }],
+  });
+  const { stack, router, basic, advanced } = routedStack({ application });
+  router.addTenants(advanced.tenants);
+  acknowledgeTierFindings(basic);
+  acknowledgeTierFindings(advanced);
+  const preflights = router.node.findAll().filter((c) => c.node.path.endsWith('/OPTIONS'));
+  expect(preflights.length).toBe(2);
+  acknowledgeRouterFindings(router);
+  expect(findings(stack)).toEqual([]);
+  // Nothing acknowledges the preflights: cdk-nag's API Gateway authorization rules exempt OPTIONS.
+  const suppressions = preflights.map((p) => (p.node.defaultChild as CfnResource).getMetadata('cdk_nag'));
+  expect(suppressions).toEqual([undefined, undefined]);
+  // (while the proxied methods carry their COG4 acknowledgement)
+  const get = router.node.findAll().find((c) => c.node.path.endsWith('/products/GET'))!;
+  expect(JSON.stringify((get.node.defaultChild as CfnResource).getMetadata('cdk_nag'))).toContain('AwsSolutions-COG4');
 });
 
 test('with a web ACL, the stages need no WAF acknowledgement', () => {

@@ -1,6 +1,9 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { CorsPolicy } from './cors-policy';
+import { HttpMethod } from './http-method';
 import { TableAccessLevel } from '../data/table-access-level';
+import { ResolvedCors, resolveCors } from '../private/cors';
 
 /**
  * Who a table belongs to.
@@ -12,25 +15,6 @@ export enum TableSharing {
   PER_TENANT = 'PER_TENANT',
 }
 
-/**
- * HTTP methods a service answers. The tenant proxy refuses every other method with 405.
- */
-export enum HttpMethod {
-  /** GET */
-  GET = 'GET',
-  /** HEAD */
-  HEAD = 'HEAD',
-  /** POST */
-  POST = 'POST',
-  /** PUT */
-  PUT = 'PUT',
-  /** PATCH */
-  PATCH = 'PATCH',
-  /** DELETE */
-  DELETE = 'DELETE',
-  /** OPTIONS */
-  OPTIONS = 'OPTIONS',
-}
 
 /**
  * A table of the SaaS application.
@@ -203,6 +187,14 @@ export interface SaasApplicationProps {
    * @default - none
    */
   readonly tables?: TableDefinition[];
+
+  /**
+   * Which browser pages on other origins may call the application's API. The tenant router answers their preflights
+   * and its own errors with CORS headers, and each tenant proxy adds them to the services' answers.
+   *
+   * @default - no CORS: only callers that are not browsers on another origin (servers, mobile apps, same-origin pages)
+   */
+  readonly cors?: CorsPolicy;
 }
 
 /**
@@ -233,7 +225,18 @@ export class SaasApplication {
   /** The tables, with defaults applied. */
   public readonly tables: TableDefinition[];
 
+  /** Which browser pages on other origins may call the API, as given. */
+  public readonly cors?: CorsPolicy;
+
+  /**
+   * The CORS policy with its defaults applied.
+   * @internal
+   */
+  public readonly _cors?: ResolvedCors;
+
   constructor(props: SaasApplicationProps) {
+    this.cors = props.cors;
+    this._cors = props.cors ? resolveCors(props.cors, 'cors') : undefined;
     this.tables = (props.tables ?? []).map((t, i) => validateTable(t, `tables[${i}]`));
     this.services = props.services.map((s, i) => validateService(s, `services[${i}]`, this.tables));
     if (this.services.length === 0) {

@@ -6,7 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ShardOptions } from './shard-options';
+import { HttpMethod } from '../application/http-method';
 import { ROUTING_HEADER } from '../contract/router';
+import { corsMethodsFor, ResolvedCors } from '../private/cors';
 import { acknowledgeLogGroup, acknowledgeShardFindings } from '../private/findings';
 
 /**
@@ -112,11 +114,15 @@ export class TenantRouterShard extends NestedStack {
     };
     const validator = this.api.addRequestValidator('Validator', { validateRequestParameters: true });
 
+    const cors = props.application._cors;
     for (const service of props.application.services) {
       const base = this.api.root.resourceForPath(service.pathPrefix);
       const proxy = base.addResource('{proxy+}');
       for (const [resource, isProxy] of [[base, false], [proxy, true]] as const) {
-        for (const method of service.httpMethods ?? []) {
+        if (cors) {
+          addPreflight(resource, cors, corsMethodsFor(cors, service.httpMethods ?? []));
+        }
+        for (const method of (service.httpMethods ?? []).filter((m) => !cors || m !== HttpMethod.OPTIONS)) {
           const uri = `http://${this.loadBalancer.loadBalancerDnsName}${service.pathPrefix}${isProxy ? '/{proxy}' : ''}`;
           const created = resource.addMethod(
             method,
@@ -147,12 +153,73 @@ export class TenantRouterShard extends NestedStack {
         }
       }
     }
+    if (cors) {
+      this.addCorsGatewayResponses(cors);
+    }
+  }
+
+  /**
+   * API Gateway's own error answers (401 without a token, 403 denied or without a key, 429 throttled, 5xx) carry the
+   * CORS headers, so that a page can read them. A gateway response cannot choose among origins: with one allowed
+   * origin it names it; with several it repeats the request's Origin (docs/cors.md says why that is safe).
+   */
+  private addCorsGatewayResponses(cors: ResolvedCors): void {
+    const headers = {
+      'Access-Control-Allow-Origin': cors.allowOrigins.length === 1 ? `'${cors.allowOrigins[0]}'` : 'method.request.header.Origin',
+      'Access-Control-Expose-Headers': `'${cors.exposeHeaders.join(',')}'`,
+      'Vary': "'Origin'",
+    };
+    const types: Array<[string, apigateway.ResponseType]> = [
+      ['CorsDefault4xx', apigateway.ResponseType.DEFAULT_4XX],
+      ['CorsDefault5xx', apigateway.ResponseType.DEFAULT_5XX],
+      // Not documented to fall back to DEFAULT_4XX: set on its own.
+      ['CorsUnauthorized', apigateway.ResponseType.UNAUTHORIZED],
+    ];
+    for (const [id, type] of types) {
+      this.api.addGatewayResponse(id, { type, responseHeaders: headers });
+    }
   }
 
   /** The URL of the shard's API stage: the endpoint of the tenants routed here. */
   public get url(): string {
     return this.api.url;
   }
+}
+
+/**
+ * The preflight of a path: OPTIONS answered by a mock, without the authorizer or a key (a preflight carries no
+ * credentials, by the Fetch standard), with status 204. The allowed origin is the request's when it is listed, else
+ * the first (which the browser refuses). The template reads `Origin` and, failing that, `origin` (HTTP/2 clients send
+ * lower-case names, and API Gateway's header map is case-sensitive); `$!origin` is empty whether a missing header
+ * leaves the variable unset or null.
+ */
+function addPreflight(resource: apigateway.IResource, cors: ResolvedCors, methods: HttpMethod[]): void {
+  const headers: Record<string, string> = {
+    'Access-Control-Allow-Origin': `'${cors.allowOrigins[0]}'`,
+    'Access-Control-Allow-Methods': `'${methods.join(',')}'`,
+    'Access-Control-Allow-Headers': `'${cors.allowHeaders.join(',')}'`,
+    'Access-Control-Max-Age': `'${cors.maxAgeSeconds}'`,
+    'Vary': "'Origin'",
+  };
+  const template = [
+    '#set($origin = $input.params().header.get("Origin"))',
+    '#if("$!origin" == "")',
+    '  #set($origin = $input.params().header.get("origin"))',
+    '#end',
+    `#if(${cors.allowOrigins.map((o) => `"$!origin" == "${o}"`).join(' || ')})`,
+    '  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+  ].join('\n');
+  const parameters = (value: (v: string) => string | boolean) =>
+    Object.fromEntries(Object.entries(headers).map(([name, v]) => [`method.response.header.${name}`, value(v)]));
+  resource.addMethod('OPTIONS', new apigateway.MockIntegration({
+    requestTemplates: { 'application/json': '{ "statusCode": 204 }' },
+    integrationResponses: [{ statusCode: '204', responseParameters: parameters((v) => v) as Record<string, string>, responseTemplates: { 'application/json': template } }],
+  }), {
+    authorizationType: apigateway.AuthorizationType.NONE,
+    apiKeyRequired: false,
+    methodResponses: [{ statusCode: '204', responseParameters: parameters(() => true) as Record<string, boolean> }],
+  });
 }
 
 /** `<top-level stack name>-<path-derived id of the shard>`, at most 128 characters. */

@@ -1,4 +1,5 @@
 import { ServiceDefinition } from '../application/saas-application';
+import { ResolvedCors } from '../private/cors';
 
 /** The default image of the tenant proxy. */
 export const DEFAULT_PROXY_IMAGE = 'public.ecr.aws/nginx/nginx:1.27-alpine';
@@ -30,9 +31,13 @@ export const PROXY_TIMEOUTS = {
  * that hides dot segments or separators in percent-encoding. Upstream connections are kept alive and reused (without
  * it, every proxied request opened a connection), and every wait on a service is bounded.
  */
-export function renderNginxConfig(services: ServiceDefinition[]): string {
+export function renderNginxConfig(services: ServiceDefinition[], cors?: ResolvedCors): string {
   const t = PROXY_TIMEOUTS;
   const lines = ['server_tokens off;'];
+  if (cors) {
+    // The request's Origin when it is an allowed one, else empty (nginx sends no header with an empty value).
+    lines.push('map $http_origin $cors_allow_origin {', '  default "";', ...cors.allowOrigins.map((o) => `  "${o}" $http_origin;`), '}');
+  }
   for (const s of services) {
     lines.push(
       `upstream ${upstreamName(s)} {`,
@@ -46,6 +51,7 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
     'server {',
     `  listen ${PROXY_PORT};`,
     '  client_max_body_size 1m;',
+    ...corsHeaders(cors),
     // A path that hides dot segments or separators (%2e, %2f, %5c, /../, /./) is matched to a location after nginx
     // decodes it, but passed on as sent: the service would read another path than the one nginx routed. Refused.
     '  if ($request_uri ~* "^[^?]*(%2e|%2f|%5c|/\\.\\.?(/|\\?|$))") { return 400; }',
@@ -77,6 +83,25 @@ export function renderNginxConfig(services: ServiceDefinition[]): string {
   }
   lines.push('  location / {', '    return 404;', '  }', '}');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * CORS headers on every answer of the proxy, its own (404, 405, 413, 400) and the services' (docs/cors.md). Set at
+ * server level only: an `add_header` in a location would stop these from being inherited there. A service's own
+ * CORS headers are hidden, so that the policy is the application's, and never doubled.
+ */
+function corsHeaders(cors: ResolvedCors | undefined): string[] {
+  if (!cors) {
+    return [];
+  }
+  return [
+    '  proxy_hide_header Access-Control-Allow-Origin;',
+    '  proxy_hide_header Access-Control-Allow-Credentials;',
+    '  proxy_hide_header Access-Control-Expose-Headers;',
+    '  add_header Access-Control-Allow-Origin $cors_allow_origin always;',
+    `  add_header Access-Control-Expose-Headers "${cors.exposeHeaders.join(', ')}" always;`,
+    '  add_header Vary Origin always;',
+  ];
 }
 
 /** The upstream block of a service (its Service Connect name and port). */

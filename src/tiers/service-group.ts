@@ -181,6 +181,11 @@ export class ServiceGroup extends Construct {
         }),
       ];
     } else {
+      if (app._cors) {
+        Annotations.of(this).addWarningV2('@cdk-ecs-saas/tiers:corsWithoutProxy',
+          'The application has a CORS policy, but this service group has no tenant proxy (proxy: false): the router answers preflights '
+          + 'and its own errors, but the services must add the CORS headers to their answers themselves (docs/cors.md).');
+      }
       this.routingTargets = app.services.map(
         (s, i) =>
           new RoutingTarget({
@@ -273,7 +278,7 @@ export class ServiceGroup extends Construct {
       image,
       // The configuration is rendered from the application model at synth time and written at start-up.
       command: ['sh', '-c', 'printf "%s" "$NGINX_CONF" > /etc/nginx/conf.d/default.conf && exec nginx -g "daemon off;"'],
-      environment: { NGINX_CONF: renderNginxConfig(this.props.application.services) },
+      environment: { NGINX_CONF: renderNginxConfig(this.props.application.services, this.props.application._cors) },
       portMappings: [{ name: 'proxy', containerPort: PROXY_PORT, appProtocol: ecs.AppProtocol.http }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: this.newLogGroup('ProxyLogs') }),
       healthCheck: {
