@@ -84,6 +84,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'jsii-pacmak@^1.140.0',
     'otplib@^13.0.0',
     'velocityjs@^2.1.7',
+    'playwright-core@^1.65.1',
   ],
 
   jestOptions: {
@@ -232,7 +233,7 @@ project.postCompileTask.spawn(rosetta);
 // The local environment (docs/as-deployed.md): moto, cfn-lint, checkov and the real Lambda runtime interface client,
 // installed before the tests, which run every artifact the way AWS runs it.
 const setupLocal = project.addTask('local:setup', {
-  description: 'Install the local environment: moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface clients (local/ric/node_modules, .venv-lambda-python)',
+  description: 'Install the local environment: Debian packages (nginx, chromium...), moto and cfn-lint (.venv), checkov (.venv-checkov), the Lambda runtime interface clients (local/ric/node_modules, .venv-lambda-python)',
   exec: 'bash scripts/setup-local.sh',
 });
 project.testTask.prependSpawn(setupLocal);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the local environment runs on (docs/as-deployed.md), idempotently:
 # - Debian packages: what the Lambda runtime interface client builds with (autoconf, automake, libtool, cmake, g++,
-#   make), openssl (the local endpoint's certificate), iproute2 (network namespaces for ECS tasks) and nginx (the tenant
-#   proxy), installed with apt-get when missing and this runs as root; otherwise it says what to install;
+#   make), openssl (the local endpoint's certificate), iproute2 (network namespaces for ECS tasks), nginx (the tenant
+#   proxy) and chromium (the browser tests drive it with playwright-core), installed with apt-get when missing and
+#   this runs as root; otherwise it says what to install;
 # - local/ric/node_modules: aws-lambda-ric from local/ric/package-lock.json (npm ci; its install script compiles it);
 # - .venv: moto and cfn-lint, with their dependencies, from local/requirements.txt;
 # - .venv-checkov: checkov, with its dependencies, from local/requirements-checkov.txt (apart: it pins an older boto3).
@@ -22,6 +23,7 @@ command -v make >/dev/null || missing+=(make)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nginx >/dev/null || missing+=(nginx)
+command -v chromium >/dev/null || missing+=(chromium)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
