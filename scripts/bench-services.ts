@@ -16,20 +16,15 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { LocalEnvironment, LocalServiceGroup } from '../local/environment';
-import { LocalOidcIssuer } from '../local/identity';
-import { TokenIssuer } from '../src';
 import { PROXY_PORT } from '../src/tiers/nginx';
 import { APPLICATION_PLANE, synthesizeExample } from '../test/deployed/example';
-import { request } from '../test/deployed/services-support';
+import { localOidcSharedIssuer, oidcAdminToken, request, startLocalOidc } from '../test/deployed/services-support';
 
 export interface SectionOutput {
   readonly print: (line?: string) => void;
   readonly table: (head: string[], rows: Array<Array<string | number>>) => void;
 }
 
-const OIDC_ISSUER = 'https://login.example.com';
-const OIDC_AUDIENCE = 'saas-app';
-const OIDC_JWKS_PATH = '/login-example/jwks.json';
 /** The products container's port (its task definition's port mapping). */
 const PRODUCTS_PORT = 3010;
 const PRODUCTS_PER_TENANT = 20;
@@ -68,17 +63,15 @@ export async function servicesUnderLoad(o: ServicesUnderLoadOptions): Promise<vo
   }
   const started = Date.now();
   const synthesized = synthesizeExample({
-    sharedIssuer: TokenIssuer.oidc({ issuerUrl: OIDC_ISSUER, audiences: [OIDC_AUDIENCE], jwksUri: `https://aws.local${OIDC_JWKS_PATH}` }),
+    sharedIssuer: localOidcSharedIssuer(),
   });
   let env: LocalEnvironment | undefined;
   let group: LocalServiceGroup | undefined;
   try {
     env = await LocalEnvironment.start(synthesized.outdir);
-    const oidc = new LocalOidcIssuer(OIDC_ISSUER, OIDC_JWKS_PATH, env.gate);
+    const oidc = startLocalOidc(env);
     group = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Basic/Services`);
-    const tokens = await Promise.all(Array.from({ length: tenants }, (_, i) => oidc.sign(OIDC_AUDIENCE, `admin-bench-${i}`, {
-      'email': `admin@bench-${i}.example.com`, 'custom:tenantId': `bench-${i}`, 'custom:tenantTier': 'basic', 'custom:userRole': 'TenantAdmin',
-    })));
+    const tokens = await Promise.all(Array.from({ length: tenants }, (_, i) => oidcAdminToken(oidc, `bench-${i}`, 'basic')));
     await seedProducts(group, tokens);
     const first = await get(group.network.taskIp, PRODUCTS_PORT, tokens[0]);
     if (first.status !== 200 || JSON.parse(first.body).items?.length !== PRODUCTS_PER_TENANT) {

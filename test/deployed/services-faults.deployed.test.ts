@@ -12,15 +12,11 @@
 import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
-import { ProxyAnswer, request } from './services-support';
+import { localOidcSharedIssuer, oidcAdminToken, ProxyAnswer, request, startLocalOidc } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { Fault } from '../../local/iam-gate';
-import { LocalOidcIssuer } from '../../local/identity';
-import { TokenIssuer } from '../../src';
+import type { LocalOidcIssuer } from '../../local/identity';
 
-const OIDC_ISSUER = 'https://login.example.com';
-const OIDC_AUDIENCE = 'saas-app';
-const OIDC_JWKS_PATH = '/login-example/jwks.json';
 
 let synthesized: SynthesizedExample;
 let env: LocalEnvironment;
@@ -31,10 +27,10 @@ const tables: { products: string; orders: string; idempotency: string } = { prod
 
 beforeAll(async () => {
   synthesized = synthesizeExample({
-    sharedIssuer: TokenIssuer.oidc({ issuerUrl: OIDC_ISSUER, audiences: [OIDC_AUDIENCE], jwksUri: `https://aws.local${OIDC_JWKS_PATH}` }),
+    sharedIssuer: localOidcSharedIssuer(),
   });
   env = await LocalEnvironment.start(synthesized.outdir);
-  oidc = new LocalOidcIssuer(OIDC_ISSUER, OIDC_JWKS_PATH, env.gate);
+  oidc = startLocalOidc(env);
   group = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Basic/Services`);
   const basic = synthesized.example.applicationPlane.tiers[0];
   for (const name of ['products', 'orders', 'idempotency'] as const) {
@@ -51,9 +47,7 @@ afterAll(async () => {
 afterEach(() => env.gate.clearFaults());
 
 /** An administrator of a tenant of the basic tier (which trusts the OpenID Connect issuer). */
-const tokenOf = (tenantId: string) => oidc.sign(OIDC_AUDIENCE, `admin-${tenantId}`, {
-  'email': `admin@${tenantId}.example.com`, 'custom:tenantId': tenantId, 'custom:tenantTier': 'basic', 'custom:userRole': 'TenantAdmin',
-});
+const tokenOf = (tenantId: string) => oidcAdminToken(oidc, tenantId, 'basic');
 
 /** The items of a tenant in a table, read by the harness (not through the services). */
 async function stored(table: keyof typeof tables, tenantId: string): Promise<Array<Record<string, any>>> {

@@ -1,11 +1,12 @@
 /**
- * What the as-deployed tests of the example's services share: a request through a service group's proxy, and tokens
- * of the issuers the groups trust.
+ * What the as-deployed tests of the example's services (and the services' benchmark) share: a request through a
+ * service group's proxy, and tokens of the issuers the groups trust.
  */
 import * as http from 'http';
 import { APPLICATION_PLANE, logicalId } from './example';
 import type { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { createUser, signIn } from '../../local/identity';
+import { createUser, LocalOidcIssuer, signIn } from '../../local/identity';
+import { TokenIssuer } from '../../src';
 
 export interface ProxyAnswer {
   readonly status: number;
@@ -52,4 +53,27 @@ export async function adminToken(env: LocalEnvironment, pool: { node: any; appCl
     attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin' },
   });
   return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
+}
+
+/**
+ * The OpenID Connect issuer (not Cognito) the basic tier trusts in these tests: the example's `sharedIssuer`, whose
+ * keys the local IAM gate publishes at `https://aws.local<jwksPath>`.
+ */
+export const LOCAL_OIDC = { issuerUrl: 'https://login.example.com', audience: 'saas-app', jwksPath: '/login-example/jwks.json' } as const;
+
+/** The example's `sharedIssuer` for LOCAL_OIDC. */
+export function localOidcSharedIssuer(): TokenIssuer {
+  return TokenIssuer.oidc({ issuerUrl: LOCAL_OIDC.issuerUrl, audiences: [LOCAL_OIDC.audience], jwksUri: `https://aws.local${LOCAL_OIDC.jwksPath}` });
+}
+
+/** LOCAL_OIDC, its keys published by the environment's gate. */
+export function startLocalOidc(env: LocalEnvironment): LocalOidcIssuer {
+  return new LocalOidcIssuer(LOCAL_OIDC.issuerUrl, LOCAL_OIDC.jwksPath, env.gate);
+}
+
+/** An administrator of a tenant, signed in at LOCAL_OIDC. */
+export function oidcAdminToken(oidc: LocalOidcIssuer, tenantId: string, tier: string): Promise<string> {
+  return oidc.sign(LOCAL_OIDC.audience, `admin-${tenantId}`, {
+    'email': `admin@${tenantId}.example.com`, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin',
+  });
 }

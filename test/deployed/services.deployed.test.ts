@@ -10,14 +10,10 @@
  * tenants' services trust their own Cognito pools, whose keys they find through the SDK's endpoint.
  */
 import { APPLICATION_PLANE, synthesizeExample, SynthesizedExample } from './example';
-import { adminToken, request } from './services-support';
+import { adminToken, localOidcSharedIssuer, oidcAdminToken, request, startLocalOidc } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { LocalOidcIssuer } from '../../local/identity';
-import { TokenIssuer } from '../../src';
+import type { LocalOidcIssuer } from '../../local/identity';
 
-const OIDC_ISSUER = 'https://login.example.com';
-const OIDC_AUDIENCE = 'saas-app';
-const OIDC_JWKS_PATH = '/login-example/jwks.json';
 
 let synthesized: SynthesizedExample;
 let env: LocalEnvironment;
@@ -25,10 +21,10 @@ let oidc: LocalOidcIssuer;
 
 beforeAll(async () => {
   synthesized = synthesizeExample({
-    sharedIssuer: TokenIssuer.oidc({ issuerUrl: OIDC_ISSUER, audiences: [OIDC_AUDIENCE], jwksUri: `https://aws.local${OIDC_JWKS_PATH}` }),
+    sharedIssuer: localOidcSharedIssuer(),
   });
   env = await LocalEnvironment.start(synthesized.outdir);
-  oidc = new LocalOidcIssuer(OIDC_ISSUER, OIDC_JWKS_PATH, env.gate);
+  oidc = startLocalOidc(env);
 }, 240_000);
 
 afterAll(async () => {
@@ -36,9 +32,7 @@ afterAll(async () => {
 });
 
 /** A user of the basic tier, signed in at the OpenID Connect issuer the basic tier trusts. */
-const oidcToken = (tenantId: string, tier: string) => oidc.sign(OIDC_AUDIENCE, `admin-${tenantId}`, {
-  'email': `admin@${tenantId}.example.com`, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin',
-});
+const oidcToken = (tenantId: string, tier: string) => oidcAdminToken(oidc, tenantId, tier);
 
 const GROUPS: Array<[string, string, string, (tenantId: string, tier: string) => Promise<string>]> = [
   ['the basic tier (pooled; an OpenID Connect issuer)', 'Basic/Services', 'basic-1', oidcToken],
