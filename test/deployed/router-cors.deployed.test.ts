@@ -6,8 +6,8 @@
  */
 import * as http from 'http';
 import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { adminToken } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { createUser, signIn } from '../../local/identity';
 import { LocalLambda } from '../../local/lambda';
 import { LocalRestApi } from '../../local/rest-api';
 
@@ -60,16 +60,7 @@ beforeAll(async () => {
   acme = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Advanced/acme/Services`);
   api = await env.restApi(shard0);
   authorizer = await env.lambda(APPLICATION_PLANE, `${APPLICATION_PLANE}/Router/Authorizer`);
-  const stack = env.stack(APPLICATION_PLANE);
-  const pool = plane.tenantPools.acme;
-  const poolId = (await stack.resource(logicalId(pool as any))).ref;
-  const clientId = (await stack.resource(logicalId(pool.appClient))).ref;
-  const username = 'admin@acme.example.com';
-  await createUser(env.admin.cognito, poolId, {
-    username,
-    attributes: { 'email': username, 'custom:tenantId': 'acme', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
-  });
-  acmeToken = (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
+  acmeToken = await adminToken(env, plane.tenantPools.acme, 'acme', 'advanced');
 }, 240_000);
 
 afterAll(async () => {
