@@ -85,6 +85,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'otplib@^13.0.0',
     'velocityjs@^2.1.7',
     'playwright-core@^1.65.1',
+    // The example's web applications (examples/web, docs/web-apps.md): each dependency is justified there.
+    '@picocss/pico@^2.1.1',
+    '@testing-library/dom@^10.4.0',
+    '@testing-library/react@^16.3.0',
+    '@testing-library/user-event@^14.6.1',
+    '@types/react@^19.2.0',
+    '@types/react-dom@^19.2.0',
+    'axe-core@^4.11.0',
+    'aws-amplify@^6.15.0',
+    'jsdom@^26.1.0',
+    'react@^19.2.0',
+    'react-dom@^19.2.0',
+    'react-router@^7.9.0',
+    'vite@^8.0.0',
+    'vitest@^4.1.0',
   ],
 
   jestOptions: {
@@ -103,7 +118,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDev: {
     include: ['../integ/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../local/**/*.ts'],
-    exclude: ['node_modules', '../examples/typescript/**'],
+    // The web apps are browser code with their own tsconfig (DOM, JSX), checked by `bundle:web`.
+    exclude: ['node_modules', '../examples/typescript/**', '../examples/web/**'],
     compilerOptions: {},
   },
   gitignore: [
@@ -120,6 +136,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '/assets/',
     // The example microservices' bundles (examples/services/build), built by `bundle:services` before synth.
     'examples/services/build/',
+    // The example's web applications' builds (examples/web/build), built by `bundle:web` before synth.
+    'examples/web/build/',
     'test-reports/',
     // The local environment's installs (scripts/setup-local.sh): moto in a virtual environment, the Lambda runtime
     // interface client in local/ric/node_modules.
@@ -151,11 +169,13 @@ for (const dir of ['integ', 'examples', 'scripts', 'local']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     // examples/typescript is a user's app of its own (its package.json names the published package), type-checked
     // against the built tarball by test/languages, so neither the dev configuration nor eslint reads it.
-    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**', 'node_modules', ...(dir === 'examples' ? ['typescript/**', 'java/**', 'python/**'] : [])] },
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['**/cdk.out/**', '**/*.snapshot/**', 'node_modules', ...(dir === 'examples' ? ['typescript/**', 'java/**', 'python/**', 'web/**'] : [])] },
   });
 }
 
 project.eslint?.addIgnorePattern('examples/typescript/');
+// The web apps are browser code (DOM, JSX) with their own tsconfig, type-checked strictly by `bundle:web`.
+project.eslint?.addIgnorePattern('examples/web/');
 
 // Code that runs in AWS (docs/architecture.md): each component's lambda/ folder (bundled into an asset), the service
 // runtime helper (runtime/), and contract/ (the values constructs and bundles share). It may import the AWS SDK and
@@ -210,6 +230,23 @@ const bundleServices = project.addTask('bundle:services', {
 // In the build too, so a service that no longer bundles fails the tests, not the first deploy.
 project.preCompileTask.spawn(bundleServices);
 
+// The example's web applications (examples/web, docs/web-apps.md): built with Vite into examples/web/build/<app>, which
+// the example's hosting deploys to S3 and the local environment serves. Their component tests run with Vitest.
+const WEB_APPS = ['admin-console', 'tenant-app'];
+const bundleWeb = project.addTask('bundle:web', {
+  description: 'Build the example web apps into examples/web/build/<app> (Vite)',
+  steps: [
+    { exec: 'tsc --noEmit -p examples/web/tsconfig.json' },
+    ...WEB_APPS.map((a) => ({ exec: `vite build --config examples/web/vite.config.mts --mode ${a} --logLevel warn` })),
+  ],
+});
+project.preCompileTask.spawn(bundleWeb);
+const testWeb = project.addTask('test:web', {
+  description: 'Component tests of the example web apps (Vitest, jsdom)',
+  exec: 'vitest run --config examples/web/vitest.config.mts',
+});
+project.testTask.spawn(testWeb);
+
 // jsii prints a Node 20 end-of-life banner on every call; our build machines run Node 20.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
@@ -243,7 +280,7 @@ project.addTask('test:deployed', {
   description: 'Run every shipped artifact as deployed, and check every template with cfn-lint and checkov (docs/as-deployed.md)',
   steps: [
     { spawn: setupLocal.name },
-    ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
+    ...[bundleRouter, bundleLifecycle, bundleServices, bundleWeb].map((t) => ({ spawn: t.name })),
     { exec: 'jest --passWithNoTests test/deployed test/e2e test/templates.checks.test.ts' },
   ],
 });
@@ -252,7 +289,7 @@ project.addTask('local', {
   description: 'Run the example SaaS on this machine: control plane, tenant APIs, services, lifecycle (docs/local.md)',
   steps: [
     { spawn: setupLocal.name },
-    ...[bundleRouter, bundleLifecycle, bundleServices].map((t) => ({ spawn: t.name })),
+    ...[bundleRouter, bundleLifecycle, bundleServices, bundleWeb].map((t) => ({ spawn: t.name })),
     { exec: 'ts-node --project test/tsconfig.json scripts/local.ts', receiveArgs: true },
   ],
 });
@@ -328,6 +365,7 @@ project.addTask('synth:example', {
     { spawn: bundleRouter.name },
     { spawn: bundleLifecycle.name },
     { spawn: bundleServices.name },
+    { spawn: bundleWeb.name },
     {
       exec: 'cdk synth --app "ts-node --project test/tsconfig.json examples/app.ts" --output examples/cdk.out --quiet --no-notices --no-version-reporting',
       env: { CDK_DISABLE_CLI_TELEMETRY: 'true', SAAS_EXAMPLE_BUNDLING: 'auto' },

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { TENANT_ID_RULE } from '../../../src/contract/tenant-id';
+import { inProgress, parseTenantConfig, statusOf, validateOnboarding } from './tenants';
+
+describe('statusOf', () => {
+  const tenant = { tenantId: 't1', tenantRegistrationId: 'r1' };
+  it.each([
+    [{}, undefined, 'Onboarding'],
+    [{}, { tenantRegistrationId: 'r1' }, 'Onboarding'],
+    [{}, { tenantRegistrationId: 'r1', registrationStatus: 'Created' }, 'Active'],
+    [{}, { tenantRegistrationId: 'r1', registrationStatus: 'Failed', failureReason: 'x' }, 'Failed'],
+    [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Created' }, 'Offboarding'],
+    [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Deleted' }, 'Offboarded'],
+    [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Failed' }, 'Failed'],
+  ])('tenant %j with registration %j is %s', (extra, registration, status) => {
+    expect(statusOf({ ...tenant, ...extra }, registration)).toBe(status);
+  });
+
+  it('polls only while onboarding or offboarding', () => {
+    expect(['Onboarding', 'Active', 'Failed', 'Offboarding', 'Offboarded'].filter((s) => inProgress(s as never))).toEqual(['Onboarding', 'Offboarding']);
+  });
+});
+
+describe('validateOnboarding', () => {
+  const tiers = ['basic', 'advanced', 'premium'];
+  it('accepts a name that is a valid tenant id, an email and a known tier', () => {
+    expect(validateOnboarding({ tenantName: 'hooli-2', email: 'admin@hooli.example.com', tier: 'advanced' }, tiers)).toEqual({});
+  });
+
+  it.each(['', 'Hooli', 'hooli_2', '-hooli', 'hooli-', 'a'.repeat(37), 'hoo li'])('refuses the name %j with the tenant-id rule', (tenantName) => {
+    expect(validateOnboarding({ tenantName, email: 'a@b.co', tier: 'basic' }, tiers).tenantName).toBe(`The name must be ${TENANT_ID_RULE}.`);
+  });
+
+  it('refuses a malformed email and an unknown tier', () => {
+    expect(validateOnboarding({ tenantName: 'x', email: 'not-an-email', tier: 'gold' }, tiers)).toEqual({
+      email: 'Enter the email address of the tenant\'s administrator, such as admin@example.com.',
+      tier: 'Choose one of the tiers: basic, advanced, premium.',
+    });
+  });
+});
+
+describe('parseTenantConfig', () => {
+  it('reads the JSON string the lifecycle stores, and nothing else', () => {
+    expect(parseTenantConfig({ tenantId: 't', tenantConfig: '{"userPoolId":"p","appClientId":"c","apiGatewayUrl":"u"}' })).toEqual({ userPoolId: 'p', appClientId: 'c', apiGatewayUrl: 'u' });
+    expect(parseTenantConfig({ tenantId: 't' })).toBeUndefined();
+    expect(parseTenantConfig({ tenantId: 't', tenantConfig: 'not json' })).toBeUndefined();
+  });
+});
