@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -315,6 +316,20 @@ test('without stack tiers there is no portfolio and no update state machine', ()
   });
   expect(again.portfolio).toBeUndefined();
   expect(again.updateStateMachine).toBeUndefined();
+});
+
+test('the CDK CLI\'s version reporting (AWS::CDK::Metadata, added at synthesis) does not fail the template check', () => {
+  // `cdk deploy` reports versions by default: the CLI adds a metadata resource to every stack, the tenant templates
+  // included, after the lifecycle was created. CloudFormation handles it itself; the launch role needs nothing for it.
+  const f = lifecycleStack({}, { analyticsReporting: true });
+  const assembly = f.app.synth();
+  const product = Object.values(Template.fromStack(f.stack).findResources('AWS::ServiceCatalog::CloudFormationProduct'));
+  expect(product).toHaveLength(1);
+  const templates = assembly.directory;
+  const productTemplates = fs.readdirSync(templates).filter((n: string) => n.endsWith('.product.template.json'));
+  const types = productTemplates.flatMap((n: string) => Object.values(JSON.parse(fs.readFileSync(`${templates}/${n}`, 'utf8')).Resources)
+    .map((r: any) => r.Type));
+  expect(types).toContain('AWS::CDK::Metadata');
 });
 
 test('a template completed after the lifecycle was created fails synthesis with the types its launch role lacks', () => {

@@ -75,11 +75,17 @@ export function createTenantProducts(
 }
 
 /** The resource types of a tenant template, read from its construct tree (synthesis has not happened yet). */
+/**
+ * The CDK CLI's version reporting (on by default in `cdk deploy`) adds this resource to every stack while the app
+ * synthesizes, after the lifecycle is created. CloudFormation handles it itself: the launch role needs nothing for it.
+ */
+const CDK_METADATA = 'AWS::CDK::Metadata';
+
 function templateResourceTypes(template: TenantTemplate): string[] {
   const types = new Set<string>();
   for (const c of template.node.findAll()) {
     const type = (c as { cfnResourceType?: string }).cfnResourceType;
-    if (type && Stack.of(c) === template) {
+    if (type && type !== CDK_METADATA && Stack.of(c) === template) {
       types.add(type);
     }
   }

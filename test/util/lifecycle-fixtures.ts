@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, AppProps, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -11,8 +11,8 @@ import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLif
  * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
  * tier whose tenants are provisioned from a template. Environment-agnostic, as TenantTemplate needs.
  */
-export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}) {
-  const app = new App();
+export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, appProps: AppProps = {}) {
+  const app = new App(appProps);
   const stack = new Stack(app, 'Plane');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
   const application = pooledApplication();
