@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { CorsPolicy, HttpMethod, SaasApplication, SiloServiceTier, TableSharing } from '../src';
 import { IMAGE, vpcStack } from './util/fixtures';
@@ -37,7 +37,7 @@ describe('validation: every rule names the prop, shows the value and says what i
   ])('an origin with %s is refused', (_what, origin) => {
     expect(build({ allowOrigins: [APP, origin] })).toThrow(
       'cors.allowOrigins[1] must be an origin \'https://<host>[:<port>]\' in lowercase (or \'http://localhost[:<port>]\' or \'http://127.0.0.1[:<port>]\'), '
-      + `without a path, a trailing '/' or a wildcard, known at synth time; got '${origin}'.`,
+      + `without a path, a trailing '/' or a wildcard; got '${origin}'.`,
     );
   });
 
@@ -184,5 +184,79 @@ describe('the tenant proxy adds the headers to every answer', () => {
     const { stack, vpc } = vpcStack();
     new SiloServiceTier(stack, 'Advanced', { vpc, application, tenants: ['acme'], proxy: false });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('The application has a CORS policy, but this service group has no tenant proxy \\(proxy: false\\)'));
+  });
+});
+
+describe('an origin known at deploy time (a CloudFront domain of another stack)', () => {
+  /** What `https://${distribution.distributionDomainName}` of another stack is in this stack: an import. */
+  const DOMAIN = Fn.importValue('Hosting:TenantAppDomain');
+  const TOKEN_APP = `https://${DOMAIN}`;
+  const build = (...allowOrigins: string[]) => () => corsApplication({ allowOrigins });
+  const message = (i: number, origin: string) => `cors.allowOrigins[${i}] holds a token (a value known at deploy time), so it must start with exactly 'https://' `
+    + 'followed by the token, as `https://${distribution.distributionDomainName}` does, and resolve to \'https://<host>[:<port>]\' (its other literal text '
+    + `may hold only a-z, 0-9, '.', '-' and ':'); got '${origin}'.`;
+
+  test('is accepted when its literal prefix is exactly https://, with a port or a literal domain after the token', () => {
+    expect(build(TOKEN_APP)).not.toThrow();
+    expect(build(APP, `${TOKEN_APP}:8443`, `https://${DOMAIN}.example.com`, DEV)).not.toThrow();
+  });
+
+  test.each([
+    ['a whole-string token', `${DOMAIN}`],
+    ['http:// with a token', `http://${DOMAIN}`],
+    ['a literal before the token', `https://app-${DOMAIN}`],
+    ['a path after the token', `${TOKEN_APP}/app`],
+    ['a quote after the token', `${TOKEN_APP}"`],
+    ['upper case after the token', `${TOKEN_APP}.Example.com`],
+  ])('%s is refused, the message naming the prop and showing the value', (_what, origin) => {
+    expect(Token.isUnresolved(origin)).toBe(true);
+    expect(build(APP, origin)).toThrow(message(1, origin));
+  });
+
+  describe('is rendered into CloudFormation, resolved at deploy time', () => {
+    const application = corsApplication({ allowOrigins: [TOKEN_APP] });
+    const { stack, router } = routedStack({ application });
+    const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', parts] });
+    const imported = { 'Fn::ImportValue': 'Hosting:TenantAppDomain' };
+
+    test('in the preflight: the Allow-Origin header and the template that compares the request\'s Origin', () => {
+      const preflights = methodsOf(stack).filter((m) => m.HttpMethod === 'OPTIONS');
+      expect(preflights).toHaveLength(4);
+      for (const m of preflights) {
+        const response = m.Integration.IntegrationResponses[0];
+        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toEqual(join("'https://", imported, "'"));
+        expect(response.ResponseTemplates['application/json']).toEqual(join(
+          '#set($origin = $input.params().header.get("Origin"))\n#if("$!origin" == "")\n  #set($origin = $input.params().header.get("origin"))\n#end\n'
+          + '#if("$!origin" == "https://',
+          imported,
+          '")\n  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end',
+        ));
+      }
+    });
+
+    test('in API Gateway\'s own errors (the one origin, named)', () => {
+      const shard = Template.fromStack(router.shards[0]);
+      for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED']) {
+        shard.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+          ResponseType: type,
+          ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': join("'https://", imported, "'") }),
+        });
+      }
+    });
+
+    test('in the tenant proxy\'s nginx map (its NGINX_CONF environment variable)', () => {
+      const { stack: tiers, vpc } = vpcStack();
+      new SiloServiceTier(tiers, 'Advanced', { vpc, application, tenants: ['acme'] });
+      const proxies = Object.values<any>(Template.fromStack(tiers).findResources('AWS::ECS::TaskDefinition'))
+        .flatMap((t) => t.Properties.ContainerDefinitions)
+        .flatMap((c: any) => (c.Environment ?? []).filter((e: any) => e.Name === 'NGINX_CONF'));
+      expect(proxies).toHaveLength(1);
+      const value = proxies[0].Value;
+      expect(value['Fn::Join'][0]).toBe('');
+      const [before, token, after] = value['Fn::Join'][1];
+      expect(before).toMatch(/map \$http_origin \$cors_allow_origin \{\n {2}default "";\n {2}"https:\/\/$/);
+      expect(token).toEqual(imported);
+      expect(after).toMatch(/^" \$http_origin;\n\}\n/);
+    });
   });
 });

@@ -13,6 +13,12 @@ export interface CorsPolicy {
   /**
    * The origins whose pages may call the API: `https://<host>[:<port>]`, or `http://localhost[:<port>]` and
    * `http://127.0.0.1[:<port>]` for development. No path, no trailing `/`, never `*`.
+   *
+   * An origin known only at deploy time (a CloudFront distribution's domain name, from this or another stack) is
+   * accepted when it starts with exactly `https://` followed by the token, such as
+   * `` `https://${distribution.distributionDomainName}` ``. Only that prefix (and any other literal text) is checked
+   * at synth: the value must resolve to `https://<host>[:<port>]` in lowercase at deploy time. A token alone, or
+   * `http://` with a token, is refused.
    */
   readonly allowOrigins: string[];
 

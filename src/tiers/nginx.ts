@@ -36,6 +36,9 @@ export function renderNginxConfig(services: ServiceDefinition[], cors?: Resolved
   const lines = ['server_tokens off;'];
   if (cors) {
     // The request's Origin when it is an allowed one, else empty (nginx sends no header with an empty value).
+    // A key must fit in one bucket of the map's hash: nginx's default (64 bytes) is too small for a long host name, and
+    // a deploy-time origin's length is not known at synth. 512 bytes holds any origin (a DNS name is at most 253).
+    lines.push('map_hash_bucket_size 512;');
     lines.push('map $http_origin $cors_allow_origin {', '  default "";', ...cors.allowOrigins.map((o) => `  "${o}" $http_origin;`), '}');
   }
   for (const s of services) {
