@@ -28,7 +28,9 @@ const skipControlPlaneBundling = process.env.SAAS_EXAMPLE_BUNDLING === 'auto' &&
 const placements: RoutePlacement[] = JSON.parse(fs.readFileSync(PLACEMENTS_FILE, 'utf8'));
 const app = new App({
   // Overrides the CLI's own list, so it applies to `cdk synth` too; every stack but the control plane.
-  postCliContext: skipControlPlaneBundling ? { 'aws:cdk:bundling-stacks': ['EcsSaasApplicationPlane', 'EcsSaasApplicationPlane/**'] } : undefined,
+  postCliContext: skipControlPlaneBundling
+    ? { 'aws:cdk:bundling-stacks': ['EcsSaasWebHosting', 'EcsSaasApplicationPlane', 'EcsSaasWebContent'].flatMap((s) => [s, `${s}/**`]) }
+    : undefined,
 });
 const example = new EcsSaasExample(app, {
   systemAdminEmail: app.node.tryGetContext('systemAdminEmail') ?? 'admin@example.com',

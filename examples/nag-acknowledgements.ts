@@ -1,9 +1,11 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { TemplateFindings } from '../src';
@@ -226,4 +228,97 @@ export function acknowledgeControlPlaneFindings(scope: IConstruct, adminUserPool
       c.addPropertyOverride('PolicyDocument.Statement.0.Resource', adminUserPoolArn);
     }
   }
+}
+
+/**
+ * The findings of the web apps' hosting (examples/web-hosting.ts, docs/web-apps.md), acknowledged per resource with the
+ * reason:
+ * - on each distribution: cdk-nag CFR1 (no geo restriction: the apps serve administrators and tenants wherever they
+ *   are), CFR2 and checkov CKV_AWS_68 (no web ACL: static files only; the APIs they call have their own authorizers and
+ *   usage plans), and, with CloudFront's default certificate only, cdk-nag CFR4 and checkov CKV_AWS_174 (its TLS
+ *   policy is CloudFront's own; a custom domain with an ACM certificate can require TLS 1.2);
+ * - checkov CKV_AWS_21 on the buckets (no versioning: the apps' files are rebuilt and deployed whole; logs are written
+ *   once), and CKV_AWS_18 on the log bucket (it is the log bucket);
+ * - on aws-cdk-lib's provider that empties the buckets when the example is torn down (with DESTROY only): checkov
+ *   CKV_AWS_115/116/117 and cfn-lint W3005.
+ */
+export function acknowledgeWebHostingFindings(scope: IConstruct): void {
+  for (const c of scope.node.findAll()) {
+    if (c instanceof cloudfront.CfnDistribution) {
+      NagSuppressions.addResourceSuppressions(c, [
+        { id: 'AwsSolutions-CFR1', reason: 'The web apps serve the SaaS administrators and the tenants\' users wherever they are: no country is excluded.' },
+        { id: 'AwsSolutions-CFR2', reason: 'Static files only, no data or server code; the APIs the pages call have their own authorizers and usage plans. A web ACL is a production choice.' },
+      ]);
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_68', 'static files only, no data or server code; the APIs the pages call have their own authorizers and usage plans; a web ACL (USD 5 a month and requests) is a production choice');
+      const config = Stack.of(c).resolve(c.distributionConfig) as cloudfront.CfnDistribution.DistributionConfigProperty;
+      const certificate = config.viewerCertificate as cloudfront.CfnDistribution.ViewerCertificateProperty | undefined;
+      if (!certificate || certificate.cloudFrontDefaultCertificate) {
+        NagSuppressions.addResourceSuppressions(c, [{
+          id: 'AwsSolutions-CFR4',
+          reason: 'CloudFront\'s default certificate (*.cloudfront.net) has a TLS policy CloudFront sets and no minimum can be chosen; a custom domain with an ACM certificate can require TLS 1.2.',
+        }]);
+        TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_174', 'the default CloudFront certificate (*.cloudfront.net) takes no minimum TLS version; a custom domain with an ACM certificate can require TLS 1.2');
+      }
+    }
+    if (c instanceof s3.CfnBucket) {
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_21', 'the web apps\' files are rebuilt from source and deployed whole; access logs are written once and expire; versions would keep copies for nothing');
+      if (c.loggingConfiguration === undefined) {
+        TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_18', 'the log bucket of the web apps\' buckets and distributions: logging it would recurse');
+      }
+    }
+    if (c instanceof CfnResource && c.cfnResourceType === 'AWS::Lambda::Function' && /\/Custom::S3AutoDeleteObjectsCustomResourceProvider\//.test(c.node.path)) {
+      acknowledgeCdkProviderFunction(c, 'aws-cdk-lib\'s provider that empties the buckets when the example is torn down');
+    }
+  }
+}
+
+/**
+ * The findings of the web apps' content deployments (examples/web-hosting.ts), acknowledged per resource with the
+ * reason, all on aws-cdk-lib's BucketDeployment function: cdk-nag IAM4 (the basic Lambda execution role), IAM5 (the
+ * actions aws-cdk-lib grants on the asset bucket and on the apps' buckets' objects, and CloudFront invalidation, which
+ * it grants on `*`) and L1 (aws-cdk-lib chooses its runtime); checkov CKV_AWS_111 on its policy for the same
+ * invalidation, CKV_AWS_115/116/117/173 and cfn-lint W3005 on the function; checkov CKV_AWS_158 on its log group.
+ */
+export function acknowledgeWebContentFindings(scope: IConstruct): void {
+  for (const c of scope.node.findAll()) {
+    const path = c.node.path;
+    if (!/\/Custom::CDKBucketDeployment[0-9A-Fa-f]{32}\//.test(path)) {
+      if (c instanceof logs.CfnLogGroup) {
+        TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_158', 'the web apps\' deployment logs, encrypted at rest by CloudWatch Logs with its own keys; a customer managed key is not worth its cost for the example');
+      }
+      continue;
+    }
+    if (c instanceof iam.CfnRole) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'aws-cdk-lib\'s BucketDeployment function uses the basic Lambda execution role.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
+    }
+    if (c instanceof iam.CfnPolicy) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'aws-cdk-lib\'s BucketDeployment grants: reading the CDK asset bucket, writing the apps\' buckets\' objects, and CloudFront invalidation, which it grants on *.',
+        appliesTo: [
+          'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*', 'Resource::*',
+          { regex: '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/g' },
+          { regex: '/^Resource::<(AdminConsole|TenantApp)Bucket[0-9A-F]{8}\\.Arn>\\/\\*$/g' },
+        ],
+      }]);
+      TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_111', 'aws-cdk-lib\'s BucketDeployment grants cloudfront:CreateInvalidation on *; its S3 writes name the apps\' buckets');
+    }
+    if (c instanceof lambda.CfnFunction) {
+      NagSuppressions.addResourceSuppressions(c, [{ id: 'AwsSolutions-L1', reason: 'aws-cdk-lib chooses the runtime of its BucketDeployment function.' }]);
+      acknowledgeCdkProviderFunction(c, 'aws-cdk-lib\'s BucketDeployment function, which copies the web apps\' files at deploy time');
+    }
+  }
+}
+
+/** checkov and cfn-lint findings on a function of aws-cdk-lib's making that runs at deploy time only. */
+function acknowledgeCdkProviderFunction(c: CfnResource, what: string): void {
+  TemplateFindings.acknowledgeCfnLint(c, 'W3005', 'CDK makes the function depend on its role besides referencing it; the redundant dependency is CDK\'s and harmless');
+  TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_115', `${what}: invoked by CloudFormation at deploy time only`);
+  TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_116', `${what}: invoked synchronously by CloudFormation, which sees each failure`);
+  TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_117', `${what}: calls AWS APIs only; a VPC would add NAT cost and nothing to reach`);
+  TemplateFindings.acknowledgeCheckov(c, 'CKV_AWS_173', `${what}: its environment holds no secret; Lambda encrypts it with an AWS managed key`);
 }

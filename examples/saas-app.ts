@@ -1,6 +1,7 @@
 import * as path from 'path';
 import * as sbt from '@cdklabs/sbt-aws';
-import { Aws, CfnOutput, Fn, RemovalPolicies, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicies, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -39,17 +40,23 @@ import {
 } from './nag-acknowledgements';
 import { SaasOperations } from './operations';
 import { IDEMPOTENCY_EXPIRY_ATTRIBUTE, IDENTITY_ENV } from './services/common/environment';
+import { LOCAL_WEB_ORIGINS } from './web/shared/contract';
+import { WebContentStack, WebHostingStack } from './web-hosting';
 
 /**
  * The example app: the Amazon ECS SaaS reference architecture, composed from the library's public API only, as a
- * user's app would be (docs/example-app.md).
+ * user's app would be (docs/example-app.md). Its stacks, in deployment order:
  *
+ * - `EcsSaasWebHosting`: the buckets and CloudFront distributions of the two web apps, the admin console and the
+ *   tenant app (examples/web-hosting.ts, docs/web-apps.md). First, because both APIs allow the apps' origins.
  * - `EcsSaasControlPlane`: the SaaS Builder Toolkit control plane (sbt-aws 0.5): tenant registration and management
  *   API, tenant-config lookup, the system administrator's identity, and the event bus.
  * - `EcsSaasApplicationPlane`: the VPC, the three tiers running the product, order and user microservices behind the
  *   nginx tenant proxy, the tenant router, and the tenant lifecycle that answers the control plane: basic tenants
  *   are onboarded into the pooled tier's user pool, advanced and premium tenants get a stack of their own from a
  *   tenant template (a Service Catalog product).
+ * - `EcsSaasWebContent`: the apps' builds and their `config.json` (the control plane's API and administrators' pool),
+ *   copied into their buckets. Last, because it names what the control plane creates.
  */
 
 /** The example's microservices: name, path prefix, port. */
@@ -105,10 +112,29 @@ export interface ExampleAppOptions {
   /**
    * Which browser pages may call the tenants' API from another origin (the application's CORS policy).
    *
-   * @default - none
+   * @default - the tenant app's origin (its CloudFront domain), and LOCAL_WEB_ORIGINS.tenantApp with `localWebOrigins`
    */
   readonly cors?: CorsPolicy;
+
+  /**
+   * Adds LOCAL_WEB_ORIGINS (examples/web/shared/contract.ts) to both CORS policies, the control plane's API and the
+   * tenants' API (unless `cors` is given), so that the local environment's apps, served on 127.0.0.1, can call the
+   * APIs. For local runs and tests only: `synthesizeExample` sets it; the deployable app (examples/app.ts) does not.
+   *
+   * @default false
+   */
+  readonly localWebOrigins?: boolean;
 }
+
+/** The control plane API's CORS: who may call it from a browser, with what. */
+export const CONTROL_PLANE_CORS: Omit<apigwv2.CorsPreflightOptions, 'allowOrigins'> = {
+  allowHeaders: ['authorization', 'content-type'],
+  allowMethods: [
+    apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.PATCH, apigwv2.CorsHttpMethod.DELETE,
+  ],
+  maxAge: Duration.seconds(600),
+  allowCredentials: false,
+};
 
 /** The control plane: sbt-aws's ControlPlane, with its Cognito auth and event manager made here so the app can use them. */
 export class ControlPlaneStack extends Stack {
@@ -117,7 +143,7 @@ export class ControlPlaneStack extends Stack {
   public readonly auth: sbt.CognitoAuth;
   public readonly eventManager: sbt.EventManager;
 
-  constructor(scope: Construct, id: string, props: StackProps & { systemAdminEmail: string; removalPolicy?: RemovalPolicy }) {
+  constructor(scope: Construct, id: string, props: StackProps & { systemAdminEmail: string; removalPolicy?: RemovalPolicy; corsOrigins?: string[] }) {
     super(scope, id, props);
     this.auth = new sbt.CognitoAuth(this, 'CognitoAuth');
     // sbt-aws turns on the pool's threat protection ("advanced security"), which only the Plus feature plan offers:
@@ -128,6 +154,13 @@ export class ControlPlaneStack extends Stack {
       auth: this.auth,
       systemAdminEmail: props.systemAdminEmail,
       eventManager: this.eventManager,
+      // The web apps call this API from their own origins. sbt-aws's functions answer `Access-Control-Allow-Origin: *`,
+      // but without a CORS configuration API Gateway never answers a preflight (OPTIONS matches none of sbt-aws's
+      // routes: 404), so a browser never sends a request with `Authorization`, which every JWT route needs. With one,
+      // API Gateway answers preflights itself and puts these headers on every answer, replacing the functions' `*`.
+      // No credentials: the apps send bearer tokens, not cookies. sbt-aws's own `apiCorsConfig` sets the HTTP API's
+      // CorsConfiguration, so no escape hatch is needed.
+      apiCorsConfig: props.corsOrigins ? { ...CONTROL_PLANE_CORS, allowOrigins: props.corsOrigins } : undefined,
     });
     // sbt-aws sets DESTROY inside ControlPlane only; the auth and event manager made here follow the same rule.
     RemovalPolicies.of(this).apply(props.removalPolicy ?? RemovalPolicy.DESTROY);
@@ -185,6 +218,8 @@ export class ApplicationPlaneStack extends Stack {
   public readonly userPool: TenantUserPool;
   public readonly tiers: TenantTier[];
   public readonly templates: TenantTemplate[];
+  /** The tiers the tenant lifecycle onboards into (shared tiers, then stack tiers), as it names them. */
+  public readonly onboardingTiers: string[];
   /** Dashboard and alarms. */
   public readonly operations: SaasOperations;
   /** The server-side sign-in client of the shared pool (`serverSideSignIn`). */
@@ -309,22 +344,25 @@ export class ApplicationPlaneStack extends Stack {
     }));
     this.templates = [advancedTemplate, premiumTemplate];
 
+    const sharedTiers = [{
+      tierName: basic.tierName,
+      userPool: this.userPool,
+      appClientId: this.userPool.appClient.userPoolClientId,
+      apiUrl: this.router.endpointForTier(basic.tierName),
+    }];
+    const stackTiers = this.templates.map((template) => ({ template }));
     this.lifecycle = new TenantLifecycle(this, 'Lifecycle', {
       eventBus: props.eventBus,
       contract: SbtContract.V0_5,
       router: this.router,
       application: pooledApplication,
       pooledTables: basic.pooledTables,
-      sharedTiers: [{
-        tierName: 'basic',
-        userPool: this.userPool,
-        appClientId: this.userPool.appClient.userPoolClientId,
-        apiUrl: this.router.endpointForTier('basic'),
-      }],
-      stackTiers: this.templates.map((template) => ({ template })),
+      sharedTiers,
+      stackTiers,
       removalPolicy,
       logRetention,
     });
+    this.onboardingTiers = [...sharedTiers.map((t) => t.tierName), ...stackTiers.map((t) => t.template.tierName)];
 
     // Tenant stacks' roles carry the lifecycle's permissions boundary; the users service also manages its pool's users.
     this.lifecycle.tenantRoleBoundary.addStatements(new iam.PolicyStatement({
@@ -440,13 +478,26 @@ export class ApplicationPlaneStack extends Stack {
 
 /** The whole example, in one app. */
 export class EcsSaasExample {
+  public readonly webHosting: WebHostingStack;
   public readonly controlPlane: ControlPlaneStack;
   public readonly applicationPlane: ApplicationPlaneStack;
+  public readonly webContent: WebContentStack;
 
   constructor(scope: Construct, options: ExampleAppOptions) {
+    const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
+    this.webHosting = new WebHostingStack(scope, 'EcsSaasWebHosting', {
+      removalPolicy,
+      description: 'ECS SaaS example: web apps hosting (S3, CloudFront)',
+    });
+    const local = options.localWebOrigins ?? false;
     this.controlPlane = new ControlPlaneStack(scope, 'EcsSaasControlPlane', {
       systemAdminEmail: options.systemAdminEmail,
       removalPolicy: options.removalPolicy,
+      corsOrigins: [
+        this.webHosting.adminConsoleOrigin,
+        this.webHosting.tenantAppOrigin,
+        ...(local ? [LOCAL_WEB_ORIGINS.adminConsole, LOCAL_WEB_ORIGINS.tenantApp] : []),
+      ],
       description: 'ECS SaaS example: control plane (SaaS Builder Toolkit)',
     });
     this.applicationPlane = new ApplicationPlaneStack(scope, 'EcsSaasApplicationPlane', {
@@ -457,13 +508,24 @@ export class EcsSaasExample {
       serverSideSignIn: options.serverSideSignIn,
       alarmEmail: options.alarmEmail,
       sharedIssuer: options.sharedIssuer,
-      cors: options.cors,
+      // The tenant app calls its tenant's API (the admin console calls the control plane's only).
+      cors: options.cors ?? { allowOrigins: [this.webHosting.tenantAppOrigin, ...(local ? [LOCAL_WEB_ORIGINS.tenantApp] : [])] },
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
+    });
+    this.webContent = new WebContentStack(scope, 'EcsSaasWebContent', {
+      hosting: this.webHosting,
+      controlPlaneApiUrl: this.controlPlane.apiUrl,
+      adminUserPoolId: this.controlPlane.auth.userPool.userPoolId,
+      adminAppClientId: this.controlPlane.auth.userClientId,
+      tiers: this.applicationPlane.onboardingTiers,
+      removalPolicy,
+      description: 'ECS SaaS example: web apps content (builds and config.json)',
     });
   }
 
+  /** The stacks, in deployment order. */
   public get stacks(): Stack[] {
-    return [this.controlPlane, this.applicationPlane];
+    return [this.webHosting, this.controlPlane, this.applicationPlane, this.webContent];
   }
 }
 

@@ -11,13 +11,19 @@ import { EcsSaasExample, ExampleAppOptions } from './saas-app';
 
 export const APPLICATION_PLANE = 'EcsSaasApplicationPlane';
 export const CONTROL_PLANE = 'EcsSaasControlPlane';
+export const WEB_HOSTING = 'EcsSaasWebHosting';
+export const WEB_CONTENT = 'EcsSaasWebContent';
 
 export interface SynthesizedExample {
   readonly outdir: string;
   readonly example: EcsSaasExample;
 }
 
-/** Synthesizes the example; `options` adds to or overrides the defaults (an admin email and the committed placements). */
+/**
+ * Synthesizes the example; `options` adds to or overrides the defaults: an admin email, the committed placements, and
+ * `localWebOrigins` (the local environment's web apps may call both APIs: this is the assembly `npx projen local` and
+ * the as-deployed tests run).
+ */
 export function synthesizeExample(options: Partial<ExampleAppOptions> = {}): SynthesizedExample {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deployed-example-'));
   const app = new App({
@@ -32,6 +38,7 @@ export function synthesizeExample(options: Partial<ExampleAppOptions> = {}): Syn
   const example = new EcsSaasExample(app, {
     systemAdminEmail: 'admin@example.com',
     placements: JSON.parse(fs.readFileSync(path.join(__dirname, 'router-placements.json'), 'utf8')),
+    localWebOrigins: true,
     ...options,
   });
   app.synth();

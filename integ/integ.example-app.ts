@@ -8,6 +8,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IntegLintAcknowledgements } from './lint';
 import { EcsSaasExample } from '../examples/saas-app';
+import { webConnectSources } from '../examples/web-hosting';
+import { contentSecurityPolicy, SECURITY_HEADERS, WEB_CONFIG_FILE } from '../examples/web/shared/contract';
 
 /**
  * Deployed proof of the example app end to end (docs/example-app.md), through the control plane as an operator uses
@@ -20,7 +22,10 @@ import { EcsSaasExample } from '../examples/saas-app';
  * 4. the second tenant, signed in the same way, cannot read, change or delete that product by its id, and its own
  *    list is empty; the first tenant still has it, unchanged;
  * 5. the advanced tenant has exactly one stack (an available Service Catalog product); offboarding it through the
- *    control plane removes it.
+ *    control plane removes it;
+ * 6. the web apps are served by CloudFront with their security headers: a deep link gets the app (the SPA fallback),
+ *    a missing asset does not, and each app's `config.json` names the control plane and the tiers written at deploy
+ *    time.
  *
  * The declared tenants are left out (the example's own are for `synth:example`): this test is about tenants that
  * arrive through the control plane. Without Docker (as when the snapshot is verified offline), bundling is skipped
@@ -63,8 +68,9 @@ client.addToRolePolicy(new iam.PolicyStatement({
 const integ = new IntegTest(app, 'EcsSaasExampleTest', {
   // A task definition is replaced by a new revision whenever a container changes (the proxy's nginx configuration, say);
   // its service rolls to it. integ-runner counts that as destructive.
-  allowDestroy: ['AWS::ECS::TaskDefinition'],
-  testCases: [cp, plane, support],
+  // An API deployment is a snapshot of the REST API, replaced whenever the API changes (its CORS origins, say).
+  allowDestroy: ['AWS::ECS::TaskDefinition', 'AWS::ApiGateway::Deployment'],
+  testCases: [example.webHosting, cp, plane, example.webContent, support],
   diffAssets: false,
   cdkCommandOptions: { destroy: { args: { force: true } } },
 });
@@ -129,3 +135,27 @@ acme.created
   .next(invoke({ action: 'deregister', registrationId: acme.registrationId }).assertAtPath('Payload.status', ExpectedResult.exact(200)))
   .next(acmeStacks().expect(ExpectedResult.objectLike({ TotalResultsCount: 0 }))
     .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.minutes(1) }));
+
+// 6. The web apps as deployed (docs/web-apps.md).
+const hosting = example.webHosting;
+const securityHeaders = {
+  'content-security-policy': [contentSecurityPolicy(webConnectSources(hosting.region))],
+  'strict-transport-security': [SECURITY_HEADERS['Strict-Transport-Security']],
+  'x-frame-options': [SECURITY_HEADERS['X-Frame-Options']],
+  'x-content-type-options': [SECURITY_HEADERS['X-Content-Type-Options']],
+  'referrer-policy': [SECURITY_HEADERS['Referrer-Policy']],
+};
+integ.assertions.httpApiCall(`${hosting.tenantAppOrigin}/orders/any-order`)
+  .expect(ExpectedResult.objectLike({ status: 200, headers: securityHeaders }));
+integ.assertions.httpApiCall(`${hosting.adminConsoleOrigin}/tenants/any-tenant`)
+  .expect(ExpectedResult.objectLike({ status: 200, headers: securityHeaders }));
+// A missing file is not answered with the app: the fallback is for routes only.
+integ.assertions.httpApiCall(`${hosting.adminConsoleOrigin}/assets/missing-file.js`).expect(ExpectedResult.objectLike({ status: 403 }));
+integ.assertions.httpApiCall(`${hosting.adminConsoleOrigin}/${WEB_CONFIG_FILE}`).expect(ExpectedResult.objectLike({
+  status: 200,
+  body: { controlPlaneApiUrl: cp.apiUrl, userPoolId: cp.auth.userPool.userPoolId, tiers: plane.onboardingTiers },
+}));
+integ.assertions.httpApiCall(`${hosting.tenantAppOrigin}/${WEB_CONFIG_FILE}`).expect(ExpectedResult.objectLike({
+  status: 200,
+  body: { controlPlaneApiUrl: cp.apiUrl },
+}));

@@ -96,8 +96,10 @@ beforeAll(() => {
 
 test('the templates: the example\'s stacks, nested stacks and product templates; every integ snapshot', () => {
   expect(example.map((f) => path.basename(f).replace(/[0-9A-F]{8}\./, '.'))).toEqual(expect.arrayContaining([
+    'EcsSaasWebHosting.template.json',
     'EcsSaasControlPlane.template.json',
     'EcsSaasApplicationPlane.template.json',
+    'EcsSaasWebContent.template.json',
   ]));
   expect(example.filter((f) => f.includes('.nested.'))).toHaveLength(2);
   expect(example.filter((f) => f.includes('.product.'))).toHaveLength(2);
