@@ -17,6 +17,16 @@
  *   `apigateway.amazonaws.com` invoke it for the route (`mayInvoke`, local/lambda-permission.ts); its result mapped as
  *   API Gateway maps it; a function error is 500 `{"message":"Internal Server Error"}`.
  *
+ * - CORS, when the API has a `CorsConfiguration` (as API Gateway applies it, "Configuring CORS for an HTTP API"): a
+ *   preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) that no `OPTIONS` or `ANY` route and no
+ *   `$default` route catches is answered by API Gateway itself, 204, without authorization: with
+ *   `Access-Control-Allow-Origin`, `-Allow-Methods`, `-Allow-Headers`, `-Max-Age` and `-Allow-Credentials` when the
+ *   origin is allowed, with none of them otherwise. Every other answer (an integration's, the authorizer's 401 and 403,
+ *   the stand-in's 404 and 500) loses the `Access-Control-*` headers the integration returned, and gets
+ *   `Access-Control-Allow-Origin` (the request's origin, or `*` when `*` is allowed), `-Expose-Headers` and
+ *   `-Allow-Credentials` when the request's origin is allowed. Without a `CorsConfiguration`, an integration's headers
+ *   pass through as they are.
+ *
  * The API is also reached by its AWS URL (`https://<api id>.execute-api.<region>.amazonaws.com/`, as a function's
  * environment names it): Python functions get `HTTPS_PROXY` and `HTTP_PROXY` pointing at `ExecuteApiProxy`, which
  * connects only the host names of the running stand-ins to their HTTPS listeners (whose certificate, the gate's, covers
@@ -53,7 +63,7 @@ export interface HttpApiRequest {
   readonly status: number;
   /** The IAM principal (ARN) of a SigV4-signed request, the `sub` of a JWT. */
   readonly caller?: string;
-  /** Why it was refused (401, 403, 500). */
+  /** Why it was refused (401, 403, 500), or that API Gateway answered a CORS preflight itself (204). */
   readonly reason?: string;
 }
 
@@ -136,7 +146,11 @@ export class LocalHttpApi {
         integration,
       });
     }
-    const stand = new LocalHttpApi(api.ref, stages[0].StageName, routes, environment);
+    const definition = stack.template.Resources[apiId];
+    const cors = definition.Properties?.CorsConfiguration !== undefined
+      ? corsConfig(await stack.resolve(definition.Properties.CorsConfiguration))
+      : undefined;
+    const stand = new LocalHttpApi(api.ref, stages[0].StageName, routes, environment, cors);
     await stand.listen();
     return stand;
   }
@@ -153,6 +167,8 @@ export class LocalHttpApi {
     public readonly stageName: string,
     private readonly routes: Route[],
     private readonly environment: HttpApiEnvironment,
+    /** The API's `CorsConfiguration`, resolved; undefined when it has none. */
+    public readonly cors?: HttpApiCors,
   ) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
@@ -164,7 +180,7 @@ export class LocalHttpApi {
             // As API Gateway answers its own failures: no detail in the body; the detail goes to the log.
             console.error(`local HTTP API ${this.apiId}: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
             this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', host: req.headers.host, status: 500, reason: `stand-in error: ${(e as Error).message}` });
-            send(res, json(500, INTERNAL));
+            send(res, this.withCors(req, json(500, INTERNAL)));
           },
         );
       });
@@ -218,7 +234,12 @@ export class LocalHttpApi {
     ExecuteApiProxy.register(this.awsHost, (this.tlsServer.address() as net.AddressInfo).port);
   }
 
+  /** A request's answer, with the API's CORS configuration applied (a preflight is answered whole by `route`). */
   private async handle(req: http.IncomingMessage, body: Buffer): Promise<Answer> {
+    return this.withCors(req, await this.route(req, body));
+  }
+
+  private async route(req: http.IncomingMessage, body: Buffer): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     const record = (answer: Answer, extra: Partial<HttpApiRequest> = {}): Answer => {
@@ -239,6 +260,10 @@ export class LocalHttpApi {
       return record(json(400, BAD_REQUEST), { reason: 'malformed percent-encoding in the path' });
     }
     const match = this.match(method, path);
+    // A CORS preflight no route catches (an OPTIONS or ANY route, or $default, would): API Gateway answers it itself.
+    if (!match && this.cors && isPreflight(req)) {
+      return record(this.preflight(req), { reason: 'CORS preflight, answered by API Gateway' });
+    }
     if (!match) {
       return record(json(404, NOT_FOUND));
     }
@@ -289,6 +314,61 @@ export class LocalHttpApi {
       return record(json(500, INTERNAL, requestId), { routeKey: route.routeKey, caller, reason: `${result.error.errorType}: ${result.error.errorMessage}` });
     }
     return record(proxyResult(result.payload, requestId), { routeKey: route.routeKey, caller });
+  }
+
+  /**
+   * API Gateway's own answer to a CORS preflight: 204, with the configured headers when the origin is allowed, none
+   * when it is not (the browser then refuses the request). The requested method and headers are left to the browser to
+   * compare with the lists.
+   */
+  private preflight(req: http.IncomingMessage): Answer {
+    const cors = this.cors!;
+    const allowed = allowedOrigin(cors, requestHeader(req, 'origin'));
+    const headers: Record<string, string> = { 'apigw-requestid': randomBytes(8).toString('base64url') };
+    if (allowed !== undefined) {
+      headers['access-control-allow-origin'] = allowed;
+      if (cors.allowMethods.length > 0) {
+        headers['access-control-allow-methods'] = cors.allowMethods.join(',');
+      }
+      if (cors.allowHeaders.length > 0) {
+        headers['access-control-allow-headers'] = cors.allowHeaders.join(',');
+      }
+      if (cors.maxAge !== undefined) {
+        headers['access-control-max-age'] = String(cors.maxAge);
+      }
+      if (cors.allowCredentials) {
+        headers['access-control-allow-credentials'] = 'true';
+      }
+    }
+    return { status: 204, headers, body: Buffer.alloc(0), preflight: true };
+  }
+
+  /**
+   * An answer as API Gateway sends it when the API has a CORS configuration: the integration's own `Access-Control-*`
+   * headers dropped, the configured ones added for an allowed origin. Unchanged without a configuration.
+   */
+  private withCors(req: http.IncomingMessage, answer: Answer): Answer {
+    const cors = this.cors;
+    if (!cors || answer.preflight) {
+      return answer;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (!name.toLowerCase().startsWith('access-control-')) {
+        headers[name] = value;
+      }
+    }
+    const allowed = allowedOrigin(cors, requestHeader(req, 'origin'));
+    if (allowed !== undefined) {
+      headers['access-control-allow-origin'] = allowed;
+      if (cors.exposeHeaders.length > 0) {
+        headers['access-control-expose-headers'] = cors.exposeHeaders.join(',');
+      }
+      if (cors.allowCredentials) {
+        headers['access-control-allow-credentials'] = 'true';
+      }
+    }
+    return { ...answer, headers };
   }
 
   /** The most specific route for a request, as API Gateway picks it. */
@@ -603,6 +683,57 @@ interface Answer {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer;
+  /** API Gateway's own answer to a CORS preflight, its CORS headers final. */
+  readonly preflight?: boolean;
+}
+
+/** An HTTP API's `CorsConfiguration`, resolved. */
+export interface HttpApiCors {
+  readonly allowOrigins: string[];
+  readonly allowMethods: string[];
+  readonly allowHeaders: string[];
+  readonly exposeHeaders: string[];
+  readonly maxAge?: number;
+  readonly allowCredentials: boolean;
+}
+
+function corsConfig(p: any): HttpApiCors {
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  return {
+    allowOrigins: list(p?.AllowOrigins),
+    allowMethods: list(p?.AllowMethods),
+    allowHeaders: list(p?.AllowHeaders),
+    exposeHeaders: list(p?.ExposeHeaders),
+    maxAge: p?.MaxAge === undefined ? undefined : Number(p.MaxAge),
+    allowCredentials: p?.AllowCredentials === true || p?.AllowCredentials === 'true',
+  };
+}
+
+/**
+ * What `Access-Control-Allow-Origin` says to a request from `origin`: `*` when every origin is allowed (`*`), the
+ * origin itself when it is in the list or its scheme's wildcard is (`https://*`, `http://*`); undefined when the
+ * request has no origin or one not allowed.
+ */
+function allowedOrigin(cors: HttpApiCors, origin: string | undefined): string | undefined {
+  if (origin === undefined || origin === '') {
+    return undefined;
+  }
+  if (cors.allowOrigins.includes('*')) {
+    return '*';
+  }
+  const allowed = cors.allowOrigins.some((o) => o === origin || (/^[a-z][a-z0-9+.-]*:\/\/\*$/i.test(o) && origin.startsWith(o.slice(0, -1))));
+  return allowed ? origin : undefined;
+}
+
+/** A CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`. */
+function isPreflight(req: http.IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && requestHeader(req, 'origin') !== undefined && requestHeader(req, 'access-control-request-method') !== undefined;
+}
+
+/** A request header's (first) value. */
+function requestHeader(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function json(status: number, body: unknown, requestId?: string): Answer {

@@ -12,7 +12,8 @@
  *   product is terminated.
  *
  * `seed` adds what a deployment's operator adds by hand: an administrator of the control plane, and one for each
- * tenant the app declares, with a known password.
+ * tenant the app declares, with a known password. `startWebApps` serves the example's web apps (local/web-apps.ts) with
+ * the configuration the deployment would write for them, pointing at this SaaS.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,9 +23,13 @@ import { LocalEnvironment, LocalServiceGroup } from './environment';
 import { LocalHttpApi } from './http-api';
 import { CognitoPublicEndpoint, createUser, LOCAL_PASSWORD } from './identity';
 import { LocalLoadBalancer } from './load-balancer';
+import { LOCAL_REGION } from './moto';
+import { LocalWebApps } from './web-apps';
 import { SUMMARY_FILE } from '../examples/synthesize';
-import { ENV_AUTHORIZER_CONFIG } from '../src/contract/environment';
+import { AdminConsoleConfig, TenantAppConfig } from '../examples/web/shared/contract';
+import { ENV_AUTHORIZER_CONFIG, ENV_LIFECYCLE_CONFIG } from '../src/contract/environment';
 import { TENANT_ADMIN_ROLE, TENANT_CLAIMS } from '../src/contract/identity';
+import { LifecycleConfig } from '../src/contract/lifecycle';
 import { AuthorizerConfig, IssuerConfig } from '../src/contract/router';
 
 export interface LocalSaasOptions {
@@ -92,6 +97,7 @@ export class LocalSaas {
   public readonly groups = new Map<string, LocalServiceGroup>();
   private readonly productGroups = new Map<StackDeployment, string[]>();
   private cognito?: CognitoPublicEndpoint;
+  private webApps?: LocalWebApps;
   private readonly httpApis: LocalHttpApi[] = [];
   private readonly controlPlaneUrls: Record<string, string> = {};
   private readonly tenantApiUrls: Record<string, string> = {};
@@ -141,7 +147,51 @@ export class LocalSaas {
     return this.cognito?.operations ?? [];
   }
 
+  /**
+   * Serves the web apps on their fixed local origins (`LOCAL_WEB_ORIGINS`), from their builds under `buildRoot`
+   * (default `examples/web/build`), with `webAppConfigs()`; `stop` stops them. Fails if a build is missing (run
+   * `npx projen bundle:web`) or a port is taken. Call it after `seed` to reuse the administrators' app client it found.
+   */
+  public async startWebApps(buildRoot?: string): Promise<LocalWebApps> {
+    if (this.webApps) {
+      throw new Error('the web apps are already served');
+    }
+    this.webApps = await LocalWebApps.start({ buildRoot, ...await this.webAppConfigs() });
+    return this.webApps;
+  }
+
+  /**
+   * The apps' `config.json`, as the deployment writes it, but pointing at this SaaS: the control plane's API (local
+   * URL), the pool and app client of its administrators (the ones `seed` creates the administrator in), the tiers the
+   * lifecycle accepts (read from its configuration in the assembly), and where Cognito and the tenant APIs are served.
+   */
+  public async webAppConfigs(): Promise<{ adminConsole: AdminConsoleConfig; tenantApp: TenantAppConfig }> {
+    const api = this.httpApis.find((a) => a.jwtAuthorizers.length > 0) ?? this.httpApis[0];
+    if (!api) {
+      throw new Error('the assembly has no control plane API (AWS::ApiGatewayV2::Api) for the web apps to call');
+    }
+    const seededAdmin = this.seeded.find((u) => u.tenantId === undefined);
+    const pool = seededAdmin ?? (await this.controlPlaneApis())[0];
+    if (!pool) {
+      throw new Error('the control plane API has no JWT authorizer with an app client for people: the admin console cannot sign in');
+    }
+    const e = this.endpoints;
+    const local = { cognitoEndpoint: e.cognito, apiUrls: e.tenantApis };
+    return {
+      adminConsole: {
+        region: LOCAL_REGION,
+        controlPlaneApiUrl: api.url,
+        userPoolId: pool.userPoolId,
+        appClientId: pool.appClientId,
+        tiers: await this.lifecycleTiers(),
+        local,
+      },
+      tenantApp: { region: LOCAL_REGION, controlPlaneApiUrl: api.url, local },
+    };
+  }
+
   public async stop(): Promise<void> {
+    await this.webApps?.stop();
     await this.cognito?.stop();
     await this.env.stop();
   }
@@ -218,6 +268,21 @@ export class LocalSaas {
       }
     }
     return out;
+  }
+
+  /** The tiers the tenant lifecycle onboards into: the keys of its worker's configuration (`LifecycleConfig.tiers`). */
+  private async lifecycleTiers(): Promise<string[]> {
+    const tiers = new Set<string>();
+    for (const artifact of this.env.assembly.stacks()) {
+      const stack = this.env.stack(artifact.id);
+      for (const fn of this.env.assembly.lambdaFunctions(stack.template)) {
+        if (fn.environment[ENV_LIFECYCLE_CONFIG] !== undefined) {
+          const config: LifecycleConfig = JSON.parse(await stack.resolve(fn.environment[ENV_LIFECYCLE_CONFIG]));
+          Object.keys(config.tiers).forEach((t) => tiers.add(t));
+        }
+      }
+    }
+    return [...tiers];
   }
 
   /**

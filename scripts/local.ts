@@ -1,7 +1,8 @@
 /**
  * `npx projen local`: the example SaaS on this machine (docs/local.md). Synthesizes the example, brings up everything
  * it deploys from the synthesized assembly (local/saas.ts), seeds an administrator for the control plane and for each
- * declared tenant, prints where everything is, and runs until Ctrl-C, when it stops every process it started.
+ * declared tenant, serves the web apps (admin console and tenant app, from `examples/web/build`; a missing build is
+ * reported, not fatal), prints where everything is, and runs until Ctrl-C, when it stops every process it started.
  *
  * Options: `--verbose` prints every function's and task's log lines; `--exit-after-start` stops once everything is up
  * (a smoke run).
@@ -41,6 +42,17 @@ async function main(): Promise<void> {
     const session: LocalSession = { endpoints: e, users: seeded };
     fs.mkdirSync(path.dirname(LOCAL_SESSION_FILE), { recursive: true });
     fs.writeFileSync(LOCAL_SESSION_FILE, JSON.stringify(session, null, 2), { mode: 0o600 });
+    // The web apps: without their build (or with a port taken), everything else still runs.
+    let webApps: string[];
+    try {
+      const origins = (await saas.startWebApps()).origins;
+      webApps = [
+        `Admin console: ${origins.adminConsole}/ (sign in as ${seeded.find((u) => !u.tenantId)?.username ?? 'admin@saas.local'})`,
+        `Tenant app: ${origins.tenantApp}/ (sign in with a tenant name, e.g. acme)`,
+      ];
+    } catch (err) {
+      webApps = [`Web apps: not served: ${err instanceof Error ? err.message : String(err)}`];
+    }
     const lines = [
       '',
       `The example SaaS is up (in ${((Date.now() - synthesized) / 1000).toFixed(1)} s after synthesis; ${saas.groups.size} service groups running).`,
@@ -59,6 +71,8 @@ async function main(): Promise<void> {
       '',
       `A user's ID token: npx projen local:token -- <tenant id | admin>   (what is running: ${path.relative(process.cwd(), LOCAL_SESSION_FILE)})`,
       '  TOKEN=$(npx projen local:token -- acme 2>/dev/null) && curl -s -H "Authorization: Bearer $TOKEN" <its API URL>products',
+      '',
+      ...webApps,
       '',
       'Press Ctrl-C to stop everything.',
     ];

@@ -17,16 +17,13 @@ import { AdminClients, LocalDeployment } from '../local/deployment';
 import { IamGate } from '../local/iam-gate';
 import { LocalRestApi } from '../local/rest-api';
 import { UsagePlanCounters } from '../local/usage-plans';
+import { RawAnswer, rawRequest } from './util/raw-http';
 
 const FIRST_ORIGIN = 'https://app.example.com';
 const SECOND_ORIGIN = 'https://admin.example.com';
 const CDK_DEFAULT_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent';
 
-interface Answer {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+type Answer = RawAnswer;
 
 let outdir: string;
 let backend: http.Server;
@@ -51,16 +48,8 @@ async function closedPort(): Promise<number> {
 
 /** A request to the stage, with its headers' names sent exactly as given (`Origin`, not `origin`). */
 function send(method: string, relativePath: string, headers: Record<string, string> = {}, target = api): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(relativePath, target.url), { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  const url = new URL(relativePath, target.url);
+  return rawRequest(url.origin, `${url.pathname}${url.search}`, method, headers);
 }
 
 const preflight = (origin?: string) => send('OPTIONS', 'items', {
