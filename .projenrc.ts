@@ -293,6 +293,15 @@ project.addTask('local', {
     { exec: 'ts-node --project test/tsconfig.json scripts/local.ts', receiveArgs: true },
   ],
 });
+// The web apps' screenshots in docs/images/web (README, docs/web-apps.md), regenerated from the browser test's own run.
+project.addTask('web:screenshots', {
+  description: 'Run the web apps\' browser test and keep its screenshots in docs/images/web (CI keeps them in a temporary folder)',
+  steps: [
+    { spawn: setupLocal.name },
+    ...[bundleRouter, bundleLifecycle, bundleServices, bundleWeb].map((t) => ({ spawn: t.name })),
+    { exec: 'jest --coverage=false test/e2e/web-apps.test.ts', env: { WEB_SCREENSHOTS_DIR: 'docs/images/web' } },
+  ],
+});
 project.addTask('local:token', {
   description: 'Sign a seeded user of the running `npx projen local` in and print the ID token: npx projen local:token -- <tenant id | admin>',
   exec: 'ts-node --project test/tsconfig.json scripts/local-token.ts',

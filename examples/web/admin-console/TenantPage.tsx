@@ -29,7 +29,7 @@ export function TenantPage() {
     return <Loading label="Loading the tenant" />;
   }
   if (view.state === 'error') {
-    return <ErrorNotice error={view.error} onRetry={reload} />;
+    return <><h1>Tenant</h1><ErrorNotice error={view.error} onRetry={reload} /></>;
   }
   const { tenant, registration, status } = view.data;
   const config = parseTenantConfig(tenant);
@@ -58,10 +58,10 @@ export function TenantPage() {
         <p>Status: <strong className={status === 'Failed' ? 'status-failed' : undefined} data-testid="tenant-status">{status}</strong>{polling ? <span aria-busy="true"> (updating)</span> : null}</p>
       </hgroup>
       {status === 'Failed' ? (
-        <article role="alert" className="notice error">
-          <header><strong>Onboarding failed</strong></header>
+        <section role="alert" className="notice error">
+          <p><strong>Onboarding failed</strong></p>
           <p>{registration?.failureReason ?? 'The lifecycle reported a failure without a reason.'}</p>
-        </article>
+        </section>
       ) : null}
       <h2>Tenant</h2>
       <dl className="details">

@@ -22,16 +22,16 @@ export function Empty({ children }: { children: ReactNode }) {
 export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { title, detail } = explainError(error);
   return (
-    <article role="alert" className="notice error">
-      <header><strong>{title}</strong></header>
+    <section role="alert" className="notice error">
+      <p><strong>{title}</strong></p>
       <p>{detail}</p>
       {onRetry && retryable(error) ? <button type="button" className="secondary" onClick={onRetry}>Try again</button> : null}
-    </article>
+    </section>
   );
 }
 
 export function Notice({ children }: { children: ReactNode }) {
-  return <article role="status" className="notice">{children}</article>;
+  return <section role="status" className="notice">{children}</section>;
 }
 
 export type Loaded<T> =

@@ -119,7 +119,7 @@ export function OrderPage() {
     return <Loading label="Loading the order" />;
   }
   if (order.state === 'error') {
-    return <><p><Link to="/orders">All orders</Link></p><ErrorNotice error={order.error} onRetry={reload} /></>;
+    return <><p><Link to="/orders">All orders</Link></p><h1>Order</h1><ErrorNotice error={order.error} onRetry={reload} /></>;
   }
   const o = order.data;
   return (

@@ -84,7 +84,7 @@ export function ProductFormPage() {
     return <Loading label="Loading the product" />;
   }
   if (id && loaded.state === 'error') {
-    return <ErrorNotice error={loaded.error} />;
+    return <><h1>Edit product</h1><ErrorNotice error={loaded.error} /></>;
   }
   const values = form ?? EMPTY_FORM;
   const submit = async (e: FormEvent) => {
