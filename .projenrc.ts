@@ -98,7 +98,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'react@^19.2.0',
     'react-dom@^19.2.0',
     'react-router@^7.9.0',
-    'vite@^8.0.0',
+    // 8.4 adds an optional dependency (napi-windows-process-start-time) the registry does not serve: npm ci then fails.
+    'vite@~8.3.8',
     'vitest@^4.1.0',
   ],
 

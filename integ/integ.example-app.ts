@@ -8,8 +8,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IntegLintAcknowledgements } from './lint';
 import { EcsSaasExample } from '../examples/saas-app';
-import { webConnectSources } from '../examples/web-hosting';
 import { contentSecurityPolicy, SECURITY_HEADERS, WEB_CONFIG_FILE } from '../examples/web/shared/contract';
+import { webConnectSources } from '../examples/web-hosting';
 
 /**
  * Deployed proof of the example app end to end (docs/example-app.md), through the control plane as an operator uses

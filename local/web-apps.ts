@@ -5,13 +5,14 @@
  * `examples/web/build/<WEB_APPS dir>` (`npx projen bundle:web`).
  *
  * What is served, as the deployed distribution serves it:
- * - `GET` and `HEAD` only; any other method, 405.
+ * - `GET` and `HEAD` only; any other method, 403 (CloudFront's answer to a method its behaviour does not allow).
  * - A file of the build, with its content type. A path with a `.` or `..` segment (also percent-encoded), a `\` or a NUL
  *   is refused (400), and a file is served only if its real path is under the build's, so nothing outside it is read.
  * - `/config.json` (`WEB_CONFIG_FILE`): the runtime configuration, generated here (the deployment writes it with
  *   `BucketDeployment`); never a file of the build.
  * - A path without a file extension that is no file: `index.html`, 200 (the SPA fallback of the distribution's
- *   function); a missing path with an extension: 404, not `index.html`.
+ *   function); a missing path with an extension: 403, not `index.html` (S3's answer through origin access control,
+ *   which may not list the bucket).
  * - `Cache-Control`: `no-cache` for `index.html` (and the fallback) and `config.json`; `public, max-age=31536000,
  *   immutable` for `/assets/` (Vite's content-hashed files).
  * - On every answer: the apps' `Content-Security-Policy` (`contentSecurityPolicy`, `connect-src` the local origins the
@@ -168,7 +169,7 @@ function serve(dir: string, config: AdminConsoleConfig | TenantAppConfig, csp: s
   };
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      answer(405, 'Method Not Allowed\n', { allow: 'GET, HEAD' });
+      answer(403, 'Forbidden\n');
       return;
     }
     // The path as sent (not normalized by a URL parser, which would turn `/a/../b` into `/b`), decoded by segment.
@@ -204,10 +205,10 @@ function serve(dir: string, config: AdminConsoleConfig | TenantAppConfig, csp: s
       answer(200, fs.readFileSync(file), headers);
       return;
     }
-    // No such file: a route of the app (no extension) gets the app; a missing file, 404.
+    // No such file: a route of the app (no extension) gets the app; a missing file, 403, as S3 answers CloudFront.
     const last = segments[segments.length - 1] ?? '';
     if (path.extname(last) !== '') {
-      answer(404, 'Not Found\n');
+      answer(403, 'Forbidden\n');
       return;
     }
     answer(200, fs.readFileSync(path.join(dir, 'index.html')), { 'content-type': CONTENT_TYPES['.html'], 'cache-control': NO_CACHE });

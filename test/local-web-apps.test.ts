@@ -1,6 +1,6 @@
 /**
  * The local server of the example's web apps (local/web-apps.ts), against a build made here in a temporary directory:
- * each rule the deployed CloudFront distribution applies (files with their types, the SPA fallback, 404 for a missing
+ * each rule the deployed CloudFront distribution applies (files with their types, the SPA fallback, 403 for a missing
  * file, the runtime configuration, cache headers, the CSP and security headers on every answer), that nothing outside
  * the build is served, and how it fails. The apps listen on free ports here, not on their fixed origins.
  */
@@ -147,9 +147,9 @@ describe('the SPA fallback', () => {
     expect(res.headers['cache-control']).toBe('no-cache');
   });
 
-  test.each(['/assets/app-missing.js', '/missing.css', '/tenants/acme.json', '/robots.txt'])('%s (an extension, no file): 404, not index.html', async (file) => {
+  test.each(['/assets/app-missing.js', '/missing.css', '/tenants/acme.json', '/robots.txt'])('%s (an extension, no file): 403 as from S3, not index.html', async (file) => {
     const res = await admin(file);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(403);
     expect(res.body).not.toContain('<title>');
   });
 });
@@ -177,7 +177,7 @@ describe('the runtime configuration (config.json)', () => {
   });
 
   test('only at the root: /assets/config.json is a missing file', async () => {
-    expect((await admin('/assets/config.json')).status).toBe(404);
+    expect((await admin('/assets/config.json')).status).toBe(403);
   });
 });
 
@@ -204,18 +204,18 @@ describe('nothing outside the build', () => {
     expect((await admin('/%E0%A4%A')).status).toBe(400);
   });
 
-  test('a link in the build to a file outside it is no file of the build: 404', async () => {
+  test('a link in the build to a file outside it is no file of the build: 403', async () => {
     const res = await admin('/leak.txt');
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(403);
     expect(res.body).not.toContain('SECRET');
   });
 });
 
 describe('methods', () => {
-  test.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('%s: 405, allowing GET and HEAD', async (method) => {
+  test.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('%s: 403, as CloudFront answers a method its behaviour does not allow', async (method) => {
     const res = await admin('/', method);
-    expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.status).toBe(403);
+    expect(res.body).toBe('Forbidden\n');
   });
 });
 
@@ -225,8 +225,8 @@ describe('headers on every answer', () => {
     ['an asset', () => admin('/assets/app-abc123.js')],
     ['config.json', () => tenant('/config.json')],
     ['the SPA fallback', () => tenant('/tenants/acme')],
-    ['a 404', () => admin('/missing.js')],
-    ['a 405', () => admin('/', 'POST')],
+    ['a 403 for a missing file', () => admin('/missing.js')],
+    ['a 403 for a method', () => admin('/', 'POST')],
     ['a 400', () => admin('/../package.json')],
   ];
 

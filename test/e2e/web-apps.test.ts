@@ -227,7 +227,7 @@ async function consoleSession(): Promise<Page> {
 
 let consolePage: Page;
 
-test('1. the administrator signs in to the console and onboards a tenant', async () => {
+test('1. the administrator signs in to the console and onboards two tenants', async () => {
   consolePage = await consoleSession();
   const page = consolePage;
   const operator = seeded.find((u) => u.tenantId === undefined)!;
@@ -252,11 +252,14 @@ test('1. the administrator signs in to the console and onboards a tenant', async
   await expect(page.getByText(/execute-api/).count()).resolves.toBe(1);
   await checkPage(page, 'admin-tenant');
 
-  // The other tenant, onboarded the same way.
+  // The other tenant, onboarded the same way; the first one's name is refused, since tenants are found by name.
   await page.getByRole('link', { name: 'Tenants', exact: true }).click();
   await page.getByRole('button', { name: 'Onboard a tenant' }).click();
-  await page.getByLabel('Tenant name').fill(OTHER);
+  await page.getByLabel('Tenant name').fill(TENANT);
   await page.getByLabel('Administrator email').fill(OTHER_ADMIN);
+  await page.getByRole('button', { name: 'Onboard' }).click();
+  await page.getByText(`A tenant named '${TENANT}' exists already.`, { exact: false }).waitFor();
+  await page.getByLabel('Tenant name').fill(OTHER);
   await page.getByLabel('Tier').selectOption('basic');
   await page.getByRole('button', { name: 'Onboard' }).click();
   await page.getByRole('heading', { name: OTHER }).waitFor();

@@ -3,13 +3,13 @@
  * (list, onboard, detail, offboard), all through the control plane's API (docs/web-apps.md).
  */
 import { createContext, useContext, useEffect, useMemo, useState } from 'react';
-import { Link, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ApiClient } from '../shared/api';
 import { configureAuth, currentSession, endSession, idToken } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { AdminConsoleConfig } from '../shared/contract';
 import { SignIn } from '../shared/SignIn';
-import { AppHeader, ErrorNotice, Loading } from '../shared/ui';
+import { AppHeader, ErrorNotice, Loading, usePageAnnouncement } from '../shared/ui';
 import { OnboardPage } from './OnboardPage';
 import { TenantPage } from './TenantPage';
 import { TenantsPage } from './TenantsPage';
@@ -31,6 +31,7 @@ export function useConsole(): Console {
 
 /** The signed-in console: its header and pages. Exported for the component tests. */
 export function ConsolePages(props: { readonly console: Console; readonly user?: string; readonly onSignOut: () => void }) {
+  usePageAnnouncement('SaaS admin console', useLocation().pathname);
   return (
     <ConsoleContext.Provider value={props.console}>
       <AppHeader
@@ -66,7 +67,8 @@ export function App() {
     }).catch(setProblem);
   }, []);
 
-  const api = useMemo(() => (config ? new ApiClient({ baseUrl: config.controlPlaneApiUrl, token: idToken }) : undefined), [config]);
+  // A 401, or no token left: back to sign-in.
+  const api = useMemo(() => (config ? new ApiClient({ baseUrl: config.controlPlaneApiUrl, token: idToken, onUnauthorized: () => setUser(null) }) : undefined), [config]);
 
   if (problem) {
     return <main className="container"><ErrorNotice error={problem} /></main>;

@@ -1,9 +1,9 @@
 import { FormEvent, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { useNavigate } from 'react-router';
 import { TENANT_ID_RULE } from '../../../src/contract/tenant-id';
-import { ErrorNotice } from '../shared/ui';
+import { ButtonLink, ErrorNotice } from '../shared/ui';
 import { useConsole } from './App';
-import { onboard, OnboardingInput, validateOnboarding } from './tenants';
+import { nameTaken, onboard, OnboardingInput, validateOnboarding } from './tenants';
 
 /** Onboards a tenant: name, administrator email and tier, checked with the library's rules before it is sent. */
 export function OnboardPage() {
@@ -24,6 +24,11 @@ export function OnboardPage() {
     setBusy(true);
     setFailure(undefined);
     try {
+      if (await nameTaken(api, input.tenantName)) {
+        setProblems({ tenantName: `A tenant named '${input.tenantName}' exists already. Names identify tenants at sign-in, so an offboarded tenant's name stays taken.` });
+        setBusy(false);
+        return;
+      }
       const { tenantId } = await onboard(api, input);
       navigate(`/tenants/${encodeURIComponent(tenantId)}`);
     } catch (error) {
@@ -57,7 +62,7 @@ export function OnboardPage() {
         <small id={problems.tier ? 'tier-problem' : 'tier-hint'}>{problems.tier ?? 'Basic tenants share the pooled services; advanced and premium tenants get their own.'}</small>
         {failure ? <ErrorNotice error={failure} /> : null}
         <div className="grid">
-          <Link to="/tenants" role="button" className="secondary">Cancel</Link>
+          <ButtonLink to="/tenants" className="secondary">Cancel</ButtonLink>
           <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>Onboard</button>
         </div>
       </form>

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ConfirmDialog, ErrorNotice, Loading, Notice, useLoad } from '../shared/ui';
 import { useConsole } from './App';
-import { inProgress, offboard, parseTenantConfig, TenantRecord, viewOf } from './tenants';
+import { inProgress, lastFailure, offboard, parseTenantConfig, TenantRecord, viewOf } from './tenants';
 
 /** While a tenant is onboarding or offboarding, its page looks again this often. */
 export const POLL_MILLISECONDS = 3000;
@@ -15,8 +15,15 @@ export function TenantPage() {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>();
+  const heading = useRef<HTMLHeadingElement>(null);
 
-  const polling = view.state === 'ready' && inProgress(view.data.status);
+  // The registration as it was when this page asked to offboard: until the lifecycle's reply changes it, the page
+  // waits for that reply, even when the registration still shows an earlier failure.
+  const [sentWith, setSentWith] = useState<string | undefined>();
+  const awaitingReply = view.state === 'ready' && sentWith !== undefined && JSON.stringify(view.data.registration ?? null) === sentWith;
+  // An offboarding whose last reply was a failure waits for the administrator, not for the lifecycle.
+  const polling = view.state === 'ready' && (awaitingReply
+    || (inProgress(view.data.status) && !(view.data.status === 'Offboarding' && lastFailure(view.data.registration))));
   useEffect(() => {
     if (!polling) {
       return;
@@ -34,15 +41,21 @@ export function TenantPage() {
   const { tenant, registration, status } = view.data;
   const config = parseTenantConfig(tenant);
   const name = tenant.tenantName ?? tenant.tenantId;
-  const canOffboard = tenant.sbtaws_active !== false && tenant.tenantRegistrationId !== undefined && status !== 'Offboarded';
+  const failed = lastFailure(registration);
+  // Offboarding again is offered after a failure, whichever operation failed (the lifecycle's steps are idempotent).
+  const canOffboard = tenant.tenantRegistrationId !== undefined && !awaitingReply
+    && (status === 'Active' || status === 'Failed' || (status === 'Offboarding' && failed !== undefined));
 
   const confirm = async () => {
     setBusy(true);
     setFailure(undefined);
     try {
       await offboard(api, tenant.tenantRegistrationId!);
+      setSentWith(JSON.stringify(registration ?? null));
       setConfirming(false);
       reload();
+      // The button that opened the dialog is gone: focus goes to the page's heading and its status.
+      heading.current?.focus();
     } catch (error) {
       setFailure(error);
     } finally {
@@ -54,13 +67,14 @@ export function TenantPage() {
     <section aria-labelledby="tenant-heading">
       <p><Link to="/tenants">All tenants</Link></p>
       <hgroup>
-        <h1 id="tenant-heading">{name}</h1>
-        <p>Status: <strong className={status === 'Failed' ? 'status-failed' : undefined} data-testid="tenant-status">{status}</strong>{polling ? <span aria-busy="true"> (updating)</span> : null}</p>
+        <h1 id="tenant-heading" ref={heading} tabIndex={-1}>{name}</h1>
+        <p role="status">Status: <strong className={failed ? 'status-failed' : undefined} data-testid="tenant-status">{status}</strong>{polling ? <span aria-busy="true"> (updating)</span> : null}</p>
       </hgroup>
-      {status === 'Failed' ? (
+      {failed && !awaitingReply ? (
         <section role="alert" className="notice error">
-          <p><strong>Onboarding failed</strong></p>
-          <p>{registration?.failureReason ?? 'The lifecycle reported a failure without a reason.'}</p>
+          <p><strong>{status === 'Failed' ? 'Onboarding failed' : 'The last lifecycle operation failed'}</strong></p>
+          <p>{failed}</p>
+          {status === 'Offboarding' ? <p>Offboard again to retry: every step of offboarding can run again safely.</p> : null}
         </section>
       ) : null}
       <h2>Tenant</h2>
@@ -84,7 +98,7 @@ export function TenantPage() {
       </p>
       {failure ? <ErrorNotice error={failure} /> : null}
       {canOffboard ? <button type="button" className="danger" onClick={() => setConfirming(true)}>Offboard {name}</button> : null}
-      {status === 'Offboarding' || status === 'Offboarded' ? <Notice>{status === 'Offboarding' ? 'Offboarding: its resources and users are being removed.' : 'Offboarded: its resources and users are removed.'}</Notice> : null}
+      {(status === 'Offboarding' && (!failed || awaitingReply)) || status === 'Offboarded' ? <Notice>{status === 'Offboarding' ? 'Offboarding: its resources and users are being removed.' : 'Offboarded: its resources and users are removed.'}</Notice> : null}
       <ConfirmDialog
         open={confirming}
         title={`Offboard ${name}?`}

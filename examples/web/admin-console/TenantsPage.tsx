@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { ButtonLink, Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
 import { useConsole } from './App';
-import { loadTenantPage } from './tenants';
+import { lastFailure, loadTenantPage } from './tenants';
 
 export const PAGE_SIZE = 10;
 
@@ -20,10 +20,12 @@ export function TenantsPage() {
         <h1 id="tenants-heading">Tenants</h1>
         <p>Every tenant the control plane has registered.</p>
       </hgroup>
-      <p><Link to="/tenants/new" role="button">Onboard a tenant</Link> <button type="button" className="secondary outline" onClick={reload}>Refresh</button></p>
+      <p><ButtonLink to="/tenants/new">Onboard a tenant</ButtonLink> <button type="button" className="secondary outline" onClick={reload}>Refresh</button></p>
       {page.state === 'loading' ? <Loading label="Loading tenants" /> : null}
       {page.state === 'error' ? <ErrorNotice error={page.error} onRetry={reload} /> : null}
-      {page.state === 'ready' && page.data.rows.length === 0 ? <Empty>No tenants yet. Onboard the first one.</Empty> : null}
+      {page.state === 'ready' && page.data.rows.length === 0 ? (
+        <Empty>{tokens.length === 1 ? 'No tenants yet. Onboard the first one.' : 'No more tenants.'}</Empty>
+      ) : null}
       {page.state === 'ready' && page.data.rows.length > 0 ? (
         <>
           <div className="overflow-auto">
@@ -38,8 +40,8 @@ export function TenantsPage() {
                     <td><Link to={`/tenants/${encodeURIComponent(tenant.tenantId)}`}>{tenant.tenantName ?? tenant.tenantId}</Link></td>
                     <td>{tenant.tier ?? '-'}</td>
                     <td>
-                      <span className={status === 'Failed' ? 'status-failed' : undefined}>{status}</span>
-                      {status === 'Failed' && registration?.failureReason ? <><br /><small>{registration.failureReason}</small></> : null}
+                      <span className={lastFailure(registration) ? 'status-failed' : undefined}>{status}</span>
+                      {lastFailure(registration) ? <><br /><small>{lastFailure(registration)}</small></> : null}
                     </td>
                     <td>{tenant.email ?? '-'}</td>
                   </tr>
@@ -47,11 +49,15 @@ export function TenantsPage() {
               </tbody>
             </table>
           </div>
-          <nav className="pager" aria-label="Pages of tenants">
-            <button type="button" className="secondary" disabled={tokens.length === 1} onClick={() => setTokens((t) => t.slice(0, -1))}>Previous page</button>
-            <button type="button" className="secondary" disabled={!page.data.nextToken} onClick={() => setTokens((t) => [...t, page.data.nextToken])}>Next page</button>
-          </nav>
         </>
+      ) : null}
+      {/* Drawn on every page, the empty last one included (a full page always has a next_token), and disabled while a page loads. */}
+      {page.state !== 'error' && (tokens.length > 1 || (page.state === 'ready' && page.data.nextToken)) ? (
+        <nav className="pager" aria-label="Pages of tenants">
+          <button type="button" className="secondary" disabled={tokens.length === 1 || page.state === 'loading'} onClick={() => setTokens((t) => t.slice(0, -1))}>Previous page</button>
+          <button type="button" className="secondary" disabled={page.state !== 'ready' || !page.data.nextToken}
+            onClick={() => page.state === 'ready' && page.data.nextToken && setTokens((t) => [...t, page.data.nextToken])}>Next page</button>
+        </nav>
       ) : null}
     </section>
   );

@@ -56,6 +56,18 @@ describe('the tenants page', () => {
     expect(calls.map((c) => c.url.replace('http://api.test/base/', ''))).toContain('tenants?limit=10&next_token=t-acme');
   });
 
+  it('keeps the pager on an empty last page (a full page always has a next_token)', async () => {
+    const user = userEvent.setup();
+    renderConsole('/tenants', {
+      'GET /tenants?limit=10': { body: { data: [{ ...acme, tenantRegistrationId: undefined }], next_token: 't-acme' } },
+      'GET /tenants?limit=10&next_token=t-acme': { body: { data: [] } },
+    });
+    await user.click(await screen.findByRole('button', { name: 'Next page' }));
+    expect(await screen.findByText('No more tenants.')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Previous page' }));
+    expect(await screen.findByRole('link', { name: 'acme' })).toBeTruthy();
+  });
+
   it('says when there are no tenants', async () => {
     renderConsole('/tenants', { 'GET /tenants?limit=10': { body: { data: [] } } });
     expect(await screen.findByText('No tenants yet. Onboard the first one.')).toBeTruthy();
@@ -84,6 +96,8 @@ describe('onboarding', () => {
   it('registers the tenant through the control plane and opens its page', async () => {
     const user = userEvent.setup();
     const calls = renderConsole('/tenants/new', {
+      'GET /tenant-config/hooli': { status: 404, body: { message: 'No tenant details found for hooli' } },
+      'GET /tenants?limit=100': { body: { data: [acme] } },
       'POST /tenant-registrations': { status: 201, body: { data: { tenantId: 't-hooli', tenantRegistrationId: 'r-hooli' } } },
       'GET /tenants/t-hooli': { body: { data: { tenantId: 't-hooli', tenantName: 'hooli', tier: 'premium', tenantRegistrationId: 'r-hooli' } } },
       'GET /tenant-registrations/r-hooli': { body: { data: { tenantRegistrationId: 'r-hooli' } } },
@@ -94,11 +108,23 @@ describe('onboarding', () => {
     await user.click(screen.getByRole('button', { name: 'Onboard' }));
     expect(await screen.findByRole('heading', { name: 'hooli' })).toBeTruthy();
     expect(screen.getByTestId('tenant-status').textContent).toBe('Onboarding');
-    expect(calls[0]).toMatchObject({
+    expect(calls.find((c) => c.method === 'POST')).toMatchObject({
       method: 'POST',
       body: { tenantData: { tenantName: 'hooli', email: 'admin@hooli.example.com', tier: 'premium' }, tenantRegistrationData: {} },
       headers: { Authorization: 'Bearer id-token' },
     });
+  });
+});
+
+describe('a taken name', () => {
+  it('is refused before anything is registered, offboarded tenants\' names included', async () => {
+    const user = userEvent.setup();
+    const calls = renderConsole('/tenants/new', { 'GET /tenant-config/acme': { body: '{"userPoolId":"p"}' } });
+    await user.type(screen.getByLabelText('Tenant name'), 'acme');
+    await user.type(screen.getByLabelText('Administrator email'), 'admin@acme.example.com');
+    await user.click(screen.getByRole('button', { name: 'Onboard' }));
+    expect(await screen.findByText(/^A tenant named 'acme' exists already/)).toBeTruthy();
+    expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
   });
 });
 
@@ -144,5 +170,17 @@ describe('a tenant\'s page', () => {
     await waitFor(() => expect(screen.getByTestId('tenant-status').textContent).toBe('Offboarding'));
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.url)).toEqual(['http://api.test/base/tenant-registrations/r-acme']);
     expect(screen.queryByRole('button', { name: 'Offboard acme' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'acme' }));
+  });
+
+  it('after a failed offboarding shows the reason and offers to offboard again', async () => {
+    renderConsole('/tenants/t-acme', {
+      'GET /tenants/t-acme': { body: { data: { ...acme, sbtaws_active: false } } },
+      'GET /tenant-registrations/r-acme': { body: { data: { tenantRegistrationId: 'r-acme', registrationStatus: 'Failed', failureReason: 'stack delete failed' } } },
+    });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The last lifecycle operation failedstack delete failed');
+    expect(screen.getByTestId('tenant-status').textContent).toBe('Offboarding');
+    expect(screen.getByRole('button', { name: 'Offboard acme' })).toBeTruthy();
   });
 });

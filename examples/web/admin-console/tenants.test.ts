@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TENANT_ID_RULE } from '../../../src/contract/tenant-id';
-import { inProgress, parseTenantConfig, statusOf, validateOnboarding } from './tenants';
+import { inProgress, lastFailure, nameTaken, parseTenantConfig, statusOf, validateOnboarding } from './tenants';
+import { scriptedFetch, testApi } from '../shared/testing';
 
 describe('statusOf', () => {
   const tenant = { tenantId: 't1', tenantRegistrationId: 'r1' };
@@ -11,7 +12,7 @@ describe('statusOf', () => {
     [{}, { tenantRegistrationId: 'r1', registrationStatus: 'Failed', failureReason: 'x' }, 'Failed'],
     [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Created' }, 'Offboarding'],
     [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Deleted' }, 'Offboarded'],
-    [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Failed' }, 'Failed'],
+    [{ sbtaws_active: false }, { tenantRegistrationId: 'r1', registrationStatus: 'Failed' }, 'Offboarding'],
   ])('tenant %j with registration %j is %s', (extra, registration, status) => {
     expect(statusOf({ ...tenant, ...extra }, registration)).toBe(status);
   });
@@ -44,5 +45,37 @@ describe('parseTenantConfig', () => {
     expect(parseTenantConfig({ tenantId: 't', tenantConfig: '{"userPoolId":"p","appClientId":"c","apiGatewayUrl":"u"}' })).toEqual({ userPoolId: 'p', appClientId: 'c', apiGatewayUrl: 'u' });
     expect(parseTenantConfig({ tenantId: 't' })).toBeUndefined();
     expect(parseTenantConfig({ tenantId: 't', tenantConfig: 'not json' })).toBeUndefined();
+  });
+});
+
+describe('lastFailure', () => {
+  it('is the reason of the latest reply when it was a failure, whichever operation failed', () => {
+    expect(lastFailure({ tenantRegistrationId: 'r', registrationStatus: 'Failed', failureReason: 'boom' })).toBe('boom');
+    expect(lastFailure({ tenantRegistrationId: 'r', registrationStatus: 'Failed' })).toBe('The lifecycle reported a failure without a reason.');
+    expect(lastFailure({ tenantRegistrationId: 'r', registrationStatus: 'Created', failureReason: 'old' })).toBeUndefined();
+    expect(lastFailure(undefined)).toBeUndefined();
+  });
+});
+
+describe('nameTaken', () => {
+  it('finds a name the tenant-config route knows (an onboarded tenant, offboarded ones included)', async () => {
+    await expect(nameTaken(testApi(scriptedFetch({ 'GET /tenant-config/acme': { body: '{}' } })), 'acme')).resolves.toBe(true);
+  });
+
+  it('finds a name still onboarding in the tenants list, page after page', async () => {
+    const api = testApi(scriptedFetch({
+      'GET /tenant-config/acme': { status: 404, body: { message: 'No tenant details found for acme' } },
+      'GET /tenants?limit=100': { body: { data: [{ tenantId: 't1', tenantName: 'other' }], next_token: 't1' } },
+      'GET /tenants?limit=100&next_token=t1': { body: { data: [{ tenantId: 't2', tenantName: 'acme' }] } },
+    }));
+    await expect(nameTaken(api, 'acme')).resolves.toBe(true);
+  });
+
+  it('is false when neither knows it', async () => {
+    const api = testApi(scriptedFetch({
+      'GET /tenant-config/new': { status: 404, body: { message: 'No tenant details found for new' } },
+      'GET /tenants?limit=100': { body: { data: [] } },
+    }));
+    await expect(nameTaken(api, 'new')).resolves.toBe(false);
   });
 });

@@ -35,19 +35,29 @@ export interface TenantConfig {
 
 export type TenantStatus = 'Onboarding' | 'Active' | 'Failed' | 'Offboarding' | 'Offboarded';
 
-/** Where a tenant is in its life, from its tenant and registration records. */
+/**
+ * Where a tenant is in its life, from its tenant and registration records. Once offboarding has started
+ * (`sbtaws_active` false), the tenant is `Offboarding` until the lifecycle's reply says `Deleted`, even if an earlier
+ * reply said `Failed`: the registration keeps only the latest reply, so a failure then may be the onboarding's or the
+ * offboarding's, and the page shows its reason (`lastFailure`) and offers to offboard again.
+ */
 export function statusOf(tenant: TenantRecord, registration?: RegistrationRecord): TenantStatus {
   const replied = registration?.registrationStatus;
-  if (replied === 'Failed') {
-    return 'Failed';
-  }
   if (replied === 'Deleted') {
     return 'Offboarded';
   }
   if (tenant.sbtaws_active === false) {
     return 'Offboarding';
   }
+  if (replied === 'Failed') {
+    return 'Failed';
+  }
   return replied === 'Created' ? 'Active' : 'Onboarding';
+}
+
+/** The reason of the lifecycle's latest failure reply, if the latest reply was one. */
+export function lastFailure(registration?: RegistrationRecord): string | undefined {
+  return registration?.registrationStatus === 'Failed' ? registration.failureReason ?? 'The lifecycle reported a failure without a reason.' : undefined;
 }
 
 /** Onboarding and offboarding are running: the pages poll until they end. */
@@ -121,6 +131,31 @@ export function validateOnboarding(input: OnboardingInput, tiers: string[]): Par
     problems.tier = `Choose one of the tiers: ${tiers.join(', ')}.`;
   }
   return problems;
+}
+
+/**
+ * Whether a tenant already has the name. The tenant app looks tenants up by name, and the control plane answers the
+ * first tenant of a name, offboarded ones included: a name is never given twice. The control plane's tenant-config
+ * route finds a name once its onboarding has finished; the tenants list finds the ones still onboarding.
+ */
+export async function nameTaken(api: ApiClient, tenantName: string): Promise<boolean> {
+  try {
+    await api.get(`tenant-config/${encodeURIComponent(tenantName)}`);
+    return true;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.kind === 'not-found')) {
+      throw e;
+    }
+  }
+  let nextToken: string | undefined;
+  do {
+    const page = await api.get<{ data: TenantRecord[]; next_token?: string }>('tenants', { limit: 100, next_token: nextToken });
+    if (page.data.some((t) => t.tenantName === tenantName)) {
+      return true;
+    }
+    nextToken = page.next_token;
+  } while (nextToken);
+  return false;
 }
 
 export async function onboard(api: ApiClient, input: OnboardingInput): Promise<{ tenantId: string; tenantRegistrationId: string }> {

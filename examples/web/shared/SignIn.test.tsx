@@ -76,4 +76,24 @@ describe('SignIn', () => {
     expect(await screen.findByLabelText('Authentication code')).toBeTruthy();
     expect(screen.queryByTestId('totp-secret')).toBeNull();
   });
+
+  it('starts over from a challenge, and goes back to the password when the challenge\'s session has ended', async () => {
+    const user = userEvent.setup();
+    auth.startSignIn.mockResolvedValue({ kind: 'totp-code' });
+    auth.continueSignIn.mockRejectedValue(Object.assign(new Error('Invalid session for the user.'), { name: 'NotAuthorizedException' }));
+    render(<SignIn heading="Sign in" issuer="i" onSignedIn={vi.fn()} />);
+    await user.type(screen.getByLabelText('Username or email'), 'u');
+    await user.type(screen.getByLabelText('Password'), 'p');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await user.type(await screen.findByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('The sign-in session ended before it was finished. Sign in again.');
+    expect(screen.getByLabelText('Password')).toBeTruthy();
+
+    await user.type(screen.getByLabelText('Password'), 'p');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await user.click(await screen.findByRole('button', { name: 'Start over' }));
+    expect(screen.getByLabelText('Password')).toBeTruthy();
+    expect(screen.queryByLabelText('Authentication code')).toBeNull();
+  });
 });

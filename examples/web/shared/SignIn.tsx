@@ -28,7 +28,13 @@ export function SignIn(props: {
       }
       setStep(next);
     } catch (e) {
-      setError(explainSignInError(e));
+      if (step && (e as { name?: string })?.name === 'NotAuthorizedException') {
+        // A challenge's session expires (3 minutes) or is spent: only a new sign-in can go on.
+        setStep(undefined);
+        setError('The sign-in session ended before it was finished. Sign in again.');
+      } else {
+        setError(explainSignInError(e));
+      }
     } finally {
       setBusy(false);
     }
@@ -72,7 +78,7 @@ export function SignIn(props: {
             <p>Choose a new password to replace the temporary one.</p>
             <label>
               New password
-              <input name="newPassword" type="password" autoComplete="new-password" required minLength={8} />
+              <input name="newPassword" type="password" autoComplete="new-password" required minLength={8} autoFocus />
             </label>
             <label>
               Confirm the new password
@@ -93,13 +99,16 @@ export function SignIn(props: {
         {step?.kind === 'totp-setup' || step?.kind === 'totp-code' ? (
           <label>
             Authentication code
-            <input name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" required maxLength={6} />
+            <input name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" required maxLength={6} autoFocus />
           </label>
         ) : null}
         {error ? <p id="sign-in-error" role="alert" className="error-text">{error}</p> : null}
         <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>
           {!step ? 'Sign in' : step.kind === 'new-password' ? 'Set password' : 'Verify'}
         </button>
+        {step ? (
+          <button type="button" className="secondary outline" onClick={() => { setStep(undefined); setError(undefined); }}>Start over</button>
+        ) : null}
       </form>
     </article>
   );

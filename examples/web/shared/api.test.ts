@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { ApiError, explainError } from './api';
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient, ApiError, explainError } from './api';
 import { RecordedCall, scriptedFetch, testApi } from './testing';
 
 describe('ApiClient', () => {
@@ -52,5 +52,14 @@ describe('ApiClient', () => {
   it('explains a 403 and a 503 without Retry-After', () => {
     expect(explainError(new ApiError('forbidden', 403, 'User is not authorized')).detail).toBe('You do not have access to this (User is not authorized).');
     expect(explainError(new ApiError('unavailable', 503, 'x')).detail).toBe('The service could not answer in time. Try again shortly.');
+  });
+
+  it('tells the app when the session has ended: a 401, or no token to send', async () => {
+    const ended = vi.fn();
+    const api = new ApiClient({ baseUrl: 'http://api.test/base/', token: async () => 'id-token', fetchFn: scriptedFetch({ 'GET /x': { status: 401, body: { message: 'Unauthorized' } } }), onUnauthorized: ended });
+    await expect(api.get('x')).rejects.toMatchObject({ kind: 'unauthorized' });
+    const signedOut = new ApiClient({ baseUrl: 'http://api.test/base/', token: async () => { throw new Error('signed out'); }, fetchFn: scriptedFetch({}), onUnauthorized: ended });
+    await expect(signedOut.get('x')).rejects.toMatchObject({ kind: 'unauthorized', status: 401 });
+    expect(ended).toHaveBeenCalledTimes(2);
   });
 });

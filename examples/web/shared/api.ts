@@ -35,6 +35,8 @@ export interface ApiClientOptions {
   /** The ID token to send, fetched before each call (refreshed by the auth library when it expires). */
   readonly token: () => Promise<string>;
   readonly fetchFn?: typeof fetch;
+  /** Called when the session has ended (no token, or a 401): the app goes back to sign-in. */
+  readonly onUnauthorized?: () => void;
 }
 
 export class ApiClient {
@@ -65,7 +67,13 @@ export class ApiClient {
 
   private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.options.baseUrl).toString();
-    const token = await this.options.token();
+    let token: string;
+    try {
+      token = await this.options.token();
+    } catch {
+      this.options.onUnauthorized?.();
+      throw new ApiError('unauthorized', 401, 'You are signed out.');
+    }
     let response: Response;
     try {
       response = await (this.options.fetchFn ?? fetch)(url, {
@@ -87,6 +95,9 @@ export class ApiClient {
       payload = text ? JSON.parse(text) : undefined;
     } catch {
       payload = undefined;
+    }
+    if (response.status === 401) {
+      this.options.onUnauthorized?.();
     }
     if (!response.ok) {
       const message = typeof (payload as { message?: unknown })?.message === 'string'

@@ -4,13 +4,13 @@
  * the tenant's own API with the user's ID token (docs/web-apps.md).
  */
 import { createContext, FormEvent, useContext, useEffect, useMemo, useState } from 'react';
-import { Link, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ApiClient } from '../shared/api';
 import { configureAuth, currentSession, endSession, idToken } from '../shared/auth';
 import { loadConfig } from '../shared/config';
 import { TenantAppConfig } from '../shared/contract';
 import { SignIn } from '../shared/SignIn';
-import { AppHeader, ErrorNotice, Loading } from '../shared/ui';
+import { AppHeader, ErrorNotice, Loading, usePageAnnouncement } from '../shared/ui';
 import { NewOrderPage, OrderPage, OrdersPage } from './OrdersPages';
 import { ProductFormPage, ProductsPage } from './ProductsPages';
 import { lookUpTenant, rememberedTenant, rememberTenant, TenantSettings, TenantUser, userOf } from './tenant';
@@ -35,6 +35,7 @@ export function useTenant(): TenantContext {
 /** The signed-in app: header and pages. Exported for the component tests. */
 export function TenantPages(props: { readonly context: TenantContext; readonly onSignOut: () => void }) {
   const { tenant, user } = props.context;
+  usePageAnnouncement(tenant.tenantName, useLocation().pathname);
   return (
     <Context.Provider value={props.context}>
       <AppHeader
@@ -74,7 +75,8 @@ export function TenantLookup(props: { readonly config: TenantAppConfig; readonly
     setBusy(true);
     setError(undefined);
     try {
-      props.onFound(await lookUpTenant(props.config, name.trim()));
+      // Tenant names are lowercase (the tenant-id rule): 'Acme' finds acme.
+      props.onFound(await lookUpTenant(props.config, name.trim().toLowerCase()));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
       setBusy(false);
@@ -117,7 +119,8 @@ export function App() {
     void currentSession().then((s) => setUser(s ? userOf(s.claims) : null));
   }, [config, tenant]);
 
-  const api = useMemo(() => (tenant ? new ApiClient({ baseUrl: tenant.apiUrl, token: idToken }) : undefined), [tenant]);
+  // A 401, or no token left: back to sign-in.
+  const api = useMemo(() => (tenant ? new ApiClient({ baseUrl: tenant.apiUrl, token: idToken, onUnauthorized: () => setUser(null) }) : undefined), [tenant]);
 
   if (problem) {
     return <main className="container"><ErrorNotice error={problem} /></main>;

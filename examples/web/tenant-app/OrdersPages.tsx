@@ -1,25 +1,26 @@
 import { FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { ApiClient } from '../shared/api';
+import { ButtonLink, Empty, ErrorNotice, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { money, newIdempotencyKey, Order, Page, Product } from './model';
 
 export function OrdersPage() {
   const { api } = useTenant();
-  const [page, reload] = useLoad(() => api.get<Page<Order>>('orders'), [api]);
+  const list = usePagedList((nextToken?: string) => api.get<Page<Order>>('orders', { nextToken }), [api]);
   return (
     <section aria-labelledby="orders-heading">
       <h1 id="orders-heading">Orders</h1>
-      <p><Link to="/orders/new" role="button">New order</Link></p>
-      {page.state === 'loading' ? <Loading label="Loading orders" /> : null}
-      {page.state === 'error' ? <ErrorNotice error={page.error} onRetry={reload} /> : null}
-      {page.state === 'ready' && page.data.items.length === 0 ? <Empty>No orders yet.</Empty> : null}
-      {page.state === 'ready' && page.data.items.length > 0 ? (
+      <p><ButtonLink to="/orders/new">New order</ButtonLink></p>
+      {list.first.state === 'loading' ? <Loading label="Loading orders" /> : null}
+      {list.first.state === 'error' ? <ErrorNotice error={list.first.error} onRetry={list.reload} /> : null}
+      {list.first.state === 'ready' && list.items.length === 0 ? <Empty>No orders yet.</Empty> : null}
+      {list.items.length > 0 ? (
         <div className="overflow-auto">
           <table>
             <thead><tr><th scope="col">Order</th><th scope="col">Placed</th><th scope="col">Items</th><th scope="col">Total</th><th scope="col">Status</th></tr></thead>
             <tbody>
-              {page.data.items.map((o) => (
+              {list.items.map((o) => (
                 <tr key={o.id}>
                   <td><Link to={`/orders/${o.id}`}>{o.id.slice(0, 8)}</Link></td>
                   <td>{new Date(o.createdAt).toLocaleString()}</td>
@@ -32,15 +33,28 @@ export function OrdersPage() {
           </table>
         </div>
       ) : null}
+      <LoadMore list={list} label="Load more" />
     </section>
   );
+}
+
+/** Every product of the tenant, page after page (an order can name any of them). */
+async function allProducts(api: ApiClient): Promise<Product[]> {
+  const products: Product[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await api.get<Page<Product>>('products', { limit: 100, nextToken });
+    products.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return products;
 }
 
 /** An order from the tenant's products: a quantity for each (0 leaves it out). */
 export function NewOrderPage() {
   const { api } = useTenant();
   const navigate = useNavigate();
-  const [products, reload] = useLoad(() => api.get<Page<Product>>('products', { limit: 100 }), [api]);
+  const [products, reload] = useLoad(() => allProducts(api), [api]);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | undefined>();
   const [failure, setFailure] = useState<unknown>();
@@ -77,13 +91,13 @@ export function NewOrderPage() {
       <h1 id="new-order-heading">New order</h1>
       {products.state === 'loading' ? <Loading label="Loading products" /> : null}
       {products.state === 'error' ? <ErrorNotice error={products.error} onRetry={reload} /> : null}
-      {products.state === 'ready' && products.data.items.length === 0 ? <Empty>There are no products to order yet. <Link to="/products/new">Create one</Link>.</Empty> : null}
-      {products.state === 'ready' && products.data.items.length > 0 ? (
+      {products.state === 'ready' && products.data.length === 0 ? <Empty>There are no products to order yet. <Link to="/products/new">Create one</Link>.</Empty> : null}
+      {products.state === 'ready' && products.data.length > 0 ? (
         <form onSubmit={(e) => void submit(e)} noValidate>
           <table>
             <thead><tr><th scope="col">Product</th><th scope="col">Price</th><th scope="col">Quantity</th></tr></thead>
             <tbody>
-              {products.data.items.map((p) => (
+              {products.data.map((p) => (
                 <tr key={p.id}>
                   <td>{p.name}</td>
                   <td>{money.format(p.price)}</td>
@@ -102,7 +116,7 @@ export function NewOrderPage() {
           {problem ? <p role="alert" className="error-text">{problem}</p> : null}
           {failure ? <ErrorNotice error={failure} /> : null}
           <div className="grid">
-            <Link to="/orders" role="button" className="secondary">Cancel</Link>
+            <ButtonLink to="/orders" className="secondary">Cancel</ButtonLink>
             <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>Place order</button>
           </div>
         </form>

@@ -1,45 +1,26 @@
 import { FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { Empty, ErrorNotice, Loading, useLoad } from '../shared/ui';
+import { ButtonLink, Empty, ErrorNotice, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { money, newIdempotencyKey, Page, Product, productInput, validateProduct } from './model';
 
 /** The tenant's products, 25 at a time, with "Load more". */
 export function ProductsPage() {
   const { api } = useTenant();
-  const [more, setMore] = useState<Product[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [moreError, setMoreError] = useState<unknown>();
-  const [page, reload] = useLoad(async () => {
-    const first = await api.get<Page<Product>>('products');
-    setMore([]);
-    setNext(first.nextToken);
-    return first;
-  }, [api]);
-  const loadMore = async () => {
-    setMoreError(undefined);
-    try {
-      const p = await api.get<Page<Product>>('products', { nextToken: next });
-      setMore((m) => [...m, ...p.items]);
-      setNext(p.nextToken);
-    } catch (e) {
-      setMoreError(e);
-    }
-  };
-  const items = page.state === 'ready' ? [...page.data.items, ...more] : [];
+  const list = usePagedList((nextToken?: string) => api.get<Page<Product>>('products', { nextToken }), [api]);
   return (
     <section aria-labelledby="products-heading">
       <h1 id="products-heading">Products</h1>
-      <p><Link to="/products/new" role="button">New product</Link></p>
-      {page.state === 'loading' ? <Loading label="Loading products" /> : null}
-      {page.state === 'error' ? <ErrorNotice error={page.error} onRetry={reload} /> : null}
-      {page.state === 'ready' && items.length === 0 ? <Empty>No products yet. Create the first one.</Empty> : null}
-      {items.length > 0 ? (
+      <p><ButtonLink to="/products/new">New product</ButtonLink></p>
+      {list.first.state === 'loading' ? <Loading label="Loading products" /> : null}
+      {list.first.state === 'error' ? <ErrorNotice error={list.first.error} onRetry={list.reload} /> : null}
+      {list.first.state === 'ready' && list.items.length === 0 ? <Empty>No products yet. Create the first one.</Empty> : null}
+      {list.items.length > 0 ? (
         <div className="overflow-auto">
           <table>
             <thead><tr><th scope="col">Name</th><th scope="col">SKU</th><th scope="col">Price</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
-              {items.map((p) => (
+              {list.items.map((p) => (
                 <tr key={p.id}>
                   <td>{p.name}</td>
                   <td>{p.sku ?? '-'}</td>
@@ -51,8 +32,7 @@ export function ProductsPage() {
           </table>
         </div>
       ) : null}
-      {moreError ? <ErrorNotice error={moreError} onRetry={() => void loadMore()} /> : null}
-      {next ? <button type="button" className="secondary" onClick={() => void loadMore()}>Load more</button> : null}
+      <LoadMore list={list} label="Load more" />
     </section>
   );
 }
@@ -135,7 +115,7 @@ export function ProductFormPage() {
         {problem('description')}
         {failure ? <ErrorNotice error={failure} /> : null}
         <div className="grid">
-          <Link to="/products" role="button" className="secondary">Cancel</Link>
+          <ButtonLink to="/products" className="secondary">Cancel</ButtonLink>
           <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>{id ? 'Save' : 'Create product'}</button>
         </div>
       </form>

@@ -1,14 +1,24 @@
 import { FormEvent, useState } from 'react';
 import { TENANT_ROLES, TENANT_USER_ROLE } from '../../../src/contract/identity';
 import { ApiError } from '../shared/api';
-import { Empty, ErrorNotice, Loading, Notice, useLoad } from '../shared/ui';
+import { Empty, ErrorNotice, Loading, LoadMore, Notice, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { Page, User } from './model';
 
-/** The tenant's users and their roles; a tenant administrator creates users with a role. */
+/** The tenant's users and their roles, for its administrators only: nothing is loaded for anyone else. */
 export function UsersPage() {
-  const { api, user } = useTenant();
-  const [users, reload] = useLoad(() => api.get<Page<User>>('users', { limit: 60 }), [api]);
+  const { user } = useTenant();
+  if (!user.isAdmin) {
+    return <><h1>Users</h1><ErrorNotice error={new ApiError('forbidden', 403, 'only a tenant administrator manages users')} /></>;
+  }
+  return <TenantUsers />;
+}
+
+/** The users, a page of 60 at a time, and the form that adds one with a role. */
+function TenantUsers() {
+  const { api } = useTenant();
+  const users = usePagedList((nextToken?: string) => api.get<Page<User>>('users', { limit: 60, nextToken }), [api]);
+  const reload = users.reload;
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<string>(TENANT_USER_ROLE);
   const [problem, setProblem] = useState<string | undefined>();
@@ -16,9 +26,6 @@ export function UsersPage() {
   const [created, setCreated] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
-  if (!user.isAdmin) {
-    return <ErrorNotice error={new ApiError('forbidden', 403, 'only a tenant administrator manages users')} />;
-  }
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 254) {
@@ -43,21 +50,22 @@ export function UsersPage() {
   return (
     <section aria-labelledby="users-heading">
       <h1 id="users-heading">Users</h1>
-      {users.state === 'loading' ? <Loading label="Loading users" /> : null}
-      {users.state === 'error' ? <ErrorNotice error={users.error} onRetry={reload} /> : null}
-      {users.state === 'ready' && users.data.items.length === 0 ? <Empty>No users.</Empty> : null}
-      {users.state === 'ready' && users.data.items.length > 0 ? (
+      {users.first.state === 'loading' ? <Loading label="Loading users" /> : null}
+      {users.first.state === 'error' ? <ErrorNotice error={users.first.error} onRetry={reload} /> : null}
+      {users.first.state === 'ready' && users.items.length === 0 ? <Empty>No users.</Empty> : null}
+      {users.items.length > 0 ? (
         <div className="overflow-auto">
           <table>
             <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th></tr></thead>
             <tbody>
-              {users.data.items.map((u) => (
+              {users.items.map((u) => (
                 <tr key={u.username}><td>{u.email}</td><td>{u.role}</td><td>{u.enabled === false ? 'Disabled' : u.status ?? '-'}</td></tr>
               ))}
             </tbody>
           </table>
         </div>
       ) : null}
+      <LoadMore list={users} label="Load more users" />
       <h2>Add a user</h2>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <div className="grid">

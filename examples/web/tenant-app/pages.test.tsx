@@ -123,9 +123,24 @@ describe('orders', () => {
     expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
   });
 
-  it('lists orders', async () => {
-    renderApp('/orders', { 'GET /orders': { body: { items: [order] } } });
+  it('lists orders, and loads more with nextToken', async () => {
+    const user = userEvent.setup();
+    renderApp('/orders', {
+      'GET /orders': { body: { items: [order], nextToken: 'n' } },
+      'GET /orders?nextToken=n': { body: { items: [{ ...order, id: 'ffffffff-0000-4000-8000-000000000001' }] } },
+    });
     expect(await screen.findByRole('link', { name: 'a1b2c3d4' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('link', { name: 'ffffffff' })).toBeTruthy();
+  });
+
+  it('offers every product to an order, page after page', async () => {
+    renderApp('/orders/new', {
+      'GET /products?limit=100': { body: { items: [anvil], nextToken: 'n' } },
+      'GET /products?limit=100&nextToken=n': { body: { items: [{ ...anvil, id: 'x2', name: 'Rocket' }] } },
+    });
+    expect(await screen.findByLabelText('Quantity of Rocket')).toBeTruthy();
+    expect(screen.getByLabelText('Quantity of Anvil')).toBeTruthy();
   });
 
   it('explains an order that is not the tenant\'s', async () => {
@@ -157,11 +172,23 @@ describe('users', () => {
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ email: 'new@acme.example.com', role: 'TenantAdmin' });
   });
 
-  it('hides users from a tenant user, and says 403 if they go there', async () => {
+  it('hides users from a tenant user, says 403 if they go there, and calls nothing', async () => {
     const calls = renderApp('/users', {}, member);
     expect(screen.queryByRole('link', { name: 'Users' })).toBeNull();
     expect(screen.getByRole('alert').textContent).toBe('Not allowedYou do not have access to this (only a tenant administrator manages users).');
+    // Anything the page would load has been asked for by now.
+    await new Promise((r) => setTimeout(r, 50));
     expect(calls).toEqual([]);
+  });
+
+  it('loads more users with nextToken', async () => {
+    const user = userEvent.setup();
+    renderApp('/users', {
+      'GET /users?limit=60': { body: { items: [{ username: 'u1', email: 'a@acme.example.com', role: 'TenantAdmin' }], nextToken: 'n' } },
+      'GET /users?limit=60&nextToken=n': { body: { items: [{ username: 'u2', email: 'b@acme.example.com', role: 'TenantUser' }] } },
+    });
+    await user.click(await screen.findByRole('button', { name: 'Load more users' }));
+    expect(await screen.findByRole('cell', { name: 'b@acme.example.com' })).toBeTruthy();
   });
 
   it('explains an email that is taken', async () => {
