@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { mix, referenceApplication } from './bench-app';
 import { servicesUnderLoad } from './bench-services';
+import { webAppsSizes } from './bench-web';
 import {
   ClusterPerTenantTier,
   PooledEcsTier,
@@ -66,6 +67,7 @@ async function main() {
   await credentials();
   await authorizer();
   await servicesUnderLoad({ smoke, print, table });
+  webAppsSizes({ print, table });
 }
 
 // -------------------------------------------------------------------------------------------- 1. synth scale
