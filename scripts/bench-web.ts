@@ -9,8 +9,8 @@ import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { buildSync } from 'esbuild';
 import { SectionOutput } from './bench-services';
-import { WEB_BUILD_DIR } from '../examples/web-hosting';
 import { WEB_APPS } from '../examples/web/shared/contract';
+import { WEB_BUILD_DIR } from '../examples/web-hosting';
 
 /** Kilobytes (1,000 bytes), as browsers' developer tools show transfer sizes. */
 const kb = (bytes: number) => (bytes / 1000).toFixed(1);
@@ -26,8 +26,16 @@ const LIBRARIES: Record<string, string> = {
 };
 
 function bundled(options: Parameters<typeof buildSync>[0]): Buffer {
-  const result = buildSync({ bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' }, ...options });
+  const result = buildSync({
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    ...options,
+  });
   return Buffer.from(result.outputFiles![0].contents);
 }
 
