@@ -1,6 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { TENANT_ID_RULE } from '../../../src/contract/tenant-id';
+import { fieldProps } from '../shared/forms';
 import { ButtonLink, ErrorNotice } from '../shared/ui';
 import { useConsole } from './App';
 import { nameTaken, onboard, OnboardingInput, validateOnboarding } from './tenants';
@@ -36,14 +37,7 @@ export function OnboardPage() {
       setBusy(false);
     }
   };
-  const field = (name: keyof OnboardingInput) => ({
-    'id': name,
-    'name': name,
-    'value': input[name],
-    'aria-invalid': problems[name] ? true : undefined,
-    'aria-describedby': problems[name] ? `${name}-problem` : `${name}-hint`,
-    'onChange': (e: { target: { value: string } }) => setInput({ ...input, [name]: e.target.value }),
-  });
+  const field = (name: keyof OnboardingInput) => fieldProps(name, { values: { ...input }, problems, set: (v) => setInput(v as OnboardingInput), hints: true });
 
   return (
     <section aria-labelledby="onboard-heading">

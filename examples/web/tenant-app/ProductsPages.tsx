@@ -1,5 +1,6 @@
 import { FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { fieldProps } from '../shared/forms';
 import { ButtonLink, Empty, ErrorNotice, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { money, newIdempotencyKey, Page, Product, productInput, validateProduct } from './model';
@@ -88,14 +89,7 @@ export function ProductFormPage() {
       setBusy(false);
     }
   };
-  const field = (name: keyof ProductForm) => ({
-    'id': name,
-    'name': name,
-    'value': values[name],
-    'aria-invalid': problems[name] ? true : undefined,
-    'aria-describedby': problems[name] ? `${name}-problem` : undefined,
-    'onChange': (e: { target: { value: string } }) => setForm({ ...values, [name]: e.target.value }),
-  });
+  const field = (name: keyof ProductForm) => fieldProps(name, { values, problems, set: setForm });
   const problem = (name: keyof ProductForm) => (problems[name] ? <small id={`${name}-problem`}>{problems[name]}</small> : null);
   return (
     <section aria-labelledby="product-form-heading">

@@ -1,45 +1,20 @@
-/** The example services' resources, as their API answers them (examples/services/README.md). */
+/**
+ * The example services' resources, as their API answers them (examples/services/README.md): the services' own types,
+ * imported as types only (nothing of the services is bundled), so that the app and the services cannot drift apart.
+ */
+import type { Order as ServiceOrder, OrderLine } from '../../services/orders/app';
+import type { Product, ProductInput } from '../../services/products/app';
+import type { User } from '../../services/users/app';
+
+export type { OrderLine, Product, ProductInput, User };
+
+/** An order as the API answers it (the tenant id is the caller's). */
+export type Order = Omit<ServiceOrder, 'tenantId'>;
+
+/** A page of a list, as the services answer it. */
 export interface Page<T> {
   readonly items: T[];
   readonly nextToken?: string;
-}
-
-export interface Product {
-  readonly id: string;
-  readonly name: string;
-  readonly price: number;
-  readonly sku?: string;
-  readonly description?: string;
-}
-
-export interface ProductInput {
-  readonly name: string;
-  readonly price: number;
-  readonly sku?: string;
-  readonly description?: string;
-}
-
-export interface OrderLine {
-  readonly productId: string;
-  readonly name: string;
-  readonly unitPrice: number;
-  readonly quantity: number;
-}
-
-export interface Order {
-  readonly id: string;
-  readonly lines: OrderLine[];
-  readonly total: number;
-  readonly status: string;
-  readonly createdAt: string;
-}
-
-export interface User {
-  readonly username: string;
-  readonly email: string;
-  readonly role: string;
-  readonly status?: string;
-  readonly enabled?: boolean;
 }
 
 /** The product form's problems, by field, with the services' own limits. */
