@@ -110,6 +110,17 @@ export function usePagedList<T>(fetchPage: (nextToken?: string) => Promise<ListP
   return { first, items, hasMore: first.state === 'ready' && !!extra.nextToken, loadingMore: extra.loading, moreError: extra.error, more, reload };
 }
 
+/** The first page's states of a paged list: loading, its error with a retry, or empty. */
+export function ListStates({ list, loading, empty }: { readonly list: PagedList<unknown>; readonly loading: string; readonly empty: ReactNode }) {
+  return (
+    <>
+      {list.first.state === 'loading' ? <Loading label={loading} /> : null}
+      {list.first.state === 'error' ? <ErrorNotice error={list.first.error} onRetry={list.reload} /> : null}
+      {list.first.state === 'ready' && list.items.length === 0 ? <Empty>{empty}</Empty> : null}
+    </>
+  );
+}
+
 /** "Load more" under a paged list, with its own loading and error states. */
 export function LoadMore({ list, label }: { readonly list: PagedList<unknown>; readonly label: string }) {
   return (

@@ -1,7 +1,7 @@
 import { FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiClient } from '../shared/api';
-import { ButtonLink, Empty, ErrorNotice, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
+import { ButtonLink, Empty, ErrorNotice, ListStates, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { money, newIdempotencyKey, Order, Page, Product } from './model';
 
@@ -12,9 +12,7 @@ export function OrdersPage() {
     <section aria-labelledby="orders-heading">
       <h1 id="orders-heading">Orders</h1>
       <p><ButtonLink to="/orders/new">New order</ButtonLink></p>
-      {list.first.state === 'loading' ? <Loading label="Loading orders" /> : null}
-      {list.first.state === 'error' ? <ErrorNotice error={list.first.error} onRetry={list.reload} /> : null}
-      {list.first.state === 'ready' && list.items.length === 0 ? <Empty>No orders yet.</Empty> : null}
+      <ListStates list={list} loading="Loading orders" empty="No orders yet." />
       {list.items.length > 0 ? (
         <div className="overflow-auto">
           <table>

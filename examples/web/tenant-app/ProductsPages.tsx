@@ -1,7 +1,7 @@
 import { FormEvent, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { fieldProps } from '../shared/forms';
-import { ButtonLink, Empty, ErrorNotice, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
+import { ButtonLink, ErrorNotice, ListStates, Loading, LoadMore, useLoad, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { money, newIdempotencyKey, Page, Product, productInput, validateProduct } from './model';
 
@@ -13,9 +13,7 @@ export function ProductsPage() {
     <section aria-labelledby="products-heading">
       <h1 id="products-heading">Products</h1>
       <p><ButtonLink to="/products/new">New product</ButtonLink></p>
-      {list.first.state === 'loading' ? <Loading label="Loading products" /> : null}
-      {list.first.state === 'error' ? <ErrorNotice error={list.first.error} onRetry={list.reload} /> : null}
-      {list.first.state === 'ready' && list.items.length === 0 ? <Empty>No products yet. Create the first one.</Empty> : null}
+      <ListStates list={list} loading="Loading products" empty="No products yet. Create the first one." />
       {list.items.length > 0 ? (
         <div className="overflow-auto">
           <table>

@@ -1,7 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { TENANT_ROLES, TENANT_USER_ROLE } from '../../../src/contract/identity';
 import { ApiError } from '../shared/api';
-import { Empty, ErrorNotice, Loading, LoadMore, Notice, usePagedList } from '../shared/ui';
+import { ErrorNotice, ListStates, LoadMore, Notice, usePagedList } from '../shared/ui';
 import { useTenant } from './App';
 import { Page, User } from './model';
 
@@ -50,9 +50,7 @@ function TenantUsers() {
   return (
     <section aria-labelledby="users-heading">
       <h1 id="users-heading">Users</h1>
-      {users.first.state === 'loading' ? <Loading label="Loading users" /> : null}
-      {users.first.state === 'error' ? <ErrorNotice error={users.first.error} onRetry={reload} /> : null}
-      {users.first.state === 'ready' && users.items.length === 0 ? <Empty>No users.</Empty> : null}
+      <ListStates list={users} loading="Loading users" empty="No users." />
       {users.items.length > 0 ? (
         <div className="overflow-auto">
           <table>
