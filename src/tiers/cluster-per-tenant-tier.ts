@@ -1,5 +1,6 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { createTierCluster } from './cluster';
 import { EcsTierOptions, TierTenant } from './ecs-tier-options';
@@ -7,6 +8,7 @@ import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
 import { addDeclaredTenants, deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
 import { subnetsOrDefault } from '../private/defaults';
+import { checkGroupOptions } from '../private/group-options';
 
 /**
  * Properties of a ClusterPerTenantTier.
@@ -38,11 +40,14 @@ export class ClusterPerTenantTier extends TenantTier {
   private readonly settings: GroupSettings;
   private readonly capacity: TierCapacity;
   private readonly vpc: ec2.IVpc;
+  private readonly cpuArchitecture?: ecs.CpuArchitecture;
 
   constructor(scope: Construct, id: string, props: ClusterPerTenantTierProps) {
     super(scope, id, props.tierName ?? 'premium');
     this.vpc = props.vpc;
     this.capacity = props.capacity ?? TierCapacity.fargate();
+    checkGroupOptions(props, this.capacity.isEc2 ? 'capacity: TierCapacity.ec2()' : undefined);
+    this.cpuArchitecture = props.cpuArchitecture;
     const subnets = subnetsOrDefault(props.vpcSubnets);
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
     this.settings = { ...props, tierName: this.tierName, pooledTables: this.pooledTables, vpcSubnets: subnets };
@@ -57,7 +62,7 @@ export class ClusterPerTenantTier extends TenantTier {
    */
   public addTenant(tenantId: string): TierTenant {
     const scope = new Construct(this, placeTenant(this, this.tierName, tenantId));
-    const { cluster, capacityProviderName } = createTierCluster(scope, this.vpc, this.capacity, this.settings.vpcSubnets!);
+    const { cluster, capacityProviderName } = createTierCluster(scope, this.vpc, this.capacity, this.settings.vpcSubnets!, this.cpuArchitecture);
     const tenant = deployTenant(scope, this.settings, tenantId, cluster, capacityProviderName, true);
     return this.recordTenant(tenant);
   }

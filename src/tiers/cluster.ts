@@ -6,6 +6,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { TierCapacity } from './tier-capacity';
 import { acknowledgeInstancePolicy } from '../private/findings';
+import { isArm } from '../private/group-options';
 
 /** A cluster and, for EC2 capacity, the capacity provider its services must use. */
 export interface TierCluster {
@@ -23,6 +24,7 @@ export function createTierCluster(
   vpc: ec2.IVpc,
   capacity: TierCapacity,
   vpcSubnets: ec2.SubnetSelection,
+  cpuArchitecture?: ecs.CpuArchitecture,
 ): TierCluster {
   const cluster = new ecs.Cluster(scope, 'Cluster', {
     vpc,
@@ -32,6 +34,12 @@ export function createTierCluster(
     return { cluster };
   }
   const options = capacity.ec2Options;
+  const instanceType = options.instanceType ?? new ec2.InstanceType('m6i.large');
+  const arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
+  if (arm !== isArm(cpuArchitecture)) {
+    throw new Error(`capacity's instance type ${instanceType} is ${arm ? 'ARM64' : 'x86_64'}, but cpuArchitecture is ${cpuArchitecture?._cpuArchitecture ?? 'X86_64 (the default)'}: `
+      + `give cpuArchitecture: ecs.CpuArchitecture.${arm ? 'ARM64' : 'X86_64'}, or an instance type of the tasks' architecture.`);
+  }
   const role = new iam.Role(scope, 'InstanceRole', {
     assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
     description: `ECS container instances of ${cluster.node.path}`,
@@ -40,8 +48,8 @@ export function createTierCluster(
   // awsvpc tasks share the host: block their access to the instance metadata service (and so the instance role).
   userData.addCommands('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
   const launchTemplate = new ec2.LaunchTemplate(scope, 'LaunchTemplate', {
-    instanceType: options.instanceType ?? new ec2.InstanceType('m6i.large'),
-    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+    instanceType,
+    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(arm ? ecs.AmiHardwareType.ARM : ecs.AmiHardwareType.STANDARD),
     userData,
     role,
     requireImdsv2: true,

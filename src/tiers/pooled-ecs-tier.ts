@@ -8,6 +8,7 @@ import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
 import { addDeclaredTenants, placeTenant, pooledTables } from './tier-support';
 import { subnetsOrDefault } from '../private/defaults';
+import { checkGroupOptions } from '../private/group-options';
 import { RoutingTarget } from '../router/routing-target';
 
 /**
@@ -50,6 +51,7 @@ export class PooledEcsTier extends TenantTier {
         `application has PER_TENANT tables [${perTenant.map((t) => t.name).join(', ')}]; PooledEcsTier '${this.tierName}' serves every tenant from shared services, so it can use only POOLED tables. Use SiloServiceTier or ClusterPerTenantTier.`,
       );
     }
+    checkGroupOptions(props, undefined);
     const subnets = subnetsOrDefault(props.vpcSubnets);
     this.cluster = props.cluster ?? createTierCluster(this, props.vpc, TierCapacity.fargate(), subnets).cluster;
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);
@@ -63,6 +65,9 @@ export class PooledEcsTier extends TenantTier {
       removalPolicy: props.removalPolicy,
       logRetention: props.logRetention,
       vpcSubnets: subnets,
+      cpuArchitecture: props.cpuArchitecture,
+      fargateSpot: props.fargateSpot,
+      minTasks: props.minTasks,
     });
     this.connections.addSecurityGroup(this.serviceGroup.securityGroup);
     addDeclaredTenants(props.tenants, (t) => this.addTenant(t));

@@ -4,6 +4,34 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
+ * Part of a Fargate service's tasks on Fargate Spot (docs/cost.md). Spot tasks cost about 70% less and can be
+ * stopped with two minutes' notice; ECS replaces them, with on-demand capacity if Spot has none.
+ */
+export interface FargateSpotOptions {
+  /**
+   * Tasks of each service that always run on on-demand Fargate, before the weights split the rest. With at least 1,
+   * a Spot interruption never takes a service to zero tasks.
+   *
+   * @default 1
+   */
+  readonly onDemandBase?: number;
+
+  /**
+   * Relative share of the tasks above the base that run on on-demand Fargate.
+   *
+   * @default 1
+   */
+  readonly onDemandWeight?: number;
+
+  /**
+   * Relative share of the tasks above the base that run on Fargate Spot.
+   *
+   * @default 1
+   */
+  readonly spotWeight?: number;
+}
+
+/**
  * How groups of services are deployed: options shared by `ServiceGroup` and every tier.
  */
 export interface ServiceGroupOptions {
@@ -42,4 +70,30 @@ export interface ServiceGroupOptions {
    * @default - the VPC's private subnets with egress
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * CPU architecture of every task. `ARM64` (AWS Graviton) costs 20% less per vCPU-hour and GB-hour on Fargate;
+   * every image of the application, and the proxy image, must be built for it (a multi-architecture image runs on
+   * both). On EC2 capacity that the tier creates, the instance type must be of the same architecture.
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Run part of each service's tasks on Fargate Spot. Fargate capacity only. A tier that creates its clusters turns
+   * on their `FARGATE` and `FARGATE_SPOT` capacity providers; an existing cluster must have them.
+   *
+   * @default - every task on on-demand Fargate
+   */
+  readonly fargateSpot?: FargateSpotOptions;
+
+  /**
+   * Fewest tasks of every service of the group, the tenant proxy's included, in place of each service's own
+   * `minTasks` (a service's `maxTasks` rises to it if lower). For tiers that can give up availability for cost,
+   * such as non-production tenants: with 1, a replaced or failed task means downtime (the group warns).
+   *
+   * @default - each service's `minTasks`, and 2 for the proxy
+   */
+  readonly minTasks?: number;
 }

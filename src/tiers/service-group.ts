@@ -15,6 +15,7 @@ import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
 import { createTable, subnetsOrDefault } from '../private/defaults';
 import { acknowledgeLogGroup } from '../private/findings';
+import { checkGroupOptions, spotMix } from '../private/group-options';
 import { envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
@@ -118,6 +119,7 @@ export class ServiceGroup extends Construct {
     if (props.tenantId !== undefined) {
       validateTenantId('tenantId', props.tenantId);
     }
+    checkGroupOptions(props, props.capacityProviderName && `capacity provider ${props.capacityProviderName}`);
     this.props = props;
     this.tenantId = props.tenantId;
     this.tierName = props.tierName;
@@ -214,10 +216,11 @@ export class ServiceGroup extends Construct {
 
   private addService(def: ServiceDefinition): ecs.BaseService {
     const id = pascal(def.name);
-    if (def.minTasks! < 2) {
+    const minTasks = this.props.minTasks ?? def.minTasks!;
+    if (minTasks < 2) {
       Annotations.of(this).addWarningV2(
         'cdk-ecs-saas:fewerThanTwoTasks',
-        `Service '${def.name}' runs ${def.minTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
+        `Service '${def.name}' runs ${minTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
       );
     }
     const port = def.containerPort!;
@@ -264,15 +267,22 @@ export class ServiceGroup extends Construct {
       namespace: this.namespace.namespaceArn,
       services: [{ portMappingName: def.name, dnsName: def.name, port }],
       logDriver: ecs.LogDrivers.awsLogs({ streamPrefix: `${def.name}-sc`, logGroup: this.newLogGroup(`${id}ServiceConnectLogs`) }),
-    }, def.minTasks!);
+    }, minTasks);
     service
-      .autoScaleTaskCount({ minCapacity: def.minTasks!, maxCapacity: def.maxTasks! })
+      .autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: Math.max(def.maxTasks!, minTasks) })
       .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: def.targetCpuUtilizationPercent! });
     this.acknowledgeClusterDependency(service);
     return service;
   }
 
   private addProxy(image: ecs.ContainerImage): ecs.BaseService {
+    const proxyTasks = this.props.minTasks ?? 2;
+    if (proxyTasks < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ecs-saas:fewerThanTwoProxyTasks',
+        `The tenant proxy runs ${proxyTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
+      );
+    }
     const taskDefinition = this.newTaskDefinition('Proxy', 256, 512);
     taskDefinition.addContainer('proxy', {
       image,
@@ -294,9 +304,9 @@ export class ServiceGroup extends Construct {
       // Client only: the proxy reaches the services by their Service Connect names.
       namespace: this.namespace.namespaceArn,
       logDriver: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy-sc', logGroup: this.newLogGroup('ProxyServiceConnectLogs') }),
-    }, 2);
+    }, proxyTasks);
     service
-      .autoScaleTaskCount({ minCapacity: 2, maxCapacity: 10 })
+      .autoScaleTaskCount({ minCapacity: proxyTasks, maxCapacity: Math.max(10, proxyTasks) })
       .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
     // Service Connect clients need the servers registered first.
     this.services.forEach((s) => service.node.addDependency(s));
@@ -306,7 +316,7 @@ export class ServiceGroup extends Construct {
 
   /** cfn-lint W3005 on a service that depends on its cluster (see newService) and references it too. */
   private acknowledgeClusterDependency(service: ecs.BaseService): void {
-    if (!(this.props.capacityProviderName && this.props.cluster instanceof ecs.Cluster)) {
+    if (!((this.props.capacityProviderName || this.props.fargateSpot) && this.props.cluster instanceof ecs.Cluster)) {
       return;
     }
     for (const c of service.node.findAll()) {
@@ -321,7 +331,14 @@ export class ServiceGroup extends Construct {
     if (this.props.capacityProviderName) {
       return new ecs.Ec2TaskDefinition(this, `${id}Task`, { networkMode: ecs.NetworkMode.AWS_VPC });
     }
-    return new ecs.FargateTaskDefinition(this, `${id}Task`, { cpu, memoryLimitMiB });
+    return new ecs.FargateTaskDefinition(this, `${id}Task`, {
+      cpu,
+      memoryLimitMiB,
+      runtimePlatform: this.props.cpuArchitecture && {
+        cpuArchitecture: this.props.cpuArchitecture,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
   }
 
   private newService(
@@ -352,6 +369,23 @@ export class ServiceGroup extends Construct {
       // deleted): depend on the cluster and everything under it, the association included (CDK creates it at
       // synthesis, so it cannot be named here).
       if (this.props.cluster instanceof ecs.Cluster) {
+        service.node.addDependency(this.props.cluster);
+      }
+      return service;
+    }
+    if (this.props.fargateSpot) {
+      const mix = spotMix(this.props.fargateSpot);
+      const service = new ecs.FargateService(this, `${id}Service`, {
+        ...common,
+        assignPublicIp: false,
+        capacityProviderStrategies: [
+          { capacityProvider: 'FARGATE', base: mix.onDemandBase, weight: mix.onDemandWeight },
+          { capacityProvider: 'FARGATE_SPOT', weight: mix.spotWeight },
+        ],
+      });
+      // As for EC2 capacity: the cluster's association with FARGATE and FARGATE_SPOT must exist first.
+      if (this.props.cluster instanceof ecs.Cluster) {
+        this.props.cluster.enableFargateCapacityProviders();
         service.node.addDependency(this.props.cluster);
       }
       return service;

@@ -7,6 +7,7 @@ import { TenantTier } from './tenant-tier';
 import { TierCapacity } from './tier-capacity';
 import { addDeclaredTenants, deployTenant, GroupSettings, placeTenant, pooledTables } from './tier-support';
 import { subnetsOrDefault } from '../private/defaults';
+import { checkGroupOptions } from '../private/group-options';
 
 /**
  * Properties of a SiloServiceTier.
@@ -73,12 +74,14 @@ export class SiloServiceTier extends TenantTier {
     if (props.capacityProviderName && !props.cluster) {
       throw new Error(`capacityProviderName '${props.capacityProviderName}' requires cluster: it names a capacity provider of an existing cluster.`);
     }
+    const capacity = props.capacity ?? TierCapacity.fargate();
+    checkGroupOptions(props, props.capacityProviderName ? `capacity provider ${props.capacityProviderName}` : capacity.isEc2 ? 'capacity: TierCapacity.ec2()' : undefined);
     const subnets = subnetsOrDefault(props.vpcSubnets);
     if (props.cluster) {
       this.cluster = props.cluster;
       this.capacityProviderName = props.capacityProviderName;
     } else {
-      const created = createTierCluster(this, props.vpc, props.capacity ?? TierCapacity.fargate(), subnets);
+      const created = createTierCluster(this, props.vpc, capacity, subnets, props.cpuArchitecture);
       this.cluster = created.cluster;
       this.capacityProviderName = created.capacityProviderName;
     }

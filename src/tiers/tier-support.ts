@@ -1,11 +1,10 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { TierTenant } from './ecs-tier-options';
 import { ServiceGroup } from './service-group';
+import { ServiceGroupOptions } from './service-group-options';
 import { SaasApplication, TableSharing } from '../application/saas-application';
 import { createTable } from '../private/defaults';
 import { pascal } from '../private/naming';
@@ -91,16 +90,11 @@ export function pooledTables(
   return tables;
 }
 
-/** Everything a tier passes down to deploy one group of services. */
-export interface GroupSettings {
+/** Everything a tier passes down to deploy one group of services: the tier's ServiceGroupOptions and its tables. */
+export interface GroupSettings extends ServiceGroupOptions {
   readonly application: SaasApplication;
   readonly tierName: string;
-  readonly proxy?: boolean;
-  readonly proxyImage?: ecs.ContainerImage;
   readonly pooledTables: { [name: string]: dynamodb.ITable };
-  readonly removalPolicy?: RemovalPolicy;
-  readonly logRetention?: logs.RetentionDays;
-  readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
 /** Deploys the application for one tenant in `scope` (its own scope, keyed by tenant id) and describes it. */
