@@ -7,6 +7,7 @@ export * from './application/saas-application';
 export * from './router/routing-target';
 export * from './tiers/tier-capacity';
 export * from './tiers/service-group-options';
+export * from './tiers/shared-task-execution';
 export * from './tiers/ecs-tier-options';
 export * from './tiers/tenant-tier';
 export * from './tiers/service-group';

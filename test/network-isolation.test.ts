@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SiloServiceTier, TierCapacity } from '../src';
 import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
 import { isolationViolations, reachers, securityGroupEdges } from './util/sg-graph';
@@ -10,15 +11,17 @@ import { isolationViolations, reachers, securityGroupEdges } from './util/sg-gra
  * stand-in router (an internal ALB with a header rule per routing target), and the security-group graph built from
  * every ingress rule in the template.
  */
-function buildApp(proxy: boolean) {
+function buildApp(proxy: boolean, sharedNamespace = false) {
   const { stack, vpc } = vpcStack();
-  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication(), proxy, tenants: ['basic-1', 'basic-2'] });
+  // With sharedNamespace, every tenant of the silo tiers (and the pool) registers in one Cloud Map namespace.
+  const namespace = sharedNamespace ? new servicediscovery.HttpNamespace(stack, 'SharedNamespace', { name: 'shared.test' }) : undefined;
+  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication(), proxy, namespace, tenants: ['basic-1', 'basic-2'] });
   const shared = { products: basic.pooledTables.products };
   const advanced = new SiloServiceTier(stack, 'Advanced', {
-    vpc, application: bridgeApplication(), proxy, pooledTables: shared, capacity: TierCapacity.ec2(), tenants: ['adv-1', 'adv-2', 'adv-3'],
+    vpc, application: bridgeApplication(), proxy, namespace, pooledTables: shared, capacity: TierCapacity.ec2(), tenants: ['adv-1', 'adv-2', 'adv-3'],
   });
   const premium = new ClusterPerTenantTier(stack, 'Premium', {
-    vpc, application: bridgeApplication(), proxy, pooledTables: shared, tenants: ['prem-1', 'prem-2', 'prem-3'],
+    vpc, application: bridgeApplication(), proxy, namespace, pooledTables: shared, tenants: ['prem-1', 'prem-2', 'prem-3'],
   });
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'RouterAlb', { vpc, internetFacing: false });
   const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
@@ -57,9 +60,29 @@ function buildApp(proxy: boolean) {
   return { stack, vpc, tenants, router: id(alb.connections.securityGroups[0]), byId };
 }
 
-describe.each([true, false])('with the tenant proxy %s', (proxy) => {
-  const { stack, tenants, router } = buildApp(proxy);
+describe.each([
+  [true, false],
+  [false, false],
+  [true, true],
+  [false, true],
+])('with the tenant proxy %s and one namespace shared by every tenant %s', (proxy, sharedNamespace) => {
+  const { stack, tenants, router } = buildApp(proxy, sharedNamespace);
   const edges = securityGroupEdges(Template.fromStack(stack).toJSON());
+
+  test(sharedNamespace ? 'every service registers in the one shared namespace, under its tenant\'s name' : 'every group has a namespace of its own', () => {
+    const template = Template.fromStack(stack).toJSON();
+    const namespaces = Object.keys(template.Resources).filter((k) => template.Resources[k].Type === 'AWS::ServiceDiscovery::HttpNamespace');
+    const used = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::Service')
+      .map((r) => r.Properties.ServiceConnectConfiguration.Namespace['Fn::GetAtt'][0]);
+    expect(namespaces).toHaveLength(sharedNamespace ? 1 : 7);
+    expect(new Set(used).size).toBe(sharedNamespace ? 1 : 7);
+    if (sharedNamespace) {
+      const names = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::Service')
+        .flatMap((r) => r.Properties.ServiceConnectConfiguration.Services ?? []).map((x: any) => x.DiscoveryName);
+      expect(names).toEqual(expect.arrayContaining(['products-adv-1', 'orders-adv-1', 'products-prem-3', 'products-basic']));
+      expect(new Set(names).size).toBe(names.length);
+    }
+  });
 
   test('no tenant can reach another, and only the router reaches a tenant, on its entry ports only', () => {
     expect(tenants).toHaveLength(7);

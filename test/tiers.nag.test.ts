@@ -1,7 +1,9 @@
 import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ClusterPerTenantTier, PooledEcsTier, SiloServiceTier, TierCapacity } from '../src';
+import { ClusterPerTenantTier, PooledEcsTier, SharedTaskExecution, SiloServiceTier, TierCapacity } from '../src';
 import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
 import { acknowledgeTierFindings } from '../examples/nag-acknowledgements';
 
@@ -47,4 +49,17 @@ test('without acknowledgements, the findings are exactly the ones examples/nag-a
   new SiloServiceTier(stack, 'Advanced', { vpc, application: bridgeApplication(), capacity: TierCapacity.ec2(), tenants: ['acme'] });
   const rules = [...new Set(findings(stack).map((f) => f.split(': ')[1]))].sort();
   expect(rules).toEqual(['AwsSolutions-AS3', 'AwsSolutions-ECS2', 'AwsSolutions-IAM5']);
+});
+
+test('the scale and cost options (shared namespace and task execution, ARM64, Fargate Spot, minTasks): no unacknowledged findings', () => {
+  const { stack, vpc } = vpcStack();
+  const namespace = new servicediscovery.HttpNamespace(stack, 'Namespace', { name: 'advanced.test' });
+  const taskExecution = new SharedTaskExecution(stack, 'Execution');
+  const options = { namespace, taskExecution, cpuArchitecture: ecs.CpuArchitecture.ARM64, fargateSpot: { spotWeight: 2 }, minTasks: 2 };
+  const silo = new SiloServiceTier(stack, 'Advanced', { vpc, application: bridgeApplication(), ...options, tenants: ['acme', 'globex'] });
+  const premium = new ClusterPerTenantTier(stack, 'Premium', { vpc, application: bridgeApplication(), ...options, tenants: ['initech'] });
+  acknowledgeTierFindings(silo);
+  acknowledgeTierFindings(premium);
+  acknowledgeTierFindings(taskExecution);
+  expect(findings(stack)).toEqual([]);
 });

@@ -31,7 +31,7 @@ export const PROXY_TIMEOUTS = {
  * that hides dot segments or separators in percent-encoding. Upstream connections are kept alive and reused (without
  * it, every proxied request opened a connection), and every wait on a service is bounded.
  */
-export function renderNginxConfig(services: ServiceDefinition[], cors?: ResolvedCors): string {
+export function renderNginxConfig(services: ServiceDefinition[], cors?: ResolvedCors, host: (s: ServiceDefinition) => string = (s) => s.name): string {
   const t = PROXY_TIMEOUTS;
   const lines = ['server_tokens off;'];
   if (cors) {
@@ -44,7 +44,7 @@ export function renderNginxConfig(services: ServiceDefinition[], cors?: Resolved
   for (const s of services) {
     lines.push(
       `upstream ${upstreamName(s)} {`,
-      `  server ${s.name}:${s.containerPort};`,
+      `  server ${host(s)}:${s.containerPort};`,
       `  keepalive ${t.keepaliveConnections};`,
       `  keepalive_timeout ${t.keepaliveSeconds}s;`,
       '}',

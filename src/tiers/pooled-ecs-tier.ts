@@ -68,6 +68,8 @@ export class PooledEcsTier extends TenantTier {
       cpuArchitecture: props.cpuArchitecture,
       fargateSpot: props.fargateSpot,
       minTasks: props.minTasks,
+      namespace: props.namespace,
+      taskExecution: props.taskExecution,
     });
     this.connections.addSecurityGroup(this.serviceGroup.securityGroup);
     addDeclaredTenants(props.tenants, (t) => this.addTenant(t));

@@ -2,6 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { SharedTaskExecution } from './shared-task-execution';
 
 /**
  * Part of a Fargate service's tasks on Fargate Spot (docs/cost.md). Spot tasks cost about 70% less and can be
@@ -96,4 +98,25 @@ export interface ServiceGroupOptions {
    * @default - each service's `minTasks`, and 2 for the proxy
    */
   readonly minTasks?: number;
+
+  /**
+   * A Cloud Map namespace that the group's Service Connect services share with other groups, in place of one of its
+   * own: AWS allows 50 namespaces per Region by default, and a silo tenant would otherwise take one. In a shared
+   * namespace each service is named `<service>-<tenant id>` (`<service>-<tier>` in a pooled group), and the proxy
+   * reaches the services by those names. Tenants stay apart on the network: a group's security group admits only
+   * its own tasks (docs/capacity.md). A namespace holds 2,000 instances by default (one per running task of a
+   * service), so give each namespace as many tenants as their tasks at their largest fit.
+   *
+   * @default - a namespace per group
+   */
+  readonly namespace?: servicediscovery.INamespace;
+
+  /**
+   * An execution role and a log group that the group's task definitions share with other groups, in place of an
+   * execution role and two log groups per service (docs/capacity.md). `logRetention` and `removalPolicy` then apply to
+   * the shared log group only as its own props say.
+   *
+   * @default - each service has its own execution role and log groups
+   */
+  readonly taskExecution?: SharedTaskExecution;
 }

@@ -82,8 +82,8 @@ export class ServiceGroup extends Construct {
   /** The security group of every task in the group. */
   public readonly securityGroup: ec2.SecurityGroup;
 
-  /** The Cloud Map namespace of the group's Service Connect services. */
-  public readonly namespace: servicediscovery.HttpNamespace;
+  /** The Cloud Map namespace of the group's Service Connect services (its own, or the shared one it was given). */
+  public readonly namespace: servicediscovery.INamespace;
 
   /** The ECS services of the application, in the application's order. */
   public readonly services: ecs.BaseService[];
@@ -146,18 +146,10 @@ export class ServiceGroup extends Construct {
       this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(port), 'Service Connect between the services of this group');
     }
 
-    const namespaces = (NAMESPACES.get(this.node.root) ?? 0) + 1;
-    NAMESPACES.set(this.node.root, namespaces);
-    if (namespaces === CLOUD_MAP_NAMESPACE_QUOTA + 1) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ecs-saas:cloudMapNamespaceQuota',
-        `This app creates more than ${CLOUD_MAP_NAMESPACE_QUOTA} Cloud Map namespaces (one per silo tenant and pooled tier). The default quota is ${CLOUD_MAP_NAMESPACE_QUOTA} namespaces per account and region: raise it before deploying, or spread tenants over regions or accounts.`,
-      );
+    if (props.namespace && props.namespaceName !== undefined) {
+      throw new Error(`namespace and namespaceName '${props.namespaceName}' conflict: namespaceName names the namespace a group creates; a group given a shared namespace creates none.`);
     }
-    this.namespace = new servicediscovery.HttpNamespace(this, 'Namespace', {
-      name: props.namespaceName ?? namespaceName(props.tierName, props.tenantId),
-      description: `Service Connect namespace of ${who}`,
-    });
+    this.namespace = props.namespace ?? this.ownNamespace(props, who);
 
     this.tablesByName = { ...(props.pooledTables ?? {}) };
     this.tables = app.perTenantTables.map((t) => {
@@ -205,6 +197,17 @@ export class ServiceGroup extends Construct {
     }
   }
 
+  /**
+   * The name by which the group's services reach a service through Service Connect: the service's name in a
+   * namespace of its own, qualified by the tenant (or, in a pooled group, the tier) in a shared namespace.
+   */
+  public connectName(serviceName: string): string {
+    if (!this.props.application.services.some((s) => s.name === serviceName)) {
+      throw new Error(`No service '${serviceName}' in the application.`);
+    }
+    return this.props.namespace ? `${serviceName}-${this.props.tenantId ?? this.props.tierName}` : serviceName;
+  }
+
   /** The task role of a service. */
   public taskRole(serviceName: string): iam.IRole {
     const index = this.props.application.services.findIndex((s) => s.name === serviceName);
@@ -212,6 +215,22 @@ export class ServiceGroup extends Construct {
       throw new Error(`No service '${serviceName}' in the application.`);
     }
     return this.services[index].taskDefinition.taskRole;
+  }
+
+  private ownNamespace(props: ServiceGroupProps, who: string): servicediscovery.HttpNamespace {
+    const namespaces = (NAMESPACES.get(this.node.root) ?? 0) + 1;
+    NAMESPACES.set(this.node.root, namespaces);
+    if (namespaces === CLOUD_MAP_NAMESPACE_QUOTA + 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ecs-saas:cloudMapNamespaceQuota',
+        `This app creates more than ${CLOUD_MAP_NAMESPACE_QUOTA} Cloud Map namespaces (one per silo tenant and pooled tier). The default quota is ${CLOUD_MAP_NAMESPACE_QUOTA} namespaces per account and region: `
+        + 'raise it before deploying, share namespaces between tenants (the `namespace` option), or spread tenants over regions or accounts.',
+      );
+    }
+    return new servicediscovery.HttpNamespace(this, 'Namespace', {
+      name: props.namespaceName ?? namespaceName(props.tierName, props.tenantId),
+      description: `Service Connect namespace of ${who}`,
+    });
   }
 
   private addService(def: ServiceDefinition): ecs.BaseService {
@@ -234,7 +253,7 @@ export class ServiceGroup extends Construct {
         ...(this.props.tenantId !== undefined ? { TENANT_ID: this.props.tenantId } : {}),
       },
       portMappings: [{ name: def.name, containerPort: port, appProtocol: ecs.AppProtocol.http }],
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: def.name, logGroup: this.newLogGroup(`${id}Logs`) }),
+      logging: this.logDriver(def.name, `${id}Logs`),
       healthCheck: def.containerHealthCheck ?? {
         command: ['CMD-SHELL', `wget -q -O /dev/null http://localhost:${port}${def.healthCheckPath} || exit 1`],
         interval: Duration.seconds(15),
@@ -265,8 +284,10 @@ export class ServiceGroup extends Construct {
 
     const service = this.newService(id, taskDefinition, {
       namespace: this.namespace.namespaceArn,
-      services: [{ portMappingName: def.name, dnsName: def.name, port }],
-      logDriver: ecs.LogDrivers.awsLogs({ streamPrefix: `${def.name}-sc`, logGroup: this.newLogGroup(`${id}ServiceConnectLogs`) }),
+      services: [this.props.namespace
+        ? { portMappingName: def.name, discoveryName: this.connectName(def.name), dnsName: this.connectName(def.name), port }
+        : { portMappingName: def.name, dnsName: def.name, port }],
+      logDriver: this.logDriver(`${def.name}-sc`, `${id}ServiceConnectLogs`),
     }, minTasks);
     service
       .autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: Math.max(def.maxTasks!, minTasks) })
@@ -288,9 +309,9 @@ export class ServiceGroup extends Construct {
       image,
       // The configuration is rendered from the application model at synth time and written at start-up.
       command: ['sh', '-c', 'printf "%s" "$NGINX_CONF" > /etc/nginx/conf.d/default.conf && exec nginx -g "daemon off;"'],
-      environment: { NGINX_CONF: renderNginxConfig(this.props.application.services, this.props.application._cors) },
+      environment: { NGINX_CONF: renderNginxConfig(this.props.application.services, this.props.application._cors, (s) => this.connectName(s.name)) },
       portMappings: [{ name: 'proxy', containerPort: PROXY_PORT, appProtocol: ecs.AppProtocol.http }],
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: this.newLogGroup('ProxyLogs') }),
+      logging: this.logDriver('proxy', 'ProxyLogs'),
       healthCheck: {
         command: ['CMD-SHELL', `wget -q -O /dev/null http://localhost:${PROXY_PORT}${PROXY_HEALTH_PATH} || exit 1`],
         interval: Duration.seconds(15),
@@ -303,7 +324,7 @@ export class ServiceGroup extends Construct {
     const service = this.newService('Proxy', taskDefinition, {
       // Client only: the proxy reaches the services by their Service Connect names.
       namespace: this.namespace.namespaceArn,
-      logDriver: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy-sc', logGroup: this.newLogGroup('ProxyServiceConnectLogs') }),
+      logDriver: this.logDriver('proxy-sc', 'ProxyServiceConnectLogs'),
     }, proxyTasks);
     service
       .autoScaleTaskCount({ minCapacity: proxyTasks, maxCapacity: Math.max(10, proxyTasks) })
@@ -327,11 +348,24 @@ export class ServiceGroup extends Construct {
     }
   }
 
+  /**
+   * The awslogs driver of a container: a log group of its own, or the shared one under `<tenant or tier>/<prefix>`.
+   */
+  private logDriver(streamPrefix: string, logGroupId: string): ecs.LogDriver {
+    const shared = this.props.taskExecution;
+    if (shared) {
+      return ecs.LogDrivers.awsLogs({ streamPrefix: `${this.props.tenantId ?? this.props.tierName}/${streamPrefix}`, logGroup: shared.logGroup });
+    }
+    return ecs.LogDrivers.awsLogs({ streamPrefix, logGroup: this.newLogGroup(logGroupId) });
+  }
+
   private newTaskDefinition(id: string, cpu: number, memoryLimitMiB: number): ecs.TaskDefinition {
+    const executionRole = this.props.taskExecution?.executionRole;
     if (this.props.capacityProviderName) {
-      return new ecs.Ec2TaskDefinition(this, `${id}Task`, { networkMode: ecs.NetworkMode.AWS_VPC });
+      return new ecs.Ec2TaskDefinition(this, `${id}Task`, { networkMode: ecs.NetworkMode.AWS_VPC, executionRole });
     }
     return new ecs.FargateTaskDefinition(this, `${id}Task`, {
+      executionRole,
       cpu,
       memoryLimitMiB,
       runtimePlatform: this.props.cpuArchitecture && {
