@@ -291,7 +291,10 @@ export class ApplicationPlaneStack extends Stack {
       ...common,
       application: siloApplication,
       pooledTables: products,
-      capacity: TierCapacity.ec2({ maxInstances: 4 }),
+      // Each awsvpc task takes an ENI: an m6i.large places 2 tasks, 10 with ENI trunking. A tenant runs 8 tasks (3
+      // services and the proxy, 2 each), so without trunking 4 instances could not place even the 2 declared
+      // tenants (the capacity model found it: docs/capacity.md).
+      capacity: TierCapacity.ec2({ maxInstances: 10, awsvpcTrunking: true }),
       tenants: tenants.advanced,
     });
     const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: siloApplication, pooledTables: products, tenants: tenants.premium });

@@ -31,7 +31,11 @@ export const PROXY_TIMEOUTS = {
  * that hides dot segments or separators in percent-encoding. Upstream connections are kept alive and reused (without
  * it, every proxied request opened a connection), and every wait on a service is bounded.
  */
-export function renderNginxConfig(services: ServiceDefinition[], cors?: ResolvedCors, host: (s: ServiceDefinition) => string = (s) => s.name): string {
+export function renderNginxConfig(
+  services: ServiceDefinition[],
+  cors?: ResolvedCors,
+  host: (s: ServiceDefinition) => string = (s) => s.name,
+): string {
   const t = PROXY_TIMEOUTS;
   const lines = ['server_tokens off;'];
   if (cors) {
