@@ -10,6 +10,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import {
   ClusterPerTenantTier,
@@ -19,6 +20,7 @@ import {
   SaasApplication,
   SbtContract,
   ServiceGroup,
+  SharedTaskExecution,
   SiloServiceTier,
   TableAccessLevel,
   TableSharing,
@@ -287,8 +289,22 @@ export class ApplicationPlaneStack extends Stack {
     const products = { products: basic.pooledTables.products };
     // A silo tenant's services trust the tenant's own pool (useIdentity below), never the shared issuer.
     const siloApplication = this.application(TableSharing.PER_TENANT, { ...sharedIdentity, issuer: undefined });
+    // Each silo tier's tenants, declared and provisioned, share one Service Connect namespace (tenants stay apart on
+    // the network: a tenant's security group admits only its own tasks) and one task execution role and log group.
+    // A silo tenant then takes no namespace and 4 IAM roles (its services' task roles), against 50 namespaces and
+    // 1,000 roles per account by default (docs/capacity.md).
+    const siloShared = (tier: string) => ({
+      namespace: new servicediscovery.HttpNamespace(this, `${pascal(tier)}Namespace`, {
+        name: `${tier}.${this.stackName.toLowerCase()}`,
+        description: `Service Connect namespace of every ${tier} tenant`,
+      }),
+      taskExecution: new SharedTaskExecution(this, `${pascal(tier)}TaskExecution`, { removalPolicy, logRetention }),
+    });
+    const advancedShared = siloShared('advanced');
+    const premiumShared = siloShared('premium');
     const advanced = new SiloServiceTier(this, 'Advanced', {
       ...common,
+      ...advancedShared,
       application: siloApplication,
       pooledTables: products,
       // Each awsvpc task takes an ENI: an m6i.large places 2 tasks, 10 with ENI trunking. A tenant runs 8 tasks (3
@@ -297,7 +313,13 @@ export class ApplicationPlaneStack extends Stack {
       capacity: TierCapacity.ec2({ maxInstances: 10, awsvpcTrunking: true }),
       tenants: tenants.advanced,
     });
-    const premium = new ClusterPerTenantTier(this, 'Premium', { ...common, application: siloApplication, pooledTables: products, tenants: tenants.premium });
+    const premium = new ClusterPerTenantTier(this, 'Premium', {
+      ...common,
+      ...premiumShared,
+      application: siloApplication,
+      pooledTables: products,
+      tenants: tenants.premium,
+    });
     this.tiers = [basic, advanced, premium];
     this.grantUserManagement(basic.serviceGroup, this.userPool);
     const issuers = [props.sharedIssuer ?? TokenIssuer.cognito({ userPool: this.userPool, clientIds: sharedClients })];
@@ -334,6 +356,7 @@ export class ApplicationPlaneStack extends Stack {
     const advancedTemplate = new TenantTemplate(this, 'AdvancedTenant', { tierName: 'advanced' });
     this.provisionedTier(advancedTemplate, removalPolicy, (application) => new SiloServiceTier(advancedTemplate, 'Advanced', {
       ...common,
+      ...advancedShared,
       application,
       pooledTables: products,
       cluster: advanced.cluster,
@@ -342,6 +365,7 @@ export class ApplicationPlaneStack extends Stack {
     const premiumTemplate = new TenantTemplate(this, 'PremiumTenant', { tierName: 'premium' });
     this.provisionedTier(premiumTemplate, removalPolicy, (application) => new ClusterPerTenantTier(premiumTemplate, 'Premium', {
       ...common,
+      ...premiumShared,
       application,
       pooledTables: products,
     }));

@@ -339,7 +339,9 @@ export class LocalEnvironment {
     const resources = Object.entries<any>(stack.template.Resources);
     const names = new Set<string>();
     for (const [, r] of resources.filter(([, x]) => x.Type === 'AWS::ECS::Service' && under(x))) {
-      for (const s of r.Properties.ServiceConnectConfiguration?.Services ?? []) {
+      // A name may carry the tenant id (a shared namespace: `products-<tenant>`), a parameter in a tenant stack.
+      const connect = await stack.resolve(r.Properties.ServiceConnectConfiguration ?? {});
+      for (const s of connect.Services ?? []) {
         for (const alias of s.ClientAliases ?? []) {
           names.add(alias.DnsName ?? s.PortName);
         }

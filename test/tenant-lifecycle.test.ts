@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ClusterPerTenantTier, SbtContract, TenantLifecycle, TenantRouter, TenantTemplate, TierRouting } from '../src';
+import { ClusterPerTenantTier, SbtContract, SharedTaskExecution, TenantLifecycle, TenantRouter, TenantTemplate, TierRouting } from '../src';
 import { pooledApplication } from './util/fixtures';
 import { lifecycleStack } from './util/lifecycle-fixtures';
 import { routerProps } from './util/router-fixtures';
@@ -226,6 +226,41 @@ test('a premium template (a cluster per tenant on Fargate, with its own user poo
   const s = statements(Template.fromStack(f.stack), 'PremiumLifecyclepremiumLaunchRole');
   expect(s.flatMap((x) => [x.Action].flat())).toEqual(expect.arrayContaining(['ecs:CreateCluster', 'ecs:DeleteCluster', 'cognito-idp:CreateUserPool']));
   expect(lifecycle.portfolio).toBeDefined();
+});
+
+test('a template whose task definitions use a SharedTaskExecution role lets its launch role pass that role, to ECS tasks only', () => {
+  const f = lifecycleStack();
+  const taskExecution = new SharedTaskExecution(f.stack, 'PremiumExecution');
+  const premium = new TenantTemplate(f.stack, 'PremiumTenant', { tierName: 'premium' });
+  const tier = new ClusterPerTenantTier(premium, 'Premium', { vpc: f.vpc, application: pooledApplication(), pooledTables: f.basic.pooledTables, taskExecution });
+  const router = new TenantRouter(f.stack, 'PremiumRouter', routerProps(f.vpc, {
+    application: pooledApplication(),
+    issuerRegistry: true,
+    tiers: [{ tierName: 'premium', routing: TierRouting.PER_TENANT }],
+  }));
+  router.addTenant(tier.addTenant(premium.tenantId), { shard: premium.routerShard, priority: premium.rulePriority });
+  const identity = premium.addTenantIdentity();
+  premium.configureTenant({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(premium.tenantId) });
+  new TenantLifecycle(f.stack, 'PremiumLifecycle', {
+    eventBus: f.bus,
+    contract: SbtContract.V0_5,
+    router,
+    application: pooledApplication(),
+    pooledTables: f.basic.pooledTables,
+    stackTiers: [{ template: premium }],
+  });
+  const s = statements(Template.fromStack(f.stack), 'PremiumLifecyclepremiumLaunchRole');
+  const pass = s.filter((x) => x.Action === 'iam:PassRole');
+  expect(pass).toEqual([{
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PremiumExecutionExecutionRole/), 'Arn'] },
+    Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  }]);
+  // The default lifecycle's template uses roles of its own only: no such statement.
+  const own = statements(Template.fromStack(f.stack), 'LifecycleadvancedLaunchRole');
+  expect(own.length).toBeGreaterThan(3);
+  expect(own.filter((x) => x.Action === 'iam:PassRole')).toEqual([]);
 });
 
 describe('validation', () => {

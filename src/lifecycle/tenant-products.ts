@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
@@ -63,8 +64,24 @@ export function createTenantProducts(
             : [];
         },
       });
+      // Roles from outside the template that its task definitions name (a SharedTaskExecution's execution role, say):
+      // registering a task definition passes them, so the launch role may pass those, to ECS tasks only.
+      const passed = passedRoles(tier.template);
+      const passing = passed.length === 0 ? [] : [new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: passed.map((r) => r.roleArn),
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      })];
+      scope.node.addValidation({
+        validate: () => {
+          const added = passedRoles(tier.template).filter((r) => !passed.includes(r));
+          return added.length > 0
+            ? [`TenantTemplate '${tier.template.node.path}' gained task definitions that use roles from outside it (${added.map((r) => r.node.path).join(', ')}) after TenantLifecycle was created: create the lifecycle after the template is complete.`]
+            : [];
+        },
+      });
       for (const statement of [...launchStatements(stack, types, `TenantTemplate '${tier.template.node.path}'`, boundary.managedPolicyArn),
-        ...launchRoleStatements]) {
+        ...passing, ...launchRoleStatements]) {
         launchRole.addToPolicy(statement);
       }
       portfolio.setLaunchRole(product, launchRole);
@@ -80,6 +97,21 @@ export function createTenantProducts(
  * synthesizes, after the lifecycle is created. CloudFormation handles it itself: the launch role needs nothing for it.
  */
 const CDK_METADATA = 'AWS::CDK::Metadata';
+
+/** Roles defined outside a tenant template that its task definitions use as execution or task roles. */
+function passedRoles(template: TenantTemplate): iam.IRole[] {
+  const roles = new Set<iam.IRole>();
+  for (const c of template.node.findAll()) {
+    if (c instanceof ecs.TaskDefinition && Stack.of(c) === template) {
+      for (const role of [c.executionRole, c.taskRole]) {
+        if (role && Stack.of(role) !== template) {
+          roles.add(role);
+        }
+      }
+    }
+  }
+  return [...roles];
+}
 
 function templateResourceTypes(template: TenantTemplate): string[] {
   const types = new Set<string>();

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -5,8 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { TierCapacity } from './tier-capacity';
-import { acknowledgeInstancePolicy } from '../private/findings';
+import { acknowledgeFunction, acknowledgeInstancePolicy } from '../private/findings';
 import { isArm } from '../private/group-options';
+
+/** The construct id aws-cdk-lib gives the provider function of AwsCustomResource, in each stack that has one. */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /** A cluster and, for EC2 capacity, the capacity provider its services must use. */
 export interface TierCluster {
@@ -107,6 +111,14 @@ export function createTierCluster(
       installLatestAwsSdk: false,
     });
     autoScalingGroup.node.addDependency(trunking);
+    // aws-cdk-lib's provider function of AwsCustomResource, one per stack.
+    const provider = Stack.of(scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER);
+    if (provider) {
+      acknowledgeFunction(provider, {
+        invokedSynchronouslyBy: 'CloudFormation, through aws-cdk-lib\'s AwsCustomResource, when the stack is deployed',
+        noReservedConcurrency: 'runs only while CloudFormation deploys the stack, once per custom resource',
+      });
+    }
   }
   return { cluster, capacityProviderName: capacityProvider.capacityProviderName };
 }
