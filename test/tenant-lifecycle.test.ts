@@ -240,7 +240,11 @@ test('a template whose task definitions use a SharedTaskExecution role lets its 
   }));
   router.addTenant(tier.addTenant(premium.tenantId), { shard: premium.routerShard, priority: premium.rulePriority });
   const identity = premium.addTenantIdentity();
-  premium.configureTenant({ userPoolId: identity.userPool.userPoolId, appClientId: identity.appClient.userPoolClientId, apiUrl: router.endpointFor(premium.tenantId) });
+  premium.configureTenant({
+    userPoolId: identity.userPool.userPoolId,
+    appClientId: identity.appClient.userPoolClientId,
+    apiUrl: router.endpointFor(premium.tenantId),
+  });
   new TenantLifecycle(f.stack, 'PremiumLifecycle', {
     eventBus: f.bus,
     contract: SbtContract.V0_5,
