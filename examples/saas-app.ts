@@ -126,6 +126,14 @@ export interface ExampleAppOptions {
    * @default false
    */
   readonly localWebOrigins?: boolean;
+
+  /**
+   * Give each silo tenant a Service Connect namespace, execution roles and log groups of its own (the tiers'
+   * defaults), instead of sharing them per tier. For the capacity benchmark's before-and-after (docs/capacity.md).
+   *
+   * @default false
+   */
+  readonly perTenantSiloResources?: boolean;
 }
 
 /** The control plane API's CORS: who may call it from a browser, with what. */
@@ -189,6 +197,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly alarmEmail?: string;
   readonly sharedIssuer?: TokenIssuer;
   readonly cors?: CorsPolicy;
+  readonly perTenantSiloResources?: boolean;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -293,7 +302,7 @@ export class ApplicationPlaneStack extends Stack {
     // the network: a tenant's security group admits only its own tasks) and one task execution role and log group.
     // A silo tenant then takes no namespace and 4 IAM roles (its services' task roles), against 50 namespaces and
     // 1,000 roles per account by default (docs/capacity.md).
-    const siloShared = (tier: string) => ({
+    const siloShared = (tier: string): { namespace?: servicediscovery.INamespace; taskExecution?: SharedTaskExecution } => (props.perTenantSiloResources ? {} : {
       namespace: new servicediscovery.HttpNamespace(this, `${pascal(tier)}Namespace`, {
         name: `${tier}.${this.stackName.toLowerCase()}`,
         description: `Service Connect namespace of every ${tier} tenant`,
@@ -535,6 +544,7 @@ export class EcsSaasExample {
       serverSideSignIn: options.serverSideSignIn,
       alarmEmail: options.alarmEmail,
       sharedIssuer: options.sharedIssuer,
+      perTenantSiloResources: options.perTenantSiloResources,
       // The tenant app calls its tenant's API (the admin console calls the control plane's only).
       cors: options.cors ?? { allowOrigins: [this.webHosting.tenantAppOrigin, ...(local ? [LOCAL_WEB_ORIGINS.tenantApp] : [])] },
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',

@@ -1,0 +1,84 @@
+/**
+ * The capacity model's tables (docs/capacity.md): per tier, what one tenant counts against AWS quotas and the number
+ * of tenants at which the first quota is reached, for the example as it ships and with the tiers' per-tenant
+ * defaults (before the shared namespace and task execution).
+ */
+import { exampleCapacity } from './capacity/example-models';
+import { ceiling, COMPUTE_QUOTAS, describe, quotaValue, QuotaLevel, TierModel } from './capacity/model';
+import { QUOTAS } from './capacity/quotas';
+
+type Row = Array<string | number>;
+interface Output {
+  readonly print: (line?: string) => void;
+  readonly table: (head: string[], rows: Row[]) => void;
+}
+
+const FOOTPRINT = [
+  ['iam.roles', 'roles'],
+  ['logs.logGroups', 'log groups'],
+  ['cloudmap.namespaces', 'namespaces'],
+  ['vpc.securityGroups', 'SGs'],
+  ['vpc.networkInterfaces', 'ENIs'],
+  ['dynamodb.tables', 'tables'],
+  ['cognito.userPools', 'user pools'],
+  ['elb.targetGroups', 'target groups'],
+  ['autoscaling.scalableTargets', 'scalable targets'],
+  ['ecs.clusters', 'clusters'],
+  ['cloudformation.stacks', 'stacks'],
+  ['fargate.onDemandVcpu', 'Fargate vCPU'],
+] as const;
+
+const count = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'unbounded');
+
+function ceilingCell(model: TierModel, level: QuotaLevel, exclude: string[]): string {
+  const c = ceiling(model, level, exclude);
+  return `${count(c.tenants)}: ${describe(c, level)}`;
+}
+
+export function capacity(out: Output): void {
+  out.print('## Capacity: tenants per tier before the first AWS quota (one account, one Region; docs/capacity.md)');
+  const before = exampleCapacity({ perTenantSiloResources: true });
+  const after = exampleCapacity();
+  const variants = [
+    { name: 'per tenant (tier defaults)', capacity: before },
+    { name: 'shared per tier (the example)', capacity: after },
+  ];
+
+  out.print('What one more tenant counts against account and Region quotas (from its tenant stack template):');
+  const footprintRows: Row[] = [];
+  for (const v of variants) {
+    for (const m of v.capacity.tiers.filter((t) => t.tier !== 'basic')) {
+      footprintRows.push([m.tier, v.name, v.capacity.templateResources[m.tier], ...FOOTPRINT.map(([id]) => m.perTenant[id] ?? 0)]);
+    }
+  }
+  out.table(['tier', 'namespace, execution roles, logs', 'resources', ...FOOTPRINT.map(([, label]) => label)], footprintRows);
+
+  const rows: Row[] = [];
+  for (const v of variants) {
+    for (const m of v.capacity.tiers) {
+      rows.push([
+        m.tier,
+        v.name,
+        ceilingCell(m, 'default', COMPUTE_QUOTAS),
+        ceilingCell(m, 'default', []),
+        ceilingCell(m, 'maximum', COMPUTE_QUOTAS),
+        (m.design ?? []).map((d) => `${count(Math.floor((d.capacity - d.base) / d.perTenant))}: ${d.name}`).join('; ') || 'none',
+      ]);
+    }
+  }
+  out.table(['tier', 'namespace, execution roles, logs', 'first default quota, compute aside', 'first default quota, any', 'every adjustable quota at its maximum, compute aside', 'the tier\'s own capacity'], rows);
+  out.print('"Compute aside" leaves out the running-vCPU quotas (Fargate On-Demand and Spot, EC2 On-Demand), which AWS');
+  out.print('sets per account and raises with use; "any" counts them at the documented default for a new account.');
+  out.print('"The tier\'s own capacity": what its configuration lets it scale to (the EC2 instances of a shared cluster),');
+  out.print('not an AWS quota. "unbounded": no quota with a published figure bounds the tier (adjustable quotas without a');
+  out.print('published maximum count as unbounded).');
+  out.print(`Run-time onboarding places advanced and premium tenants in the router slots of the deploy-time shards: ${after.runtimeSlots} free`);
+  out.print('in the example (nothing opens a shard at run time yet).');
+  out.print();
+
+  const unverified = QUOTAS.filter((q) => !q.verified).length;
+  out.print(`Quotas: ${QUOTAS.length} in scripts/capacity/quotas.ts, each with its AWS page; ${unverified} not read on the live page`);
+  out.print(`(figures from the archived documentation; check them with Service Quotas). Example defaults: ${['cloudmap.namespaces', 'iam.roles', 'elb.albs', 'elb.targetGroups', 'apigw.regionalRestApis']
+    .map((id) => `${id} ${quotaValue(QUOTAS.find((q) => q.id === id)!, 'default')}`).join(', ')}.`);
+  out.print();
+}

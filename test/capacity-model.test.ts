@@ -1,0 +1,124 @@
+import { exampleCapacity } from '../scripts/capacity/example-models';
+import { ceiling, COMPUTE_QUOTAS, quotaById, quotaValue, templateUsage, TierModel } from '../scripts/capacity/model';
+import { QUOTAS } from '../scripts/capacity/quotas';
+
+/** The capacity model (docs/capacity.md): its counting, its search for the first quota, and the example's figures. */
+describe('templateUsage', () => {
+  const template = {
+    Resources: {
+      Role: { Type: 'AWS::IAM::Role' },
+      Role2: { Type: 'AWS::IAM::Role' },
+      Logs: { Type: 'AWS::Logs::LogGroup' },
+      Td: { Type: 'AWS::ECS::TaskDefinition', Properties: { NetworkMode: 'awsvpc', Cpu: '512' } },
+      Plain: { Type: 'AWS::ECS::Service', Properties: { LaunchType: 'FARGATE', DesiredCount: 2, TaskDefinition: { Ref: 'Td' } } },
+      Spot: {
+        Type: 'AWS::ECS::Service',
+        Properties: {
+          DesiredCount: 5,
+          TaskDefinition: { Ref: 'Td' },
+          CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 3 }],
+        },
+      },
+      Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: {} },
+      Nlb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Type: 'network' } },
+      Lt: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { InstanceType: 'm6i.2xlarge' } } },
+      Asg: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { MinSize: '2', LaunchTemplate: { LaunchTemplateId: { Ref: 'Lt' } } } },
+      Table: { Type: 'AWS::DynamoDB::Table' },
+    },
+  };
+
+  test('counts each resource against its quota, the template itself as a stack', () => {
+    const u = templateUsage(template);
+    expect(u).toMatchObject({ 'iam.roles': 2, 'logs.logGroups': 1, 'elb.albs': 1, 'elb.nlbs': 1, 'dynamodb.tables': 1, 'cloudformation.stacks': 1 });
+  });
+
+  test('tasks take an ENI each (and instances one), Fargate vCPUs split between on-demand and Spot by base and weights', () => {
+    const u = templateUsage(template);
+    expect(u['vpc.networkInterfaces']).toBe(2 + 5 + 2);
+    // Plain: 2 × 0.5; Spot: base 1, then 4 tasks split 1:3 → 1 + 1 on-demand, 3 Spot.
+    expect(u['fargate.onDemandVcpu']).toBeCloseTo(1 + 2 * 0.5);
+    expect(u['fargate.spotVcpu']).toBeCloseTo(3 * 0.5);
+    expect(u['ec2.onDemandStandardVcpu']).toBe(2 * 8);
+  });
+});
+
+describe('ceiling', () => {
+  const model = (over: Partial<TierModel> = {}): TierModel => ({
+    tier: 't', perTenant: {}, perShard: {}, tenantsPerShard: Infinity, fixed: {}, shared: [], fits: [], ...over,
+  });
+
+  test('the first Region quota reached, with the fixed infrastructure counted', () => {
+    const c = ceiling(model({ perTenant: { 'iam.roles': 8, 'cloudmap.namespaces': 1 }, fixed: { 'iam.roles': 40, 'cloudmap.namespaces': 4 } }), 'default');
+    expect(c.tenants).toBe(46);
+    expect(c.quota!.id).toBe('cloudmap.namespaces');
+    // At their maximums: the namespaces quota has no published one, roles go to 5,000: (5000 - 40) / 8.
+    const max = ceiling(model({ perTenant: { 'iam.roles': 8, 'cloudmap.namespaces': 1 }, fixed: { 'iam.roles': 40, 'cloudmap.namespaces': 4 } }), 'maximum');
+    expect(max).toMatchObject({ tenants: 620, quota: quotaById('iam.roles') });
+  });
+
+  test('shards are counted as tenants fill them', () => {
+    // 100 tenants a shard, one ALB each: 50 ALBs at 5,000 tenants, the 5,001st opens the 51st.
+    const c = ceiling(model({ perShard: { 'elb.albs': 1 }, tenantsPerShard: 100 }), 'default');
+    expect(c).toMatchObject({ tenants: 5000, quota: quotaById('elb.albs') });
+  });
+
+  test('a quota on one shared resource, and a resource each tenant must fit', () => {
+    expect(ceiling(model({ shared: [{ quotaId: 'ecs.servicesPerCluster', perTenant: 4, base: 8, resources: 1 }] }), 'default'))
+      .toMatchObject({ tenants: 1248, quota: quotaById('ecs.servicesPerCluster') });
+    expect(ceiling(model({ fits: [{ quotaId: 'cloudformation.resourcesPerStack', amount: 501 }] }), 'default'))
+      .toMatchObject({ tenants: 0, quota: quotaById('cloudformation.resourcesPerStack') });
+  });
+
+  test('excluded quotas and design limits', () => {
+    const m = model({ perTenant: { 'fargate.onDemandVcpu': 2, 'iam.roles': 4 }, design: [{ name: 'EC2 capacity', capacity: 100, base: 16, perTenant: 8 }] });
+    expect(ceiling(m, 'default').quota!.id).toBe('fargate.onDemandVcpu');
+    expect(ceiling(m, 'default', COMPUTE_QUOTAS)).toMatchObject({ tenants: 250, quota: quotaById('iam.roles') });
+    expect(ceiling(m, 'default', COMPUTE_QUOTAS, true)).toMatchObject({ tenants: 10, design: m.design![0] });
+  });
+
+  test('quota values: the default, or the published maximum of an adjustable quota (unbounded without one)', () => {
+    expect(quotaValue(quotaById('iam.roles'), 'maximum')).toBe(5000);
+    expect(quotaValue(quotaById('apigw.regionalRestApis'), 'maximum')).toBe(600);
+    expect(quotaValue(quotaById('cloudmap.namespaces'), 'maximum')).toBe(Infinity);
+    for (const q of QUOTAS) {
+      expect(q.url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+      if (!q.adjustable) {
+        expect(q.maximum ?? q.default).toBe(q.default);
+      }
+    }
+  });
+});
+
+describe('the example', () => {
+  const before = exampleCapacity({ perTenantSiloResources: true });
+  const after = exampleCapacity();
+  const tier = (c: typeof before, name: string) => c.tiers.find((t) => t.tier === name)!;
+
+  test('with the tiers\' defaults, a silo tenant takes a namespace, 8 roles and 8 log groups, and Cloud Map\'s 50 namespaces come first', () => {
+    for (const name of ['advanced', 'premium']) {
+      expect(tier(before, name).perTenant).toMatchObject({ 'cloudmap.namespaces': 1, 'iam.roles': 8, 'logs.logGroups': 8 });
+      expect(ceiling(tier(before, name), 'default', COMPUTE_QUOTAS).quota!.id).toBe('cloudmap.namespaces');
+    }
+  });
+
+  test('sharing them per tier, a silo tenant takes no namespace, 4 roles and no log group: IAM roles come first, past 200 tenants', () => {
+    for (const name of ['advanced', 'premium']) {
+      expect(tier(after, name).perTenant['cloudmap.namespaces'] ?? 0).toBe(0);
+      expect(tier(after, name).perTenant['logs.logGroups'] ?? 0).toBe(0);
+      expect(tier(after, name).perTenant['iam.roles']).toBe(4);
+      const c = ceiling(tier(after, name), 'default', COMPUTE_QUOTAS);
+      expect(c.quota!.id).toBe('iam.roles');
+      expect(c.tenants).toBeGreaterThan(200);
+    }
+  });
+
+  test('the advanced tier\'s EC2 capacity holds its declared tenants and more', () => {
+    const d = tier(after, 'advanced').design!;
+    expect(d).toHaveLength(1);
+    expect(d[0].capacity).toBeGreaterThan(d[0].base + d[0].perTenant);
+  });
+
+  test('run-time tenants have the free slots of the deploy-time shards', () => {
+    expect(after.runtimeSlots).toBe(97);
+  });
+});
