@@ -302,7 +302,8 @@ export class ApplicationPlaneStack extends Stack {
     // the network: a tenant's security group admits only its own tasks) and one task execution role and log group.
     // A silo tenant then takes no namespace and 4 IAM roles (its services' task roles), against 50 namespaces and
     // 1,000 roles per account by default (docs/capacity.md).
-    const siloShared = (tier: string): { namespace?: servicediscovery.INamespace; taskExecution?: SharedTaskExecution } => (props.perTenantSiloResources ? {} : {
+    type SiloShared = { namespace?: servicediscovery.INamespace; taskExecution?: SharedTaskExecution };
+    const siloShared = (tier: string): SiloShared => (props.perTenantSiloResources ? {} : {
       namespace: new servicediscovery.HttpNamespace(this, `${pascal(tier)}Namespace`, {
         name: `${tier}.${this.stackName.toLowerCase()}`,
         description: `Service Connect namespace of every ${tier} tenant`,
