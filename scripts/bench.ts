@@ -16,6 +16,7 @@ import {
   ClusterPerTenantTier,
   PooledEcsTier,
   SaasApplication,
+  ServiceGroupOptions,
   SiloServiceTier,
   TableSharing,
   TenantRouter,
@@ -52,9 +53,15 @@ const PRICE = {
   fargateGbHour: 0.004445,
   fargateArmVcpuHour: 0.03238,
   fargateArmGbHour: 0.00356,
+  /**
+   * Fargate Spot's rates move with supply and demand; AWS gives "up to 70%" off. The table assumes 50% off, the low end
+   * of what AWS has published, so Spot's saving is not overstated.
+   */
+  fargateSpotDiscount: 0.5,
   albHour: 0.0225,
   natHour: 0.045,
   ec2M6iLargeHour: 0.096,
+  ec2M7gLargeHour: 0.0816,
   hoursPerMonth: 730,
 };
 
@@ -64,6 +71,7 @@ async function main() {
   print();
   synthScale();
   perTenant();
+  costTable();
   routing();
   capacity({ print, table });
   await credentials();
@@ -97,7 +105,7 @@ function synthScale() {
 }
 
 // ------------------------------------------------------------------------------------------ 2. per tenant
-function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', tenants: number) {
+function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', tenants: number, options: ServiceGroupOptions = {}) {
   const app = new App();
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', { maxAzs: 2, natGateways: 1 });
@@ -117,18 +125,21 @@ function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2
       tables: [{ name: 'products', sharing: TableSharing.POOLED }, { name: 'orders', sharing: TableSharing.POOLED }],
       services: application.services.map((s) => ({ ...s })),
     });
-    const pooled = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication, pooledTables: { products } });
+    const pooled = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication, pooledTables: { products }, ...options });
     router.addSharedTier('basic', pooled.routingTargets);
     ids.forEach((id) => router.addTenant(pooled.addTenant(id)));
   } else if (kind === 'advanced') {
-    const tier = new SiloServiceTier(stack, 'Advanced', { vpc, cluster, application, pooledTables: { products } });
+    const tier = new SiloServiceTier(stack, 'Advanced', { vpc, cluster, application, pooledTables: { products }, ...options });
     ids.forEach((id) => router.addTenant(tier.addTenant(id)));
   } else {
     const tier = new ClusterPerTenantTier(stack, 'Premium', {
       vpc,
       application,
       pooledTables: { products },
-      capacity: kind === 'premium-ec2' ? TierCapacity.ec2({ instanceType: new ec2.InstanceType('m6i.large') }) : TierCapacity.fargate(),
+      capacity: kind === 'premium-ec2'
+        ? TierCapacity.ec2({ instanceType: new ec2.InstanceType(options.cpuArchitecture === ecs.CpuArchitecture.ARM64 ? 'm7g.large' : 'm6i.large') })
+        : TierCapacity.fargate(),
+      ...options,
     });
     ids.forEach((id) => router.addTenant(tier.addTenant(id)));
   }
@@ -149,7 +160,7 @@ function perTenant() {
     const kib = (bytes(two) - bytes(zero)) / 2 / 1024;
     const cost = (idleCost(two) - idleCost(zero)) / 2;
     const oneTask = (idleCost(two, { tasks: 1 }) - idleCost(zero, { tasks: 1 })) / 2;
-    const arm = (idleCost(two, { arm: true }) - idleCost(zero, { arm: true })) / 2;
+    const arm = perTenantCost(kind, { cpuArchitecture: ecs.CpuArchitecture.ARM64 });
     const synth = synthPerTenant(kind);
     rows.push([kind, resources, reference[kind], kib.toFixed(1), resources > 0 ? Math.floor(500 / resources) : '∞', synth < 1 ? '<1' : synth.toFixed(0),
       `$${cost.toFixed(2)}`, `$${oneTask.toFixed(2)}`, `$${arm.toFixed(2)}`]);
@@ -157,7 +168,7 @@ function perTenant() {
   table(['tier', 'resources / tenant', 'reference', 'KiB / tenant', 'tenants per stack (500)', 'synth ms / tenant',
     'idle $/month (defaults)', 'with 1 task per service', 'on Graviton prices'], rows);
   print('Defaults run 2 tasks per service (and the proxy) for availability. "1 task per service" is `minTasks: 1`;');
-  print('"Graviton prices" shows what ARM Fargate would cost, which the tiers do not offer yet (the images must be multi-arch).');
+  print('"Graviton" is `cpuArchitecture: ARM64` (the images must be built for it; a multi-architecture image runs on both).');
   print(`Idle cost counts Fargate tasks (${PRICE.fargateVcpuHour} $/vCPU-h, ${PRICE.fargateGbHour} $/GB-h) and EC2 instances at their minimum`);
   print(`(m6i.large ${PRICE.ec2M6iLargeHour} $/h), ${PRICE.hoursPerMonth} h a month; on-demand tables cost nothing idle. Shared: one NAT gateway`);
   print(`$${(PRICE.natHour * PRICE.hoursPerMonth).toFixed(2)}/month (the reference runs three: $${(3 * PRICE.natHour * PRICE.hoursPerMonth).toFixed(2)}), one ALB per router shard $${(PRICE.albHour * PRICE.hoursPerMonth).toFixed(2)}/month before LCUs.`);
@@ -177,26 +188,71 @@ function synthPerTenant(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premiu
   return (time(b) - time(a)) / (b - a);
 }
 
-/** Monthly idle cost of a template's compute: ECS services at their desired count, and Auto Scaling groups' minimum. */
-function idleCost(template: any, options: { tasks?: number; arm?: boolean } = {}): number {
-  const vcpu = options.arm ? PRICE.fargateArmVcpuHour : PRICE.fargateVcpuHour;
-  const gb = options.arm ? PRICE.fargateArmGbHour : PRICE.fargateGbHour;
+/**
+ * Monthly idle cost of a template's compute, read from the template: Fargate services at their desired count, priced
+ * by their task definition's architecture and split between on-demand and Spot by their capacity-provider strategy;
+ * Auto Scaling groups at their minimum, priced by instance type.
+ */
+function idleCost(template: any, options: { tasks?: number } = {}): number {
   const resources = Object.entries<any>(template.Resources ?? {});
-  const taskDefs = new Map(resources.filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition').map(([id, r]) => [id, r.Properties]));
+  const byId = template.Resources ?? {};
   let hourly = 0;
   for (const [, r] of resources) {
-    if (r.Type === 'AWS::ECS::Service' && r.Properties.LaunchType !== 'EC2' && !r.Properties.CapacityProviderStrategy?.some((s: any) => typeof s.CapacityProvider !== 'string')) {
-      const td = taskDefs.get(r.Properties.TaskDefinition?.Ref);
+    const strategy: any[] | undefined = r.Properties?.CapacityProviderStrategy;
+    const fargate = r.Properties?.LaunchType === 'FARGATE' || strategy?.every((x) => x.CapacityProvider === 'FARGATE' || x.CapacityProvider === 'FARGATE_SPOT');
+    if (r.Type === 'AWS::ECS::Service' && fargate) {
+      const td = byId[r.Properties.TaskDefinition?.Ref]?.Properties;
       if (td) {
+        const arm = td.RuntimePlatform?.CpuArchitecture === 'ARM64';
+        const taskHour = Number(td.Cpu) / 1024 * (arm ? PRICE.fargateArmVcpuHour : PRICE.fargateVcpuHour)
+          + Number(td.Memory) / 1024 * (arm ? PRICE.fargateArmGbHour : PRICE.fargateGbHour);
         const tasks = options.tasks ?? r.Properties.DesiredCount ?? 2;
-        hourly += tasks * (Number(td.Cpu) / 1024 * vcpu + Number(td.Memory) / 1024 * gb);
+        const od = strategy?.find((x) => x.CapacityProvider === 'FARGATE');
+        const spot = strategy?.find((x) => x.CapacityProvider === 'FARGATE_SPOT');
+        const base = Math.min(tasks, Number(od?.Base ?? 0));
+        const spotTasks = spot ? (tasks - base) * Number(spot.Weight) / (Number(spot.Weight) + Number(od?.Weight ?? 0)) : 0;
+        hourly += (tasks - spotTasks) * taskHour + spotTasks * taskHour * (1 - PRICE.fargateSpotDiscount);
       }
     }
     if (r.Type === 'AWS::AutoScaling::AutoScalingGroup') {
-      hourly += Number(r.Properties.MinSize ?? 1) * PRICE.ec2M6iLargeHour;
+      const lt = byId[r.Properties.LaunchTemplate?.LaunchTemplateId?.Ref]?.Properties?.LaunchTemplateData;
+      hourly += Number(r.Properties.MinSize ?? 1) * (lt?.InstanceType === 'm7g.large' ? PRICE.ec2M7gLargeHour : PRICE.ec2M6iLargeHour);
     }
   }
   return hourly * PRICE.hoursPerMonth;
+}
+
+/** Idle cost of one more tenant of a tier with these options: (2 tenants - 0 tenants) / 2. */
+function perTenantCost(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', options: ServiceGroupOptions = {}): number {
+  return (idleCost(tierStack(kind, 2, options)) - idleCost(tierStack(kind, 0, options))) / 2;
+}
+
+/** The reference's silo tenant (its tenant template's services): rproxy, orders, products, users, 0.25 vCPU and 0.5 GB each. */
+const REFERENCE_TENANT = { services: 4, vcpu: 0.25, gb: 0.5, tasksPerService: 1 };
+
+// ------------------------------------------------------------------------------------------ 2b. cost table
+function costTable() {
+  print('## Idle cost per tenant per month, side by side (us-east-1 prices, 730 h)');
+  const taskMonth = (REFERENCE_TENANT.vcpu * PRICE.fargateVcpuHour + REFERENCE_TENANT.gb * PRICE.fargateGbHour) * PRICE.hoursPerMonth;
+  const reference = (tasks: number) => REFERENCE_TENANT.services * tasks * taskMonth;
+  const cheapest: ServiceGroupOptions = { cpuArchitecture: ecs.CpuArchitecture.ARM64, fargateSpot: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 } };
+  const rows: Array<Array<string | number>> = [];
+  for (const kind of ['advanced', 'premium-fargate', 'premium-ec2'] as const) {
+    const ours = perTenantCost(kind);
+    const cheap = perTenantCost(kind, kind === 'premium-ec2' ? { cpuArchitecture: ecs.CpuArchitecture.ARM64 } : cheapest);
+    const ref = kind === 'premium-ec2' ? '-' : `$${reference(1).toFixed(2)} (1 task) / $${reference(2).toFixed(2)} (2 tasks)`;
+    rows.push([kind, ref, `$${ours.toFixed(2)}`, `$${cheap.toFixed(2)}`, kind === 'premium-ec2' ? '-' : `${((1 - cheap / reference(2)) * 100).toFixed(0)}%`]);
+  }
+  const pool = idleCost(tierStack('basic', 0));
+  rows.push(['basic (pooled)', '-', `$0.00 (the pool: $${pool.toFixed(2)} shared)`, `$0.00 (the pool: $${idleCost(tierStack('basic', 0, cheapest)).toFixed(2)} shared)`, '-']);
+  table(['tier', 'reference\'s tenant', 'our default (2 tasks per service)', 'our cheapest with 2 tasks per service', 'below the reference at 2 tasks'], rows);
+  print('Reference: its tenant template runs rproxy, orders, products and users, 0.25 vCPU and 0.5 GB each, 1 task each (its');
+  print('developer guide shows 2); at equal availability (2 tasks per service) it costs the "2 tasks" figure. Ours: 3 services');
+  print('and the proxy. Cheapest: `cpuArchitecture: ARM64` and `fargateSpot: { onDemandBase: 1, onDemandWeight: 0 }` (one');
+  print('on-demand task per service, the rest on Spot); on EC2 capacity, Graviton instances (m7g.large).');
+  print(`Prices: Fargate x86 $${PRICE.fargateVcpuHour}/vCPU-h and $${PRICE.fargateGbHour}/GB-h; ARM $${PRICE.fargateArmVcpuHour} and $${PRICE.fargateArmGbHour};`);
+  print(`Spot at ${PRICE.fargateSpotDiscount * 100}% off on-demand (AWS: up to 70%, varying); m6i.large $${PRICE.ec2M6iLargeHour}/h, m7g.large $${PRICE.ec2M7gLargeHour}/h.`);
+  print();
 }
 
 // -------------------------------------------------------------------------------------------- 3. routing
