@@ -235,7 +235,10 @@ function costTable() {
   print('## Idle cost per tenant per month, side by side (us-east-1 prices, 730 h)');
   const taskMonth = (REFERENCE_TENANT.vcpu * PRICE.fargateVcpuHour + REFERENCE_TENANT.gb * PRICE.fargateGbHour) * PRICE.hoursPerMonth;
   const reference = (tasks: number) => REFERENCE_TENANT.services * tasks * taskMonth;
-  const cheapest: ServiceGroupOptions = { cpuArchitecture: ecs.CpuArchitecture.ARM64, fargateSpot: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 } };
+  const cheapest: ServiceGroupOptions = {
+    cpuArchitecture: ecs.CpuArchitecture.ARM64,
+    fargateSpot: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 },
+  };
   const rows: Array<Array<string | number>> = [];
   for (const kind of ['advanced', 'premium-fargate', 'premium-ec2'] as const) {
     const ours = perTenantCost(kind);
