@@ -3,6 +3,7 @@
  * of tenants at which the first quota is reached, for the example as it ships and with the tiers' per-tenant
  * defaults (before the shared namespace and task execution).
  */
+import { arrivals, cellsWithinQuotas, placeInCells } from './capacity/cells';
 import { exampleCapacity } from './capacity/example-models';
 import { ceiling, COMPUTE_QUOTAS, describe, quotaValue, QuotaLevel, TierModel } from './capacity/model';
 import { QUOTAS } from './capacity/quotas';
@@ -74,6 +75,30 @@ export function capacity(out: Output): void {
   out.print('published maximum count as unbounded).');
   out.print(`Run-time onboarding places advanced and premium tenants in the router slots of the deploy-time shards: ${after.runtimeSlots} free`);
   out.print('in the example (nothing opens a shard at run time yet).');
+  out.print();
+
+  out.print('### Cells: tenants placed in arrival order into the first account with room, a new account when none has');
+  const cellRows: Row[] = [];
+  const scenarios = [
+    { name: '10,000 silo tenants (4 advanced : 1 premium)', total: 10_000, shares: { advanced: 4, premium: 1 } },
+    { name: '100,000 mixed (5 basic : 4 advanced : 1 premium)', total: 100_000, shares: { basic: 5, advanced: 4, premium: 1 } },
+  ];
+  for (const scenario of scenarios) {
+    for (const v of variants) {
+      const started = process.hrtime.bigint();
+      const plan = placeInCells(arrivals(scenario.total, scenario.shares), v.capacity.tiers, v.capacity.applicationPlane);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const fullest = plan.binding.reduce((a, b) => (b.used / b.limit > a.used / a.limit ? b : a));
+      const first = plan.cells[0];
+      const silo = (first.tenants.advanced ?? 0) + (first.tenants.premium ?? 0);
+      const over = cellsWithinQuotas(plan);
+      cellRows.push([scenario.name, v.name, plan.cells.length, count(silo), `${fullest.quota.service}: ${fullest.quota.name} ${fullest.used}/${fullest.limit}`,
+        over.length === 0 ? 'yes' : `no (${over.length})`, ms.toFixed(0)]);
+    }
+  }
+  out.table(['tenants', 'namespace, execution roles, logs', 'cells (accounts)', 'silo tenants in a full cell', 'binding quota in the fullest cell', 'every cell within default quotas', 'plan ms'], cellRows);
+  out.print('One cell per account (IAM counts per account), each holding the application plane (its fixed resources counted)');
+  out.print('and opening router shards as it fills; default quotas, running-vCPU quotas aside; EC2 capacity sized to the tenants.');
   out.print();
 
   const unverified = QUOTAS.filter((q) => !q.verified).length;

@@ -1,3 +1,4 @@
+import { arrivals, cellsWithinQuotas, placeInCells } from '../scripts/capacity/cells';
 import { exampleCapacity } from '../scripts/capacity/example-models';
 import { ceiling, COMPUTE_QUOTAS, quotaById, quotaValue, templateUsage, TierModel } from '../scripts/capacity/model';
 import { QUOTAS } from '../scripts/capacity/quotas';
@@ -120,5 +121,47 @@ describe('the example', () => {
 
   test('run-time tenants have the free slots of the deploy-time shards', () => {
     expect(after.runtimeSlots).toBe(97);
+  });
+});
+
+describe('cells', () => {
+  const silo = (tier: string, roles: number): TierModel => ({
+    tier, perTenant: { 'iam.roles': roles, 'elb.targetGroups': 1 }, perShard: { 'elb.albs': 1 }, tenantsPerShard: 100, fixed: {}, shared: [], fits: [],
+  });
+
+  test('arrivals interleave the tiers by their shares', () => {
+    expect(arrivals(10, { basic: 5, advanced: 4, premium: 1 })).toHaveLength(10);
+    const counts = arrivals(1000, { basic: 5, advanced: 4, premium: 1 }).reduce<Record<string, number>>((a, t) => ({ ...a, [t]: (a[t] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ basic: 500, advanced: 400, premium: 100 });
+  });
+
+  test('first fit, then a new cell; the binding quota of each cell; the fixed part counted in every cell', () => {
+    // 1,000 roles: 100 fixed, 9 per tenant → 100 tenants per cell.
+    const plan = placeInCells(Array.from({ length: 250 }, () => 'advanced'), [silo('advanced', 9)], { 'iam.roles': 100 });
+    expect(plan.cells.map((c) => c.tenants.advanced)).toEqual([100, 100, 50]);
+    expect(plan.binding[0]).toMatchObject({ quota: quotaById('iam.roles'), used: 1000, limit: 1000 });
+    expect(plan.cells[0].shards).toBe(1);
+    expect(cellsWithinQuotas(plan)).toEqual([]);
+  });
+
+  test('a shared resource\'s quota (services per cluster) closes a cell too', () => {
+    const model = { ...silo('advanced', 1), shared: [{ quotaId: 'ecs.servicesPerCluster', perTenant: 1000, base: 0, resources: 1 }] };
+    expect(placeInCells(Array.from({ length: 11 }, () => 'advanced'), [model], {}).cells.map((c) => c.tenants.advanced)).toEqual([5, 5, 1]);
+  });
+
+  test('the check finds a cell over a quota, and a tenant that fits no cell is refused', () => {
+    const plan = placeInCells(['advanced'], [silo('advanced', 1)], {});
+    (plan.cells[0].usage as any)['iam.roles'] = 1001;
+    expect(cellsWithinQuotas(plan)).toEqual(['cell 0: iam.roles 1001 > 1000']);
+    expect(() => placeInCells(['advanced'], [silo('advanced', 1001)], {})).toThrow("A tenant of tier 'advanced' does not fit in an empty cell.");
+    expect(() => placeInCells(['gold'], [silo('advanced', 1)], {})).toThrow("No capacity model for tier 'gold'.");
+  });
+
+  test('the example: 10,000 silo tenants in cells that each stay inside the default quotas', () => {
+    const c = exampleCapacity();
+    const plan = placeInCells(arrivals(10_000, { advanced: 4, premium: 1 }), c.tiers, c.applicationPlane);
+    expect(plan.placed).toBe(10_000);
+    expect(cellsWithinQuotas(plan)).toEqual([]);
+    expect(plan.cells.length).toBeLessThan(60);
   });
 });

@@ -9,7 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { DesignLimit, FixedFit, SharedLimit, sum, templateUsage, TierModel, Usage, quotaById } from './model';
 import { ExampleAppOptions } from '../../examples/saas-app';
-import { synthesizeExample } from '../../examples/synthesize';
+import { APPLICATION_PLANE, synthesizeExample } from '../../examples/synthesize';
 import { ClusterPerTenantTier } from '../../src';
 
 /** The example's tiers as the capacity model sees them, and what today's run-time onboarding can place. */
@@ -19,6 +19,8 @@ export interface ExampleCapacity {
   readonly runtimeSlots: number;
   /** Resources per template, by tier. */
   readonly templateResources: Record<string, number>;
+  /** What the application plane's own stacks count (a cell's fixed part). */
+  readonly applicationPlane: Usage;
   readonly outdir: string;
 }
 
@@ -30,6 +32,8 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
   const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
   const deployed = files.filter((f) => !f.includes('.product.'));
   const fixed = sum(...deployed.map((f) => templateUsage(readJson(path.join(outdir, f)))));
+  // The application plane alone (its stack and nested shard stacks): what each cell of a multi-cell app repeats.
+  const applicationPlane = sum(...deployed.filter((f) => f.startsWith(APPLICATION_PLANE)).map((f) => templateUsage(readJson(path.join(outdir, f)))));
   const plane = example.applicationPlane;
   const router = plane.router;
 
@@ -107,7 +111,7 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
   const open = router.provisioningShards.map((s) => s.index);
   const reserved = router.placements.filter((p) => open.includes(p.shard)).reduce((n, p) => n + p.rules, 0);
   const runtimeSlots = open.length * router.quotas.rulesPerListener! - reserved;
-  return { tiers, runtimeSlots, templateResources, outdir };
+  return { tiers, runtimeSlots, templateResources, outdir, applicationPlane };
 }
 
 /** awsvpc tasks one container instance places: its ENIs less the primary, or with trunking the branch ENIs. */

@@ -1,0 +1,139 @@
+/**
+ * Cells (docs/capacity.md): the application plane stamped into several AWS accounts, each a cell with its own
+ * quotas. This simulates placing tenants, in order of arrival, into the first cell with room by the capacity model,
+ * opening a new cell when none has room, and reports what binds each cell.
+ *
+ * Assumptions, stated with the figures: one cell per account (IAM is per account, the rest per Region); quotas at
+ * their defaults; running-vCPU quotas aside (AWS sets them per account and raises them with use); a tier's EC2
+ * capacity sized to its tenants (it is configuration, not a quota).
+ */
+import { COMPUTE_QUOTAS, quotaById, quotaValue, QuotaLevel, TierModel, Usage } from './model';
+import { Quota, QUOTAS } from './quotas';
+
+/** One cell's tenants and what they count against its quotas. */
+export interface Cell {
+  readonly index: number;
+  readonly tenants: Record<string, number>;
+  readonly usage: Usage;
+  /** Shards open for the cell's silo tenants. */
+  readonly shards: number;
+}
+
+export interface CellPlan {
+  readonly cells: Cell[];
+  /** Per cell, the quota closest to its limit and how full it is (0 to 1). */
+  readonly binding: Array<{ quota: Quota; used: number; limit: number }>;
+  readonly placed: number;
+}
+
+/** The quotas a cell is held to: account and Region quotas, compute aside. */
+const CELL_QUOTAS = QUOTAS.filter((q) => (q.scope === 'account' || q.scope === 'region') && !COMPUTE_QUOTAS.includes(q.id));
+
+/**
+ * Places `arrivals` (tier names, in order) into cells. `models` gives each tier's footprint; `cellFixed` what the
+ * application plane itself counts in each cell.
+ */
+export function placeInCells(arrivals: string[], models: TierModel[], cellFixed: Usage, level: QuotaLevel = 'default'): CellPlan {
+  const byTier = new Map(models.map((m) => [m.tier, m]));
+  const silo = models.filter((m) => Number.isFinite(m.tenantsPerShard));
+  const tenantsPerShard = Math.min(...silo.map((m) => m.tenantsPerShard));
+  const perShard = silo[0]?.perShard ?? {};
+  const cells: Array<{ index: number; tenants: Record<string, number>; usage: Usage; shards: number; siloTenants: number }> = [];
+
+  const limitOf = (q: Quota) => quotaValue(q, level);
+  const fits = (cell: (typeof cells)[number], model: TierModel): boolean => {
+    const siloTenant = Number.isFinite(model.tenantsPerShard);
+    const opensShard = siloTenant && cell.siloTenants + 1 > cell.shards * tenantsPerShard;
+    for (const q of CELL_QUOTAS) {
+      const next = (cell.usage[q.id] ?? 0) + (model.perTenant[q.id] ?? 0) + (opensShard ? perShard[q.id] ?? 0 : 0);
+      if (next > limitOf(q)) {
+        return false;
+      }
+    }
+    // Resource-level quotas on what the tier's tenants share in the cell (its cluster, its user pool).
+    const n = cell.tenants[model.tier] ?? 0;
+    for (const s of model.shared) {
+      if (s.base + (n + 1) * s.perTenant > limitOf(quotaById(s.quotaId)) * s.resources) {
+        return false;
+      }
+    }
+    return model.fits.every((f) => f.amount <= limitOf(quotaById(f.quotaId)));
+  };
+  const add = (cell: (typeof cells)[number], model: TierModel) => {
+    const siloTenant = Number.isFinite(model.tenantsPerShard);
+    if (siloTenant && cell.siloTenants + 1 > cell.shards * tenantsPerShard) {
+      cell.shards++;
+      for (const [k, v] of Object.entries(perShard)) {
+        cell.usage[k] = (cell.usage[k] ?? 0) + v;
+      }
+    }
+    for (const [k, v] of Object.entries(model.perTenant)) {
+      cell.usage[k] = (cell.usage[k] ?? 0) + v;
+    }
+    cell.tenants[model.tier] = (cell.tenants[model.tier] ?? 0) + 1;
+    if (siloTenant) {
+      cell.siloTenants++;
+    }
+  };
+
+  let placed = 0;
+  for (const tier of arrivals) {
+    const model = byTier.get(tier);
+    if (!model) {
+      throw new Error(`No capacity model for tier '${tier}'.`);
+    }
+    let cell = cells.find((c) => fits(c, model));
+    if (!cell) {
+      cell = { index: cells.length, tenants: {}, usage: { ...cellFixed }, shards: 0, siloTenants: 0 };
+      // The application plane's own shards hold no run-time tenants in this model: a cell opens shards as it fills.
+      if (!fits(cell, model)) {
+        throw new Error(`A tenant of tier '${tier}' does not fit in an empty cell.`);
+      }
+      cells.push(cell);
+    }
+    add(cell, model);
+    placed++;
+  }
+
+  const binding = cells.map((c) => {
+    let best = { quota: CELL_QUOTAS[0], used: 0, limit: 1 };
+    for (const q of CELL_QUOTAS) {
+      const limit = limitOf(q);
+      const used = c.usage[q.id] ?? 0;
+      if (Number.isFinite(limit) && used / limit > best.used / best.limit) {
+        best = { quota: q, used, limit };
+      }
+    }
+    return best;
+  });
+  return { cells: cells.map(({ index, tenants, usage, shards }) => ({ index, tenants, usage, shards })), binding, placed };
+}
+
+/** Every cell within every quota it is held to (the check the simulation must pass). */
+export function cellsWithinQuotas(plan: CellPlan, level: QuotaLevel = 'default'): string[] {
+  const over: string[] = [];
+  for (const c of plan.cells) {
+    for (const q of CELL_QUOTAS) {
+      const used = c.usage[q.id] ?? 0;
+      if (used > quotaValue(q, level)) {
+        over.push(`cell ${c.index}: ${q.id} ${used} > ${quotaValue(q, level)}`);
+      }
+    }
+  }
+  return over;
+}
+
+/** Tier names in arrival order for a mix, interleaved (like `mix` in bench-app.ts, by shares). */
+export function arrivals(total: number, shares: Record<string, number>): string[] {
+  const names = Object.keys(shares);
+  const sumShares = names.reduce((a, n) => a + shares[n], 0);
+  const out: string[] = [];
+  const given: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let i = 1; i <= total; i++) {
+    // The tier furthest behind its share gets the next tenant.
+    const next = names.reduce((a, n) => ((i * shares[n]) / sumShares - given[n] > (i * shares[a]) / sumShares - given[a] ? n : a), names[0]);
+    given[next]++;
+    out.push(next);
+  }
+  return out;
+}
