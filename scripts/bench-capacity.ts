@@ -79,7 +79,7 @@ export function capacity(out: Output): void {
 
   out.print('### Cells: tenants placed in arrival order into the first account with room, a new account when none has');
   const cellRows: Row[] = [];
-  const scenarios = [
+  const scenarios: Array<{ name: string; total: number; shares: Record<string, number> }> = [
     { name: '10,000 silo tenants (4 advanced : 1 premium)', total: 10_000, shares: { advanced: 4, premium: 1 } },
     { name: '100,000 mixed (5 basic : 4 advanced : 1 premium)', total: 100_000, shares: { basic: 5, advanced: 4, premium: 1 } },
   ];

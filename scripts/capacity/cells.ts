@@ -30,10 +30,10 @@ export interface CellPlan {
 const CELL_QUOTAS = QUOTAS.filter((q) => (q.scope === 'account' || q.scope === 'region') && !COMPUTE_QUOTAS.includes(q.id));
 
 /**
- * Places `arrivals` (tier names, in order) into cells. `models` gives each tier's footprint; `cellFixed` what the
+ * Places `order` (tier names, in order of arrival) into cells. `models` gives each tier's footprint; `cellFixed` what the
  * application plane itself counts in each cell.
  */
-export function placeInCells(arrivals: string[], models: TierModel[], cellFixed: Usage, level: QuotaLevel = 'default'): CellPlan {
+export function placeInCells(order: string[], models: TierModel[], cellFixed: Usage, level: QuotaLevel = 'default'): CellPlan {
   const byTier = new Map(models.map((m) => [m.tier, m]));
   const silo = models.filter((m) => Number.isFinite(m.tenantsPerShard));
   const tenantsPerShard = Math.min(...silo.map((m) => m.tenantsPerShard));
@@ -77,7 +77,7 @@ export function placeInCells(arrivals: string[], models: TierModel[], cellFixed:
   };
 
   let placed = 0;
-  for (const tier of arrivals) {
+  for (const tier of order) {
     const model = byTier.get(tier);
     if (!model) {
       throw new Error(`No capacity model for tier '${tier}'.`);
@@ -131,7 +131,8 @@ export function arrivals(total: number, shares: Record<string, number>): string[
   const given: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   for (let i = 1; i <= total; i++) {
     // The tier furthest behind its share gets the next tenant.
-    const next = names.reduce((a, n) => ((i * shares[n]) / sumShares - given[n] > (i * shares[a]) / sumShares - given[a] ? n : a), names[0]);
+    const behind = (n: string) => (i * shares[n]) / sumShares - given[n];
+    const next = names.reduce((a, n) => (behind(n) > behind(a) ? n : a), names[0]);
     given[next]++;
     out.push(next);
   }
