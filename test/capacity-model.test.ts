@@ -124,6 +124,15 @@ describe('the example', () => {
   });
 });
 
+test('docs/capacity.md lists every quota of the model with its default and its page', () => {
+  const doc = require('fs').readFileSync(require('path').join(__dirname, '..', 'docs', 'capacity.md'), 'utf8') as string;
+  for (const q of QUOTAS) {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${q.id}\` |`));
+    expect({ id: q.id, row }).toEqual({ id: q.id, row: expect.stringContaining(`| ${q.default.toLocaleString('en-US')} |`) });
+    expect(row).toContain(q.url);
+  }
+});
+
 describe('cells', () => {
   const silo = (tier: string, roles: number): TierModel => ({
     tier, perTenant: { 'iam.roles': roles, 'elb.targetGroups': 1 }, perShard: { 'elb.albs': 1 }, tenantsPerShard: 100, fixed: {}, shared: [], fits: [],
