@@ -16,6 +16,7 @@ import {
   ClusterPerTenantTier,
   PooledEcsTier,
   RoutePlacement,
+  RunningHours,
   CorsPolicy,
   SaasApplication,
   SbtContract,
@@ -134,6 +135,14 @@ export interface ExampleAppOptions {
    * @default false
    */
   readonly perTenantSiloResources?: boolean;
+
+  /**
+   * Running hours of the advanced tier: outside them its services scale to zero and the router answers its requests
+   * with 503 (docs/cost.md). The as-deployed test of running hours sets it.
+   *
+   * @default - always running
+   */
+  readonly advancedRunningHours?: RunningHours;
 }
 
 /** The control plane API's CORS: who may call it from a browser, with what. */
@@ -198,6 +207,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly sharedIssuer?: TokenIssuer;
   readonly cors?: CorsPolicy;
   readonly perTenantSiloResources?: boolean;
+  readonly advancedRunningHours?: RunningHours;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -315,6 +325,7 @@ export class ApplicationPlaneStack extends Stack {
     const advanced = new SiloServiceTier(this, 'Advanced', {
       ...common,
       ...advancedShared,
+      runningHours: props.advancedRunningHours,
       application: siloApplication,
       pooledTables: products,
       // Each awsvpc task takes an ENI: an m6i.large places 2 tasks, 10 with ENI trunking. A tenant runs 8 tasks (3
@@ -367,6 +378,7 @@ export class ApplicationPlaneStack extends Stack {
     this.provisionedTier(advancedTemplate, removalPolicy, (application) => new SiloServiceTier(advancedTemplate, 'Advanced', {
       ...common,
       ...advancedShared,
+      runningHours: props.advancedRunningHours,
       application,
       pooledTables: products,
       cluster: advanced.cluster,
@@ -546,6 +558,7 @@ export class EcsSaasExample {
       alarmEmail: options.alarmEmail,
       sharedIssuer: options.sharedIssuer,
       perTenantSiloResources: options.perTenantSiloResources,
+      advancedRunningHours: options.advancedRunningHours,
       // The tenant app calls its tenant's API (the admin console calls the control plane's only).
       cors: options.cors ?? { allowOrigins: [this.webHosting.tenantAppOrigin, ...(local ? [LOCAL_WEB_ORIGINS.tenantApp] : [])] },
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',

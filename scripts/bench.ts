@@ -24,6 +24,7 @@ import {
   TierRouting,
   TokenIssuer,
 } from '../src';
+import { STOP_DRAIN_MINUTES } from '../src/contract/running-hours';
 import { createAuthorizer, verifierFor } from '../src/router/lambda/authorizer';
 import { DEFAULT_QUOTAS, planPlacements } from '../src/router/placement';
 import { TenantScopedDynamo } from '../src/runtime';
@@ -249,6 +250,11 @@ function costTable() {
   const pool = idleCost(tierStack('basic', 0));
   rows.push(['basic (pooled)', '-', `$0.00 (the pool: $${pool.toFixed(2)} shared)`, `$0.00 (the pool: $${idleCost(tierStack('basic', 0, cheapest)).toFixed(2)} shared)`, '-']);
   table(['tier', 'reference\'s tenant', 'our default (2 tasks per service)', 'our cheapest with 2 tasks per service', 'below the reference at 2 tasks'], rows);
+  // Running hours: the services and the proxy run only inside them (plus the 10-minute drain after the stop hour).
+  const office = { startHour: 7, stopHour: 19, weekdaysOnly: true };
+  const share = (5 * ((office.stopHour - office.startHour) * 60 + STOP_DRAIN_MINUTES)) / (7 * 24 * 60);
+  print(`With \`runningHours\` Monday to Friday 07:00 to 19:00 UTC the tasks run ${(share * 100).toFixed(1)}% of the week: an advanced or premium`);
+  print(`Fargate tenant costs $${(perTenantCost('advanced') * share).toFixed(2)} a month with the defaults, $${(perTenantCost('advanced', cheapest) * share).toFixed(2)} with the cheapest options.`);
   print('Reference: its tenant template runs rproxy, orders, products and users, 0.25 vCPU and 0.5 GB each, 1 task each (its');
   print('developer guide shows 2); at equal availability (2 tasks per service) it costs the "2 tasks" figure. Ours: 3 services');
   print('and the proxy. Cheapest: `cpuArchitecture: ARM64` and `fargateSpot: { onDemandBase: 1, onDemandWeight: 0 }` (one');

@@ -2,6 +2,7 @@
  * What the tenant router's constructs and its authorizer share, and the listener-rule priority bands that the router
  * (declared routes) and the tenant lifecycle (routes of tenants provisioned at run time) allocate from. No CDK imports.
  */
+import { RunningHoursConfig } from './running-hours';
 import { Sharing } from './sharing';
 
 /** Header that carries a request's routing key from API Gateway to the router's load balancers. */
@@ -40,6 +41,8 @@ export interface TierConfig {
   readonly routing: Sharing;
   /** Each tenant of the tier has its own API key and usage plan. */
   readonly apiKeyPerTenant?: boolean;
+  /** When the tier's services run; outside these hours its requests take the routing key `stopped:<tier>`. */
+  readonly runningHours?: RunningHoursConfig;
 }
 
 /** A path only some roles may use. */

@@ -161,5 +161,12 @@ function reservedPriorities(router: TenantRouter): Record<string, number[]> {
       (out[String(position)] ??= []).push(p.priority + i);
     }
   }
+  // The rules that answer stopped tiers hold priorities of their own.
+  open.forEach((shard, position) => {
+    const extra = router._extraPriorities(shard);
+    if (extra.length > 0) {
+      (out[String(position)] ??= []).push(...extra);
+    }
+  });
   return out;
 }

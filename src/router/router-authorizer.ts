@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +14,7 @@ import {
 } from '../contract/environment';
 import { TENANT_CLAIMS } from '../contract/identity';
 import { AuthorizerConfig, LAMBDA_ENVIRONMENT_LIMIT } from '../contract/router';
+import { RunningHoursConfig } from '../contract/running-hours';
 import { PER_TENANT, SHARED } from '../contract/sharing';
 import { bundledFunction } from '../private/bundled-function';
 import { createTable } from '../private/defaults';
@@ -24,6 +25,8 @@ export interface RouterAuthorizerOptions {
   readonly apiKeyMarker: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The running hours of the tiers that have some, known once the tiers' routes are added. */
+  readonly runningHours: () => Record<string, RunningHoursConfig>;
 }
 
 /**
@@ -48,7 +51,8 @@ export function createRouterAuthorizer(scope: Construct, o: RouterAuthorizerOpti
         + 'the tier usage plans throttle each tenant before it',
     },
     environment: {
-      [ENV_AUTHORIZER_CONFIG]: stack.toJsonString(config),
+      // Rendered at synthesis: routes (and the running hours their tiers carry) are added after the router is created.
+      [ENV_AUTHORIZER_CONFIG]: Lazy.string({ produce: () => stack.toJsonString(withRunningHours(config, o.runningHours())) }),
       [ENV_TENANT_KEY_MARKER]: o.apiKeyMarker,
       POWERTOOLS_SERVICE_NAME: 'tenant-router-authorizer',
     },
@@ -84,6 +88,12 @@ export function addIssuerRegistry(scope: Construct, fn: lambda.Function, removal
   fn.addEnvironment(ENV_ISSUER_REGISTRY_TABLE, registry.tableName);
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [registry.tableArn] }));
   return registry;
+}
+
+/** The configuration with each tier's running hours. */
+function withRunningHours(config: AuthorizerConfig, hours: Record<string, RunningHoursConfig>): AuthorizerConfig {
+  const tiers = Object.fromEntries(Object.entries(config.tiers).map(([name, t]) => [name, hours[name] ? { ...t, runningHours: hours[name] } : t]));
+  return { ...config, tiers };
 }
 
 /** The authorizer's configuration (`AUTHORIZER_CONFIG`). Throws when it would not fit Lambda's environment. */

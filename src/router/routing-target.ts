@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { RunningHours } from '../tiers/running-hours';
 
 /**
  * Properties of a RoutingTarget.
@@ -43,6 +44,13 @@ export interface RoutingTargetProps {
 
   /** HTTP methods the target answers; a router may refuse the others. */
   readonly httpMethods: string[];
+
+  /**
+   * When the service behind the target runs; outside these hours the router answers for it.
+   *
+   * @default - always
+   */
+  readonly runningHours?: RunningHours;
 }
 
 /**
@@ -78,8 +86,15 @@ export class RoutingTarget implements ec2.IConnectable {
   public readonly healthCheckPath: string;
   /** HTTP methods the target answers; a router may refuse the others. */
   public readonly httpMethods: string[];
+  /**
+   * When the service behind the target runs.
+   *
+   * @default - always
+   */
+  public readonly runningHours?: RunningHours;
 
   constructor(props: RoutingTargetProps) {
+    this.runningHours = props.runningHours;
     this.tierName = props.tierName;
     this.routingKey = props.routingKey;
     this.tenantId = props.tenantId;

@@ -14,6 +14,7 @@ import { createAccessLogBucket, createApiGatewayAccount } from './router-infrast
 import { RouteOptions, RoutePlacement, RouterQuotas, TenantRouterProps, TierRouting } from './router-options';
 import { resolveTiers, TierSettings, validateProps, validateQuotas } from './router-validation';
 import { RoutingTarget } from './routing-target';
+import { StoppedTiers } from './stopped-tiers';
 import { TenantRouterShard } from './tenant-router-shard';
 import { UsagePlans } from './usage-plans';
 import { LISTENER_PRIORITY_MAX } from '../contract/router';
@@ -86,6 +87,7 @@ export class TenantRouter extends Construct {
   private readonly limits: Required<RouterQuotas>;
   private readonly account?: apigateway.CfnAccount;
   private frozenProvisioningShards?: TenantRouterShard[];
+  private readonly stopped: StoppedTiers;
 
   constructor(scope: Construct, id: string, props: TenantRouterProps) {
     super(scope, id);
@@ -94,6 +96,7 @@ export class TenantRouter extends Construct {
     this.quotas = this.limits;
     validateProps(props);
     this.tiers = resolveTiers(props.tiers);
+    this.stopped = new StoppedTiers([...this.tiers.keys()]);
     this.routes = new RouteTable(this, props.placements ?? [], this.limits);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -114,7 +117,9 @@ export class TenantRouter extends Construct {
       this.account = createApiGatewayAccount(this);
     }
 
-    this.authorizer = createRouterAuthorizer(this, { props, tiers: this.tiers, apiKeyMarker: this.apiKeyMarker, logRetention, removalPolicy });
+    this.authorizer = createRouterAuthorizer(this, {
+      props, tiers: this.tiers, apiKeyMarker: this.apiKeyMarker, logRetention, removalPolicy, runningHours: () => this.stopped.config,
+    });
     this.plans = new UsagePlans(this.apiKeyMarker);
     const { tierKeyIds, keyArns } = this.plans.addTierPlans(this, this.tiers.values());
     grantKeyLookups(this.authorizer, tierKeyIds, keyArns, [...this.tiers.values()].some((t) => t.perTenant));
@@ -241,6 +246,7 @@ export class TenantRouter extends Construct {
       if (!same || tier.routing === TierRouting.PER_TENANT) {
         throw new Error(`routing key '${tenant.routingKey}' already has a route (tenant ${existing.tenants.join(', ')}): a tenant is routed once.`);
       }
+      this.stopped.record(tier.tierName, `tenant '${tenant.tenantId}'`, tenant.routingTargets);
       if (existing.tenants.includes(tenant.tenantId)) {
         throw new Error(`tenant '${tenant.tenantId}' is already routed.`);
       }
@@ -289,6 +295,10 @@ export class TenantRouter extends Construct {
     tenant.routingTargets.forEach((target, i) => {
       attachRoute(this.props.vpc, target, shard.listener.listenerArn, shard.securityGroup.securityGroupId, placement.priority + i);
     });
+    const hours = this.stopped.record(tier.tierName, who, tenant.routingTargets);
+    if (hours) {
+      this.stopped.ensureRule(shard, tier.tierName, hours);
+    }
     if (tier.perTenant && tenant.tenantId) {
       this.plans.addTenantKey(shard, tenant.tenantId, tier, record.shardRef, shard);
     }
@@ -321,6 +331,12 @@ export class TenantRouter extends Construct {
       throw new Error(`options.priority must be a whole number from 1 to ${LISTENER_PRIORITY_MAX}; got ${options.priority}.`);
     }
     const shardRef = this.shardRefAt(options.shard);
+    const hours = this.stopped.record(tier.tierName, `tenant '${tenant.tenantId}'`, tenant.routingTargets);
+    if (hours) {
+      // The template's shard is chosen at provisioning: every shard it may choose answers for the stopped tier.
+      const shards = Token.isUnresolved(options.shard) ? this.frozenProvisioningShards! : [this.provisioningShards[options.shard]];
+      shards.forEach((s) => this.stopped.ensureRule(s, tier.tierName, hours));
+    }
     const record: RouteRecord = {
       key: tenant.routingKey,
       tierName: tier.tierName,
@@ -398,8 +414,26 @@ export class TenantRouter extends Construct {
     return this.shardList[index];
   }
 
+  /**
+   * Listener-rule priorities the router holds on a shard besides its routes' (the rules answering stopped tiers):
+   * the tenant lifecycle never hands them out.
+   *
+   * @internal
+   */
+  public _extraPriorities(shardIndex: number): number[] {
+    return this.stopped.prioritiesOn(shardIndex);
+  }
+
   private validateRouter(): string[] {
-    const errors: string[] = [];
+    const errors: string[] = [...this.stopped.validate(this.props.authorizerCacheTtl ?? Duration.minutes(5))];
+    for (const shard of this.shardList) {
+      const routed = this.placements.filter((p) => p.shard === shard.index).reduce((n, p) => n + p.rules, 0);
+      const rules = routed + this.stopped.prioritiesOn(shard.index).length;
+      if (rules > this.limits.rulesPerListener) {
+        errors.push(`shard ${shard.index} has ${rules} listener rules (its routes and the rules answering stopped tiers); the quota is ${this.limits.rulesPerListener} per listener. `
+          + 'Raise it and set quotas.rulesPerListener, or pin fewer routes on the shard.');
+      }
+    }
     const targetGroups = this.routes.targetGroups;
     if (targetGroups > this.limits.targetGroups) {
       errors.push(`the router has ${targetGroups} target groups; the quota is ${this.limits.targetGroups} per Region. Raise it and set quotas.targetGroups.`);

@@ -70,6 +70,7 @@ export class PooledEcsTier extends TenantTier {
       minTasks: props.minTasks,
       namespace: props.namespace,
       taskExecution: props.taskExecution,
+      runningHours: props.runningHours,
     });
     this.connections.addSecurityGroup(this.serviceGroup.securityGroup);
     addDeclaredTenants(props.tenants, (t) => this.addTenant(t));

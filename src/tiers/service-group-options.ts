@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { RunningHours } from './running-hours';
 import { SharedTaskExecution } from './shared-task-execution';
 
 /**
@@ -119,4 +120,13 @@ export interface ServiceGroupOptions {
    * @default - each service has its own execution role and log groups
    */
   readonly taskExecution?: SharedTaskExecution;
+
+  /**
+   * When the services run (UTC). Outside these hours every service and the tenant proxy scale to zero tasks
+   * (scheduled actions on their scalable targets), and a TenantRouter answers the tier's requests with 503 and a
+   * message naming the hours (docs/cost.md). Every tenant of a tier must have the same hours.
+   *
+   * @default - always running
+   */
+  readonly runningHours?: RunningHours;
 }

@@ -11,6 +11,7 @@ import { DEFAULT_PROXY_IMAGE, PROXY_HEALTH_PATH, PROXY_PORT, renderNginxConfig }
 import { ServiceGroupOptions } from './service-group-options';
 import { SaasApplication, ServiceDefinition, TableSharing } from '../application/saas-application';
 import { TemplateFindings } from '../checks/template-findings';
+import { STOP_DRAIN_MINUTES } from '../contract/running-hours';
 import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
 import { createTable, subnetsOrDefault } from '../private/defaults';
@@ -172,6 +173,7 @@ export class ServiceGroup extends Construct {
           port: PROXY_PORT,
           healthCheckPath: PROXY_HEALTH_PATH,
           httpMethods: [...new Set(app.services.flatMap((s) => s.httpMethods!))],
+          runningHours: props.runningHours,
         }),
       ];
     } else {
@@ -192,6 +194,7 @@ export class ServiceGroup extends Construct {
             port: s.containerPort!,
             healthCheckPath: s.healthCheckPath!,
             httpMethods: s.httpMethods!,
+            runningHours: props.runningHours,
           }),
       );
     }
@@ -289,9 +292,9 @@ export class ServiceGroup extends Construct {
         : { portMappingName: def.name, dnsName: def.name, port }],
       logDriver: this.logDriver(`${def.name}-sc`, `${id}ServiceConnectLogs`),
     }, minTasks);
-    service
-      .autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: Math.max(def.maxTasks!, minTasks) })
-      .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: def.targetCpuUtilizationPercent! });
+    const scaling = service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: Math.max(def.maxTasks!, minTasks) });
+    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: def.targetCpuUtilizationPercent! });
+    this.scheduleRunningHours(scaling, minTasks, Math.max(def.maxTasks!, minTasks));
     this.acknowledgeClusterDependency(service);
     return service;
   }
@@ -326,13 +329,35 @@ export class ServiceGroup extends Construct {
       namespace: this.namespace.namespaceArn,
       logDriver: this.logDriver('proxy-sc', 'ProxyServiceConnectLogs'),
     }, proxyTasks);
-    service
-      .autoScaleTaskCount({ minCapacity: proxyTasks, maxCapacity: Math.max(10, proxyTasks) })
-      .scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
+    const scaling = service.autoScaleTaskCount({ minCapacity: proxyTasks, maxCapacity: Math.max(10, proxyTasks) });
+    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
+    this.scheduleRunningHours(scaling, proxyTasks, Math.max(10, proxyTasks));
     // Service Connect clients need the servers registered first.
     this.services.forEach((s) => service.node.addDependency(s));
     this.acknowledgeClusterDependency(service);
     return service;
+  }
+
+  /**
+   * Outside the running hours, zero tasks: at the start hour the usual bounds come back; STOP_DRAIN_MINUTES after the
+   * stop hour (when no decision the router's authorizer cached can still send requests here) both bounds go to zero.
+   */
+  private scheduleRunningHours(scaling: ecs.ScalableTaskCount, minCapacity: number, maxCapacity: number): void {
+    const hours = this.props.runningHours;
+    if (!hours) {
+      return;
+    }
+    const weekDay = hours.weekdaysOnly ? 'MON-FRI' : undefined;
+    scaling.scaleOnSchedule('Start', {
+      schedule: appscaling.Schedule.cron({ minute: '0', hour: String(hours.startHour), weekDay }),
+      minCapacity,
+      maxCapacity,
+    });
+    scaling.scaleOnSchedule('Stop', {
+      schedule: appscaling.Schedule.cron({ minute: String(STOP_DRAIN_MINUTES), hour: String(hours.stopHour), weekDay }),
+      minCapacity: 0,
+      maxCapacity: 0,
+    });
   }
 
   /** cfn-lint W3005 on a service that depends on its cluster (see newService) and references it too. */

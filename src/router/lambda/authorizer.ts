@@ -10,7 +10,8 @@
  * - Allows every method of the API except the paths the role may not use (explicit Deny), so API Gateway may cache
  *   the decision per token for the configured time.
  * - Gives the integration the routing key (the tier name for a pooled tier, the tenant id otherwise) in the context;
- *   the integration writes it over any routing header the client sent.
+ *   the integration writes it over any routing header the client sent. Outside a tier's running hours the key is
+ *   `stopped:<tier>`, which the load balancers answer with 503 and the hours (docs/cost.md).
  * - Returns the tier's (or the tenant's) API key as `usageIdentifierKey`, so usage plans are enforced.
  *
  * Not part of the jsii API; bundled into the router's Lambda asset.
@@ -19,6 +20,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { DynamicIssuers, jwksUriFor } from './issuers';
 import { AuthorizerConfig } from '../../contract/router';
+import { isServing, stoppedRoutingKey } from '../../contract/running-hours';
 import { SHARED } from '../../contract/sharing';
 import { TENANT_ID_PATTERN } from '../../contract/tenant-id';
 
@@ -64,6 +66,7 @@ export function createAuthorizer(
   verifier = verifierFor(config),
   log: DenialLog = consoleLog,
   dynamic?: DynamicIssuers,
+  now: () => Date = () => new Date(),
 ) {
   const configured = new Set(config.issuers.map((i) => i.issuer));
   /** Verifies with the configured issuers, or with a registered one; returns the payload and the bound tenant. */
@@ -110,7 +113,9 @@ export function createAuthorizer(
       if (!tierConfig) {
         throw new Denied(`unknown tier '${tier}'`);
       }
-      const routingKey = tierConfig.routing === SHARED ? tier : tenantId;
+      // Outside the tier's running hours its services are stopped: the load balancers answer that, not the services.
+      const stopped = tierConfig.runningHours !== undefined && !isServing(tierConfig.runningHours, now());
+      const routingKey = stopped ? stoppedRoutingKey(tier) : tierConfig.routing === SHARED ? tier : tenantId;
       const denied = config.roleRules.filter((r) => !r.allowedRoles.includes(role));
       const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [`${arn.base}/*/*`] }];
       if (denied.length > 0) {
