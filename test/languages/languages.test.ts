@@ -252,7 +252,7 @@ function javaSample(name: string, code: string): string {
   const body = lines.filter((l) => !l.startsWith('import ')).map((l) => l.replace(/^([A-Z][\w.<>, ?]*) (\w+);(\s*\/\/.*)?$/, '$1 $2 = null;$3'));
   return [
     'package samples;',
-    ...['io.github.cdkecssaas', 'java.util', 'software.amazon.awscdk', ...['apigateway', 'cognito', 'dynamodb', 'ec2', 'ecs', 'events', 'iam', 'lambda']
+    ...['io.github.cdkecssaas', 'java.util', 'software.amazon.awscdk', ...['apigateway', 'cognito', 'dynamodb', 'ec2', 'ecs', 'events', 'iam', 'lambda', 'servicediscovery']
       .map((m) => `software.amazon.awscdk.services.${m}`)].map((p) => `import ${p}.*;`),
     ...['CfnResource', 'Duration', 'Stack'].map((c) => `import software.amazon.awscdk.${c};`), // as the fixture imports them
     'import software.constructs.Construct;',
