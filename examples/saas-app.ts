@@ -366,6 +366,8 @@ export class ApplicationPlaneStack extends Stack {
       placements: props.placements,
       // Provisioned tenants' own pools are registered by the lifecycle, each bound to its tenant.
       issuerRegistry: true,
+      // When every shard is full, onboarding opens another (docs/tenant-router.md).
+      openShardsAtRunTime: true,
       removalPolicy,
       logRetention,
     });
@@ -511,7 +513,7 @@ export class ApplicationPlaneStack extends Stack {
     });
     const tenant = tier(application).addTenant(template.tenantId);
     this.grantUserManagement(tenant.serviceGroup!, identity.userPool);
-    this.router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority });
+    this.router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority, runtimeShard: template.runtimeShard });
     template.configureTenant({
       userPoolId: identity.userPool.userPoolId,
       appClientId: identity.appClient.userPoolClientId,

@@ -126,6 +126,7 @@ export class StackDeployment {
   private readonly nested = new Map<string, StackDeployment>();
   private readonly principals = new Map<string, GatePrincipal & { readonly secretAccessKey: string; readonly sessionToken: string }>();
   private readonly parameterValues = new Map<string, string>();
+  private conditionsPrepared = false;
   /** Resources, nested-stack outputs and imports prepared for the synchronous evaluator. */
   private readonly settled = new Map<string, PhysicalResource>();
   private readonly nestedOutputs = new Map<string, unknown>();
@@ -287,6 +288,11 @@ export class StackDeployment {
 
   /** Creates everything `value` refers to. */
   private async prepare(value: unknown): Promise<void> {
+    // A condition (`Fn::If`) reads the parameters of the template's Conditions: those are prepared too, once.
+    if (!this.conditionsPrepared && this.template.Conditions && JSON.stringify(value ?? null).includes('"Fn::If"')) {
+      this.conditionsPrepared = true;
+      await this.prepare(this.template.Conditions);
+    }
     const refs = references(value);
     for (const id of refs.resources) {
       if (this.pseudo(id) !== undefined) {

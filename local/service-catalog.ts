@@ -87,6 +87,11 @@ export class ServiceCatalogStandIn {
     return [...this.provisioned.values()].map((p) => ({ name: p.name, version: p.version, parameters: p.parameters }));
   }
 
+  /** The stack of a provisioned product, by its name (undefined when there is none). */
+  public stackOf(name: string): StackDeployment | undefined {
+    return this.provisioned.get(name)?.stack;
+  }
+
   public async handle(call: AwsCall): Promise<ServiceAnswer> {
     const p = call.params;
     switch (call.operation) {

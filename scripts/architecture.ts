@@ -89,7 +89,7 @@ export function renderArchitecture(root: IConstruct, assemblyDir: string, option
     const product = stack instanceof servicecatalog.ProductStack;
     const group: Group = {
       id: mermaidId(stack.node.path),
-      title: product ? `${stack.node.id}: ${stack.constructor.name}, a stack per tenant` : stack.stackName,
+      title: product ? `${stack.node.id}: ${stack.constructor.name}, a stack per ${stack.constructor.name === 'RouterShardTemplate' ? 'shard opened at run time' : 'tenant'}` : stack.stackName,
       components: [],
       groups: [],
     };

@@ -73,8 +73,9 @@ export function capacity(out: Output): void {
   out.print('"The tier\'s own capacity": what its configuration lets it scale to (the EC2 instances of a shared cluster),');
   out.print('not an AWS quota. "unbounded": no quota with a published figure bounds the tier (adjustable quotas without a');
   out.print('published maximum count as unbounded).');
-  out.print(`Run-time onboarding places advanced and premium tenants in the router slots of the deploy-time shards: ${after.runtimeSlots} free`);
-  out.print('in the example (nothing opens a shard at run time yet).');
+  out.print(`Run-time onboarding places advanced and premium tenants in the free slots of the deploy-time shards (${after.runtimeSlots} in the example),`);
+  out.print(`then in the shards it opens when those are full (\`openShardsAtRunTime\`): ${after.openedSlots} more, ${after.runtimeSlots + after.openedSlots} in all. The shards it may`);
+  out.print('open are bounded by the 10 usage plans an API key may belong to (each opened shard has a plan per tier), an adjustable quota.');
   out.print();
 
   out.print('### Cells: tenants placed in arrival order into the first account with room, a new account when none has');

@@ -19,6 +19,7 @@ export * from './router/token-issuer';
 export * from './router/tier-usage-plan';
 export * from './router/router-options';
 export * from './router/tenant-router-shard';
+export * from './router/router-shard-template';
 export * from './router/tenant-router';
 export * from './lifecycle/sbt-contract';
 export * from './identity/tenant-user-pool';

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { arrivals, cellsWithinQuotas, placeInCells } from '../scripts/capacity/cells';
 import { exampleCapacity } from '../scripts/capacity/example-models';
 import { ceiling, COMPUTE_QUOTAS, quotaById, quotaValue, templateUsage, TierModel } from '../scripts/capacity/model';
@@ -119,13 +121,14 @@ describe('the example', () => {
     expect(d[0].capacity).toBeGreaterThan(d[0].base + d[0].perTenant);
   });
 
-  test('run-time tenants have the free slots of the deploy-time shards', () => {
+  test('run-time tenants have the free slots of the deploy-time shards, then those of the shards onboarding opens', () => {
     expect(after.runtimeSlots).toBe(97);
+    expect(after.openedSlots).toBe(900);
   });
 });
 
 test('docs/capacity.md lists every quota of the model with its default and its page', () => {
-  const doc = require('fs').readFileSync(require('path').join(__dirname, '..', 'docs', 'capacity.md'), 'utf8') as string;
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'capacity.md'), 'utf8');
   for (const q of QUOTAS) {
     const row = doc.split('\n').find((l) => l.startsWith(`| \`${q.id}\` |`));
     expect({ id: q.id, row }).toEqual({ id: q.id, row: expect.stringContaining(`| ${q.default.toLocaleString('en-US')} |`) });

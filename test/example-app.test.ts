@@ -209,8 +209,8 @@ describe('wiring', () => {
     expect(Object.values<any>(plane.findResources('AWS::EC2::VPCEndpoint')).every((e) => e.Properties.VpcEndpointType === 'Gateway')).toBe(true);
   });
 
-  test('both tenant templates are Service Catalog products of the lifecycle, each with a user pool of its own', () => {
-    template(example.applicationPlane).resourceCountIs('AWS::ServiceCatalog::CloudFormationProduct', 2);
+  test('both tenant templates, and the router\'s shard template, are Service Catalog products of the lifecycle; each tenant has a user pool of its own', () => {
+    template(example.applicationPlane).resourceCountIs('AWS::ServiceCatalog::CloudFormationProduct', 3);
     expect(example.applicationPlane.templates.map((t) => t.tierName)).toEqual(['advanced', 'premium']);
     for (const t of example.applicationPlane.templates) {
       template(t).resourceCountIs('AWS::Cognito::UserPool', 1);

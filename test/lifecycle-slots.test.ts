@@ -36,7 +36,7 @@ test('a retried onboarding gets the slot it holds', async () => {
 
 test('concurrent onboardings never share a slot', async () => {
   const slots = await table({ shards: 3, rules: 10 });
-  const got = await Promise.all(Array.from({ length: 25 }, (_, i) => slots.allocate(`t${i}`)));
+  const got = (await Promise.all(Array.from({ length: 25 }, (_, i) => slots.allocate(`t${i}`)))).map((s) => s!);
   const keys = got.map((s) => `${s.shard}/${s.priority}`);
   expect(new Set(keys).size).toBe(25);
   for (const s of got) {
@@ -47,7 +47,7 @@ test('concurrent onboardings never share a slot', async () => {
 
 test('a released slot is handed out again; releasing twice or another tenant\'s slot changes nothing', async () => {
   const slots = await table({ shards: 1 });
-  const a = await slots.allocate('a');
+  const a = (await slots.allocate('a'))!;
   const b = await slots.allocate('b');
   await slots.release('b', a); // not b's: ignored
   await slots.release('a', a);
@@ -60,4 +60,60 @@ test('full shards fail with the numbers', async () => {
   const slots = await table({ shards: 1, rules: 2, reserved: { 0: [2] } });
   await slots.allocate('a');
   await expect(slots.allocate('b')).rejects.toThrow('no free router slot: 1 shards of 2 rules are full; add shards (minShards) or raise the quota');
+});
+
+describe('shards opened at run time', () => {
+  async function runtimeTable() {
+    const name = `Slots${n++}`;
+    await createSlotTable(client, name);
+    // One deploy-time shard of 2 rules; at most 2 shards opened at run time, each holding priority 50000 for a rule
+    // of the router's own.
+    return new SlotTable({ client, tableName: name, shards: 1, rulesPerListener: 2, reserved: {}, runtime: { max: 2, reserved: [50000] } });
+  }
+  const attrs = (i: number) => ({ listenerArn: `listener-${i}`, securityGroupId: `sg-${i}`, apiId: `api${i}` });
+
+  test('full: no slot until a shard is opened; one onboarding claims it, the others wait for it; then tenants are placed on it', async () => {
+    const slots = await runtimeTable();
+    expect(await slots.allocate('a')).toEqual({ shard: 0, priority: 25001 });
+    expect(await slots.allocate('b')).toEqual({ shard: 0, priority: 25002 });
+    expect(await slots.allocate('c')).toBeUndefined();
+    expect(await slots.openShard('c')).toEqual({ shard: 1, claimed: true });
+    const other = await slots.openShard('d');
+    expect(other).toMatchObject({ shard: 1, claimed: false, record: { shard: 1, state: 'OPENING' } });
+    expect(await slots.allocate('d')).toBeUndefined(); // still opening
+    await slots.shardProvisioning(1, 'rec-1');
+    expect(await slots.shardRecord(1)).toEqual({ shard: 1, state: 'OPENING', recordId: 'rec-1', attributes: undefined });
+    await slots.shardOpened(1, attrs(1));
+    // The router's own rule holds one of the shard's 2 priorities: one tenant fits.
+    expect(await slots.allocate('c')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    expect(await slots.find('c')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    expect(await slots.allocate('d')).toBeUndefined();
+  });
+
+  test('a failed opening is forgotten and claimed again; no more than the maximum is opened', async () => {
+    const slots = await runtimeTable();
+    await slots.allocate('a');
+    await slots.allocate('b');
+    expect(await slots.openShard('c')).toEqual({ shard: 1, claimed: true });
+    await slots.shardFailed(1);
+    expect(await slots.shardRecord(1)).toBeUndefined();
+    expect(await slots.openShard('c')).toEqual({ shard: 1, claimed: true });
+    await slots.shardOpened(1, attrs(1));
+    await slots.allocate('c');
+    expect(await slots.openShard('d')).toEqual({ shard: 2, claimed: true });
+    await slots.shardOpened(2, attrs(2));
+    expect(await slots.allocate('d')).toMatchObject({ shard: 2, runtime: attrs(2) });
+    // An open shard's record is not released by failures.
+    await slots.shardFailed(2);
+    expect(await slots.shardRecord(2)).toMatchObject({ state: 'OPEN' });
+    await expect(slots.allocate('e')).rejects.toThrow('no free router slot: 3 shards of 2 rules are full, and the router opens at most 2 at run time');
+    await expect(slots.openShard('e')).rejects.toThrow('no free router slot: every shard is full, and the router opens at most 2 shards at run time');
+  });
+
+  test('a table without shards opened at run time refuses to open one, and says how to add shards when full', async () => {
+    const slots = await table({ shards: 1, rules: 1 });
+    await slots.allocate('a');
+    await expect(slots.allocate('b')).rejects.toThrow('no free router slot: 1 shards of 1 rules are full; add shards (minShards) or raise the quota');
+    await expect(slots.openShard('b')).rejects.toThrow('the router does not open shards at run time');
+  });
 });

@@ -450,3 +450,93 @@ describe('tenant user pools', () => {
     await expect(w.finishStack(start.request as any, outputs)).rejects.toThrow('the tenant stack has its own user pool, but the router keeps no issuer registry (issuerRegistry: true)');
   });
 });
+
+describe('shards opened at run time', () => {
+  const runtime = {
+    shards: 1,
+    rulesPerListener: 1,
+    reserved: {},
+    runtimeShards: { productId: 'prod-shard', provisioningArtifactName: 'v1', max: 2, reserved: [] },
+    tiers: { advanced: { kind: 'PER_TENANT' as const, productId: 'prod-123', provisioningArtifactName: 'v1', runtimeShardParameters: true } },
+  };
+
+  test('every shard full: provisionStack provisions nothing and asks for a shard; openShard provisions the router\'s template once', async () => {
+    const { w } = await worker(runtime);
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    await w.provisionStack(request('acme', 'advanced'));
+    catalog.resetHistory();
+    expect(await w.provisionStack(request('globex', 'advanced'))).toEqual({ request: request('globex', 'advanced'), openShard: true });
+    expect(catalog.commandCalls(ProvisionProductCommand)).toHaveLength(0);
+    expect(await w.openShard('globex')).toEqual({ shard: 1 });
+    expect(await w.openShard('initech')).toEqual({ shard: 1 }); // another onboarding joins the same opening
+    const calls = catalog.commandCalls(ProvisionProductCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([{
+      ProductId: 'prod-shard',
+      ProvisioningArtifactName: 'v1',
+      ProvisionedProductName: 'AppPlane-shard_1',
+      ProvisionToken: 'shard_1',
+      ProvisioningParameters: [{ Key: 'ShardIndex', Value: '1' }],
+      Tags: [{ Key: 'RouterShard', Value: '1' }],
+    }]);
+  });
+
+  test('checkShard waits for the record, records the shard\'s outputs, and the next provisionStack places the tenant on it', async () => {
+    const { w } = await worker(runtime);
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    await w.provisionStack(request('acme', 'advanced'));
+    await w.openShard('globex');
+    catalog.on(DescribeRecordCommand).resolvesOnce({ RecordDetail: { Status: 'IN_PROGRESS' } }).resolves({
+      RecordDetail: { Status: 'SUCCEEDED' },
+      RecordOutputs: [
+        { OutputKey: 'ListenerArn', OutputValue: 'arn:listener/1' },
+        { OutputKey: 'LoadBalancerSecurityGroupId', OutputValue: 'sg-1' },
+        { OutputKey: 'ApiId', OutputValue: 'api1' },
+      ],
+    });
+    expect(await w.checkShard(1)).toEqual({ status: 'WAIT' });
+    expect(await w.checkShard(1)).toEqual({ status: 'READY' });
+    catalog.resetHistory();
+    const state = await w.provisionStack(request('globex', 'advanced'));
+    expect(state.slot).toEqual({ shard: 1, priority: 25001, runtime: { listenerArn: 'arn:listener/1', securityGroupId: 'sg-1', apiId: 'api1' } });
+    expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters).toEqual([
+      { Key: 'TenantId', Value: 'globex' },
+      { Key: 'RouterShard', Value: '0' },
+      { Key: 'RulePriority', Value: '25001' },
+      { Key: 'TenantAdminEmail', Value: 'admin@globex.example' },
+      { Key: 'ShardListenerArn', Value: 'arn:listener/1' },
+      { Key: 'ShardSecurityGroupId', Value: 'sg-1' },
+      { Key: 'ShardApiId', Value: 'api1' },
+    ]);
+  });
+
+  test('a failed opening, or a shard stack without its outputs, is forgotten (opened again next time) and fails the onboarding', async () => {
+    const { w } = await worker(runtime);
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    await w.provisionStack(request('acme', 'advanced'));
+    await w.openShard('globex');
+    catalog.on(DescribeRecordCommand).resolvesOnce({ RecordDetail: { Status: 'FAILED', RecordErrors: [{ Code: 'CFN', Description: 'quota' }] } });
+    await expect(w.checkShard(1)).rejects.toThrow('provisioning record rec-1 is FAILED: CFN: quota');
+    catalog.resetHistory();
+    expect(await w.openShard('globex')).toEqual({ shard: 1 });
+    expect(catalog.commandCalls(ProvisionProductCommand)).toHaveLength(1);
+    catalog.on(DescribeRecordCommand).resolves({ RecordDetail: { Status: 'SUCCEEDED' }, RecordOutputs: [{ OutputKey: 'ApiId', OutputValue: 'api1' }] });
+    await expect(w.checkShard(1)).rejects.toThrow("the router shard's stack has no output ListenerArn, LoadBalancerSecurityGroupId");
+    expect(await w.openShard('globex')).toEqual({ shard: 1 });
+  });
+
+  test('a template without the runtime shard parameters gets none, and cannot be placed on a shard opened at run time', async () => {
+    const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' } } });
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    await w.provisionStack(request('acme', 'advanced'));
+    expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters!.map((p) => p.Key))
+      .toEqual(['TenantId', 'RouterShard', 'RulePriority', 'TenantAdminEmail']);
+    await w.openShard('globex');
+    catalog.on(DescribeRecordCommand).resolves({
+      RecordDetail: { Status: 'SUCCEEDED' },
+      RecordOutputs: [{ OutputKey: 'ListenerArn', OutputValue: 'l' }, { OutputKey: 'LoadBalancerSecurityGroupId', OutputValue: 'g' }, { OutputKey: 'ApiId', OutputValue: 'a' }],
+    });
+    await w.checkShard(1);
+    await expect(w.provisionStack(request('globex', 'advanced'))).rejects.toThrow(
+      "tier 'advanced' has a slot on a shard opened at run time, but its template takes no runtime shard parameters (TenantTemplate.runtimeShard)");
+  });
+});

@@ -102,7 +102,7 @@ test('the templates: the example\'s stacks, nested stacks and product templates;
     'EcsSaasWebContent.template.json',
   ]));
   expect(example.filter((f) => f.includes('.nested.'))).toHaveLength(2);
-  expect(example.filter((f) => f.includes('.product.'))).toHaveLength(2);
+  expect(example.filter((f) => f.includes('.product.'))).toHaveLength(3);
   expect(snapshots.length).toBeGreaterThanOrEqual(15);
 });
 

@@ -34,6 +34,19 @@ test('lifecycle and tenant template: no unacknowledged findings', () => {
   expect(templateFindings(template)).toEqual([]);
 });
 
+test('with shards opened at run time: the shard template and its product have no unacknowledged findings', () => {
+  const { app, stack, router, basic, template, lifecycle } = lifecycleStack({}, {}, true);
+  acknowledgeTierFindings(basic);
+  acknowledgeTierFindings(template);
+  acknowledgeRouterFindings(router);
+  acknowledgeLifecycleFindings(lifecycle);
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  expect(findings(stack)).toEqual([]);
+  expect(templateFindings(template)).toEqual([]);
+  expect(templateFindings(router.shardTemplate!)).toEqual([]);
+});
+
 test('without acknowledgements, the lifecycle\'s findings are IAM5 only, and the template\'s are the tiers\' ones', () => {
   const { app, stack, router, basic, template } = lifecycleStack();
   acknowledgeTierFindings(basic);

@@ -11,12 +11,15 @@ import { DesignLimit, FixedFit, SharedLimit, sum, templateUsage, TierModel, Usag
 import { ExampleAppOptions } from '../../examples/saas-app';
 import { APPLICATION_PLANE, synthesizeExample } from '../../examples/synthesize';
 import { ClusterPerTenantTier } from '../../src';
+import { RUNTIME_SHARDS_MAX } from '../../src/lifecycle/lifecycle-worker';
 
 /** The example's tiers as the capacity model sees them, and what today's run-time onboarding can place. */
 export interface ExampleCapacity {
   readonly tiers: TierModel[];
   /** Tenants that run-time onboarding can still place in the router's deploy-time shards (slots free). */
   readonly runtimeSlots: number;
+  /** Tenants the shards that run-time onboarding may open can hold (0 without `openShardsAtRunTime`). */
+  readonly openedSlots: number;
   /** Resources per template, by tier. */
   readonly templateResources: Record<string, number>;
   /** What the application plane's own stacks count (a cell's fixed part). */
@@ -111,7 +114,9 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
   const open = router.provisioningShards.map((s) => s.index);
   const reserved = router.placements.filter((p) => open.includes(p.shard)).reduce((n, p) => n + p.rules, 0);
   const runtimeSlots = open.length * router.quotas.rulesPerListener! - reserved;
-  return { tiers, runtimeSlots, templateResources, outdir, applicationPlane };
+  // Shards the lifecycle opens at run time, each with the listener's rules less the router's own on it.
+  const openedSlots = router.shardTemplate ? RUNTIME_SHARDS_MAX * (router.quotas.rulesPerListener! - router._runtimeShardPriorities.length) : 0;
+  return { tiers, runtimeSlots, openedSlots, templateResources, outdir, applicationPlane };
 }
 
 /** awsvpc tasks one container instance places: its ENIs less the primary, or with trunking the branch ENIs. */

@@ -20,6 +20,8 @@ export const STEPS = {
   failOffboarding: 'failOffboarding',
   planWaves: 'planWaves',
   updateStack: 'updateStack',
+  openShard: 'openShard',
+  checkShard: 'checkShard',
 } as const;
 
 export type StepName = (typeof STEPS)[keyof typeof STEPS];
@@ -30,6 +32,23 @@ export const TEMPLATE_PARAMETERS = {
   routerShard: 'RouterShard',
   rulePriority: 'RulePriority',
   adminEmail: 'TenantAdminEmail',
+  /** A shard opened at run time: its listener, load balancer security group and API (empty: a deploy-time shard). */
+  shardListenerArn: 'ShardListenerArn',
+  shardSecurityGroupId: 'ShardSecurityGroupId',
+  shardApiId: 'ShardApiId',
+} as const;
+
+/** The parameter of a router's shard template (a shard opened at run time). */
+export const SHARD_TEMPLATE_PARAMETERS = {
+  shardIndex: 'ShardIndex',
+} as const;
+
+/** The outputs of a router's shard template, which the worker records and gives the tenants placed on the shard. */
+export const SHARD_TEMPLATE_OUTPUTS = {
+  listenerArn: 'ListenerArn',
+  securityGroupId: 'LoadBalancerSecurityGroupId',
+  apiId: 'ApiId',
+  apiUrl: 'ApiUrl',
 } as const;
 
 /** The outputs of a tenant template, which the worker reads once the stack is up. */
@@ -61,6 +80,18 @@ export interface StackTierConfig {
   readonly productId: string;
   /** The version to provision (its name: the artifact id is not known when the configuration is written). */
   readonly provisioningArtifactName: string;
+  /** The template takes the `Shard*` parameters of a shard opened at run time (TenantTemplate.runtimeShard). */
+  readonly runtimeShardParameters?: boolean;
+}
+
+/** The router's shard template, which the worker provisions when every shard is full (`openShardsAtRunTime`). */
+export interface RuntimeShardsConfig {
+  readonly productId: string;
+  readonly provisioningArtifactName: string;
+  /** Shards the router may open at run time. */
+  readonly max: number;
+  /** Priorities every such shard holds for the router's own rules. */
+  readonly reserved: number[];
 }
 
 /** The worker's configuration (`LIFECYCLE_CONFIG`), written by TenantLifecycle. */
@@ -84,6 +115,7 @@ export interface LifecycleConfig {
   readonly shards: number;
   readonly rulesPerListener: number;
   readonly reserved: Record<string, number[]>;
+  readonly runtimeShards?: RuntimeShardsConfig;
 }
 
 /** Where an onboarding or offboarding goes after its first step: the tier's kind, or nowhere. */

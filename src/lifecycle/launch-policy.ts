@@ -19,6 +19,12 @@ interface TypeRule {
 const arn = (s: Stack, service: string, resource: string, global = false) =>
   `arn:${s.partition}:${service}:${global ? '' : s.region}:${s.account}:${resource}`;
 
+/** API Gateway's REST resources (`arn:<partition>:apigateway:<region>::<path>`: no account). */
+const apigatewayArn = (s: Stack, path: string) => `arn:${s.partition}:apigateway:${s.region}::${path}`;
+
+/** API Gateway authorizes its management API by HTTP method on the resource path. */
+const API_GATEWAY_ACTIONS = ['apigateway:GET', 'apigateway:POST', 'apigateway:PUT', 'apigateway:PATCH', 'apigateway:DELETE'];
+
 const COGNITO_POOL_ACTIONS = [
   'cognito-idp:DeleteUserPool', 'cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool', 'cognito-idp:SetUserPoolMfaConfig',
   'cognito-idp:GetUserPoolMfaConfig', 'cognito-idp:AddCustomAttributes', 'cognito-idp:TagResource', 'cognito-idp:UntagResource',
@@ -37,7 +43,10 @@ export const LAUNCH_RULES: Record<string, TypeRule> = {
     },
   },
   'AWS::Cognito::UserPoolUser': {
-    scoped: { actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'], arn: (s) => [arn(s, 'cognito-idp', 'userpool/*')] },
+    scoped: {
+      actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser'],
+      arn: (s) => [arn(s, 'cognito-idp', 'userpool/*')],
+    },
   },
   // Creating roles and writing their policies is bounded separately (see launchStatements): only with the boundary.
   'AWS::IAM::Role': {
@@ -134,6 +143,42 @@ export const LAUNCH_RULES: Record<string, TypeRule> = {
       arn: (s) => [arn(s, 'elasticloadbalancing', 'listener/app/*'), arn(s, 'elasticloadbalancing', 'listener-rule/app/*'), arn(s, 'elasticloadbalancing', 'targetgroup/*')],
     },
     unscoped: ['elasticloadbalancing:DescribeRules'],
+  },
+  // A router shard opened at run time (RouterShardTemplate): its load balancer, listener and API.
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+    scoped: {
+      actions: [
+        'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:ModifyLoadBalancerAttributes',
+        'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags',
+      ],
+      arn: (s) => [arn(s, 'elasticloadbalancing', 'loadbalancer/app/*')],
+    },
+    unscoped: [
+      'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeTags',
+      'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups', 'ec2:DescribeAccountAttributes', 'ec2:DescribeInternetGateways',
+    ],
+  },
+  'AWS::ElasticLoadBalancingV2::Listener': {
+    scoped: {
+      actions: ['elasticloadbalancing:CreateListener', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:AddTags'],
+      arn: (s) => [arn(s, 'elasticloadbalancing', 'loadbalancer/app/*'), arn(s, 'elasticloadbalancing', 'listener/app/*')],
+    },
+    unscoped: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeListenerAttributes'],
+  },
+  ...Object.fromEntries(['RestApi', 'Resource', 'Method', 'Deployment', 'Stage', 'Authorizer', 'RequestValidator', 'GatewayResponse'].map((t) => [
+    `AWS::ApiGateway::${t}`,
+    { scoped: { actions: API_GATEWAY_ACTIONS, arn: (s: Stack) => [apigatewayArn(s, '/restapis'), apigatewayArn(s, '/restapis/*'), apigatewayArn(s, '/tags/*')] } },
+  ])),
+  ...Object.fromEntries(['UsagePlan', 'UsagePlanKey'].map((t) => [
+    `AWS::ApiGateway::${t}`,
+    // A usage plan names its stage, and a usage-plan key the tier's key, which API Gateway reads.
+    { scoped: { actions: API_GATEWAY_ACTIONS, arn: (s: Stack) => [apigatewayArn(s, '/usageplans'), apigatewayArn(s, '/usageplans/*'), apigatewayArn(s, '/restapis/*'), apigatewayArn(s, '/apikeys/*'), apigatewayArn(s, '/tags/*')] } },
+  ])),
+  'AWS::WAFv2::WebACLAssociation': {
+    scoped: {
+      actions: ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource', 'apigateway:SetWebACL'],
+      arn: (s) => [arn(s, 'wafv2', 'regional/webacl/*'), apigatewayArn(s, '/restapis/*')],
+    },
   },
 };
 

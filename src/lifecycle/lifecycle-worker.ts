@@ -14,10 +14,18 @@ import { PER_TENANT, SHARED } from '../contract/sharing';
 import { BundledFunction, bundledFunction } from '../private/bundled-function';
 import { TenantRouter } from '../router/tenant-router';
 
+/**
+ * Shards a router opens at run time, at most: each has a usage plan per tier holding the tier's key, and a key
+ * belongs to at most 10 usage plans by default (the deploy-time plan and 9).
+ */
+export const RUNTIME_SHARDS_MAX = 9;
+
 export interface LifecycleWorkerOptions {
   readonly props: TenantLifecycleProps;
   readonly shared: SharedTierLifecycle[];
   readonly products: Map<string, TenantProduct>;
+  /** The router's shard template as a product, when the router opens shards at run time. */
+  readonly shardProduct?: servicecatalog.CloudFormationProduct;
   readonly registry: dynamodb.ITable;
   readonly slots: dynamodb.ITable;
   readonly logRetention: logs.RetentionDays;
@@ -57,6 +65,8 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
         kind: PER_TENANT,
         productId: p.product.productId,
         provisioningArtifactName: p.versionName,
+        // Read when rendered: the router adds the template's runtime shard parameters when its route is added.
+        runtimeShardParameters: Lazy.any({ produce: () => p.template.takesRuntimeShard || undefined }) as unknown as boolean,
       }]),
     ]),
     pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),
@@ -64,6 +74,12 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     shards: Lazy.number({ produce: () => o.props.router.provisioningShards.length }),
     rulesPerListener: o.props.router.quotas.rulesPerListener!,
     reserved: Lazy.any({ produce: () => reservedPriorities(o.props.router) }) as unknown as Record<string, number[]>,
+    runtimeShards: o.shardProduct && {
+      productId: o.shardProduct.productId,
+      provisioningArtifactName: 'v1',
+      max: RUNTIME_SHARDS_MAX,
+      reserved: Lazy.any({ produce: () => o.props.router._runtimeShardPriorities }) as unknown as number[],
+    },
   };
   const worker = bundledFunction(scope, 'Worker', {
     bundle: 'tenant-lifecycle',
@@ -97,7 +113,11 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
     resources: [o.registry.tableArn],
   }));
-  workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'], resources: [o.slots.tableArn] }));
+  workerRole.addToPolicy(new iam.PolicyStatement({
+    // Get and update only for the records of shards opened at run time.
+    actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', ...(o.shardProduct ? ['dynamodb:GetItem', 'dynamodb:UpdateItem'] : [])],
+    resources: [o.slots.tableArn],
+  }));
   for (const { table: t } of pooled) {
     workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [t.tableArn] }));
   }
@@ -120,13 +140,13 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
   return worker;
 }
 
-/** The worker provisions and terminates the tier products (only the products it provisioned). */
-export function grantProvisioning(workerRole: iam.IRole, portfolio: servicecatalog.Portfolio, products: Map<string, TenantProduct>): void {
+/** The worker provisions and terminates the tier products (only the products it provisioned), and the shard product. */
+export function grantProvisioning(workerRole: iam.IRole, portfolio: servicecatalog.Portfolio, products: servicecatalog.IProduct[]): void {
   const stack = Stack.of(portfolio);
   portfolio.giveAccessToRole(workerRole);
   workerRole.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['servicecatalog:ProvisionProduct'],
-    resources: [...products.values()].map((p) => stack.formatArn({ service: 'catalog', resource: 'product', resourceName: p.product.productId })),
+    resources: products.map((p) => stack.formatArn({ service: 'catalog', resource: 'product', resourceName: p.productId })),
   }));
   workerRole.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeRecord'],

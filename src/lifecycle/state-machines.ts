@@ -20,6 +20,8 @@ export class LifecycleStateMachines {
     private readonly worker: lambda.IFunction,
     private readonly logRetention: logs.RetentionDays,
     private readonly removalPolicy: RemovalPolicy,
+    /** The router opens shards at run time: onboarding opens one when every shard is full. */
+    private readonly opensShards = false,
   ) {}
 
   /**
@@ -105,9 +107,27 @@ export class LifecycleStateMachines {
     }
     shared.addCatch(failSharedOnly, { resultPath: '$.error' });
     shared.next(done);
-    const stackPath = provision.next(wait).next(check).next(new sfn.Choice(this.scope, 'StackReady?')
+    const stackReady = wait.next(check).next(new sfn.Choice(this.scope, 'StackReady?')
       .when(sfn.Condition.stringEquals('$.record.status', 'WAIT'), wait)
       .otherwise(finish.next(done)));
+    let stackPath: sfn.IChainable;
+    if (!this.opensShards) {
+      stackPath = provision.next(stackReady);
+    } else {
+      // Every shard full: open one (or wait for the one another onboarding opens), then take a slot on it.
+      const openShard = this.step('OpenShard', STEPS.openShard, { request: '$.start.request' }, '$.opening');
+      const waitShard = new sfn.Wait(this.scope, 'WaitForShard', { time: sfn.WaitTime.duration(Duration.seconds(30)) });
+      const checkShard = this.step('CheckShard', STEPS.checkShard, { shard: sfn.JsonPath.numberAt('$.opening.shard') }, '$.shardState');
+      for (const t of [openShard, checkShard]) {
+        t.addCatch(terminate, { resultPath: '$.error' });
+      }
+      stackPath = provision.next(new sfn.Choice(this.scope, 'ShardNeeded?')
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.provisioned.openShard'), sfn.Condition.booleanEquals('$.provisioned.openShard', true)),
+          openShard.next(waitShard).next(checkShard).next(new sfn.Choice(this.scope, 'ShardOpen?')
+            .when(sfn.Condition.stringEquals('$.shardState.status', 'WAIT'), waitShard)
+            .otherwise(provision)))
+        .otherwise(stackReady));
+    }
     const definition = init.next(start).next(new sfn.Choice(this.scope, 'Tier')
       .when(sfn.Condition.stringEquals('$.start.next', SHARED), shared)
       .when(sfn.Condition.stringEquals('$.start.next', PER_TENANT), stackPath)

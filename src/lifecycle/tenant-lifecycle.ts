@@ -173,13 +173,14 @@ export class TenantLifecycle extends Construct {
     acknowledgeBoundary(this.tenantRoleBoundary);
 
     // Stack tiers: one product per tier in one portfolio, deployed by a launch role scoped to the template's types.
-    const catalog = createTenantProducts(this, stacked, this.tenantRoleBoundary, props.launchRoleStatements ?? []);
+    const catalog = createTenantProducts(this, stacked, this.tenantRoleBoundary, props.launchRoleStatements ?? [], props.router.shardTemplate);
     this.portfolio = catalog.portfolio;
 
     const worker = createLifecycleWorker(this, {
       props,
       shared,
       products: catalog.products,
+      shardProduct: catalog.shardProduct,
       registry: this.registry,
       slots: this.slots,
       logRetention,
@@ -187,10 +188,11 @@ export class TenantLifecycle extends Construct {
     });
     this.worker = worker.fn;
     if (this.portfolio) {
-      grantProvisioning(worker.role, this.portfolio, catalog.products);
+      const products = [...catalog.products.values()].map((p) => p.product);
+      grantProvisioning(worker.role, this.portfolio, catalog.shardProduct ? [...products, catalog.shardProduct] : products);
     }
 
-    const machines = new LifecycleStateMachines(this, this.worker, logRetention, removalPolicy);
+    const machines = new LifecycleStateMachines(this, this.worker, logRetention, removalPolicy, catalog.shardProduct !== undefined);
     this.onboardingStateMachine = machines.onboarding();
     this.offboardingStateMachine = machines.offboarding();
     if (catalog.products.size > 0) {

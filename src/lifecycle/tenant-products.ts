@@ -5,6 +5,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { launchStatements } from './launch-policy';
 import { TenantTemplate } from './tenant-template';
+import { RouterShardTemplate } from '../router/router-shard-template';
 
 /** A stack tier's template, published as a Service Catalog product. */
 export interface TenantProduct {
@@ -21,77 +22,120 @@ export interface StackTierTemplate {
 
 /**
  * The tenant stacks as Service Catalog products: one product per stack tier in one portfolio, each deployed by a
- * launch role that may create its template's resource types only, and whose roles must carry `boundary`.
+ * launch role that may create its template's resource types only, and whose roles must carry `boundary`. With a
+ * router that opens shards at run time, its shard template is a product of the portfolio too.
  */
 export function createTenantProducts(
   scope: Construct,
   stacked: StackTierTemplate[],
   boundary: iam.ManagedPolicy,
   launchRoleStatements: iam.PolicyStatement[],
-): { portfolio?: servicecatalog.Portfolio; products: Map<string, TenantProduct> } {
+  shardTemplate?: RouterShardTemplate,
+): { portfolio?: servicecatalog.Portfolio; products: Map<string, TenantProduct>; shardProduct?: servicecatalog.CloudFormationProduct } {
   const stack = Stack.of(scope);
   const products = new Map<string, TenantProduct>();
-  let portfolio: servicecatalog.Portfolio | undefined;
-  if (stacked.length > 0) {
-    portfolio = new servicecatalog.Portfolio(scope, 'Portfolio', {
-      displayName: 'Tenant stacks',
-      providerName: 'cdk-ecs-saas',
-      description: `Tenant stack templates of ${stack.stackName}`,
-    });
-    for (const tier of stacked) {
-      iam.PermissionsBoundary.of(tier.template).apply(boundary);
-      const product = new servicecatalog.CloudFormationProduct(scope, `${tier.template.tierName}Product`, {
-        productName: `${tier.template.tierName} tenant`,
-        owner: 'cdk-ecs-saas',
-        description: `Tenant stack of tier ${tier.template.tierName}`,
-        productVersions: [{
-          productVersionName: tier.versionName ?? 'v1',
-          cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(tier.template),
-        }],
-      });
-      portfolio.addProduct(product);
-      const launchRole = new iam.Role(scope, `${tier.template.tierName}LaunchRole`, {
-        assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
-        description: `Deploys tenant stacks of tier ${tier.template.tierName}: their resource types only`,
-      });
-      const types = templateResourceTypes(tier.template);
-      // The launch role is written now: the template must be complete before the lifecycle is created.
-      scope.node.addValidation({
-        validate: () => {
-          const added = templateResourceTypes(tier.template).filter((t) => !types.includes(t));
-          return added.length > 0
-            ? [`TenantTemplate '${tier.template.node.path}' gained resource types after TenantLifecycle was created (${added.join(', ')}): create the lifecycle after the template is complete, so its launch role covers them.`]
-            : [];
-        },
-      });
-      // Roles from outside the template that its task definitions name (a SharedTaskExecution's execution role, say):
-      // registering a task definition passes them, so the launch role may pass those, to ECS tasks only.
-      const passed = passedRoles(tier.template);
-      const passing = passed.length === 0 ? [] : [new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: passed.map((r) => r.roleArn),
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      })];
-      scope.node.addValidation({
-        validate: () => {
-          const added = passedRoles(tier.template).filter((r) => !passed.includes(r));
-          return added.length > 0
-            ? [`TenantTemplate '${tier.template.node.path}' gained task definitions that use roles from outside it (${added.map((r) => r.node.path).join(', ')}) after TenantLifecycle was created: create the lifecycle after the template is complete.`]
-            : [];
-        },
-      });
-      for (const statement of [...launchStatements(stack, types, `TenantTemplate '${tier.template.node.path}'`, boundary.managedPolicyArn),
-        ...passing, ...launchRoleStatements]) {
-        launchRole.addToPolicy(statement);
-      }
-      portfolio.setLaunchRole(product, launchRole);
-      products.set(tier.template.tierName, { product, template: tier.template, versionName: tier.versionName ?? 'v1' });
-    }
+  if (stacked.length === 0 && !shardTemplate) {
+    return { products };
   }
-  return { portfolio, products };
+  const portfolio = new servicecatalog.Portfolio(scope, 'Portfolio', {
+    displayName: 'Tenant stacks',
+    providerName: 'cdk-ecs-saas',
+    description: `Tenant stack templates of ${stack.stackName}`,
+  });
+  for (const tier of stacked) {
+    iam.PermissionsBoundary.of(tier.template).apply(boundary);
+    const product = addProduct(scope, portfolio, {
+      id: `${tier.template.tierName}Product`,
+      name: `${tier.template.tierName} tenant`,
+      description: `Tenant stack of tier ${tier.template.tierName}`,
+      template: tier.template,
+      versionName: tier.versionName ?? 'v1',
+      launchRoleId: `${tier.template.tierName}LaunchRole`,
+      launchRoleDescription: `Deploys tenant stacks of tier ${tier.template.tierName}: their resource types only`,
+      what: `TenantTemplate '${tier.template.node.path}'`,
+    }, boundary, launchRoleStatements);
+    products.set(tier.template.tierName, { product, template: tier.template, versionName: tier.versionName ?? 'v1' });
+  }
+  const shardProduct = shardTemplate && addProduct(scope, portfolio, {
+    id: 'RouterShardProduct',
+    name: 'router shard',
+    description: 'Tenant router shard, opened when every shard is full',
+    template: shardTemplate,
+    versionName: 'v1',
+    launchRoleId: 'RouterShardLaunchRole',
+    launchRoleDescription: 'Deploys router shards opened at run time: their resource types only',
+    what: `RouterShardTemplate '${shardTemplate.node.path}'`,
+  }, boundary, launchRoleStatements);
+  return { portfolio, products, shardProduct };
 }
 
-/** The resource types of a tenant template, read from its construct tree (synthesis has not happened yet). */
+interface ProductDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly template: servicecatalog.ProductStack;
+  readonly versionName: string;
+  readonly launchRoleId: string;
+  readonly launchRoleDescription: string;
+  readonly what: string;
+}
+
+/** A product of the portfolio, deployed by a launch role that may create the template's resource types only. */
+function addProduct(
+  scope: Construct,
+  portfolio: servicecatalog.Portfolio,
+  d: ProductDefinition,
+  boundary: iam.ManagedPolicy,
+  launchRoleStatements: iam.PolicyStatement[],
+): servicecatalog.CloudFormationProduct {
+  const stack = Stack.of(scope);
+  const product = new servicecatalog.CloudFormationProduct(scope, d.id, {
+    productName: d.name,
+    owner: 'cdk-ecs-saas',
+    description: d.description,
+    productVersions: [{
+      productVersionName: d.versionName,
+      cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(d.template),
+    }],
+  });
+  portfolio.addProduct(product);
+  const launchRole = new iam.Role(scope, d.launchRoleId, {
+    assumedBy: new iam.ServicePrincipal('servicecatalog.amazonaws.com'),
+    description: d.launchRoleDescription,
+  });
+  const types = templateResourceTypes(d.template);
+  // The launch role is written now: the template must be complete before the lifecycle is created.
+  scope.node.addValidation({
+    validate: () => {
+      const added = templateResourceTypes(d.template).filter((t) => !types.includes(t));
+      return added.length > 0
+        ? [`${d.what} gained resource types after TenantLifecycle was created (${added.join(', ')}): create the lifecycle after the template is complete, so its launch role covers them.`]
+        : [];
+    },
+  });
+  // Roles from outside the template that its task definitions name (a SharedTaskExecution's execution role, say):
+  // registering a task definition passes them, so the launch role may pass those, to ECS tasks only.
+  const passed = passedRoles(d.template);
+  const passing = passed.length === 0 ? [] : [new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: passed.map((r) => r.roleArn),
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  })];
+  scope.node.addValidation({
+    validate: () => {
+      const added = passedRoles(d.template).filter((r) => !passed.includes(r));
+      return added.length > 0
+        ? [`${d.what} gained task definitions that use roles from outside it (${added.map((r) => r.node.path).join(', ')}) after TenantLifecycle was created: create the lifecycle after the template is complete.`]
+        : [];
+    },
+  });
+  for (const statement of [...launchStatements(stack, types, d.what, boundary.managedPolicyArn), ...passing, ...launchRoleStatements]) {
+    launchRole.addToPolicy(statement);
+  }
+  portfolio.setLaunchRole(product, launchRole);
+  return product;
+}
+
 /**
  * The CDK CLI's version reporting (on by default in `cdk deploy`) adds this resource to every stack while the app
  * synthesizes, after the lifecycle is created. CloudFormation handles it itself: the launch role needs nothing for it.
@@ -99,7 +143,7 @@ export function createTenantProducts(
 const CDK_METADATA = 'AWS::CDK::Metadata';
 
 /** Roles defined outside a tenant template that its task definitions use as execution or task roles. */
-function passedRoles(template: TenantTemplate): iam.IRole[] {
+function passedRoles(template: servicecatalog.ProductStack): iam.IRole[] {
   const roles = new Set<iam.IRole>();
   for (const c of template.node.findAll()) {
     if (c instanceof ecs.TaskDefinition && Stack.of(c) === template) {
@@ -113,7 +157,8 @@ function passedRoles(template: TenantTemplate): iam.IRole[] {
   return [...roles];
 }
 
-function templateResourceTypes(template: TenantTemplate): string[] {
+/** The resource types of a template, read from its construct tree (synthesis has not happened yet). */
+function templateResourceTypes(template: servicecatalog.ProductStack): string[] {
   const types = new Set<string>();
   for (const c of template.node.findAll()) {
     const type = (c as { cfnResourceType?: string }).cfnResourceType;

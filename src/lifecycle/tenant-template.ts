@@ -7,6 +7,7 @@ import { TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../contract/lifecycle';
 import { LISTENER_PRIORITY_MAX } from '../contract/router';
 import { TENANT_ID_PATTERN } from '../contract/tenant-id';
 import { TenantUserPool } from '../identity/tenant-user-pool';
+import { RuntimeShardAttributes } from '../router/router-options';
 
 /**
  * Properties of a TenantTemplate.
@@ -98,6 +99,7 @@ export class TenantTemplate extends servicecatalog.ProductStack {
   public readonly adminEmail: string;
 
   private configured = false;
+  private runtimeShardParameters?: RuntimeShardAttributes;
 
   constructor(scope: Construct, id: string, props: TenantTemplateProps) {
     super(scope, id, { description: props.description ?? `Tenant stack of tier ${props.tierName}` });
@@ -139,6 +141,29 @@ export class TenantTemplate extends servicecatalog.ProductStack {
     });
     new CfnOutput(this, TEMPLATE_OUTPUTS.tenantIssuer, { value: userPool.userPoolProviderUrl, description: 'Issuer of the tenant users\' tokens' });
     return { userPool, appClient };
+  }
+
+  /**
+   * The shard opened at run time that the tenant's route attaches to, as template parameters (`ShardListenerArn`,
+   * `ShardSecurityGroupId`, `ShardApiId`; empty for a deploy-time shard). Give it to `TenantRouter.addTenant`
+   * (`runtimeShard`) when the router opens shards at run time; the lifecycle fills them.
+   */
+  public get runtimeShard(): RuntimeShardAttributes {
+    if (!this.runtimeShardParameters) {
+      const param = (name: string, description: string) =>
+        new CfnParameter(this, name, { type: 'String', description: `${description} (empty: a shard created at deploy time)` }).valueAsString;
+      this.runtimeShardParameters = {
+        listenerArn: param(TEMPLATE_PARAMETERS.shardListenerArn, 'Listener of the tenant\'s router shard opened at run time'),
+        securityGroupId: param(TEMPLATE_PARAMETERS.shardSecurityGroupId, 'Load balancer security group of that shard'),
+        apiId: param(TEMPLATE_PARAMETERS.shardApiId, 'API of that shard'),
+      };
+    }
+    return this.runtimeShardParameters;
+  }
+
+  /** Whether the template takes the parameters of a shard opened at run time (`runtimeShard` was used). */
+  public get takesRuntimeShard(): boolean {
+    return this.runtimeShardParameters !== undefined;
   }
 
   /** Declares what the tenant's users need (stack outputs `UserPoolId`, `AppClientId`, `ApiUrl`). */

@@ -173,6 +173,27 @@ export interface RouteOptions {
    * @default - planned by the router (or taken from `TenantRouterProps.placements`)
    */
   readonly priority?: number;
+
+  /**
+   * For a tenant stack template of a router that opens shards at run time: the template parameters naming a shard
+   * opened at run time (`TenantTemplate.runtimeShard`), empty when the tenant is placed on a deploy-time shard.
+   *
+   * @default - the tenant's shard is one created at deploy time
+   */
+  readonly runtimeShard?: RuntimeShardAttributes;
+}
+
+/**
+ * A shard opened at run time, as a tenant stack template receives it: template parameters that the tenant lifecycle
+ * fills from the shard's outputs, or leaves empty for a deploy-time shard (`TenantTemplate.runtimeShard`).
+ */
+export interface RuntimeShardAttributes {
+  /** The shard's listener ARN, or empty. */
+  readonly listenerArn: string;
+  /** The shard's load balancer security group, or empty. */
+  readonly securityGroupId: string;
+  /** The shard's API id, or empty (the API's stage URL is made from it). */
+  readonly apiId: string;
 }
 
 /**
@@ -225,6 +246,16 @@ export interface TenantRouterProps {
    * @default 1
    */
   readonly minShards?: number;
+
+  /**
+   * Let a TenantLifecycle open shards at run time: the router synthesizes a shard template (`shardTemplate`), and
+   * onboarding a provisioned tenant when every shard is full provisions it as a new shard (docs/tenant-router.md).
+   * Each such shard has a usage plan per tier for its stage, holding the tier's key: a key belongs to at most 10 plans
+   * by default, so at most 9 shards are opened at run time unless `usagePlansPerApiKey` is raised.
+   *
+   * @default false - tenants provisioned at run time use the shards created at deploy time only
+   */
+  readonly openShardsAtRunTime?: boolean;
 
   /**
    * AWS quotas to plan and validate against.

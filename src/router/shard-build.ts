@@ -17,8 +17,10 @@ import { acknowledgeLogGroup, acknowledgeShardFindings } from '../private/findin
 
 /** What a shard is built with: TenantRouter's options, a label for its number (a parameter in a template), its API's name. */
 export interface ShardBuildProps extends ShardOptions {
-  /** The shard's number as text (a token in a shard template). */
+  /** The shard's number as text (a token in a shard template): the prefix of its access logs. */
   readonly indexLabel: string;
+  /** What descriptions call the shard: its number, or a literal where the number is a parameter. */
+  readonly descriptionLabel: string;
   /** The name of the shard's REST API (API Gateway keys metrics by it: unique per shard). */
   readonly apiName: string;
 }
@@ -40,7 +42,7 @@ export function buildShard(scope: Construct, props: ShardBuildProps): ShardParts
 
   const securityGroup = new ec2.SecurityGroup(scope, 'LoadBalancerSecurityGroup', {
     vpc: props.vpc,
-    description: `Tenant router shard ${props.indexLabel}: admits the VPC link of the router only`,
+    description: `Tenant router shard ${props.descriptionLabel}: admits the VPC link of the router only`,
     allowAllOutbound: false,
   });
   securityGroup.connections.allowFrom(props.vpcLinkSecurityGroup, ec2.Port.tcp(80), 'API Gateway VPC link');
@@ -70,7 +72,7 @@ export function buildShard(scope: Construct, props: ShardBuildProps): ShardParts
     // API Gateway's metrics are keyed by the API's name: every shard (and every installation) needs its own, or
     // their metrics and alarms would mix (see shardApiName, and the shard template's).
     restApiName: props.apiName,
-    description: `Tenant router shard ${props.indexLabel}`,
+    description: `Tenant router shard ${props.descriptionLabel}`,
     endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
     apiKeySourceType: apigateway.ApiKeySourceType.AUTHORIZER,
     cloudWatchRole: false,

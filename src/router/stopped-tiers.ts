@@ -4,8 +4,8 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
 import { RoutingTarget } from './routing-target';
-import { TenantRouterShard } from './tenant-router-shard';
 import { LISTENER_PRIORITY_MAX, ROUTING_HEADER } from '../contract/router';
 import { RunningHoursConfig, STOP_DRAIN_MINUTES, stoppedRoutingKey } from '../contract/running-hours';
 import { RunningHours } from '../tiers/running-hours';
@@ -39,10 +39,18 @@ export class StoppedTiers {
     return hours;
   }
 
-  /** On this shard, the rule that answers the tier's requests while it is stopped (made once per shard and tier). */
-  public ensureRule(shard: TenantRouterShard, tierName: string, hours: RunningHours): void {
-    const onShard = this.rules.get(shard.index) ?? new Map<string, number>();
-    this.rules.set(shard.index, onShard);
+  /**
+   * On this shard, the rule that answers the tier's requests while it is stopped (made once per shard and tier).
+   * `shardKey` is the shard's number, or -1 for the shard template opened at run time.
+   */
+  public ensureRule(
+    shard: { readonly listener: elbv2.IApplicationListener } & Construct,
+    shardKey: number,
+    tierName: string,
+    hours: RunningHours,
+  ): void {
+    const onShard = this.rules.get(shardKey) ?? new Map<string, number>();
+    this.rules.set(shardKey, onShard);
     if (onShard.has(tierName)) {
       return;
     }

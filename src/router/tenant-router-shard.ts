@@ -40,7 +40,7 @@ export class TenantRouterShard extends NestedStack {
     super(scope, id, { description: `Tenant router shard ${props.index}` });
     this.index = props.index;
     this.dedicated = props.dedicated;
-    const parts = buildShard(this, { ...props, indexLabel: String(props.index), apiName: shardApiName(this) });
+    const parts = buildShard(this, { ...props, indexLabel: String(props.index), descriptionLabel: String(props.index), apiName: shardApiName(this) });
     this.securityGroup = parts.securityGroup;
     this.loadBalancer = parts.loadBalancer;
     this.listener = parts.listener;

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,9 +11,11 @@ import { attachRoute } from './route-attachment';
 import { refOf, RouteRecord, RouteTable, ShardRef } from './route-table';
 import { addIssuerRegistry, createRouterAuthorizer, grantKeyLookups } from './router-authorizer';
 import { createAccessLogBucket, createApiGatewayAccount } from './router-infrastructure';
-import { RouteOptions, RoutePlacement, RouterQuotas, TenantRouterProps, TierRouting } from './router-options';
+import { RouteOptions, RoutePlacement, RouterQuotas, RuntimeShardAttributes, TenantRouterProps, TierRouting } from './router-options';
+import { RouterShardTemplate } from './router-shard-template';
 import { resolveTiers, TierSettings, validateProps, validateQuotas } from './router-validation';
 import { RoutingTarget } from './routing-target';
+import { ShardOptions } from './shard-options';
 import { StoppedTiers } from './stopped-tiers';
 import { TenantRouterShard } from './tenant-router-shard';
 import { UsagePlans } from './usage-plans';
@@ -21,6 +23,7 @@ import { LISTENER_PRIORITY_MAX } from '../contract/router';
 import { subnetsOrDefault } from '../private/defaults';
 import { validateTenantId } from '../private/tenant-id';
 import { TierTenant } from '../tiers/ecs-tier-options';
+import { RunningHours } from '../tiers/running-hours';
 
 /**
  * The request path of a multi-tenant SaaS on ECS: API Gateway with a Lambda authorizer and enforced tier usage plans,
@@ -88,6 +91,12 @@ export class TenantRouter extends Construct {
   private readonly account?: apigateway.CfnAccount;
   private frozenProvisioningShards?: TenantRouterShard[];
   private readonly stopped: StoppedTiers;
+  /**
+   * The template of the shards the tenant lifecycle opens at run time, with `openShardsAtRunTime`.
+   *
+   * @default - none
+   */
+  public readonly shardTemplate?: RouterShardTemplate;
 
   constructor(scope: Construct, id: string, props: TenantRouterProps) {
     super(scope, id);
@@ -129,6 +138,10 @@ export class TenantRouter extends Construct {
 
     for (let i = 0; i < (props.minShards ?? 1); i++) {
       this.shardAt(i, false);
+    }
+    if (props.openShardsAtRunTime) {
+      this.shardTemplate = RouterShardTemplate._create(this, 'ShardTemplate', this.shardOptions(-1, false));
+      this.plans.addRuntimeShardPlans(this.shardTemplate, this.shardTemplate.api.restApiId, this.props.stageName ?? 'prod', this.shardTemplate.api.deploymentStage);
     }
     this.node.addValidation({ validate: () => this.validateRouter() });
   }
@@ -297,7 +310,7 @@ export class TenantRouter extends Construct {
     });
     const hours = this.stopped.record(tier.tierName, who, tenant.routingTargets);
     if (hours) {
-      this.stopped.ensureRule(shard, tier.tierName, hours);
+      this.ensureStoppedRules(tier.tierName, hours, [shard]);
     }
     if (tier.perTenant && tenant.tenantId) {
       this.plans.addTenantKey(shard, tenant.tenantId, tier, record.shardRef, shard);
@@ -330,12 +343,20 @@ export class TenantRouter extends Construct {
     if (!Token.isUnresolved(priority) && !(Number.isInteger(priority) && priority >= 1 && priority <= LISTENER_PRIORITY_MAX)) {
       throw new Error(`options.priority must be a whole number from 1 to ${LISTENER_PRIORITY_MAX}; got ${options.priority}.`);
     }
-    const shardRef = this.shardRefAt(options.shard);
+    if (this.shardTemplate && !options.runtimeShard) {
+      throw new Error(`tenant id '${tenant.tenantId}' is a token and the router opens shards at run time: give options.runtimeShard (TenantTemplate.runtimeShard), so that the template can attach to a shard opened after it was synthesized.`);
+    }
+    if (!this.shardTemplate && options.runtimeShard) {
+      throw new Error(`options.runtimeShard is given for tenant '${tenant.tenantId}', but the router does not open shards at run time (openShardsAtRunTime).`);
+    }
+    const shardRef = options.runtimeShard
+      ? withRuntimeShard(Stack.of(tenant.routingTargets[0].service), this.shardRefAt(options.shard), options.runtimeShard)
+      : this.shardRefAt(options.shard);
     const hours = this.stopped.record(tier.tierName, `tenant '${tenant.tenantId}'`, tenant.routingTargets);
     if (hours) {
       // The template's shard is chosen at provisioning: every shard it may choose answers for the stopped tier.
       const shards = Token.isUnresolved(options.shard) ? this.frozenProvisioningShards! : [this.provisioningShards[options.shard]];
-      shards.forEach((s) => this.stopped.ensureRule(s, tier.tierName, hours));
+      this.ensureStoppedRules(tier.tierName, hours, shards);
     }
     const record: RouteRecord = {
       key: tenant.routingKey,
@@ -387,22 +408,7 @@ export class TenantRouter extends Construct {
       if (i + 1 > this.limits.restApis) {
         throw new Error(`the router needs ${i + 1} REST APIs (one per shard); the quota is ${this.limits.restApis} regional APIs. Raise it and set quotas.restApis.`);
       }
-      const shard = TenantRouterShard._create(this, `Shard${i}`, {
-        index: i,
-        vpc: this.props.vpc,
-        vpcSubnets: subnetsOrDefault(this.props.vpcSubnets),
-        application: this.props.application,
-        vpcLinkSecurityGroup: this.vpcLinkSecurityGroup,
-        vpcLink: this.vpcLink,
-        authorizer: this.authorizer,
-        authorizerCacheTtl: this.props.authorizerCacheTtl ?? Duration.minutes(5),
-        stageName: this.props.stageName ?? 'prod',
-        accessLogBucket: this.accessLogBucket,
-        logRetention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy: this.props.removalPolicy ?? RemovalPolicy.RETAIN,
-        dedicated: i === index && dedicated,
-        webAclArn: this.props.webAclArn,
-      });
+      const shard = TenantRouterShard._create(this, `Shard${i}`, this.shardOptions(i, i === index && dedicated));
       shard.node.addDependency(this.accessLogBucket.policy!);
       this.vpcLinkSecurityGroup.connections.allowTo(shard.securityGroup, ec2.Port.tcp(80), `Router shard ${i}`);
       if (this.account) {
@@ -414,6 +420,14 @@ export class TenantRouter extends Construct {
     return this.shardList[index];
   }
 
+  /** The rules answering a stopped tier on these shards, and on the shard template (shards opened at run time). */
+  private ensureStoppedRules(tierName: string, hours: RunningHours, shards: TenantRouterShard[]): void {
+    shards.forEach((s) => this.stopped.ensureRule(s, s.index, tierName, hours));
+    if (this.shardTemplate) {
+      this.stopped.ensureRule(this.shardTemplate, -1, tierName, hours);
+    }
+  }
+
   /**
    * Listener-rule priorities the router holds on a shard besides its routes' (the rules answering stopped tiers):
    * the tenant lifecycle never hands them out.
@@ -422,6 +436,35 @@ export class TenantRouter extends Construct {
    */
   public _extraPriorities(shardIndex: number): number[] {
     return this.stopped.prioritiesOn(shardIndex);
+  }
+
+  /**
+   * Listener-rule priorities that every shard opened at run time holds (the rules answering stopped tiers).
+   *
+   * @internal
+   */
+  public get _runtimeShardPriorities(): number[] {
+    return this.stopped.prioritiesOn(-1);
+  }
+
+  /** What a shard is built with (`index` -1: the shard template, whose number is a parameter). */
+  private shardOptions(index: number, dedicated: boolean): ShardOptions {
+    return {
+      index,
+      vpc: this.props.vpc,
+      vpcSubnets: subnetsOrDefault(this.props.vpcSubnets),
+      application: this.props.application,
+      vpcLinkSecurityGroup: this.vpcLinkSecurityGroup,
+      vpcLink: this.vpcLink,
+      authorizer: this.authorizer,
+      authorizerCacheTtl: this.props.authorizerCacheTtl ?? Duration.minutes(5),
+      stageName: this.props.stageName ?? 'prod',
+      accessLogBucket: this.accessLogBucket,
+      logRetention: this.props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: this.props.removalPolicy ?? RemovalPolicy.RETAIN,
+      dedicated,
+      webAclArn: this.props.webAclArn,
+    };
   }
 
   private validateRouter(): string[] {
@@ -450,4 +493,22 @@ export class TenantRouter extends Construct {
     }
     return errors;
   }
+}
+
+/**
+ * A template route's shard: the one opened at run time that the template's parameters name, or, when they are empty,
+ * the deploy-time shard it selects.
+ */
+function withRuntimeShard(stack: Stack, deployTime: ShardRef, runtime: RuntimeShardAttributes): ShardRef {
+  const id = 'RuntimeShardGiven';
+  const condition = (stack.node.tryFindChild(id) as CfnCondition | undefined)
+    ?? new CfnCondition(stack, id, { expression: Fn.conditionNot(Fn.conditionEquals(runtime.listenerArn, '')) });
+  const pick = (opened: string, created: string) => Token.asString(Fn.conditionIf(condition.logicalId, opened, created));
+  return {
+    listenerArn: pick(runtime.listenerArn, deployTime.listenerArn),
+    securityGroupId: pick(runtime.securityGroupId, deployTime.securityGroupId),
+    apiId: pick(runtime.apiId, deployTime.apiId),
+    stageName: deployTime.stageName,
+    url: pick(`https://${runtime.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${deployTime.stageName}/`, deployTime.url),
+  };
 }

@@ -15,6 +15,7 @@ import { pascal } from '../private/naming';
  */
 export class UsagePlans {
   private readonly tierPlans = new Map<string, apigateway.UsagePlan>();
+  private readonly tierKeys = new Map<string, { key: apigateway.ApiKey; plan: TierUsagePlan }>();
   private tenantPlans = 0;
 
   constructor(private readonly apiKeyMarker: string) {}
@@ -40,6 +41,7 @@ export class UsagePlans {
       });
       plan.addApiKey(key);
       this.tierPlans.set(tier.tierName, plan);
+      this.tierKeys.set(tier.tierName, { key, plan: tier.plan });
       tierKeyIds[tier.tierName] = key.keyId;
       keyArns.push(stack.formatArn({ service: 'apigateway', account: '', resource: '/apikeys', resourceName: key.keyId }));
     }
@@ -63,6 +65,25 @@ export class UsagePlans {
   }
 
   /** An API key and usage plan of one tenant (customer id = tenant id, marked for this router), with its tier's limits. */
+  /**
+   * For a shard opened at run time (its stage cannot join the tier plans, which CloudFormation owns in the router's
+   * stack): a usage plan per tier for its stage, with the tier's limits and key. A key belongs to at most 10 usage
+   * plans by default (`usagePlansPerApiKey`), so a router opens at most 9 shards at run time unless it is raised.
+   */
+  public addRuntimeShardPlans(scope: Construct, apiId: string, stageName: string, stage: Construct): void {
+    for (const [tierName, { key, plan }] of this.tierKeys) {
+      const limits = planLimits(plan);
+      const usagePlan = new apigateway.CfnUsagePlan(scope, `${pascal(tierName)}UsagePlan`, {
+        description: `Tier ${tierName}, on a shard opened at run time`,
+        apiStages: [{ apiId, stage: stageName }],
+        throttle: { rateLimit: limits.throttle.rateLimit, burstLimit: limits.throttle.burstLimit },
+        quota: limits.quota ? { limit: limits.quota.limit, period: limits.quota.period } : undefined,
+      });
+      usagePlan.node.addDependency(stage);
+      new apigateway.CfnUsagePlanKey(scope, `${pascal(tierName)}UsagePlanKey`, { keyId: key.keyId, keyType: 'API_KEY', usagePlanId: usagePlan.ref });
+    }
+  }
+
   public addTenantKey(scope: Construct, tenantId: string, tier: TierSettings, shardRef: ShardRef, shard: TenantRouterShard | undefined): void {
     this.tenantPlans += 1;
     const id = Token.isUnresolved(tenantId) ? 'Tenant' : `Tenant-${tenantId}`;

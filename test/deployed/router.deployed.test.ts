@@ -231,7 +231,14 @@ describe('a tenant provisioned at run time from the advanced tier\'s product tem
   beforeAll(async () => {
     const file = fs.readdirSync(synthesized.outdir).find((f) => /AdvancedTenant.*\.product\.template\.json$/.test(f))!;
     product = env.deployment.templateStack('hooli-tenant', env.assembly.templateFile(file), {
-      TenantId: 'hooli', RouterShard: '0', RulePriority: '10', TenantAdminEmail: 'admin@hooli.example.com',
+      TenantId: 'hooli',
+      RouterShard: '0',
+      RulePriority: '10',
+      TenantAdminEmail: 'admin@hooli.example.com',
+      // A deploy-time shard: no shard opened at run time.
+      ShardListenerArn: '',
+      ShardSecurityGroupId: '',
+      ShardApiId: '',
     });
     await product.deployAll();
     const poolId = String(await product.output('UserPoolId'));

@@ -189,7 +189,8 @@ describe('a stack tier: each tenant provisioned from its tier\'s template', () =
     const [execution] = await onboard('hooli');
     expect(execution).toMatchObject({ status: 'SUCCEEDED' });
     // The record is in progress at the first look: the machine waits once more.
-    expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'ProvisionStack',
+    // A slot is free on a deploy-time shard: no shard is opened.
+    expect(execution.states).toEqual(['Init', 'StartOnboarding', 'Tier', 'ProvisionStack', 'ShardNeeded?',
       'WaitForStack', 'CheckStack', 'StackReady?', 'WaitForStack', 'CheckStack', 'StackReady?', 'FinishStack', 'Onboarded']);
     const [reply, ...more] = await replies.take();
     expect(more).toEqual([]);
@@ -200,7 +201,19 @@ describe('a stack tier: each tenant provisioned from its tier\'s template', () =
     // The slot above the declared routes, on the first shard open to provisioned tenants, and the product got it.
     expect(await slotsHeld()).toEqual([{ tenantId: 'hooli', shard: 0, priority: 25001 }]);
     const [product] = env.serviceCatalog.provisionedProducts;
-    expect(product).toMatchObject({ version: 'v1', parameters: { TenantId: 'hooli', RouterShard: '0', RulePriority: '25001', TenantAdminEmail: 'admin@hooli.example.com' } });
+    expect(product).toMatchObject({
+      version: 'v1',
+      parameters: {
+        TenantId: 'hooli',
+        RouterShard: '0',
+        RulePriority: '25001',
+        TenantAdminEmail: 'admin@hooli.example.com',
+        // A deploy-time shard: the parameters of a shard opened at run time are empty.
+        ShardListenerArn: '',
+        ShardSecurityGroupId: '',
+        ShardApiId: '',
+      },
+    });
     expect(await issuerOf('hooli')).toBe(`https://cognito-idp.us-east-1.amazonaws.com/${hooliConfig.userPoolId}`);
     expect(await registryStatus('hooli')).toBe('ACTIVE');
   });

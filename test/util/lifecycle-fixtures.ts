@@ -11,7 +11,7 @@ import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLif
  * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
  * tier whose tenants are provisioned from a template. Environment-agnostic, as TenantTemplate needs.
  */
-export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, appProps: AppProps = {}) {
+export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, appProps: AppProps = {}, openShardsAtRunTime = false) {
   const app = new App(appProps);
   const stack = new Stack(app, 'Plane');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
@@ -26,12 +26,16 @@ export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, ap
     standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
   });
   const client = pool.addClient('App');
-  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2, issuerRegistry: true }));
+  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2, issuerRegistry: true, openShardsAtRunTime }));
   router.addTenants(basic.tenants);
 
   const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced' });
   const advanced = new SiloServiceTier(template, 'Advanced', { vpc, cluster, application, pooledTables: basic.pooledTables });
-  router.addTenant(advanced.addTenant(template.tenantId), { shard: template.routerShard, priority: template.rulePriority });
+  router.addTenant(advanced.addTenant(template.tenantId), {
+    shard: template.routerShard,
+    priority: template.rulePriority,
+    runtimeShard: openShardsAtRunTime ? template.runtimeShard : undefined,
+  });
   // Each advanced tenant has a user pool of its own, as in the reference.
   const identity = template.addTenantIdentity();
   template.configureTenant({

@@ -29,6 +29,8 @@ export interface StepEvent {
   readonly waveSize?: number;
   readonly tenantId?: string;
   readonly token?: string;
+  /** The shard being opened (`checkShard`). */
+  readonly shard?: number;
 }
 
 let worker: LifecycleWorker | undefined;
@@ -81,6 +83,10 @@ export async function runStep(event: StepEvent, w: LifecycleWorker): Promise<unk
       return w.planWaves(event.tierName!, Number(event.waveSize));
     case STEPS.updateStack:
       return w.updateStack(event.tenantId!, event.tierName!, event.version!, event.token!);
+    case STEPS.openShard:
+      return w.openShard(request.tenantId);
+    case STEPS.checkShard:
+      return w.checkShard(Number(event.shard));
     default:
       throw new Error(`unknown step '${event.step}'`);
   }

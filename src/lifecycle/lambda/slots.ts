@@ -6,8 +6,19 @@
  * - Priorities of the routes declared in the app (`reserved`) are never handed out.
  * - A slot is released only after the tenant's stack is deleted, so a new tenant's rule never overlaps an old one's.
  * - A tenant that already holds a slot gets the same slot back (a retried onboarding).
+ * - Shards opened at run time (the router's `openShardsAtRunTime`) follow the deploy-time shards' numbers. Each has a
+ *   record at priority 0 (never a rule priority): OPENING while its product is provisioned, then OPEN with the
+ *   attributes the tenants placed on it need. The record is written with a condition, so one onboarding opens it.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PROVISIONED_PRIORITY_BASE } from '../../contract/router';
 
 export interface SlotOptions {
@@ -19,27 +30,54 @@ export interface SlotOptions {
   readonly rulesPerListener: number;
   /** Priorities per shard taken by routes declared in the app. */
   readonly reserved: Record<string, number[]>;
+  /** Shards opened at run time: how many at most, and the priorities each holds for the router's own rules. */
+  readonly runtime?: { readonly max: number; readonly reserved: number[] };
+}
+
+/** What a tenant placed on a shard opened at run time needs of it (its template's `Shard*` parameters). */
+export interface RuntimeShard {
+  readonly listenerArn: string;
+  readonly securityGroupId: string;
+  readonly apiId: string;
 }
 
 export interface Slot {
   readonly shard: number;
   readonly priority: number;
+  /** The shard's attributes, when it was opened at run time. */
+  readonly runtime?: RuntimeShard;
 }
+
+/** A shard opened at run time: OPENING (its product provisioning, `recordId` once started), or OPEN. */
+export interface ShardRecord {
+  readonly shard: number;
+  readonly state: 'OPENING' | 'OPEN';
+  readonly recordId?: string;
+  readonly attributes?: RuntimeShard;
+}
+
+/** The record of a shard opened at run time sits at this priority, which no listener rule has. */
+const SHARD_RECORD = 0;
 
 export class SlotTable {
   constructor(private readonly o: SlotOptions) {}
 
-  /** The tenant's slot: the one it holds, or the lowest free priority on the first shard with room. */
-  public async allocate(tenantId: string): Promise<Slot> {
+  /**
+   * The tenant's slot: the one it holds, or the lowest free priority on the first shard with room, deploy-time shards
+   * first, then the open shards opened at run time. Undefined when every shard is full and the router can open more
+   * (`openShard`); without that, an error.
+   */
+  public async allocate(tenantId: string): Promise<Slot | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       let sawRoom = false;
-      for (let shard = 0; shard < this.o.shards; shard++) {
+      const shards = await this.shards();
+      for (const { shard, runtime } of shards) {
         const held = await this.held(shard);
         const mine = held.find((h) => h.tenantId === tenantId);
         if (mine) {
-          return { shard, priority: mine.priority };
+          return { shard, priority: mine.priority, runtime };
         }
-        const reserved = this.o.reserved[String(shard)] ?? [];
+        const reserved = runtime ? this.o.runtime!.reserved : this.o.reserved[String(shard)] ?? [];
         const taken = new Set([...reserved, ...held.map((h) => h.priority)]);
         if (taken.size >= this.o.rulesPerListener) {
           continue;
@@ -57,7 +95,7 @@ export class SlotTable {
             ConditionExpression: 'attribute_not_exists(#priority)',
             ExpressionAttributeNames: { '#priority': 'priority' },
           }));
-          return { shard, priority };
+          return { shard, priority, runtime };
         } catch (e) {
           if (!(e instanceof ConditionalCheckFailedException)) {
             throw e;
@@ -66,7 +104,12 @@ export class SlotTable {
         }
       }
       if (!sawRoom) {
-        throw new Error(`no free router slot: ${this.o.shards} shards of ${this.o.rulesPerListener} rules are full; add shards (minShards) or raise the quota`);
+        // Full: a shard is being opened (wait for it), or one can be.
+        if (this.o.runtime && ((await this.opening()) !== undefined || shards.length < this.o.shards + this.o.runtime.max)) {
+          return undefined;
+        }
+        throw new Error(`no free router slot: ${shards.length} shards of ${this.o.rulesPerListener} rules are full`
+          + (this.o.runtime ? `, and the router opens at most ${this.o.runtime.max} at run time` : '; add shards (minShards) or raise the quota'));
       }
     }
     throw new Error(`could not allocate a router slot for tenant '${tenantId}' after 20 attempts`);
@@ -74,10 +117,141 @@ export class SlotTable {
 
   /** The slot the tenant holds, if any. */
   public async find(tenantId: string): Promise<Slot | undefined> {
-    for (let shard = 0; shard < this.o.shards; shard++) {
+    for (const { shard, runtime } of await this.shards()) {
       const mine = (await this.held(shard)).find((h) => h.tenantId === tenantId);
       if (mine) {
-        return { shard, priority: mine.priority };
+        return { shard, priority: mine.priority, runtime };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The shard to open next, claimed for opening (`claimed`), or the one another onboarding is opening. Throws when
+   * the router may open no more.
+   */
+  public async openShard(tenantId: string): Promise<{ shard: number; claimed: boolean; record?: ShardRecord }> {
+    const runtime = this.o.runtime;
+    if (!runtime) {
+      throw new Error('the router does not open shards at run time');
+    }
+    for (let shard = this.o.shards; shard < this.o.shards + runtime.max; shard++) {
+      const record = await this.shardRecord(shard);
+      if (record?.state === 'OPEN') {
+        continue;
+      }
+      if (record) {
+        return { shard, claimed: false, record };
+      }
+      try {
+        await this.o.client.send(new PutItemCommand({
+          TableName: this.o.tableName,
+          Item: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) }, state: { S: 'OPENING' }, openedFor: { S: tenantId } },
+          ConditionExpression: 'attribute_not_exists(#priority)',
+          ExpressionAttributeNames: { '#priority': 'priority' },
+        }));
+        return { shard, claimed: true };
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) {
+          throw e;
+        }
+        return { shard, claimed: false, record: await this.shardRecord(shard) };
+      }
+    }
+    throw new Error(`no free router slot: every shard is full, and the router opens at most ${runtime.max} shards at run time`);
+  }
+
+  /** Records the provisioning of a shard being opened. */
+  public async shardProvisioning(shard: number, recordId: string): Promise<void> {
+    await this.o.client.send(new UpdateItemCommand({
+      TableName: this.o.tableName,
+      Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
+      UpdateExpression: 'SET recordId = :r',
+      ConditionExpression: '#state = :opening',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':r': { S: recordId }, ':opening': { S: 'OPENING' } },
+    }));
+  }
+
+  /** The shard is up: tenants may be placed on it. */
+  public async shardOpened(shard: number, attributes: RuntimeShard): Promise<void> {
+    await this.o.client.send(new UpdateItemCommand({
+      TableName: this.o.tableName,
+      Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
+      UpdateExpression: 'SET #state = :open, listenerArn = :l, securityGroupId = :g, apiId = :a',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':open': { S: 'OPEN' },
+        ':l': { S: attributes.listenerArn },
+        ':g': { S: attributes.securityGroupId },
+        ':a': { S: attributes.apiId },
+      },
+    }));
+  }
+
+  /** Forgets a shard whose opening failed, so that the next onboarding opens it again. */
+  public async shardFailed(shard: number): Promise<void> {
+    await this.o.client.send(new DeleteItemCommand({
+      TableName: this.o.tableName,
+      Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
+      ConditionExpression: '#state = :opening',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':opening': { S: 'OPENING' } },
+    })).catch((e) => {
+      if (!(e instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+    });
+  }
+
+  /** The record of a shard opened at run time, if any. */
+  public async shardRecord(shard: number): Promise<ShardRecord | undefined> {
+    const item = (await this.o.client.send(new GetItemCommand({
+      TableName: this.o.tableName,
+      Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
+      ConsistentRead: true,
+    }))).Item;
+    if (!item) {
+      return undefined;
+    }
+    const state = item.state?.S === 'OPEN' ? 'OPEN' : 'OPENING';
+    return {
+      shard,
+      state,
+      recordId: item.recordId?.S,
+      attributes: state === 'OPEN'
+        ? { listenerArn: item.listenerArn.S!, securityGroupId: item.securityGroupId.S!, apiId: item.apiId.S! }
+        : undefined,
+    };
+  }
+
+  /** The deploy-time shards, then the shards opened at run time that are open. */
+  private async shards(): Promise<Array<{ shard: number; runtime?: RuntimeShard }>> {
+    const out: Array<{ shard: number; runtime?: RuntimeShard }> = [];
+    for (let shard = 0; shard < this.o.shards; shard++) {
+      out.push({ shard });
+    }
+    for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
+      const record = await this.shardRecord(shard);
+      if (!record) {
+        break;
+      }
+      if (record.state === 'OPEN') {
+        out.push({ shard, runtime: record.attributes });
+      }
+    }
+    return out;
+  }
+
+  /** The shard being opened, if any. */
+  private async opening(): Promise<number | undefined> {
+    for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
+      const record = await this.shardRecord(shard);
+      if (!record) {
+        return undefined;
+      }
+      if (record.state === 'OPENING') {
+        return shard;
       }
     }
     return undefined;
@@ -113,7 +287,9 @@ export class SlotTable {
         ExclusiveStartKey: start,
       }));
       for (const i of page.Items ?? []) {
-        out.push({ priority: Number(i.priority.N), tenantId: i.tenantId.S! });
+        if (Number(i.priority.N) !== SHARD_RECORD) {
+          out.push({ priority: Number(i.priority.N), tenantId: i.tenantId.S! });
+        }
       }
       start = page.LastEvaluatedKey;
     } while (start);

@@ -42,8 +42,24 @@ import {
 } from './requests';
 import { Slot, SlotTable } from './slots';
 import { administratorAttributes, tenantGroupName, TENANT_CLAIMS } from '../../contract/identity';
-import { DONE, LifecycleConfig, Next, REPLY_FAILED, SharedTierConfig, StackTierConfig, TEMPLATE_OUTPUTS, TEMPLATE_PARAMETERS } from '../../contract/lifecycle';
+import {
+  DONE,
+  LifecycleConfig,
+  Next,
+  REPLY_FAILED,
+  SHARD_TEMPLATE_OUTPUTS,
+  SHARD_TEMPLATE_PARAMETERS,
+  SharedTierConfig,
+  StackTierConfig,
+  TEMPLATE_OUTPUTS,
+  TEMPLATE_PARAMETERS,
+} from '../../contract/lifecycle';
 import { PER_TENANT, SHARED, Sharing } from '../../contract/sharing';
+
+/** The template parameters that name a shard opened at run time. */
+const RUNTIME_SHARD_PARAMETERS: string[] = [
+  TEMPLATE_PARAMETERS.shardListenerArn, TEMPLATE_PARAMETERS.shardSecurityGroupId, TEMPLATE_PARAMETERS.shardApiId,
+];
 
 export interface Clients {
   readonly dynamodb: DynamoDBClient;
@@ -59,6 +75,10 @@ export interface StepState {
   readonly recordId?: string;
   readonly status?: 'WAIT' | 'SUCCEEDED';
   readonly outputs?: Record<string, string>;
+  /** Every shard is full: the next step opens one (`openShard`). */
+  readonly openShard?: boolean;
+  /** The shard being opened. */
+  readonly shard?: number;
 }
 
 export class LifecycleWorker {
@@ -73,6 +93,7 @@ export class LifecycleWorker {
       shards: config.shards,
       rulesPerListener: config.rulesPerListener,
       reserved: config.reserved,
+      runtime: config.runtimeShards && { max: config.runtimeShards.max, reserved: config.runtimeShards.reserved },
     });
   }
 
@@ -137,10 +158,25 @@ export class LifecycleWorker {
     return { next: DONE };
   }
 
-  /** A tenant of a stack tier: a router slot, then the product provisioned with it. */
+  /**
+   * A tenant of a stack tier: a router slot, then the product provisioned with it. When every shard is full and the
+   * router opens shards at run time, nothing is provisioned yet: the state machine opens one (`openShard`), then
+   * comes back here.
+   */
   public async provisionStack(request: OnboardingRequest): Promise<StepState> {
     const tier = this.tier(request.tier, PER_TENANT) as StackTierConfig;
     const slot = await this.slots.allocate(request.tenantId);
+    if (!slot) {
+      return { request, openShard: true };
+    }
+    if (slot.runtime && !tier.runtimeShardParameters) {
+      throw new Error(`tier '${request.tier}' has a slot on a shard opened at run time, but its template takes no runtime shard parameters (TenantTemplate.runtimeShard)`);
+    }
+    const shardParameters = !tier.runtimeShardParameters ? [] : [
+      { Key: TEMPLATE_PARAMETERS.shardListenerArn, Value: slot.runtime?.listenerArn ?? '' },
+      { Key: TEMPLATE_PARAMETERS.shardSecurityGroupId, Value: slot.runtime?.securityGroupId ?? '' },
+      { Key: TEMPLATE_PARAMETERS.shardApiId, Value: slot.runtime?.apiId ?? '' },
+    ];
     const result = await this.clients.catalog.send(new ProvisionProductCommand({
       ProductId: tier.productId,
       ProvisioningArtifactName: tier.provisioningArtifactName,
@@ -149,13 +185,73 @@ export class LifecycleWorker {
       ProvisionToken: request.tenantRegistrationId.slice(0, 128),
       ProvisioningParameters: [
         { Key: TEMPLATE_PARAMETERS.tenantId, Value: request.tenantId },
-        { Key: TEMPLATE_PARAMETERS.routerShard, Value: String(slot.shard) },
+        // A shard opened at run time is named by the Shard* parameters; the index then selects nothing that is used.
+        { Key: TEMPLATE_PARAMETERS.routerShard, Value: String(slot.runtime ? 0 : slot.shard) },
         { Key: TEMPLATE_PARAMETERS.rulePriority, Value: String(slot.priority) },
         { Key: TEMPLATE_PARAMETERS.adminEmail, Value: request.email },
+        ...shardParameters,
       ],
       Tags: [{ Key: 'TenantId', Value: request.tenantId }, { Key: 'TenantTier', Value: request.tier }],
     }));
     return { request, slot, recordId: result.RecordDetail!.RecordId! };
+  }
+
+  /**
+   * Opens a router shard: claims the next shard number and provisions the router's shard template for it, or joins
+   * the opening another onboarding started.
+   */
+  public async openShard(tenantId: string): Promise<StepState> {
+    const shards = this.config.runtimeShards;
+    if (!shards) {
+      throw new Error('the router does not open shards at run time');
+    }
+    const { shard, claimed } = await this.slots.openShard(tenantId);
+    if (claimed) {
+      const result = await this.clients.catalog.send(new ProvisionProductCommand({
+        ProductId: shards.productId,
+        ProvisioningArtifactName: shards.provisioningArtifactName,
+        // `_` is in no tenant id: a shard's name never meets a tenant's.
+        ProvisionedProductName: `${this.config.namePrefix}-shard_${shard}`,
+        ProvisionToken: `shard_${shard}`,
+        ProvisioningParameters: [{ Key: SHARD_TEMPLATE_PARAMETERS.shardIndex, Value: String(shard) }],
+        Tags: [{ Key: 'RouterShard', Value: String(shard) }],
+      }));
+      await this.slots.shardProvisioning(shard, result.RecordDetail!.RecordId!);
+    }
+    return { shard };
+  }
+
+  /**
+   * The state of a shard being opened: READY once its stack is up (its attributes recorded, so tenants can be placed
+   * on it), WAIT meanwhile. A failed opening is forgotten (the next onboarding opens it again) and fails this one.
+   */
+  public async checkShard(shard: number): Promise<{ status: 'WAIT' | 'READY' }> {
+    const record = await this.slots.shardRecord(shard);
+    if (!record || record.state === 'OPEN') {
+      return { status: 'READY' };
+    }
+    if (!record.recordId) {
+      return { status: 'WAIT' }; // another onboarding claimed it and has not started its product yet
+    }
+    let state: Pick<StepState, 'status' | 'outputs'>;
+    try {
+      state = await this.checkRecord(record.recordId);
+    } catch (e) {
+      await this.slots.shardFailed(shard);
+      throw e;
+    }
+    if (state.status === 'WAIT') {
+      return { status: 'WAIT' };
+    }
+    const o = state.outputs!;
+    const { listenerArn, securityGroupId, apiId } = SHARD_TEMPLATE_OUTPUTS;
+    const missing = [listenerArn, securityGroupId, apiId].filter((k) => !o[k]);
+    if (missing.length > 0) {
+      await this.slots.shardFailed(shard);
+      throw new Error(`the router shard's stack has no output ${missing.join(', ')}`);
+    }
+    await this.slots.shardOpened(shard, { listenerArn: o[listenerArn], securityGroupId: o[securityGroupId], apiId: o[apiId] });
+    return { status: 'READY' };
   }
 
   /** The state of a Service Catalog record: WAIT while it runs, the stack outputs once it succeeded; throws on failure. */
@@ -352,7 +448,10 @@ export class LifecycleWorker {
       ProductId: tier.productId,
       ProvisioningArtifactName: version,
       UpdateToken: `${token}-${tenantId}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 128),
-      ProvisioningParameters: Object.values(TEMPLATE_PARAMETERS).map((Key) => ({ Key, UsePreviousValue: true })),
+      // The Shard* parameters only for a template that takes them (they name a shard opened at run time).
+      ProvisioningParameters: Object.values(TEMPLATE_PARAMETERS)
+        .filter((Key) => tier.runtimeShardParameters || !RUNTIME_SHARD_PARAMETERS.includes(Key))
+        .map((Key) => ({ Key, UsePreviousValue: true })),
     }));
     return { recordId: result.RecordDetail!.RecordId! };
   }
