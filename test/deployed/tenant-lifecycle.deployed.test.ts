@@ -293,7 +293,7 @@ test('every AWS call the worker bundle can make is allowed by the worker role\'s
     'dynamodb': tables.map((t) => arn('dynamodb', `table/${t}`)),
     'cognito-idp': shared.map((t) => arn('cognito-idp', `userpool/${t.userPoolId}`)),
     'events': [arn('events', `event-bus/${config.eventBusName}`)],
-    'servicecatalog': products.map((p) => arn('catalog', `product/${p.productId}`)),
+    'servicecatalog': [...products, ...(config.runtimeShards ? [config.runtimeShards] : [])].map((p) => arn('catalog', `product/${p.productId}`)),
   };
   // The list is the bundle's: a new call shows up here, and is then checked against the policy below.
   expect(calls.map((c) => c.action).sort()).toEqual([
@@ -322,6 +322,16 @@ test('every AWS call the worker bundle can make is allowed by the worker role\'s
     }
   }
   expect(refused).toEqual([]);
+  // Each product the worker provisions, the router's shard template included, on its own.
+  for (const p of [...products, config.runtimeShards]) {
+    expect({ product: p.productId, allowed: await isAllowed({
+      principal: principal.arn,
+      action: 'servicecatalog:ProvisionProduct',
+      resource: arn('catalog', `product/${p.productId}`),
+      accountId: LOCAL_ACCOUNT,
+      identityPolicies: principal.identityPolicies,
+    }) }).toEqual({ product: p.productId, allowed: true });
+  }
 
   // And nothing more: every action the policy grants (beyond writing its logs and traces) is one the bundle calls.
   const granted = new Set<string>(principal.identityPolicies.flatMap((d: any) => d.Statement).flatMap((st: any) => [st.Action].flat()));
