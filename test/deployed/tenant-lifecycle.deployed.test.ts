@@ -324,13 +324,14 @@ test('every AWS call the worker bundle can make is allowed by the worker role\'s
   expect(refused).toEqual([]);
   // Each product the worker provisions, the router's shard template included, on its own.
   for (const p of [...products, config.runtimeShards]) {
-    expect({ product: p.productId, allowed: await isAllowed({
+    const allowed = await isAllowed({
       principal: principal.arn,
       action: 'servicecatalog:ProvisionProduct',
       resource: arn('catalog', `product/${p.productId}`),
       accountId: LOCAL_ACCOUNT,
       identityPolicies: principal.identityPolicies,
-    }) }).toEqual({ product: p.productId, allowed: true });
+    });
+    expect({ product: p.productId, allowed }).toEqual({ product: p.productId, allowed: true });
   }
 
   // And nothing more: every action the policy grants (beyond writing its logs and traces) is one the bundle calls.
