@@ -199,10 +199,13 @@ describe('least privilege', () => {
   });
 });
 
-test('a premium template (a cluster per tenant on Fargate, with its own user pool) is covered by the launch rules', () => {
+/** A second lifecycle, for a premium tier whose tenants (a cluster each, Fargate) are provisioned from a template. */
+function premiumLifecycle(taskExecution?: (f: ReturnType<typeof lifecycleStack>) => SharedTaskExecution) {
   const f = lifecycleStack();
   const premium = new TenantTemplate(f.stack, 'PremiumTenant', { tierName: 'premium' });
-  const tier = new ClusterPerTenantTier(premium, 'Premium', { vpc: f.vpc, application: pooledApplication(), pooledTables: f.basic.pooledTables });
+  const tier = new ClusterPerTenantTier(premium, 'Premium', {
+    vpc: f.vpc, application: pooledApplication(), pooledTables: f.basic.pooledTables, taskExecution: taskExecution?.(f),
+  });
   const router = new TenantRouter(f.stack, 'PremiumRouter', routerProps(f.vpc, {
     application: pooledApplication(),
     issuerRegistry: true,
@@ -223,36 +226,18 @@ test('a premium template (a cluster per tenant on Fargate, with its own user poo
     pooledTables: f.basic.pooledTables,
     stackTiers: [{ template: premium }],
   });
+  return { ...f, lifecycle };
+}
+
+test('a premium template (a cluster per tenant on Fargate, with its own user pool) is covered by the launch rules', () => {
+  const f = premiumLifecycle();
   const s = statements(Template.fromStack(f.stack), 'PremiumLifecyclepremiumLaunchRole');
   expect(s.flatMap((x) => [x.Action].flat())).toEqual(expect.arrayContaining(['ecs:CreateCluster', 'ecs:DeleteCluster', 'cognito-idp:CreateUserPool']));
-  expect(lifecycle.portfolio).toBeDefined();
+  expect(f.lifecycle.portfolio).toBeDefined();
 });
 
 test('a template whose task definitions use a SharedTaskExecution role lets its launch role pass that role, to ECS tasks only', () => {
-  const f = lifecycleStack();
-  const taskExecution = new SharedTaskExecution(f.stack, 'PremiumExecution');
-  const premium = new TenantTemplate(f.stack, 'PremiumTenant', { tierName: 'premium' });
-  const tier = new ClusterPerTenantTier(premium, 'Premium', { vpc: f.vpc, application: pooledApplication(), pooledTables: f.basic.pooledTables, taskExecution });
-  const router = new TenantRouter(f.stack, 'PremiumRouter', routerProps(f.vpc, {
-    application: pooledApplication(),
-    issuerRegistry: true,
-    tiers: [{ tierName: 'premium', routing: TierRouting.PER_TENANT }],
-  }));
-  router.addTenant(tier.addTenant(premium.tenantId), { shard: premium.routerShard, priority: premium.rulePriority });
-  const identity = premium.addTenantIdentity();
-  premium.configureTenant({
-    userPoolId: identity.userPool.userPoolId,
-    appClientId: identity.appClient.userPoolClientId,
-    apiUrl: router.endpointFor(premium.tenantId),
-  });
-  new TenantLifecycle(f.stack, 'PremiumLifecycle', {
-    eventBus: f.bus,
-    contract: SbtContract.V0_5,
-    router,
-    application: pooledApplication(),
-    pooledTables: f.basic.pooledTables,
-    stackTiers: [{ template: premium }],
-  });
+  const f = premiumLifecycle((x) => new SharedTaskExecution(x.stack, 'PremiumExecution'));
   const s = statements(Template.fromStack(f.stack), 'PremiumLifecyclepremiumLaunchRole');
   const pass = s.filter((x) => x.Action === 'iam:PassRole');
   expect(pass).toEqual([{
