@@ -147,8 +147,3 @@ function ec2TaskSlots(tier: IConstruct, base: number, perTenant: number): Design
   const each = trunking ? perInstance.trunking : perInstance.plain;
   return [{ name: `EC2 capacity: ${max} × ${type}${trunking ? ' with ENI trunking' : ''}, ${each} awsvpc tasks each`, capacity: max * each, base, perTenant }];
 }
-
-/** Quota ids a tier's tenant counts against, with the amounts (for the table of footprints). */
-export function footprint(model: TierModel): Usage {
-  return model.perTenant;
-}
