@@ -8,6 +8,7 @@ export * from './router/routing-target';
 export * from './tiers/tier-capacity';
 export * from './tiers/service-group-options';
 export * from './tiers/shared-task-execution';
+export * from './tiers/tier-routing-service';
 export * from './tiers/running-hours';
 export * from './tiers/ecs-tier-options';
 export * from './tiers/tenant-tier';

@@ -407,7 +407,7 @@ describe('routes', () => {
     expect(router.endpointForTier('basic')).toBe(router.shards[0].url);
     expect(router.endpointFor('b2')).toBe(router.shards[0].url);
     expect(() => router.addSharedTier('basic', basic.routingTargets)).toThrow(/tier 'basic' is already routed/);
-    expect(() => router.addSharedTier('advanced', basic.routingTargets)).toThrow(/tier 'advanced' is not a SHARED tier of this router; its SHARED tiers: basic/);
+    expect(() => router.addSharedTier('advanced', basic.routingTargets)).toThrow(/tier 'advanced' is not a SHARED or ROUTING_SERVICE tier of this router; those tiers: basic/);
     expect(() => router.endpointForTier('advanced')).toThrow(/tier 'advanced' has no shared route in this router/);
   });
 

@@ -8,6 +8,19 @@ import { Sharing } from './sharing';
 /** Header that carries a request's routing key from API Gateway to the router's load balancers. */
 export const ROUTING_HEADER = 'x-tenant-route';
 
+/**
+ * The routing key of a tenant of a tier routed by a routing service (`TierRouting.ROUTING_SERVICE`): `<tier>/<tenant>`.
+ * Neither part can hold a `/` (docs/tenant-ids.md, tier-name rule), so the split is unambiguous.
+ */
+export function routingServiceKey(tierName: string, tenantId: string): string {
+  return `${tierName}/${tenantId}`;
+}
+
+/** The listener-rule value that matches every routing key of such a tier (`*` is the load balancer's wildcard). */
+export function routingServicePattern(tierName: string): string {
+  return `${tierName}/*`;
+}
+
 /** Tag that marks a router's per-tenant API keys (value: the router's `apiKeyMarker`). */
 export const API_KEY_MARKER_TAG = 'cdk-ecs-saas:router';
 
@@ -39,6 +52,8 @@ export interface IssuerConfig {
 export interface TierConfig {
   /** `SHARED`: the tier's tenants share its route (routing key = tier name); `PER_TENANT`: routing key = tenant id. */
   readonly routing: Sharing;
+  /** The tier's tenants are reached through its routing service: routing key `<tier>/<tenant>` (`routingServiceKey`). */
+  readonly routingService?: boolean;
   /** Each tenant of the tier has its own API key and usage plan. */
   readonly apiKeyPerTenant?: boolean;
   /** When the tier's services run; outside these hours its requests take the routing key `stopped:<tier>`. */

@@ -101,7 +101,11 @@ export function authorizerConfig(props: TenantRouterProps, tierSettings: Map<str
   const claims = { ...TENANT_CLAIMS, ...definedOnly(props.claims ?? {}) };
   const tiers: AuthorizerConfig['tiers'] = {};
   for (const t of tierSettings.values()) {
-    tiers[t.tierName] = { routing: t.routing === TierRouting.SHARED ? SHARED : PER_TENANT, apiKeyPerTenant: t.perTenant || undefined };
+    tiers[t.tierName] = {
+      routing: t.routing === TierRouting.SHARED ? SHARED : PER_TENANT,
+      routingService: t.routing === TierRouting.ROUTING_SERVICE || undefined,
+      apiKeyPerTenant: t.perTenant || undefined,
+    };
   }
   const config: AuthorizerConfig = {
     issuers: props.issuers.map((i) => ({

@@ -13,6 +13,12 @@ export enum TierRouting {
   SHARED = 'SHARED',
   /** Each tenant has its own route: the routing key is the tenant id (silo tiers). */
   PER_TENANT = 'PER_TENANT',
+  /**
+   * The tier's tenants have their own services, reached through the tier's routing service (`TierRoutingService`):
+   * one route for the tier, whose routing key names the tenant (`<tier>/<tenant>`). Adding a tenant adds no target
+   * group or listener rule.
+   */
+  ROUTING_SERVICE = 'ROUTING_SERVICE',
 }
 
 /**

@@ -19,7 +19,7 @@ import { ShardOptions } from './shard-options';
 import { StoppedTiers } from './stopped-tiers';
 import { TenantRouterShard } from './tenant-router-shard';
 import { UsagePlans } from './usage-plans';
-import { LISTENER_PRIORITY_MAX } from '../contract/router';
+import { LISTENER_PRIORITY_MAX, routingServiceKey, routingServicePattern } from '../contract/router';
 import { subnetsOrDefault } from '../private/defaults';
 import { validateTenantId } from '../private/tenant-id';
 import { TierTenant } from '../tiers/ecs-tier-options';
@@ -191,35 +191,38 @@ export class TenantRouter extends Construct {
   }
 
   /**
-   * The API endpoint of a tier whose tenants share one route (SHARED routing): the URL of that route's shard.
+   * The API endpoint of a tier whose tenants share one route (SHARED or ROUTING_SERVICE): the URL of that route's shard.
    *
    * @param tierName the tier's name
    */
   public endpointForTier(tierName: string): string {
-    const route = this.routes.get(tierName);
+    const tier = this.tiers.get(tierName);
+    const route = tier && tier.routing !== TierRouting.PER_TENANT ? this.routes.get(tierRouteKey(tier)) : undefined;
     if (!route || route.tierName !== tierName) {
-      throw new Error(`tier '${tierName}' has no shared route in this router: add one of its tenants first (tiers routed SHARED only).`);
+      throw new Error(`tier '${tierName}' has no shared route in this router: add one of its tenants first (tiers routed SHARED or ROUTING_SERVICE only).`);
     }
     return route.shardRef.url;
   }
 
   /**
-   * Routes a tier whose tenants share one route (SHARED routing) before any of its tenants is known, as when all of
-   * them are onboarded at run time. Its tenants added later join this route.
+   * Routes a tier whose tenants share one route (SHARED routing, or ROUTING_SERVICE) before any of its tenants is
+   * known, as when all of them are onboarded at run time. Its tenants added later join this route.
    *
    * @param tierName the tier's name
-   * @param routingTargets the tier's routing targets (`PooledEcsTier.routingTargets`)
+   * @param routingTargets the tier's routing targets (`PooledEcsTier.routingTargets`, or `[TierRoutingService.routingTarget]`)
    */
   public addSharedTier(tierName: string, routingTargets: RoutingTarget[]): void {
     const tier = this.tiers.get(tierName);
-    if (!tier || tier.routing !== TierRouting.SHARED) {
-      const sharedTiers = [...this.tiers.values()].filter((t) => t.routing === TierRouting.SHARED).map((t) => t.tierName);
-      throw new Error(`tier '${tierName}' is not a SHARED tier of this router; its SHARED tiers: ${sharedTiers.join(', ') || 'none'}.`);
+    if (!tier || tier.routing === TierRouting.PER_TENANT) {
+      const sharedTiers = [...this.tiers.values()].filter((t) => t.routing !== TierRouting.PER_TENANT).map((t) => t.tierName);
+      throw new Error(`tier '${tierName}' is not a SHARED or ROUTING_SERVICE tier of this router; those tiers: ${sharedTiers.join(', ') || 'none'}.`);
     }
-    if (this.routes.get(tierName)) {
+    const key = tierRouteKey(tier);
+    if (this.routes.get(key)) {
       throw new Error(`tier '${tierName}' is already routed.`);
     }
-    this.addRoute({ tenantId: undefined, tierName, routingKey: tierName, routingTargets });
+    checkTierTargets(tier, `tier '${tierName}'`, routingTargets);
+    this.addRoute({ tenantId: undefined, tierName, routingKey: key, routingTargets });
   }
 
   /** Routes each of these tenants (see `addTenant`). */
@@ -240,7 +243,9 @@ export class TenantRouter extends Construct {
       throw new Error(`tenant '${tenant.tenantId}' is in tier '${tenant.tierName}', which this router does not serve; its tiers: ${[...this.tiers.keys()].join(', ')}.`);
     }
     validateTenantId('tenantId', tenant.tenantId);
-    const expectedKey = tier.routing === TierRouting.SHARED ? tier.tierName : tenant.tenantId;
+    const expectedKey = tier.routing === TierRouting.SHARED ? tier.tierName
+      : tier.routing === TierRouting.ROUTING_SERVICE ? routingServiceKey(tier.tierName, tenant.tenantId)
+        : tenant.tenantId;
     if (tenant.routingKey !== expectedKey) {
       throw new Error(
         `tenant '${tenant.tenantId}' has routing key '${tenant.routingKey}', but tier '${tier.tierName}' is routed ${tier.routing}, whose routing key is '${expectedKey}'.`,
@@ -248,6 +253,10 @@ export class TenantRouter extends Construct {
     }
     if (tenant.routingTargets.length === 0) {
       throw new Error(`tenant '${tenant.tenantId}' has no routing targets: nothing to route to.`);
+    }
+    if (tier.routing === TierRouting.ROUTING_SERVICE) {
+      this.addToTierRoute(tenant, tier, options);
+      return;
     }
     if (Token.isUnresolved(tenant.tenantId) || Token.isUnresolved(tenant.routingKey)) {
       this.addTokenRoute(tenant, tier, options);
@@ -270,6 +279,43 @@ export class TenantRouter extends Construct {
       return;
     }
     this.addRoute(tenant, options);
+  }
+
+  /**
+   * A tenant of a tier routed by its routing service joins the tier's one route (made with the first tenant, or by
+   * `addSharedTier`): no target group or rule of its own. A tenant whose id is a token (a tenant template) joins a
+   * route that exists already, and needs no shard or priority.
+   */
+  private addToTierRoute(tenant: TierTenant, tier: TierSettings, options: RouteOptions): void {
+    const who = `tenant '${tenant.tenantId}'`;
+    checkTierTargets(tier, who, tenant.routingTargets);
+    if (options.shard !== undefined || options.priority !== undefined || options.runtimeShard) {
+      throw new Error(`${who} is in tier '${tier.tierName}', routed by its routing service: the tier has one route, so options.shard, options.priority and options.runtimeShard do not apply. Leave them out.`);
+    }
+    const key = tierRouteKey(tier);
+    const existing = this.routes.get(key);
+    if (Token.isUnresolved(tenant.tenantId)) {
+      if (!existing) {
+        throw new Error(`${who} is a token in tier '${tier.tierName}', routed by its routing service: route the tier first (a tenant of it, or addSharedTier(tierName, [routingService.routingTarget])), so that the template joins a route that exists.`);
+      }
+      // Found by endpointFor; it adds no target group (the tier's route has it).
+      this.routes.addTokenRoute({ ...existing, targets: [], tenants: [tenant.tenantId] });
+    } else if (!existing) {
+      this.addRoute({ tenantId: tenant.tenantId, tierName: tier.tierName, routingKey: key, routingTargets: tenant.routingTargets });
+      return;
+    } else if (existing.tenants.includes(tenant.tenantId)) {
+      throw new Error(`${who} is already routed.`);
+    } else {
+      existing.tenants.push(tenant.tenantId);
+    }
+    if (tier.perTenant) {
+      // In the tenant's own stack (its template's, for a token), on the tier route's shard.
+      const route = this.routes.get(key)!;
+      const scope = Token.isUnresolved(tenant.tenantId)
+        ? new Construct(Stack.of(tenant.serviceGroup ?? this), `TenantApiKey${this.node.addr.slice(0, 8)}`)
+        : route.shard!;
+      this.plans.addTenantKey(scope, tenant.tenantId, tier, route.shardRef, route.shard);
+    }
   }
 
   private addRoute(
@@ -492,6 +538,23 @@ export class TenantRouter extends Construct {
       );
     }
     return errors;
+  }
+}
+
+/** The key of a tier's one route: the tier name (SHARED), or the pattern of every tenant's key (ROUTING_SERVICE). */
+function tierRouteKey(tier: TierSettings): string {
+  return tier.routing === TierRouting.ROUTING_SERVICE ? routingServicePattern(tier.tierName) : tier.tierName;
+}
+
+/** A ROUTING_SERVICE tier's tenants are routed to its routing service's one target (whose key is the tier's pattern). */
+function checkTierTargets(tier: TierSettings, who: string, targets: RoutingTarget[]): void {
+  if (tier.routing !== TierRouting.ROUTING_SERVICE) {
+    return;
+  }
+  const pattern = routingServicePattern(tier.tierName);
+  if (targets.length !== 1 || targets[0].routingKey !== pattern) {
+    throw new Error(`${who} is in tier '${tier.tierName}', routed ROUTING_SERVICE: its one routing target must be the tier's routing service (routing key '${pattern}'); `
+      + `got [${targets.map((t) => t.routingKey).join(', ')}]. Give the tier its TierRoutingService (routingService).`);
   }
 }
 

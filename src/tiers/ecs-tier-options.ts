@@ -49,7 +49,7 @@ export interface TierTenant {
   /** The tier's name. */
   readonly tierName: string;
 
-  /** The routing header value that selects the tenant's targets: its id in a silo tier, the tier name in a pool. */
+  /** The routing header value that selects the tenant: its id in a silo tier, `<tier>/<tenant>` behind a routing service, the tier name in a pool. */
   readonly routingKey: string;
 
   /** Where the router sends the tenant's requests. */

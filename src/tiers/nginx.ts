@@ -1,4 +1,5 @@
 import { ServiceDefinition } from '../application/saas-application';
+import { TENANT_ID_PATTERN } from '../contract/tenant-id';
 import { ResolvedCors } from '../private/cors';
 
 /** The default image of the tenant proxy. */
@@ -37,6 +38,74 @@ export function renderNginxConfig(
   host: (s: ServiceDefinition) => string = (s) => s.name,
 ): string {
   const t = PROXY_TIMEOUTS;
+  const upstreams = services.flatMap((s) => [
+    `upstream ${upstreamName(s)} {`,
+    `  server ${host(s)}:${s.containerPort};`,
+    `  keepalive ${t.keepaliveConnections};`,
+    `  keepalive_timeout ${t.keepaliveSeconds}s;`,
+    '}',
+  ]);
+  return render(services, cors, upstreams, [], [], (s) => [
+    `    proxy_pass http://${upstreamName(s)};`,
+    '    proxy_http_version 1.1;',
+    // An empty Connection header keeps the upstream connection open (HTTP/1.1 keep-alive).
+    '    proxy_set_header Connection "";',
+  ]);
+}
+
+/** Placeholder of the routing service's DNS resolver, replaced at start-up by the task's (its VPC's) resolver. */
+export const RESOLVER_PLACEHOLDER = '@RESOLVER@';
+
+/** Shell step that writes the task's first name server over RESOLVER_PLACEHOLDER (awsvpc: the VPC's resolver). */
+export const RESOLVER_PREPARE = `NGINX_CONF=$(printf "%s" "$NGINX_CONF" | sed "s/${RESOLVER_PLACEHOLDER}/$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf)/") && `;
+
+/** How long the routing service keeps a tenant service's DNS answer, and the records' TTL in Cloud Map. */
+export const ROUTING_DNS_TTL_SECONDS = 10;
+
+/**
+ * Renders the nginx configuration of a tier's routing service: the tenant is read from the verified routing header
+ * (`<tier>/<tenant>`, written by API Gateway from the authorizer's decision) and each service path is proxied to that
+ * tenant's service by its DNS name in the routing namespace (`<service>-<tenant>.<namespace>`), resolved when the
+ * request comes, so that tenants onboarded after the routing tasks started are reached without a restart. A header
+ * that is not a tenant of this tier gets 404, as does every path that is not a service's. Methods, body size, hidden
+ * dot segments, CORS and timeouts are as in the tenant proxy.
+ */
+export function renderRoutingServiceConfig(
+  services: ServiceDefinition[],
+  cors: ResolvedCors | undefined,
+  tierName: string,
+  namespaceName: string,
+  routingHeader: string,
+): string {
+  const tenant = TENANT_ID_PATTERN.source.replace(/^\^/, '').replace(/\$$/, '');
+  const header = `$http_${routingHeader.toLowerCase().replace(/-/g, '_')}`;
+  const http = [
+    `map ${header} $routed_tenant {`,
+    '  default "";',
+    `  "~^${tierName}/(?<tenant>${tenant})$" $tenant;`,
+    '}',
+  ];
+  const server = [
+    `  resolver ${RESOLVER_PLACEHOLDER} valid=${ROUTING_DNS_TTL_SECONDS}s ipv6=off;`,
+    `  resolver_timeout ${PROXY_TIMEOUTS.connectSeconds}s;`,
+  ];
+  return render(services, cors, [], http, server, (s) => [
+    '    if ($routed_tenant = "") { return 404; }',
+    // A variable in proxy_pass: the name is resolved per request (cached for the TTL), and the request's URI is passed.
+    `    proxy_pass http://${s.name}-$routed_tenant.${namespaceName}:${s.containerPort};`,
+  ]);
+}
+
+/** The configuration both nginx servers share, around their upstream blocks and their way of reaching a service. */
+function render(
+  services: ServiceDefinition[],
+  cors: ResolvedCors | undefined,
+  upstreams: string[],
+  httpLines: string[],
+  serverLines: string[],
+  pass: (s: ServiceDefinition) => string[],
+): string {
+  const t = PROXY_TIMEOUTS;
   const lines = ['server_tokens off;'];
   if (cors) {
     // The request's Origin when it is an allowed one, else empty (nginx sends no header with an empty value).
@@ -45,18 +114,11 @@ export function renderNginxConfig(
     lines.push('map_hash_bucket_size 512;');
     lines.push('map $http_origin $cors_allow_origin {', '  default "";', ...cors.allowOrigins.map((o) => `  "${o}" $http_origin;`), '}');
   }
-  for (const s of services) {
-    lines.push(
-      `upstream ${upstreamName(s)} {`,
-      `  server ${host(s)}:${s.containerPort};`,
-      `  keepalive ${t.keepaliveConnections};`,
-      `  keepalive_timeout ${t.keepaliveSeconds}s;`,
-      '}',
-    );
-  }
+  lines.push(...httpLines, ...upstreams);
   lines.push(
     'server {',
     `  listen ${PROXY_PORT};`,
+    ...serverLines,
     '  client_max_body_size 1m;',
     ...corsHeaders(cors),
     // A path that hides dot segments or separators (%2e, %2f, %5c, /../, /./) is matched to a location after nginx
@@ -74,10 +136,7 @@ export function renderNginxConfig(
       lines.push(
         `  location ${location} {`,
         `    if ($request_method !~ ^(${methods})$) { return 405; }`,
-        `    proxy_pass http://${upstreamName(s)};`,
-        '    proxy_http_version 1.1;',
-        // An empty Connection header keeps the upstream connection open (HTTP/1.1 keep-alive).
-        '    proxy_set_header Connection "";',
+        ...pass(s),
         `    proxy_connect_timeout ${t.connectSeconds}s;`,
         `    proxy_send_timeout ${t.readWriteSeconds}s;`,
         `    proxy_read_timeout ${t.readWriteSeconds}s;`,

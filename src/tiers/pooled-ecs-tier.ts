@@ -52,6 +52,9 @@ export class PooledEcsTier extends TenantTier {
       );
     }
     checkGroupOptions(props, undefined);
+    if (props.routingService) {
+      throw new Error(`routingService routes the tenants of a silo tier to their own services; PooledEcsTier '${this.tierName}' serves its tenants from shared services on one route already: leave routingService out.`);
+    }
     const subnets = subnetsOrDefault(props.vpcSubnets);
     this.cluster = props.cluster ?? createTierCluster(this, props.vpc, TierCapacity.fargate(), subnets).cluster;
     this.pooledTables = pooledTables(this, props.application, props.pooledTables, props.removalPolicy);

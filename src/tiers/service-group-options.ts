@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { RunningHours } from './running-hours';
 import { SharedTaskExecution } from './shared-task-execution';
+import { TierRoutingService } from './tier-routing-service';
 
 /**
  * Part of a Fargate service's tasks on Fargate Spot (docs/cost.md). Spot tasks cost about 70% less and can be
@@ -129,4 +130,13 @@ export interface ServiceGroupOptions {
    * @default - always running
    */
   readonly runningHours?: RunningHours;
+
+  /**
+   * The tier's routing service (shared routing mode, silo tiers only): each tenant's services register in its DNS
+   * namespace and admit its tasks, and the tenant has no proxy, target group or listener rule of its own. Route the
+   * tier `TierRouting.ROUTING_SERVICE`.
+   *
+   * @default - each tenant has its own proxy and route
+   */
+  readonly routingService?: TierRoutingService;
 }

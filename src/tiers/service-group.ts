@@ -1,22 +1,18 @@
-import { Annotations, Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Annotations, Duration, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { DEFAULT_PROXY_IMAGE, PROXY_HEALTH_PATH, PROXY_PORT, renderNginxConfig } from './nginx';
 import { ServiceGroupOptions } from './service-group-options';
+import { TaskFactory } from './task-factory';
 import { SaasApplication, ServiceDefinition, TableSharing } from '../application/saas-application';
-import { TemplateFindings } from '../checks/template-findings';
-import { STOP_DRAIN_MINUTES } from '../contract/running-hours';
 import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
-import { createTable, subnetsOrDefault } from '../private/defaults';
-import { acknowledgeLogGroup } from '../private/findings';
-import { checkGroupOptions, spotMix } from '../private/group-options';
+import { createTable } from '../private/defaults';
+import { checkGroupOptions } from '../private/group-options';
 import { envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
@@ -113,6 +109,7 @@ export class ServiceGroup extends Construct {
   public readonly tierName: string;
 
   private readonly props: ServiceGroupProps;
+  private readonly tasks: TaskFactory;
   private readonly tablesByName: { [name: string]: dynamodb.ITable };
 
   constructor(scope: Construct, id: string, props: ServiceGroupProps) {
@@ -146,6 +143,14 @@ export class ServiceGroup extends Construct {
     for (const port of new Set(app.services.map((s) => s.containerPort!))) {
       this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(port), 'Service Connect between the services of this group');
     }
+    this.tasks = new TaskFactory(this, { ...props, securityGroup: this.securityGroup, streamOwner: props.tenantId ?? props.tierName });
+    const routing = props.routingService;
+    if (routing) {
+      routing._checkGroup(props);
+      for (const port of new Set(app.services.map((s) => s.containerPort!))) {
+        this.securityGroup.addIngressRule(routing.securityGroup, ec2.Port.tcp(port), `The routing service of tier ${props.tierName}`);
+      }
+    }
 
     if (props.namespace && props.namespaceName !== undefined) {
       throw new Error(`namespace and namespaceName '${props.namespaceName}' conflict: namespaceName names the namespace a group creates; a group given a shared namespace creates none.`);
@@ -161,7 +166,10 @@ export class ServiceGroup extends Construct {
 
     this.services = app.services.map((s) => this.addService(s));
 
-    if (props.proxy ?? true) {
+    if (routing) {
+      // The tier's routing service is the tenant's entry point: no proxy, target group or rule of its own.
+      this.routingTargets = [routing.routingTarget];
+    } else if (props.proxy ?? true) {
       this.proxyService = this.addProxy(props.proxyImage ?? ecs.ContainerImage.fromRegistry(DEFAULT_PROXY_IMAGE));
       this.routingTargets = [
         new RoutingTarget({
@@ -239,14 +247,9 @@ export class ServiceGroup extends Construct {
   private addService(def: ServiceDefinition): ecs.BaseService {
     const id = pascal(def.name);
     const minTasks = this.props.minTasks ?? def.minTasks!;
-    if (minTasks < 2) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ecs-saas:fewerThanTwoTasks',
-        `Service '${def.name}' runs ${minTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
-      );
-    }
+    this.tasks.warnFewerThanTwo('cdk-ecs-saas:fewerThanTwoTasks', `Service '${def.name}'`, minTasks);
     const port = def.containerPort!;
-    const taskDefinition = this.newTaskDefinition(id, def.cpu!, def.memoryLimitMiB!);
+    const taskDefinition = this.tasks.taskDefinition(id, def.cpu!, def.memoryLimitMiB!);
     const container = taskDefinition.addContainer(def.name, {
       image: def.image,
       command: def.command,
@@ -256,7 +259,7 @@ export class ServiceGroup extends Construct {
         ...(this.props.tenantId !== undefined ? { TENANT_ID: this.props.tenantId } : {}),
       },
       portMappings: [{ name: def.name, containerPort: port, appProtocol: ecs.AppProtocol.http }],
-      logging: this.logDriver(def.name, `${id}Logs`),
+      logging: this.tasks.logDriver(def.name, `${id}Logs`),
       healthCheck: def.containerHealthCheck ?? {
         command: ['CMD-SHELL', `wget -q -O /dev/null http://localhost:${port}${def.healthCheckPath} || exit 1`],
         interval: Duration.seconds(15),
@@ -264,7 +267,7 @@ export class ServiceGroup extends Construct {
         retries: 3,
         startPeriod: Duration.seconds(30),
       },
-      ...(this.props.capacityProviderName ? { cpu: def.cpu, memoryLimitMiB: def.memoryLimitMiB } : {}),
+      ...this.tasks.containerSize(def.cpu!, def.memoryLimitMiB!),
     });
 
     if (def.tables?.length) {
@@ -285,180 +288,44 @@ export class ServiceGroup extends Construct {
       }).addToContainer(container);
     }
 
-    const service = this.newService(id, taskDefinition, {
-      namespace: this.namespace.namespaceArn,
-      services: [this.props.namespace
-        ? { portMappingName: def.name, discoveryName: this.connectName(def.name), dnsName: this.connectName(def.name), port }
-        : { portMappingName: def.name, dnsName: def.name, port }],
-      logDriver: this.logDriver(`${def.name}-sc`, `${id}ServiceConnectLogs`),
-    }, minTasks);
-    const scaling = service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: Math.max(def.maxTasks!, minTasks) });
-    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: def.targetCpuUtilizationPercent! });
-    this.scheduleRunningHours(scaling, minTasks, Math.max(def.maxTasks!, minTasks));
-    this.acknowledgeClusterDependency(service);
-    return service;
+    const routing = this.props.routingService;
+    return this.tasks.service(id, taskDefinition, {
+      serviceConnect: {
+        namespace: this.namespace.namespaceArn,
+        services: [this.props.namespace
+          ? { portMappingName: def.name, discoveryName: this.connectName(def.name), dnsName: this.connectName(def.name), port }
+          : { portMappingName: def.name, dnsName: def.name, port }],
+        logDriver: this.tasks.logDriver(`${def.name}-sc`, `${id}ServiceConnectLogs`),
+      },
+      // Behind a routing service: the tasks' addresses in its DNS namespace, under `<service>-<tenant>`.
+      cloudMapOptions: routing && this.props.tenantId !== undefined ? routing._registration(def, this.props.tenantId) : undefined,
+      minTasks,
+      maxTasks: Math.max(def.maxTasks!, minTasks),
+      targetCpuUtilizationPercent: def.targetCpuUtilizationPercent!,
+    });
   }
 
   private addProxy(image: ecs.ContainerImage): ecs.BaseService {
     const proxyTasks = this.props.minTasks ?? 2;
-    if (proxyTasks < 2) {
-      Annotations.of(this).addWarningV2(
-        'cdk-ecs-saas:fewerThanTwoProxyTasks',
-        `The tenant proxy runs ${proxyTasks} task: a failed or replaced task means downtime. Use minTasks of at least 2 in production.`,
-      );
-    }
-    const taskDefinition = this.newTaskDefinition('Proxy', 256, 512);
-    taskDefinition.addContainer('proxy', {
+    this.tasks.warnFewerThanTwo('cdk-ecs-saas:fewerThanTwoProxyTasks', 'The tenant proxy', proxyTasks);
+    const taskDefinition = this.tasks.taskDefinition('Proxy', 256, 512);
+    // The configuration is rendered from the application model at synth time and written at start-up.
+    this.tasks.addNginx(
+      taskDefinition,
       image,
-      // The configuration is rendered from the application model at synth time and written at start-up.
-      command: ['sh', '-c', 'printf "%s" "$NGINX_CONF" > /etc/nginx/conf.d/default.conf && exec nginx -g "daemon off;"'],
-      environment: { NGINX_CONF: renderNginxConfig(this.props.application.services, this.props.application._cors, (s) => this.connectName(s.name)) },
-      portMappings: [{ name: 'proxy', containerPort: PROXY_PORT, appProtocol: ecs.AppProtocol.http }],
-      logging: this.logDriver('proxy', 'ProxyLogs'),
-      healthCheck: {
-        command: ['CMD-SHELL', `wget -q -O /dev/null http://localhost:${PROXY_PORT}${PROXY_HEALTH_PATH} || exit 1`],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(15),
-      },
-      ...(this.props.capacityProviderName ? { cpu: 256, memoryLimitMiB: 512 } : {}),
-    });
-    const service = this.newService('Proxy', taskDefinition, {
+      renderNginxConfig(this.props.application.services, this.props.application._cors, (s) => this.connectName(s.name)),
+      this.tasks.logDriver('proxy', 'ProxyLogs'),
+    );
+    const service = this.tasks.service('Proxy', taskDefinition, {
       // Client only: the proxy reaches the services by their Service Connect names.
-      namespace: this.namespace.namespaceArn,
-      logDriver: this.logDriver('proxy-sc', 'ProxyServiceConnectLogs'),
-    }, proxyTasks);
-    const scaling = service.autoScaleTaskCount({ minCapacity: proxyTasks, maxCapacity: Math.max(10, proxyTasks) });
-    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
-    this.scheduleRunningHours(scaling, proxyTasks, Math.max(10, proxyTasks));
+      serviceConnect: { namespace: this.namespace.namespaceArn, logDriver: this.tasks.logDriver('proxy-sc', 'ProxyServiceConnectLogs') },
+      minTasks: proxyTasks,
+      maxTasks: Math.max(10, proxyTasks),
+      targetCpuUtilizationPercent: 60,
+    });
     // Service Connect clients need the servers registered first.
     this.services.forEach((s) => service.node.addDependency(s));
-    this.acknowledgeClusterDependency(service);
     return service;
-  }
-
-  /**
-   * Outside the running hours, zero tasks: at the start hour the usual bounds come back; STOP_DRAIN_MINUTES after the
-   * stop hour (when no decision the router's authorizer cached can still send requests here) both bounds go to zero.
-   */
-  private scheduleRunningHours(scaling: ecs.ScalableTaskCount, minCapacity: number, maxCapacity: number): void {
-    const hours = this.props.runningHours;
-    if (!hours) {
-      return;
-    }
-    const weekDay = hours.weekdaysOnly ? 'MON-FRI' : undefined;
-    scaling.scaleOnSchedule('Start', {
-      schedule: appscaling.Schedule.cron({ minute: '0', hour: String(hours.startHour), weekDay }),
-      minCapacity,
-      maxCapacity,
-    });
-    scaling.scaleOnSchedule('Stop', {
-      schedule: appscaling.Schedule.cron({ minute: String(STOP_DRAIN_MINUTES), hour: String(hours.stopHour), weekDay }),
-      minCapacity: 0,
-      maxCapacity: 0,
-    });
-  }
-
-  /** cfn-lint W3005 on a service that depends on its cluster (see newService) and references it too. */
-  private acknowledgeClusterDependency(service: ecs.BaseService): void {
-    if (!((this.props.capacityProviderName || this.props.fargateSpot) && this.props.cluster instanceof ecs.Cluster)) {
-      return;
-    }
-    for (const c of service.node.findAll()) {
-      if (c instanceof ecs.CfnService || c instanceof appscaling.CfnScalableTarget) {
-        TemplateFindings.acknowledgeCfnLint(c, 'W3005', 'the service waits for its capacity provider\'s association with the cluster, which CDK creates at synthesis under the cluster: '
-          + 'it depends on the whole cluster, whose dependency cfn-lint finds redundant with the cluster reference');
-      }
-    }
-  }
-
-  /**
-   * The awslogs driver of a container: a log group of its own, or the shared one under `<tenant or tier>/<prefix>`.
-   */
-  private logDriver(streamPrefix: string, logGroupId: string): ecs.LogDriver {
-    const shared = this.props.taskExecution;
-    if (shared) {
-      return ecs.LogDrivers.awsLogs({ streamPrefix: `${this.props.tenantId ?? this.props.tierName}/${streamPrefix}`, logGroup: shared.logGroup });
-    }
-    return ecs.LogDrivers.awsLogs({ streamPrefix, logGroup: this.newLogGroup(logGroupId) });
-  }
-
-  private newTaskDefinition(id: string, cpu: number, memoryLimitMiB: number): ecs.TaskDefinition {
-    const executionRole = this.props.taskExecution?.executionRole;
-    if (this.props.capacityProviderName) {
-      return new ecs.Ec2TaskDefinition(this, `${id}Task`, { networkMode: ecs.NetworkMode.AWS_VPC, executionRole });
-    }
-    return new ecs.FargateTaskDefinition(this, `${id}Task`, {
-      executionRole,
-      cpu,
-      memoryLimitMiB,
-      runtimePlatform: this.props.cpuArchitecture && {
-        cpuArchitecture: this.props.cpuArchitecture,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-  }
-
-  private newService(
-    id: string,
-    taskDefinition: ecs.TaskDefinition,
-    serviceConnectConfiguration: ecs.ServiceConnectProps,
-    desiredCount: number,
-  ): ecs.BaseService {
-    const common = {
-      cluster: this.props.cluster,
-      taskDefinition,
-      desiredCount,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      securityGroups: [this.securityGroup],
-      vpcSubnets: subnetsOrDefault(this.props.vpcSubnets),
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-      enableECSManagedTags: true,
-      serviceConnectConfiguration,
-    };
-    if (this.props.capacityProviderName) {
-      const service = new ecs.Ec2Service(this, `${id}Service`, {
-        ...common,
-        capacityProviderStrategies: [{ capacityProvider: this.props.capacityProviderName, weight: 1 }],
-      });
-      // The capacity provider must be associated with the cluster before the service is created (and after it is
-      // deleted): depend on the cluster and everything under it, the association included (CDK creates it at
-      // synthesis, so it cannot be named here).
-      if (this.props.cluster instanceof ecs.Cluster) {
-        service.node.addDependency(this.props.cluster);
-      }
-      return service;
-    }
-    if (this.props.fargateSpot) {
-      const mix = spotMix(this.props.fargateSpot);
-      const service = new ecs.FargateService(this, `${id}Service`, {
-        ...common,
-        assignPublicIp: false,
-        capacityProviderStrategies: [
-          { capacityProvider: 'FARGATE', base: mix.onDemandBase, weight: mix.onDemandWeight },
-          { capacityProvider: 'FARGATE_SPOT', weight: mix.spotWeight },
-        ],
-      });
-      // As for EC2 capacity: the cluster's association with FARGATE and FARGATE_SPOT must exist first.
-      if (this.props.cluster instanceof ecs.Cluster) {
-        this.props.cluster.enableFargateCapacityProviders();
-        service.node.addDependency(this.props.cluster);
-      }
-      return service;
-    }
-    return new ecs.FargateService(this, `${id}Service`, { ...common, assignPublicIp: false });
-  }
-
-  private newLogGroup(id: string): logs.LogGroup {
-    const logGroup = new logs.LogGroup(this, id, {
-      retention: this.props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: this.props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    acknowledgeLogGroup(logGroup);
-    return logGroup;
   }
 
   private pooledTable(name: string): dynamodb.ITable {

@@ -6,6 +6,7 @@ import { TierTenant } from './ecs-tier-options';
 import { ServiceGroup } from './service-group';
 import { ServiceGroupOptions } from './service-group-options';
 import { SaasApplication, TableSharing } from '../application/saas-application';
+import { routingServiceKey } from '../contract/router';
 import { createTable } from '../private/defaults';
 import { pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
@@ -115,7 +116,7 @@ export function deployTenant(
   return {
     tenantId,
     tierName: settings.tierName,
-    routingKey: tenantId,
+    routingKey: settings.routingService ? routingServiceKey(settings.tierName, tenantId) : tenantId,
     routingTargets: serviceGroup.routingTargets,
     serviceGroup,
     cluster: ownCluster ? cluster : undefined,

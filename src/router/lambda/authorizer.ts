@@ -9,7 +9,8 @@
  *   with a tier the router does not know is denied.
  * - Allows every method of the API except the paths the role may not use (explicit Deny), so API Gateway may cache
  *   the decision per token for the configured time.
- * - Gives the integration the routing key (the tier name for a pooled tier, the tenant id otherwise) in the context;
+ * - Gives the integration the routing key (the tier name for a pooled tier, `<tier>/<tenant>` for a tier routed by a
+ *   routing service, the tenant id otherwise) in the context;
  *   the integration writes it over any routing header the client sent. Outside a tier's running hours the key is
  *   `stopped:<tier>`, which the load balancers answer with 503 and the hours (docs/cost.md).
  * - Returns the tier's (or the tenant's) API key as `usageIdentifierKey`, so usage plans are enforced.
@@ -19,7 +20,7 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { DynamicIssuers, jwksUriFor } from './issuers';
-import { AuthorizerConfig } from '../../contract/router';
+import { AuthorizerConfig, routingServiceKey } from '../../contract/router';
 import { isServing, stoppedRoutingKey } from '../../contract/running-hours';
 import { SHARED } from '../../contract/sharing';
 import { TENANT_ID_PATTERN } from '../../contract/tenant-id';
@@ -115,7 +116,10 @@ export function createAuthorizer(
       }
       // Outside the tier's running hours its services are stopped: the load balancers answer that, not the services.
       const stopped = tierConfig.runningHours !== undefined && !isServing(tierConfig.runningHours, now());
-      const routingKey = stopped ? stoppedRoutingKey(tier) : tierConfig.routing === SHARED ? tier : tenantId;
+      const routingKey = stopped ? stoppedRoutingKey(tier)
+        : tierConfig.routing === SHARED ? tier
+          : tierConfig.routingService ? routingServiceKey(tier, tenantId)
+            : tenantId;
       const denied = config.roleRules.filter((r) => !r.allowedRoles.includes(role));
       const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: [`${arn.base}/*/*`] }];
       if (denied.length > 0) {
