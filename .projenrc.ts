@@ -78,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'otpauth@^9.5.2',
     'cdk-nag@2.38.2',
     'dynalite@^4.0.0',
+    // The local Cloud Map DNS stand-in (local/cloud-map-dns.ts) encodes and decodes DNS messages with it.
+    'dns-packet@^5.6.1',
+    '@types/dns-packet@^5.6.5',
     'esbuild@^0.28.2',
     'fastify@^5.6.0',
     'jose@^5.10.0',

@@ -32,6 +32,7 @@ import {
   TenantUserPool,
   TierCapacity,
   TierRouting,
+  TierRoutingService,
   TokenIssuer,
 } from '../src';
 import {
@@ -143,6 +144,15 @@ export interface ExampleAppOptions {
    * @default - always running
    */
   readonly advancedRunningHours?: RunningHours;
+
+  /**
+   * Route the advanced tier's tenants through one routing service (`TierRoutingService`, routing
+   * `ROUTING_SERVICE`) instead of a proxy, target group and listener rule per tenant (docs/service-group.md). The
+   * as-deployed test of the shared routing mode sets it.
+   *
+   * @default false
+   */
+  readonly advancedRoutingService?: boolean;
 }
 
 /** The control plane API's CORS: who may call it from a browser, with what. */
@@ -208,6 +218,7 @@ export interface ApplicationPlaneProps extends StackProps {
   readonly cors?: CorsPolicy;
   readonly perTenantSiloResources?: boolean;
   readonly advancedRunningHours?: RunningHours;
+  readonly advancedRoutingService?: boolean;
 }
 
 /** Who signs the tokens a service trusts, and whether the pool holds many tenants (examples/services/README.md). */
@@ -322,10 +333,21 @@ export class ApplicationPlaneStack extends Stack {
     });
     const advancedShared = siloShared('advanced');
     const premiumShared = siloShared('premium');
+    // Optionally, the advanced tenants are reached through one routing service instead of a proxy and a route each.
+    const advancedRouting = props.advancedRoutingService
+      ? new TierRoutingService(this, 'AdvancedRouting', {
+        vpc: this.vpc,
+        application: siloApplication,
+        tierName: 'advanced',
+        taskExecution: advancedShared.taskExecution,
+        logRetention,
+      })
+      : undefined;
     const advanced = new SiloServiceTier(this, 'Advanced', {
       ...common,
       ...advancedShared,
       runningHours: props.advancedRunningHours,
+      routingService: advancedRouting,
       application: siloApplication,
       pooledTables: products,
       // Each awsvpc task takes an ENI: an m6i.large places 2 tasks, 10 with ENI trunking. A tenant runs 8 tasks (3
@@ -360,7 +382,7 @@ export class ApplicationPlaneStack extends Stack {
       issuers,
       tiers: [
         { tierName: 'basic', routing: TierRouting.SHARED },
-        { tierName: 'advanced', routing: TierRouting.PER_TENANT },
+        { tierName: 'advanced', routing: advancedRouting ? TierRouting.ROUTING_SERVICE : TierRouting.PER_TENANT },
         { tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true },
       ],
       placements: props.placements,
@@ -372,6 +394,9 @@ export class ApplicationPlaneStack extends Stack {
       logRetention,
     });
     this.router.addSharedTier('basic', basic.routingTargets);
+    if (advancedRouting) {
+      this.router.addSharedTier('advanced', [advancedRouting.routingTarget]);
+    }
     this.router.addTenants([...advanced.tenants, ...premium.tenants]);
 
     // Tenant stacks that the control plane's onboarding provisions, one template per stack tier. Each tenant has a
@@ -381,6 +406,7 @@ export class ApplicationPlaneStack extends Stack {
       ...common,
       ...advancedShared,
       runningHours: props.advancedRunningHours,
+      routingService: advancedRouting,
       application,
       pooledTables: products,
       cluster: advanced.cluster,
@@ -513,7 +539,11 @@ export class ApplicationPlaneStack extends Stack {
     });
     const tenant = tier(application).addTenant(template.tenantId);
     this.grantUserManagement(tenant.serviceGroup!, identity.userPool);
-    this.router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority, runtimeShard: template.runtimeShard });
+    if (this.router.tierRouting(template.tierName) === TierRouting.ROUTING_SERVICE) {
+      this.router.addTenant(tenant); // the tier's one route: no shard or priority of its own
+    } else {
+      this.router.addTenant(tenant, { shard: template.routerShard, priority: template.rulePriority, runtimeShard: template.runtimeShard });
+    }
     template.configureTenant({
       userPoolId: identity.userPool.userPoolId,
       appClientId: identity.appClient.userPoolClientId,
@@ -561,6 +591,7 @@ export class EcsSaasExample {
       sharedIssuer: options.sharedIssuer,
       perTenantSiloResources: options.perTenantSiloResources,
       advancedRunningHours: options.advancedRunningHours,
+      advancedRoutingService: options.advancedRoutingService,
       // The tenant app calls its tenant's API (the admin console calls the control plane's only).
       cors: options.cors ?? { allowOrigins: [this.webHosting.tenantAppOrigin, ...(local ? [LOCAL_WEB_ORIGINS.tenantApp] : [])] },
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',

@@ -526,6 +526,7 @@ const STAND_IN_NAMES: Record<string, string> = {
   'AWS::ServiceCatalog::Portfolio': 'DisplayName',
   'AWS::ApiGateway::Stage': 'StageName',
   'AWS::Cognito::UserPoolDomain': 'Domain',
+  'AWS::ServiceDiscovery::PrivateDnsNamespace': 'Name',
 };
 
 /** A resource the emulator does not stand in for: a physical id and ARN of CloudFormation's shape. */
@@ -584,6 +585,11 @@ function standIn(type: string, name: string, props: any): PhysicalResource {
     case 'AWS::Cognito::UserPoolDomain':
       // Ref is the domain's prefix; the hosted UI it names is not served locally.
       return { type, ref: props.Domain, attributes: { CloudFrontDistribution: `${props.Domain}.cloudfront.net` } };
+    case 'AWS::ServiceDiscovery::PrivateDnsNamespace': {
+      // Its name is an attribute here too, so that the Cloud Map DNS stand-in can name the records of its services.
+      const ns = id('ns');
+      return { type, ref: ns, attributes: { Id: ns, Arn: `arn:aws:servicediscovery:${region}:${account}:namespace/${ns}`, HostedZoneId: id('Z'), Name: props.Name } };
+    }
     case 'AWS::ApiGateway::Deployment':
       return { type, ref: randomBytes(3).toString('hex'), attributes: { DeploymentId: randomBytes(3).toString('hex') } };
     case 'AWS::ApiGateway::Resource':

@@ -31,6 +31,9 @@ export const CREDENTIALS_HOST = '169.254.170.2';
  * is fixed (169.254.170.2:80), so only one process can serve it, and it must answer for the tasks of all of them.
  */
 const CREDENTIALS_DIR = path.join(os.tmpdir(), 'local-ecs-credentials');
+/** Every task network's addresses (a /24 each). */
+const TASK_SUBNETS = '10.201.0.0/16';
+
 /** Claims of the task subnets in use on this machine (TaskNetwork). */
 const SUBNETS_DIR = path.join(os.tmpdir(), 'local-ecs-subnets');
 
@@ -209,9 +212,15 @@ export class TaskNetwork {
     ip('netns', 'exec', name, 'ip', 'link', 'set', task, 'up');
     ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
     ip('netns', 'exec', name, 'ip', 'route', 'add', `${CREDENTIALS_HOST}/32`, 'via', hostIp);
+    // As in a VPC, a task reaches the tasks of other groups (security groups are proven on the template, not here),
+    // through this machine, which forwards between the groups' links.
+    ip('netns', 'exec', name, 'ip', 'route', 'add', TASK_SUBNETS, 'via', hostIp);
+    fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     this.etc = path.join('/etc/netns', name);
     fs.mkdirSync(this.etc, { recursive: true });
     fs.writeFileSync(path.join(this.etc, 'hosts'), `127.0.0.1 localhost ${names.join(' ')}\n${hostIp} ${LOCAL_AWS_HOST}\n`);
+    // The VPC's resolver: the Cloud Map DNS stand-in on this network's host address (local/cloud-map-dns.ts).
+    fs.writeFileSync(path.join(this.etc, 'resolv.conf'), `nameserver ${hostIp}\n`);
   }
 
   /** Starts a process in the namespace with exactly this environment. */

@@ -19,6 +19,7 @@ import * as path from 'path';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { AssemblyReader, LambdaFunctionArtifact, StateMachineArtifact } from './assembly';
+import { CloudMapDns } from './cloud-map-dns';
 import { AdminClients, LocalDeployment, StackDeployment } from './deployment';
 import { CredentialsEndpoint, localImage, TaskNetwork } from './ecs';
 import { ApiDestinations, ApiDestinationTarget, apiDestinationTarget } from './event-bus';
@@ -78,6 +79,8 @@ export class LocalEnvironment {
   private readonly groups: LocalServiceGroup[] = [];
   /** Started once, by the first group (groups start concurrently). */
   private credentialsEndpoint?: Promise<CredentialsEndpoint>;
+  /** The DNS side of Cloud Map: the records ECS registers for tasks of services with a DNS registry. */
+  public readonly cloudMapDns = new CloudMapDns();
   /** Targets of the load balancers' target groups, by target group ARN (ECS services register their tasks here). */
   public readonly targets = new TargetRegistry();
   /** Listener stand-ins, by `<stack name>/<load balancer logical id>`. */
@@ -349,9 +352,13 @@ export class LocalEnvironment {
     }
     this.credentialsEndpoint ??= CredentialsEndpoint.start();
     const credentials = await this.credentialsEndpoint;
+    const registrations = await this.dnsRegistrations(stack, resources.filter(([, x]) => x.Type === 'AWS::ECS::Service' && under(x)).map(([, x]) => x));
     const network = TaskNetwork.create([...names]);
     const group = new LocalServiceGroup(network);
     try {
+      // The network's resolver (its resolv.conf names it), answering the Cloud Map DNS names of every group.
+      await this.cloudMapDns.listen(network.hostIp);
+      group.onStop(async () => this.cloudMapDns.close(network.hostIp));
       // `https://aws.local/...` with no port (a JWKS URI in a template, say) reaches the gate too.
       group.onStop(await this.gate.listenAlso(network.hostIp, 443));
       for (const [id, r] of resources.filter(([, x]) => x.Type === 'AWS::ECS::TaskDefinition' && under(x))) {
@@ -381,6 +388,11 @@ export class LocalEnvironment {
       }
       await group.ready();
       await this.registerTargets(stack, constructPath, group);
+      // As ECS does for a service with a Cloud Map registry: an A record of each task, removed when the task stops.
+      for (const r of registrations) {
+        this.cloudMapDns.register(r.name, network.taskIp, r.ttl);
+        group.onStop(async () => this.cloudMapDns.deregister(r.name, network.taskIp));
+      }
     } catch (e) {
       await group.stop();
       throw e;
@@ -499,6 +511,45 @@ export class LocalEnvironment {
    * Registers a started group's tasks with the target groups its ECS services name (`LoadBalancers`), as ECS does:
    * `http://<task ip>:<container port>`; they are deregistered when the group stops.
    */
+  /**
+   * The DNS names ECS services register their tasks under (`ServiceRegistries` of a Cloud Map service with A records
+   * in a private DNS namespace): `<service name>.<namespace name>`, with the records' TTL.
+   */
+  private async dnsRegistrations(stack: StackDeployment, services: any[]): Promise<Array<{ name: string; ttl: number }>> {
+    const out: Array<{ name: string; ttl: number }> = [];
+    for (const service of services) {
+      for (const registry of service.Properties.ServiceRegistries ?? []) {
+        const id = registry.RegistryArn?.['Fn::GetAtt']?.[0];
+        const cloudMapService = stack.template.Resources[id];
+        if (cloudMapService?.Type !== 'AWS::ServiceDiscovery::Service') {
+          throw new Error(`${stack.stackName}: registry ${JSON.stringify(registry.RegistryArn)} is not a Cloud Map service of the stack; the local environment resolves those only`);
+        }
+        const props = await stack.resolve({ Name: cloudMapService.Properties.Name, NamespaceId: cloudMapService.Properties.DnsConfig?.NamespaceId });
+        const record = (cloudMapService.Properties.DnsConfig?.DnsRecords ?? []).find((d: any) => d.Type === 'A');
+        if (!record) {
+          throw new Error(`${stack.stackName}/${id}: the local environment answers A records only; the service has ${JSON.stringify(cloudMapService.Properties.DnsConfig?.DnsRecords)}`);
+        }
+        out.push({ name: `${props.Name}.${await this.dnsNamespaceName(props.NamespaceId)}`, ttl: Number(record.TTL) });
+      }
+    }
+    return out;
+  }
+
+  /** The name of a private DNS namespace of any deployment, by its id. */
+  private async dnsNamespaceName(namespaceId: string): Promise<string> {
+    for (const d of await this.deployments()) {
+      for (const [id, r] of Object.entries<any>(d.template.Resources)) {
+        if (r.Type === 'AWS::ServiceDiscovery::PrivateDnsNamespace') {
+          const ns = await d.resource(id);
+          if (ns.attributes.Id === namespaceId) {
+            return String(ns.attributes.Name);
+          }
+        }
+      }
+    }
+    throw new Error(`no deployment has the private DNS namespace ${namespaceId}`);
+  }
+
   private async registerTargets(stack: StackDeployment, constructPath: string, group: LocalServiceGroup): Promise<void> {
     for (const [, r] of Object.entries<any>(stack.template.Resources)) {
       if (r.Type !== 'AWS::ECS::Service' || !String(r.Metadata?.['aws:cdk:path'] ?? '').startsWith(`${constructPath}/`)) {
@@ -558,6 +609,7 @@ export class LocalEnvironment {
     for (const group of this.groups) {
       await step(() => group.stop());
     }
+    await step(() => this.cloudMapDns.stop());
     await step(async () => (await this.credentialsEndpoint)?.stop());
     for (const fn of this.lambdas.values()) {
       await step(async () => (await fn).stop());

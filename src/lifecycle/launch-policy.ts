@@ -113,6 +113,17 @@ export const LAUNCH_RULES: Record<string, TypeRule> = {
       arn: (s) => [arn(s, 'servicediscovery', 'namespace/*')],
     },
   },
+  // A tenant's services behind a routing service register in its DNS namespace (ECS registers the tasks' records).
+  'AWS::ServiceDiscovery::Service': {
+    scoped: {
+      actions: [
+        'servicediscovery:CreateService', 'servicediscovery:DeleteService', 'servicediscovery:GetService', 'servicediscovery:UpdateService',
+        'servicediscovery:TagResource', 'servicediscovery:UntagResource', 'servicediscovery:ListTagsForResource',
+      ],
+      arn: (s) => [arn(s, 'servicediscovery', 'namespace/*'), arn(s, 'servicediscovery', 'service/*')],
+    },
+    unscoped: ['servicediscovery:GetOperation'],
+  },
   'AWS::ApplicationAutoScaling::ScalableTarget': {
     unscoped: ['application-autoscaling:DescribeScalableTargets'],
     scoped: {

@@ -159,6 +159,19 @@ export class TenantRouter extends Construct {
     return [...(this.frozenProvisioningShards ?? this.shardList.filter((s) => !s.dedicated))];
   }
 
+  /**
+   * How a tier is routed.
+   *
+   * @param tierName the tier's name
+   */
+  public tierRouting(tierName: string): TierRouting {
+    const tier = this.tiers.get(tierName);
+    if (!tier) {
+      throw new Error(`tierRouting: tier '${tierName}' is not a tier of this router; its tiers: ${[...this.tiers.keys()].join(', ')}.`);
+    }
+    return tier.routing;
+  }
+
   /** Whether each tenant of the tier has its own API key and usage plan. */
   public hasApiKeyPerTenant(tierName: string): boolean {
     return this.tiers.get(tierName)?.perTenant ?? false;

@@ -4,14 +4,17 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { createTierCluster } from './cluster';
 import {
   DEFAULT_PROXY_IMAGE, PROXY_HEALTH_PATH, PROXY_PORT, renderRoutingServiceConfig, RESOLVER_PREPARE, ROUTING_DNS_TTL_SECONDS,
 } from './nginx';
 import { FargateSpotOptions } from './service-group-options';
 import { SharedTaskExecution } from './shared-task-execution';
 import { TaskFactory } from './task-factory';
+import { TierCapacity } from './tier-capacity';
 import { SaasApplication, ServiceDefinition } from '../application/saas-application';
 import { ROUTING_HEADER, routingServicePattern } from '../contract/router';
+import { subnetsOrDefault } from '../private/defaults';
 import { checkGroupOptions } from '../private/group-options';
 import { TIER_NAME_PATTERN, TIER_NAME_RULE } from '../private/tier-name';
 import { RoutingTarget } from '../router/routing-target';
@@ -24,8 +27,15 @@ const TENANT_ID_MAX = 36;
  * Properties of a TierRoutingService.
  */
 export interface TierRoutingServiceProps {
-  /** The cluster the routing tasks run in (on Fargate), usually the tier's. */
-  readonly cluster: ecs.ICluster;
+  /** The VPC of the tier's tenants. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The cluster the routing tasks run in (on Fargate).
+   *
+   * @default - a cluster of its own
+   */
+  readonly cluster?: ecs.ICluster;
 
   /** The application whose services the tier's tenants run. */
   readonly application: SaasApplication;
@@ -116,11 +126,10 @@ export interface TierRoutingServiceProps {
  *
  * @example
  * declare const vpc: ec2.IVpc;
- * declare const cluster: ecs.ICluster;
  * declare const application: SaasApplication;
  *
- * const routingService = new TierRoutingService(this, 'AdvancedRouting', { cluster, application, tierName: 'advanced' });
- * new SiloServiceTier(this, 'Advanced', { vpc, cluster, application, routingService, tenants: ['acme', 'globex'] });
+ * const routingService = new TierRoutingService(this, 'AdvancedRouting', { vpc, application, tierName: 'advanced' });
+ * new SiloServiceTier(this, 'Advanced', { vpc, application, routingService, tenants: ['acme', 'globex'] });
  */
 export class TierRoutingService extends Construct {
   /** Name of the tier it routes. */
@@ -162,18 +171,20 @@ export class TierRoutingService extends Construct {
     this.tierName = props.tierName;
     this.application = app;
 
+    const vpcSubnets = subnetsOrDefault(props.vpcSubnets);
+    const cluster = props.cluster ?? createTierCluster(this, props.vpc, TierCapacity.fargate(), vpcSubnets, props.cpuArchitecture).cluster;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.cluster.vpc,
+      vpc: props.vpc,
       description: `Routing service of tier ${props.tierName}: admits the router's load balancers only`,
       allowAllOutbound: true,
     });
     this.namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
-      vpc: props.cluster.vpc,
+      vpc: props.vpc,
       name: props.namespaceName ?? `${props.tierName}.${Aws.STACK_NAME}.routing`,
       description: `Tasks of the tenants of tier ${props.tierName}, for its routing service`,
     });
 
-    const tasks = new TaskFactory(this, { ...props, securityGroup: this.securityGroup, streamOwner: props.tierName, minTasks });
+    const tasks = new TaskFactory(this, { ...props, cluster, vpcSubnets, securityGroup: this.securityGroup, streamOwner: props.tierName, minTasks });
     tasks.warnFewerThanTwo('cdk-ecs-saas:fewerThanTwoRoutingTasks', `The routing service of tier ${props.tierName}`, minTasks);
     const taskDefinition = tasks.taskDefinition('Routing', 256, 512);
     tasks.addNginx(
@@ -222,8 +233,10 @@ export class TierRoutingService extends Construct {
     if (group.tierName !== this.tierName) {
       throw new Error(`routingService routes tier '${this.tierName}', but this group is in tier '${group.tierName}': give the tier a routing service of its own.`);
     }
-    if (group.application !== this.application) {
-      throw new Error(`routingService was built for another application than tier '${group.tierName}'s: its paths and services would not match. Build it with the tier's application.`);
+    const routes = (a: SaasApplication) => a.services.map((s) => `${s.name} ${s.pathPrefix} :${s.containerPort} ${s.httpMethods!.join(',')}`).join('; ');
+    if (routes(group.application) !== routes(this.application)) {
+      throw new Error(`routingService routes the services [${routes(this.application)}], but tier '${group.tierName}'s application has [${routes(group.application)}]: `
+        + 'build the routing service with an application of the same services, paths, ports and methods.');
     }
     if (group.runningHours) {
       throw new Error(`runningHours and routingService conflict in tier '${group.tierName}': the routing service serves the whole tier and does not stop with a tenant's hours. Leave one out.`);

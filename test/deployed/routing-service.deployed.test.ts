@@ -1,0 +1,152 @@
+/**
+ * The shared routing mode as deployed (docs/service-group.md): the example synthesized with the advanced tier behind
+ * one routing service (`advancedRoutingService`). A signed-in advanced tenant's request goes through the shard's REST
+ * API, the authorizer run by the real Lambda runtime (routing key `advanced/<tenant>`), the shard's load balancer
+ * (one rule for the whole tier, `advanced/*`), the routing service's nginx with its configuration as synthesized
+ * (its resolver read from the task's resolv.conf at start-up), the Cloud Map DNS stand-in (the A records ECS
+ * registers for each tenant's tasks), and that tenant's own services and tables.
+ */
+import * as http from 'http';
+import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
+import { createUser, signIn } from '../../local/identity';
+import { LocalLoadBalancer } from '../../local/load-balancer';
+import { LocalRestApi } from '../../local/rest-api';
+import { ROUTING_DNS_TTL_SECONDS } from '../../src/tiers/nginx';
+
+let synthesized: SynthesizedExample;
+let env: LocalEnvironment;
+let api: LocalRestApi;
+let lb: LocalLoadBalancer;
+let routing: LocalServiceGroup;
+let acme: LocalServiceGroup;
+let acmeToken: string;
+let globexToken: string;
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+interface CallOptions {
+  readonly token?: string;
+  readonly body?: string;
+  readonly base?: string;
+  readonly headers?: Record<string, string>;
+}
+
+function call(method: string, path: string, o: CallOptions = {}): Promise<Answer> {
+  const base = new URL(o.base ?? api.url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: base.hostname,
+      port: base.port,
+      method,
+      path: `${base.pathname.replace(/\/$/, '')}${path}`,
+      headers: {
+        ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}),
+        ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}),
+        ...o.headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+async function tokenOf(pool: { node: any; appClient: any }, username: string, tenantId: string): Promise<string> {
+  const stack = env.stack(APPLICATION_PLANE);
+  const poolId = (await stack.resource(logicalId(pool as any))).ref;
+  const clientId = (await stack.resource(logicalId(pool.appClient))).ref;
+  await createUser(env.admin.cognito, poolId, {
+    username,
+    attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
+  });
+  return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
+}
+
+beforeAll(async () => {
+  synthesized = synthesizeExample({ advancedRoutingService: true });
+  env = await LocalEnvironment.start(synthesized.outdir);
+  const plane = synthesized.example.applicationPlane;
+  const shard0 = await env.stack(APPLICATION_PLANE).nestedStack(logicalId(plane.router.shards[0].nestedStackResource!));
+  // The routing tasks start first: globex's tasks start after them (a tenant onboarded later), below.
+  routing = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/AdvancedRouting`);
+  acme = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Advanced/acme/Services`);
+  api = await env.restApi(shard0);
+  lb = await env.loadBalancer(shard0);
+  acmeToken = await tokenOf(plane.tenantPools.acme, 'admin@acme.example.com', 'acme');
+  globexToken = await tokenOf(plane.tenantPools.globex, 'admin@globex.example.com', 'globex');
+}, 240_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+test('the shard has one listener rule for the whole advanced tier, whatever its number of tenants; no tenant has a target group', () => {
+  const advancedRules = lb.rules.filter((r) => (r.conditions[0].HttpHeaderConfig?.Values ?? []).some((v) => v.startsWith('advanced')));
+  expect(advancedRules.map((r) => r.conditions[0].HttpHeaderConfig?.Values)).toEqual([['advanced/*']]);
+  const template = env.stack(APPLICATION_PLANE).template;
+  const targetGroups = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup')
+    .map((r) => String(r.Metadata?.['aws:cdk:path']));
+  expect(targetGroups.filter((p) => p.includes('/Advanced/'))).toEqual([]);
+  expect(targetGroups.filter((p) => p.includes('/AdvancedRouting/'))).toHaveLength(1);
+});
+
+test('a tenant\'s request reaches its own services through the routing service, by the DNS name of its tasks', async () => {
+  const from = lb.requests.length;
+  const product = await call('POST', '/products', { token: acmeToken, body: JSON.stringify({ name: 'Acme widget', price: 2 }) });
+  expect(product.status).toBe(201);
+  const lines = [{ productId: JSON.parse(product.body).id, quantity: 2 }];
+  const created = await call('POST', '/orders', { token: acmeToken, body: JSON.stringify({ lines }) });
+  expect(created.status).toBe(201);
+  const id = JSON.parse(created.body).id;
+  const listed = await call('GET', '/orders', { token: acmeToken });
+  expect(listed.status).toBe(200);
+  expect(listed.body).toContain(id);
+  // The load balancer forwarded to the routing service, with the routing key the authorizer decided.
+  for (const r of lb.requests.slice(from)) {
+    expect({ target: r.target, route: r.forwarded?.['x-tenant-route'] }).toEqual({ target: `${routing.url}:80`, route: 'advanced/acme' });
+  }
+  // nginx asked the VPC's resolver (the stand-in) for acme's orders service, and was answered with acme's task.
+  const asked = env.cloudMapDns.questions.filter((q) => q.name.startsWith('orders-acme.advanced.'));
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked.every((q) => q.answers === 1)).toBe(true);
+  expect(acme.logs.some((l) => l.startsWith('orders:'))).toBe(true);
+});
+
+test('a tenant whose tasks start after the routing tasks is reached without restarting them', async () => {
+  const before = await call('GET', '/orders', { token: globexToken });
+  // Globex has no running task yet: nginx finds no address for its name (and keeps that answer for the TTL at most).
+  expect(before.status).toBe(502);
+  const globex = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Advanced/globex/Services`);
+  const deadline = Date.now() + (ROUTING_DNS_TTL_SECONDS + 5) * 1000;
+  let after = await call('GET', '/orders', { token: globexToken });
+  while (after.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    after = await call('GET', '/orders', { token: globexToken });
+  }
+  expect(after.status).toBe(200);
+  // Globex sees its own orders only: acme's order went to acme's table.
+  expect(JSON.parse(after.body).items).toEqual([]);
+  expect(globex.logs.some((l) => l.startsWith('orders:'))).toBe(true);
+}, 60_000);
+
+test('the routing service refuses what the verified header does not name: another tier, a malformed tenant, no header', async () => {
+  for (const headers of [{ 'x-tenant-route': 'premium/acme' }, { 'x-tenant-route': 'advanced/ACME' }, { 'x-tenant-route': 'advanced/acme/../x' }, {}]) {
+    expect({ headers, status: (await call('GET', '/orders', { base: routing.url, headers })).status }).toEqual({ headers, status: 404 });
+  }
+  expect((await call('GET', '/health', { base: routing.url })).status).toBe(200);
+  expect((await call('GET', '/nothing', { base: routing.url, headers: { 'x-tenant-route': 'advanced/acme' } })).status).toBe(404);
+});
+
+test('a header the client sends is overwritten by the authorizer\'s decision: acme cannot reach globex', async () => {
+  const from = lb.requests.length;
+  const answer = await call('GET', '/orders', { token: acmeToken, headers: { 'x-tenant-route': 'advanced/globex' } });
+  expect(answer.status).toBe(200);
+  expect(lb.requests.slice(from).map((r) => r.forwarded?.['x-tenant-route'])).toEqual(['advanced/acme']);
+});
