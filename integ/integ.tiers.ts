@@ -7,7 +7,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ClusterPerTenantTier, HttpMethod, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing, TierCapacity } from '../src';
+import {
+  ClusterPerTenantTier, HttpMethod, PooledEcsTier, RoutingTarget, SaasApplication, SiloServiceTier, TableSharing, TierCapacity, TierRoutingService,
+} from '../src';
 import { IntegLintAcknowledgements } from './lint';
 
 /**
@@ -62,10 +64,22 @@ const advancedEc2 = new SiloServiceTier(stack, 'AdvancedEc2', {
   capacity: TierCapacity.ec2({ instanceType: new ec2.InstanceType('m6i.xlarge'), minInstances: 2, maxInstances: 4 }),
   tenants: ['umbrella'],
 });
+// The shared routing mode: one routing service for the tier's tenants, which resolves each tenant's services by DNS.
+const standardRouting = new TierRoutingService(stack, 'StandardRouting', { ...common, application: bridge, tierName: 'standard' });
+const standard = new SiloServiceTier(stack, 'Standard', {
+  ...common,
+  application: bridge,
+  pooledTables: shared,
+  tierName: 'standard',
+  routingService: standardRouting,
+  tenants: ['hooli', 'piedpiper'],
+});
 
 const alb = new elbv2.ApplicationLoadBalancer(stack, 'Router', { vpc, internetFacing: false, dropInvalidHeaderFields: true });
 const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
-const targets: RoutingTarget[] = [...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets, ...advancedEc2.routingTargets];
+const targets: RoutingTarget[] = [
+  ...basic.routingTargets, ...advanced.routingTargets, ...premium.routingTargets, ...advancedEc2.routingTargets, standardRouting.routingTarget,
+];
 targets.forEach((target, i) => {
   listener.addTargets(`Route${i}`, {
     priority: i + 1,
@@ -101,8 +115,8 @@ const integ = new IntegTest(app, 'TiersTest', {
 });
 
 // Steady state: every service's deployment completes (the pool's, each tenant's, the proxies, on Fargate and EC2).
-const groups = [basic.serviceGroup, ...[...advanced.tenants, ...premium.tenants, ...advancedEc2.tenants].map((t) => t.serviceGroup!)];
-for (const ecsService of groups.flatMap((g) => [...g.services, ...(g.proxyService ? [g.proxyService] : [])])) {
+const groups = [basic.serviceGroup, ...[...advanced.tenants, ...premium.tenants, ...advancedEc2.tenants, ...standard.tenants].map((t) => t.serviceGroup!)];
+for (const ecsService of [...groups.flatMap((g) => [...g.services, ...(g.proxyService ? [g.proxyService] : [])]), standardRouting.service]) {
   integ.assertions
     .awsApiCall('ECS', 'describeServices', { cluster: ecsService.cluster.clusterName, services: [ecsService.serviceName] })
     .assertAtPath('services.0.deployments.0.rolloutState', ExpectedResult.exact('COMPLETED'))
@@ -122,3 +136,10 @@ call('nobody', '/products').assertAtPath('Payload.status', ExpectedResult.exact(
 call('acme', '/products/1', 'DELETE').assertAtPath('Payload.status', ExpectedResult.exact(405));
 call('umbrella', '/orders/3').assertAtPath('Payload.body.tenant', ExpectedResult.exact('umbrella'));
 call('umbrella', '/products').assertAtPath('Payload.body.service', ExpectedResult.exact('products'));
+// Behind the routing service: each tenant's own services, by the tenant the routing key names; nothing for a tenant
+// without tasks (no DNS record: 502), or for a path no service answers.
+call('standard/hooli', '/orders/1').assertAtPath('Payload.body.tenant', ExpectedResult.exact('hooli'));
+call('standard/piedpiper', '/products').assertAtPath('Payload.body.tenant', ExpectedResult.exact('piedpiper'));
+call('standard/nobody', '/orders').assertAtPath('Payload.status', ExpectedResult.exact(502));
+call('standard/hooli', '/unknown').assertAtPath('Payload.status', ExpectedResult.exact(404));
+call('standard/hooli', '/products/1', 'DELETE').assertAtPath('Payload.status', ExpectedResult.exact(405));

@@ -11,7 +11,7 @@ import {
   UsernameExistsException,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeRecordCommand,
@@ -67,7 +67,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
     namePrefix: 'AppPlane',
     tiers: {
       basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
-      advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' },
+      advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1', routeParameters: true },
     },
     pooledTables: [{ tableName: `Products${i}`, partitionKey: 'tenantId', sortKey: 'id' }],
     shards: 2,
@@ -239,6 +239,24 @@ describe('onboarding a stack-tier tenant', () => {
       ],
       Tags: [{ Key: 'TenantId', Value: 'acme' }, { Key: 'TenantTier', Value: 'advanced' }],
     });
+  });
+
+  test('a tier routed by its routing service: no router slot, and the product gets neither RouterShard nor RulePriority', async () => {
+    const { w, config } = await worker({
+      tiers: { standard: { kind: 'PER_TENANT', productId: 'prod-456', provisioningArtifactName: 'v1' } },
+    });
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    const start = await w.startOnboarding(request('hooli', 'standard'));
+    const provisioned = await w.provisionStack(start.request as any);
+    expect(provisioned).toEqual({ request: start.request, slot: undefined, recordId: 'rec-1' });
+    expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters).toEqual([
+      { Key: 'TenantId', Value: 'hooli' },
+      { Key: 'TenantAdminEmail', Value: 'admin@hooli.example' },
+    ]);
+    const slots = await dynamodb.send(new ScanCommand({ TableName: config.slotTable }));
+    expect(slots.Items).toEqual([]);
+    // Failing or offboarding it frees no slot, and finds none to free.
+    await w.failOnboarding(start.request as any, 'test');
   });
 
   test('waits while the record runs, and answers with the stack\'s outputs once it succeeded', async () => {
@@ -457,7 +475,7 @@ describe('shards opened at run time', () => {
     rulesPerListener: 1,
     reserved: {},
     runtimeShards: { productId: 'prod-shard', provisioningArtifactName: 'v1', max: 2, reserved: [] },
-    tiers: { advanced: { kind: 'PER_TENANT' as const, productId: 'prod-123', provisioningArtifactName: 'v1', runtimeShardParameters: true } },
+    tiers: { advanced: { kind: 'PER_TENANT' as const, productId: 'prod-123', provisioningArtifactName: 'v1', runtimeShardParameters: true, routeParameters: true } },
   };
 
   test('every shard full: provisionStack provisions nothing and asks for a shard; openShard provisions the router\'s template once', async () => {
@@ -525,7 +543,7 @@ describe('shards opened at run time', () => {
   });
 
   test('a template without the runtime shard parameters gets none, and cannot be placed on a shard opened at run time', async () => {
-    const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' } } });
+    const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1', routeParameters: true } } });
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
     await w.provisionStack(request('acme', 'advanced'));
     expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters!.map((p) => p.Key))

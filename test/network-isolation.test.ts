@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
-import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SiloServiceTier, TierCapacity } from '../src';
+import { ClusterPerTenantTier, PooledEcsTier, RoutingTarget, SiloServiceTier, TierCapacity, TierRoutingService } from '../src';
 import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
 import { isolationViolations, reachers, securityGroupEdges } from './util/sg-graph';
 
@@ -140,5 +140,68 @@ describe('the check can fail', () => {
         `the router reaches tenant ${tenants[5].name} on tcp:22-22, which is not an entry point`,
       ]),
     );
+  });
+});
+
+/**
+ * The shared routing mode: the advanced and premium tiers each behind a routing service (no proxy or route per
+ * tenant), and the stand-in router's load balancer forwarding to the routing services and to the pool.
+ */
+describe('with a routing service per silo tier (shared routing mode)', () => {
+  const { stack, vpc } = vpcStack();
+  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication(), tenants: ['basic-1'] });
+  const shared = { products: basic.pooledTables.products };
+  const application = bridgeApplication();
+  const advancedRouting = new TierRoutingService(stack, 'AdvancedRouting', { vpc, application, tierName: 'advanced' });
+  const premiumRouting = new TierRoutingService(stack, 'PremiumRouting', { vpc, application, tierName: 'premium' });
+  const advanced = new SiloServiceTier(stack, 'Advanced', {
+    vpc, application, pooledTables: shared, routingService: advancedRouting, tenants: ['adv-1', 'adv-2', 'adv-3'],
+  });
+  const premium = new ClusterPerTenantTier(stack, 'Premium', {
+    vpc, application, pooledTables: shared, routingService: premiumRouting, tenants: ['prem-1', 'prem-2', 'prem-3'],
+  });
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'RouterAlb', { vpc, internetFacing: false });
+  const listener = alb.addListener('Http', { port: 80, open: false, defaultAction: elbv2.ListenerAction.fixedResponse(404) });
+  [...basic.routingTargets, advancedRouting.routingTarget, premiumRouting.routingTarget].forEach((target, i) => {
+    listener.addAction(`Route${i}`, {
+      priority: i + 1,
+      conditions: [elbv2.ListenerCondition.httpHeader('x-tenant-route', [target.routingKey])],
+      action: elbv2.ListenerAction.forward([new elbv2.ApplicationTargetGroup(stack, `Target${i}`, {
+        vpc, port: target.port, protocol: elbv2.ApplicationProtocol.HTTP, targetType: elbv2.TargetType.IP, targets: [target.loadBalancerTarget()],
+      })]),
+    });
+  });
+  const id = (sg: ec2.ISecurityGroup) => stack.getLogicalId((sg as ec2.SecurityGroup).node.defaultChild as ec2.CfnSecurityGroup);
+  const edges = securityGroupEdges(Template.fromStack(stack).toJSON());
+  const router = id(alb.connections.securityGroups[0]);
+  const routing = { advanced: id(advancedRouting.securityGroup), premium: id(premiumRouting.securityGroup) };
+  const servicePorts = ['tcp:3010-3010', 'tcp:3020-3020'];
+  const siloTenants = [...advanced.tenants, ...premium.tenants].map((t) => ({
+    name: t.tenantId, tier: t.tierName as 'advanced' | 'premium', group: id(t.serviceGroup!.securityGroup), entryPorts: servicePorts,
+  }));
+  const tenants = [{ name: 'basic (pool)', group: id(basic.serviceGroup.securityGroup), entryPorts: ['tcp:80-80'] }, ...siloTenants];
+
+  test('no tenant can reach another; only the router and the routing services reach a tenant, on its service ports', () => {
+    expect(siloTenants).toHaveLength(6);
+    expect(isolationViolations(edges, tenants, [router, routing.advanced, routing.premium])).toEqual([]);
+  });
+
+  test('a tier\'s routing service is the only group that reaches its tenants, and reaches no other tier\'s', () => {
+    for (const t of siloTenants) {
+      const sources = new Set(edges.filter((e) => e.to === t.group && e.from !== t.group).map((e) => e.from));
+      expect({ tenant: t.name, sources: [...sources] }).toEqual({ tenant: t.name, sources: [routing[t.tier]] });
+      expect(reachers(edges, t.group).has(router)).toBe(true); // through the routing service: not vacuous
+    }
+    const poolSources = new Set(edges.filter((e) => e.to === tenants[0].group && e.from !== tenants[0].group).map((e) => e.from));
+    expect([...poolSources]).toEqual([router]);
+  });
+
+  test('only the router reaches a routing service, on its port 80; no tenant reaches a routing service or the router', () => {
+    for (const group of Object.values(routing)) {
+      expect(edges.filter((e) => e.to === group).map((e) => [e.from, e.port])).toEqual([[router, 'tcp:80-80']]);
+      expect(reachers(edges, group)).toEqual(new Set([router]));
+    }
+    const intoRouter = reachers(edges, router);
+    expect(tenants.filter((t) => intoRouter.has(t.group))).toEqual([]);
   });
 });

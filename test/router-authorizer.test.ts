@@ -16,7 +16,12 @@ const BASE = 'arn:aws:execute-api:us-east-1:111111111111:api123/prod';
 const config: AuthorizerConfig = {
   issuers: [{ issuer: ISSUER, audiences: ['client-1'], tokenUse: 'id' }],
   claims: { tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' },
-  tiers: { basic: { routing: 'SHARED' }, advanced: { routing: 'PER_TENANT' }, premium: { routing: 'PER_TENANT' } },
+  tiers: {
+    basic: { routing: 'SHARED' },
+    advanced: { routing: 'PER_TENANT' },
+    premium: { routing: 'PER_TENANT' },
+    standard: { routing: 'PER_TENANT', routingService: true },
+  },
   roleRules: [{ pathPrefix: '/users', allowedRoles: ['TenantAdmin'] }],
 };
 
@@ -86,6 +91,12 @@ describe('a valid token', () => {
   test('of a pooled tier routes by the tier name', async () => {
     const result = await call(await token({ ...CLAIMS, 'custom:tenantTier': 'basic' }));
     expect(result.context!.routingKey).toBe('basic');
+  });
+
+  test('of a tier routed by its routing service routes by `<tier>/<tenant>`', async () => {
+    const result = await call(await token({ ...CLAIMS, 'custom:tenantTier': 'standard' }), { 'x-tenant-route': 'standard/globex' });
+    expect(result.context).toEqual({ tenantId: 'acme', tier: 'standard', role: 'TenantUser', routingKey: 'standard/acme' });
+    expect(result.usageIdentifierKey).toBe('key-of-standard');
   });
 
   test('ignores a routing header sent by the client: the routing key comes from the verified token only', async () => {

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ClusterPerTenantTier, PooledEcsTier, SharedTaskExecution, SiloServiceTier, TierCapacity } from '../src';
+import { ClusterPerTenantTier, PooledEcsTier, SharedTaskExecution, SiloServiceTier, TierCapacity, TierRoutingService } from '../src';
 import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
 import { acknowledgeTierFindings } from '../examples/nag-acknowledgements';
 
@@ -61,5 +61,15 @@ test('the scale and cost options (shared namespace and task execution, ARM64, Fa
   acknowledgeTierFindings(silo);
   acknowledgeTierFindings(premium);
   acknowledgeTierFindings(taskExecution);
+  expect(findings(stack)).toEqual([]);
+});
+
+test('SiloServiceTier behind a TierRoutingService: no unacknowledged findings', () => {
+  const { stack, vpc } = vpcStack();
+  const application = bridgeApplication();
+  const routingService = new TierRoutingService(stack, 'AdvancedRouting', { vpc, application, tierName: 'advanced' });
+  const tier = new SiloServiceTier(stack, 'Advanced', { vpc, application, routingService, tenants: ['acme', 'globex'] });
+  acknowledgeTierFindings(tier);
+  acknowledgeTierFindings(routingService);
   expect(findings(stack)).toEqual([]);
 });

@@ -82,6 +82,11 @@ export interface StackTierConfig {
   readonly provisioningArtifactName: string;
   /** The template takes the `Shard*` parameters of a shard opened at run time (TenantTemplate.runtimeShard). */
   readonly runtimeShardParameters?: boolean;
+  /**
+   * The template takes `RouterShard` and `RulePriority`: each tenant holds a router slot. Without them (a tier routed
+   * by its routing service), a tenant takes no slot.
+   */
+  readonly routeParameters?: boolean;
 }
 
 /** The router's shard template, which the worker provisions when every shard is full (`openShardsAtRunTime`). */

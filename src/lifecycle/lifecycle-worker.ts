@@ -67,6 +67,7 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
         provisioningArtifactName: p.versionName,
         // Read when rendered: the router adds the template's runtime shard parameters when its route is added.
         runtimeShardParameters: Lazy.any({ produce: () => p.template.takesRuntimeShard || undefined }) as unknown as boolean,
+        routeParameters: Lazy.any({ produce: () => p.template.takesRoute || undefined }) as unknown as boolean,
       }]),
     ]),
     pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),

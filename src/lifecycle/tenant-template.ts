@@ -91,15 +91,12 @@ export class TenantTemplate extends servicecatalog.ProductStack {
   public readonly tierName: string;
   /** The tenant's id (template parameter `TenantId`). */
   public readonly tenantId: string;
-  /** The router shard of the tenant's route (template parameter `RouterShard`). */
-  public readonly routerShard: number;
-  /** The listener-rule priority of the tenant's route (template parameter `RulePriority`). */
-  public readonly rulePriority: number;
   /** Email of the tenant's administrator (template parameter `TenantAdminEmail`). */
   public readonly adminEmail: string;
 
   private configured = false;
   private runtimeShardParameters?: RuntimeShardAttributes;
+  private routeParameters?: { readonly shard: number; readonly priority: number };
 
   constructor(scope: Construct, id: string, props: TenantTemplateProps) {
     super(scope, id, { description: props.description ?? `Tenant stack of tier ${props.tierName}` });
@@ -109,13 +106,6 @@ export class TenantTemplate extends servicecatalog.ProductStack {
       allowedPattern: TENANT_ID_PATTERN.source,
       constraintDescription: '1 to 36 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
     }).valueAsString;
-    this.routerShard = new CfnParameter(this, TEMPLATE_PARAMETERS.routerShard, { type: 'Number', minValue: 0, description: 'Router shard of the tenant route' }).valueAsNumber;
-    this.rulePriority = new CfnParameter(this, TEMPLATE_PARAMETERS.rulePriority, {
-      type: 'Number',
-      minValue: 1,
-      maxValue: LISTENER_PRIORITY_MAX,
-      description: 'Listener-rule priority of the tenant route, allocated by the lifecycle',
-    }).valueAsNumber;
     this.adminEmail = new CfnParameter(this, TEMPLATE_PARAMETERS.adminEmail, { description: 'Email of the tenant administrator' }).valueAsString;
     this.node.addValidation({
       validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call configureTenant (user pool, app client, API URL).`]),
@@ -141,6 +131,38 @@ export class TenantTemplate extends servicecatalog.ProductStack {
     });
     new CfnOutput(this, TEMPLATE_OUTPUTS.tenantIssuer, { value: userPool.userPoolProviderUrl, description: 'Issuer of the tenant users\' tokens' });
     return { userPool, appClient };
+  }
+
+  /**
+   * The router shard of the tenant's route (template parameter `RouterShard`, allocated by the lifecycle with
+   * `rulePriority`). A template that reads neither (a tier routed by its routing service, whose tenants join the
+   * tier's one route) takes neither parameter, and its tenants hold no router slot.
+   */
+  public get routerShard(): number {
+    return this.route.shard;
+  }
+
+  /** The listener-rule priority of the tenant's route (template parameter `RulePriority`, see `routerShard`). */
+  public get rulePriority(): number {
+    return this.route.priority;
+  }
+
+  /** Whether the template takes the tenant route's parameters (`routerShard` or `rulePriority` was used). */
+  public get takesRoute(): boolean {
+    return this.routeParameters !== undefined;
+  }
+
+  private get route(): { readonly shard: number; readonly priority: number } {
+    this.routeParameters ??= {
+      shard: new CfnParameter(this, TEMPLATE_PARAMETERS.routerShard, { type: 'Number', minValue: 0, description: 'Router shard of the tenant route' }).valueAsNumber,
+      priority: new CfnParameter(this, TEMPLATE_PARAMETERS.rulePriority, {
+        type: 'Number',
+        minValue: 1,
+        maxValue: LISTENER_PRIORITY_MAX,
+        description: 'Listener-rule priority of the tenant route, allocated by the lifecycle',
+      }).valueAsNumber,
+    };
+    return this.routeParameters;
   }
 
   /**

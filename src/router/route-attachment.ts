@@ -36,5 +36,6 @@ export function attachRoute(vpc: ec2.IVpc, target: RoutingTarget, listenerArn: s
     ],
     action: elbv2.ListenerAction.forward([group]),
   });
-  Tags.of(scope).add('cdk-ecs-saas:route', target.routingKey);
+  // A tag value cannot hold `*`: a routing service's route (`<tier>/*`) is tagged with its tier.
+  Tags.of(scope).add('cdk-ecs-saas:route', target.routingKey.includes('*') ? target.tierName : target.routingKey);
 }

@@ -19,10 +19,6 @@ import { checkGroupOptions } from '../private/group-options';
 import { TIER_NAME_PATTERN, TIER_NAME_RULE } from '../private/tier-name';
 import { RoutingTarget } from '../router/routing-target';
 
-/** A DNS label holds at most 63 characters; a tenant id up to 36. */
-const DNS_LABEL_MAX = 63;
-const TENANT_ID_MAX = 36;
-
 /**
  * Properties of a TierRoutingService.
  */
@@ -161,13 +157,6 @@ export class TierRoutingService extends Construct {
       throw new Error(`maxTasks must be a whole number of at least minTasks (${minTasks}); got ${maxTasks}.`);
     }
     const app = props.application;
-    for (const s of app.services) {
-      if (s.name.length + 1 + TENANT_ID_MAX > DNS_LABEL_MAX) {
-        throw new Error(
-          `service '${s.name}' has a name of ${s.name.length} characters: behind a routing service its tasks are named '<service>-<tenant>' in DNS, a label of at most ${DNS_LABEL_MAX} characters, so service names may have at most ${DNS_LABEL_MAX - 1 - TENANT_ID_MAX}.`,
-        );
-      }
-    }
     this.tierName = props.tierName;
     this.application = app;
 
@@ -175,7 +164,7 @@ export class TierRoutingService extends Construct {
     const cluster = props.cluster ?? createTierCluster(this, props.vpc, TierCapacity.fargate(), vpcSubnets, props.cpuArchitecture).cluster;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `Routing service of tier ${props.tierName}: admits the router's load balancers only`,
+      description: `Routing service of tier ${props.tierName}: admits the router load balancers only`,
       allowAllOutbound: true,
     });
     this.namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {

@@ -137,7 +137,8 @@ test('a tenant whose tasks start after the routing tasks is reached without rest
 }, 60_000);
 
 test('the routing service refuses what the verified header does not name: another tier, a malformed tenant, no header', async () => {
-  for (const headers of [{ 'x-tenant-route': 'premium/acme' }, { 'x-tenant-route': 'advanced/ACME' }, { 'x-tenant-route': 'advanced/acme/../x' }, {}]) {
+  const cases: Array<Record<string, string>> = [{ 'x-tenant-route': 'premium/acme' }, { 'x-tenant-route': 'advanced/ACME' }, { 'x-tenant-route': 'advanced/acme/../x' }, {}];
+  for (const headers of cases) {
     expect({ headers, status: (await call('GET', '/orders', { base: routing.url, headers })).status }).toEqual({ headers, status: 404 });
   }
   expect((await call('GET', '/health', { base: routing.url })).status).toBe(200);

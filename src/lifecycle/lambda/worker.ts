@@ -165,17 +165,23 @@ export class LifecycleWorker {
    */
   public async provisionStack(request: OnboardingRequest): Promise<StepState> {
     const tier = this.tier(request.tier, PER_TENANT) as StackTierConfig;
-    const slot = await this.slots.allocate(request.tenantId);
-    if (!slot) {
+    // A tier routed by its routing service: the tenant joins the tier's one route, and holds no slot.
+    const slot = tier.routeParameters ? await this.slots.allocate(request.tenantId) : undefined;
+    if (tier.routeParameters && !slot) {
       return { request, openShard: true };
     }
-    if (slot.runtime && !tier.runtimeShardParameters) {
+    if (slot?.runtime && !tier.runtimeShardParameters) {
       throw new Error(`tier '${request.tier}' has a slot on a shard opened at run time, but its template takes no runtime shard parameters (TenantTemplate.runtimeShard)`);
     }
     const shardParameters = !tier.runtimeShardParameters ? [] : [
-      { Key: TEMPLATE_PARAMETERS.shardListenerArn, Value: slot.runtime?.listenerArn ?? '' },
-      { Key: TEMPLATE_PARAMETERS.shardSecurityGroupId, Value: slot.runtime?.securityGroupId ?? '' },
-      { Key: TEMPLATE_PARAMETERS.shardApiId, Value: slot.runtime?.apiId ?? '' },
+      { Key: TEMPLATE_PARAMETERS.shardListenerArn, Value: slot?.runtime?.listenerArn ?? '' },
+      { Key: TEMPLATE_PARAMETERS.shardSecurityGroupId, Value: slot?.runtime?.securityGroupId ?? '' },
+      { Key: TEMPLATE_PARAMETERS.shardApiId, Value: slot?.runtime?.apiId ?? '' },
+    ];
+    const routeParameters = !slot ? [] : [
+      // A shard opened at run time is named by the Shard* parameters; the index then selects nothing that is used.
+      { Key: TEMPLATE_PARAMETERS.routerShard, Value: String(slot.runtime ? 0 : slot.shard) },
+      { Key: TEMPLATE_PARAMETERS.rulePriority, Value: String(slot.priority) },
     ];
     const result = await this.clients.catalog.send(new ProvisionProductCommand({
       ProductId: tier.productId,
@@ -185,9 +191,7 @@ export class LifecycleWorker {
       ProvisionToken: request.tenantRegistrationId.slice(0, 128),
       ProvisioningParameters: [
         { Key: TEMPLATE_PARAMETERS.tenantId, Value: request.tenantId },
-        // A shard opened at run time is named by the Shard* parameters; the index then selects nothing that is used.
-        { Key: TEMPLATE_PARAMETERS.routerShard, Value: String(slot.runtime ? 0 : slot.shard) },
-        { Key: TEMPLATE_PARAMETERS.rulePriority, Value: String(slot.priority) },
+        ...routeParameters,
         { Key: TEMPLATE_PARAMETERS.adminEmail, Value: request.email },
         ...shardParameters,
       ],
