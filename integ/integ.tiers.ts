@@ -115,7 +115,8 @@ const integ = new IntegTest(app, 'TiersTest', {
 });
 
 // Steady state: every service's deployment completes (the pool's, each tenant's, the proxies, on Fargate and EC2).
-const groups = [basic.serviceGroup, ...[...advanced.tenants, ...premium.tenants, ...advancedEc2.tenants, ...standard.tenants].map((t) => t.serviceGroup!)];
+const tenants = [...advanced.tenants, ...premium.tenants, ...advancedEc2.tenants, ...standard.tenants];
+const groups = [basic.serviceGroup, ...tenants.map((t) => t.serviceGroup!)];
 for (const ecsService of [...groups.flatMap((g) => [...g.services, ...(g.proxyService ? [g.proxyService] : [])]), standardRouting.service]) {
   integ.assertions
     .awsApiCall('ECS', 'describeServices', { cluster: ecsService.cluster.clusterName, services: [ecsService.serviceName] })

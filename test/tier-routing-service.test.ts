@@ -79,8 +79,15 @@ describe('TierRoutingService', () => {
     const cluster = new ecs.Cluster(stack, 'Shared', { vpc });
     const taskExecution = new SharedTaskExecution(stack, 'Execution');
     new TierRoutingService(stack, 'Routing', {
-      vpc, cluster, application: bridgeApplication(), tierName: 'advanced', taskExecution,
-      cpuArchitecture: ecs.CpuArchitecture.ARM64, fargateSpot: { onDemandBase: 1, spotWeight: 3 }, minTasks: 3, maxTasks: 6,
+      vpc,
+      cluster,
+      application: bridgeApplication(),
+      tierName: 'advanced',
+      taskExecution,
+      cpuArchitecture: ecs.CpuArchitecture.ARM64,
+      fargateSpot: { onDemandBase: 1, spotWeight: 3 },
+      minTasks: 3,
+      maxTasks: 6,
     });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::ECS::Cluster', 1);
@@ -252,6 +259,8 @@ describe('the example with advancedRoutingService', () => {
       expect(r.Name).toEqual({ 'Fn::Join': ['', [expect.any(String), { Ref: 'TenantId' }]] });
       expect(r.DnsConfig.NamespaceId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/AdvancedRoutingNamespace/) });
     }
-    expect(t.Outputs).toBeDefined();
+    // Its tenants hold no router slot: the template takes neither RouterShard nor RulePriority.
+    expect(Object.keys(t.Parameters).filter((p) => p.startsWith('Router') || p.startsWith('Rule') || p.startsWith('Shard'))).toEqual([]);
+    expect(JSON.stringify(t.Outputs.ApiUrl.Value)).toMatch(/"Fn::ImportValue":"EcsSaasApplicationPlane:ExportsOutput[A-Za-z0-9]*Shard0[A-Za-z0-9]*Api/);
   });
 });

@@ -7,11 +7,13 @@
  * registers for each tenant's tasks), and that tenant's own services and tables.
  */
 import * as http from 'http';
-import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { createUser, signIn } from '../../local/identity';
 import { LocalLoadBalancer } from '../../local/load-balancer';
 import { LocalRestApi } from '../../local/rest-api';
+import { SbtContract } from '../../src';
 import { ROUTING_DNS_TTL_SECONDS } from '../../src/tiers/nginx';
 
 let synthesized: SynthesizedExample;
@@ -151,3 +153,40 @@ test('a header the client sends is overwritten by the authorizer\'s decision: ac
   expect(answer.status).toBe(200);
   expect(lb.requests.slice(from).map((r) => r.forwarded?.['x-tenant-route'])).toEqual(['advanced/acme']);
 });
+
+test('onboarding a tenant at run time: its stack registers its tasks, takes no router slot, and it is served through the tier\'s route', async () => {
+  const contract = SbtContract.V0_5;
+  const bus = await controlPlaneBus(env);
+  const replies = await env.subscribe(bus, { source: [contract.applicationPlaneSource] });
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.onboardingRequest,
+    'detail': { tenantId: 'hooli', tenantRegistrationId: 'reg-hooli', tenantName: 'hooli', email: 'admin@hooli.example.com', tier: 'advanced' },
+  });
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  const name = `${APPLICATION_PLANE}-hooli`;
+  const provisioned = env.serviceCatalog.provisionedProducts.find((p) => p.name === name)!;
+  expect(provisioned.parameters).toEqual({ TenantId: 'hooli', TenantAdminEmail: 'admin@hooli.example.com' });
+  const slots = (await env.admin.dynamodb.send(new ScanCommand({
+    TableName: (await env.stack(APPLICATION_PLANE).resource(logicalId(synthesized.example.applicationPlane.lifecycle.slots))).ref,
+  }))).Items ?? [];
+  expect(slots.filter((i) => i.tenantId?.S === 'hooli')).toEqual([]);
+  const [reply] = await replies.take();
+  expect(reply['detail-type']).toBe(contract.provisionSuccess);
+  expect(JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig).apiGatewayUrl).toBe(api.awsUrl);
+
+  const tenantStack = env.serviceCatalog.stackOf(name)!;
+  const poolId = String(await tenantStack.output('UserPoolId'));
+  const clientId = String(await tenantStack.output('AppClientId'));
+  await createUser(env.admin.cognito, poolId, {
+    username: 'user@hooli.example.com',
+    attributes: { 'email': 'user@hooli.example.com', 'custom:tenantId': 'hooli', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
+  });
+  const token = (await signIn(env.admin.cognito, poolId, clientId, 'user@hooli.example.com')).idToken;
+  const hooli = await env.startServiceGroup(tenantStack, `${APPLICATION_PLANE}/AdvancedTenant/Advanced/Tenant/Services`);
+  const from = lb.requests.length;
+  const answer = await call('GET', '/orders', { token });
+  expect(answer.status).toBe(200);
+  expect(lb.requests.slice(from).map((r) => [r.target, r.forwarded?.['x-tenant-route']])).toEqual([[`${routing.url}:80`, 'advanced/hooli']]);
+  expect(hooli.logs.some((l) => l.startsWith('orders:'))).toBe(true);
+}, 300_000);
