@@ -40,9 +40,11 @@ export function capacity(out: Output): void {
   out.print('## Capacity: tenants per tier before the first AWS quota (one account, one Region; docs/capacity.md)');
   const before = exampleCapacity({ perTenantSiloResources: true });
   const after = exampleCapacity();
+  const routed = exampleCapacity({ advancedRoutingService: true });
   const variants = [
     { name: 'per tenant (tier defaults)', capacity: before },
     { name: 'shared per tier (the example)', capacity: after },
+    { name: 'shared, advanced behind a routing service', capacity: routed },
   ];
 
   out.print('What one more tenant counts against account and Region quotas (from its tenant stack template):');

@@ -104,15 +104,29 @@ describe('the example', () => {
     }
   });
 
-  test('sharing them per tier, a silo tenant takes no namespace, 4 roles and no log group: IAM roles come first, past 200 tenants', () => {
+  test('sharing them per tier, a silo tenant takes no namespace, 4 roles and no log group: the shared namespace\'s instances come first', () => {
     for (const name of ['advanced', 'premium']) {
       expect(tier(after, name).perTenant['cloudmap.namespaces'] ?? 0).toBe(0);
       expect(tier(after, name).perTenant['logs.logGroups'] ?? 0).toBe(0);
       expect(tier(after, name).perTenant['iam.roles']).toBe(4);
+      // Every task of every tenant (3 services at their 10 tasks at most) registers in the one namespace: 2,000.
       const c = ceiling(tier(after, name), 'default', COMPUTE_QUOTAS);
-      expect(c.quota!.id).toBe('iam.roles');
-      expect(c.tenants).toBeGreaterThan(200);
+      expect({ quota: c.quota!.id, tenants: c.tenants }).toEqual({ quota: 'cloudmap.instancesPerNamespace', tenants: name === 'advanced' ? 64 : 65 });
+      // That quota is adjustable, with no published maximum: then IAM roles, past 1,200 tenants.
+      const max = ceiling(tier(after, name), 'maximum', COMPUTE_QUOTAS);
+      expect(max.quota!.id).toBe('iam.roles');
+      expect(max.tenants).toBeGreaterThan(1200);
     }
+  });
+
+  test('behind a routing service, an advanced tenant has no target group or rule (it takes no shard room), 3 roles and 6 tasks', () => {
+    const routed = exampleCapacity({ advancedRoutingService: true });
+    const advanced = tier(routed, 'advanced');
+    expect(advanced.tenantsPerShard).toBe(Infinity);
+    expect(advanced.perTenant['elb.targetGroups'] ?? 0).toBe(0);
+    expect(advanced.perTenant['iam.roles']).toBe(3);
+    expect(advanced.perTenant['vpc.networkInterfaces']).toBe(6);
+    expect(ceiling(advanced, 'maximum', COMPUTE_QUOTAS).tenants).toBeGreaterThan(ceiling(tier(after, 'advanced'), 'maximum', COMPUTE_QUOTAS).tenants);
   });
 
   test('the advanced tier\'s EC2 capacity holds its declared tenants and more', () => {
@@ -175,6 +189,7 @@ describe('cells', () => {
     const plan = placeInCells(arrivals(10_000, { advanced: 4, premium: 1 }), c.tiers, c.applicationPlane);
     expect(plan.placed).toBe(10_000);
     expect(cellsWithinQuotas(plan)).toEqual([]);
-    expect(plan.cells.length).toBeLessThan(60);
+    // Bound by Cloud Map's instances per shared namespace (64 advanced tenants at their largest): docs/capacity.md.
+    expect(plan.cells.length).toBeLessThanOrEqual(125);
   });
 });

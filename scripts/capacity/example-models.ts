@@ -85,20 +85,32 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
     // Service Connect servers register one Cloud Map instance per task; the proxy is a client only.
     const servers = services.filter((s) => (s.Properties.ServiceConnectConfiguration?.Services ?? []).length > 0).length;
     const ingress = resources.filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress').length;
-    const tenantsPerShard = Math.min(
+    // Behind a routing service a tenant has no rule or target group: it takes no room in any shard.
+    const tenantsPerShard = rules === 0 && targetGroups === 0 ? Infinity : Math.min(
       Math.floor(router.quotas.rulesPerListener! / Math.max(rules, 1)),
       Math.floor(router.quotas.targetGroupsPerLoadBalancer! / Math.max(targetGroups, 1)),
       Math.floor(quotaById('elb.targetsPerAlb').default / maxTasks),
     );
     const declared = plane.tiers.find((t) => t.tierName === tier)!.tenants.length;
     const shared: SharedLimit[] = [];
+    // Service Connect registers each task of a server service in the namespace: the tenant's own, or one the tier's
+    // tenants share (then every tenant's tasks count against that one namespace).
+    const ownNamespace = resources.some((r) => r.Type === 'AWS::ServiceDiscovery::HttpNamespace');
+    if (!ownNamespace) {
+      shared.push({ quotaId: 'cloudmap.instancesPerNamespace', perTenant: servers * maxTasks, base: declared * servers * maxTasks, resources: 1 });
+    }
     const fits: FixedFit[] = [
       { quotaId: 'cloudformation.resourcesPerStack', amount: resources.length },
-      { quotaId: 'cloudmap.instancesPerNamespace', amount: servers * maxTasks },
+      ...(ownNamespace ? [{ quotaId: 'cloudmap.instancesPerNamespace', amount: servers * maxTasks }] : []),
       { quotaId: 'cloudmap.instancesPerService', amount: maxTasks },
       { quotaId: 'elb.targetsPerTargetGroup', amount: maxTasks },
       { quotaId: 'vpc.inboundRulesPerSecurityGroup', amount: ingress },
     ];
+    // Behind a routing service, every task of the tier's tenants has an A record in its one DNS namespace.
+    const registered = services.filter((s) => (s.Properties.ServiceRegistries ?? []).length > 0).length;
+    if (registered > 0) {
+      shared.push({ quotaId: 'cloudmap.instancesPerNamespace', perTenant: registered * maxTasks, base: declared * registered * maxTasks, resources: 1 });
+    }
     if (resources.some((r) => r.Type === 'AWS::ECS::Cluster')) {
       fits.push({ quotaId: 'ecs.servicesPerCluster', amount: services.length });
     } else {
