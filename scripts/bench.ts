@@ -22,6 +22,7 @@ import {
   TenantRouter,
   TierCapacity,
   TierRouting,
+  TierRoutingService,
   TokenIssuer,
 } from '../src';
 import { STOP_DRAIN_MINUTES } from '../src/contract/running-hours';
@@ -106,7 +107,9 @@ function synthScale() {
 }
 
 // ------------------------------------------------------------------------------------------ 2. per tenant
-function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', tenants: number, options: ServiceGroupOptions = {}) {
+type TierKind = 'basic' | 'advanced' | 'advanced-routed' | 'premium-fargate' | 'premium-ec2';
+
+function tierStack(kind: TierKind, tenants: number, options: ServiceGroupOptions = {}) {
   const app = new App();
   const shared = new Stack(app, 'Shared');
   const vpc = new ec2.Vpc(shared, 'Vpc', { maxAzs: 2, natGateways: 1 });
@@ -116,7 +119,11 @@ function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2
     vpc,
     application: referenceApplication(),
     issuers: [TokenIssuer.oidc({ issuerUrl: 'https://login.example.com', audiences: ['app'] })],
-    tiers: [{ tierName: 'basic', routing: TierRouting.SHARED }, { tierName: 'advanced', routing: TierRouting.PER_TENANT }, { tierName: 'premium', routing: TierRouting.PER_TENANT }],
+    tiers: [
+      { tierName: 'basic', routing: TierRouting.SHARED },
+      { tierName: 'advanced', routing: kind === 'advanced-routed' ? TierRouting.ROUTING_SERVICE : TierRouting.PER_TENANT },
+      { tierName: 'premium', routing: TierRouting.PER_TENANT },
+    ],
   });
   const stack = new Stack(app, 'Tenants');
   const application = referenceApplication();
@@ -129,8 +136,13 @@ function tierStack(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2
     const pooled = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication, pooledTables: { products }, ...options });
     router.addSharedTier('basic', pooled.routingTargets);
     ids.forEach((id) => router.addTenant(pooled.addTenant(id)));
-  } else if (kind === 'advanced') {
-    const tier = new SiloServiceTier(stack, 'Advanced', { vpc, cluster, application, pooledTables: { products }, ...options });
+  } else if (kind === 'advanced' || kind === 'advanced-routed') {
+    // The shared routing mode: one routing service for the tier (in the tenants' stack, so that it counts in both
+    // the 0-tenant and the n-tenant template: a fixed cost of the tier, not of a tenant).
+    const routingService = kind === 'advanced-routed'
+      ? new TierRoutingService(stack, 'Routing', { vpc, cluster, application, tierName: 'advanced', cpuArchitecture: options.cpuArchitecture, fargateSpot: options.fargateSpot })
+      : undefined;
+    const tier = new SiloServiceTier(stack, 'Advanced', { vpc, cluster, application, pooledTables: { products }, routingService, ...options });
     ids.forEach((id) => router.addTenant(tier.addTenant(id)));
   } else {
     const tier = new ClusterPerTenantTier(stack, 'Premium', {
@@ -177,7 +189,7 @@ function perTenant() {
 }
 
 /** Synthesis time of one more tenant of a tier: (8 tenants - 4 tenants) / 4, in ms (8 premium EC2 tenants fill a stack). */
-function synthPerTenant(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2'): number {
+function synthPerTenant(kind: TierKind): number {
   const time = (n: number) => {
     const t0 = process.hrtime.bigint();
     tierStack(kind, n);
@@ -224,7 +236,7 @@ function idleCost(template: any, options: { tasks?: number } = {}): number {
 }
 
 /** Idle cost of one more tenant of a tier with these options: (2 tenants - 0 tenants) / 2. */
-function perTenantCost(kind: 'basic' | 'advanced' | 'premium-fargate' | 'premium-ec2', options: ServiceGroupOptions = {}): number {
+function perTenantCost(kind: TierKind, options: ServiceGroupOptions = {}): number {
   return (idleCost(tierStack(kind, 2, options)) - idleCost(tierStack(kind, 0, options))) / 2;
 }
 
@@ -241,12 +253,14 @@ function costTable() {
     fargateSpot: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 },
   };
   const rows: Array<Array<string | number>> = [];
-  for (const kind of ['advanced', 'premium-fargate', 'premium-ec2'] as const) {
+  for (const kind of ['advanced', 'advanced-routed', 'premium-fargate', 'premium-ec2'] as const) {
     const ours = perTenantCost(kind);
     const cheap = perTenantCost(kind, kind === 'premium-ec2' ? { cpuArchitecture: ecs.CpuArchitecture.ARM64 } : cheapest);
     const ref = kind === 'premium-ec2' ? '-' : `$${reference(1).toFixed(2)} (1 task) / $${reference(2).toFixed(2)} (2 tasks)`;
     rows.push([kind, ref, `$${ours.toFixed(2)}`, `$${cheap.toFixed(2)}`, kind === 'premium-ec2' ? '-' : `${((1 - cheap / reference(2)) * 100).toFixed(0)}%`]);
   }
+  const routingTier = idleCost(tierStack('advanced-routed', 0)) - idleCost(tierStack('advanced', 0));
+  const routingTierCheap = idleCost(tierStack('advanced-routed', 0, cheapest)) - idleCost(tierStack('advanced', 0, cheapest));
   const pool = idleCost(tierStack('basic', 0));
   rows.push(['basic (pooled)', '-', `$0.00 (the pool: $${pool.toFixed(2)} shared)`, `$0.00 (the pool: $${idleCost(tierStack('basic', 0, cheapest)).toFixed(2)} shared)`, '-']);
   table(['tier', 'reference\'s tenant', 'our default (2 tasks per service)', 'our cheapest with 2 tasks per service', 'below the reference at 2 tasks'], rows);
@@ -255,6 +269,8 @@ function costTable() {
   const share = (5 * ((office.stopHour - office.startHour) * 60 + STOP_DRAIN_MINUTES)) / (7 * 24 * 60);
   print(`With \`runningHours\` Monday to Friday 07:00 to 19:00 UTC the tasks run ${(share * 100).toFixed(1)}% of the week: an advanced or premium`);
   print(`Fargate tenant costs $${(perTenantCost('advanced') * share).toFixed(2)} a month with the defaults, $${(perTenantCost('advanced', cheapest) * share).toFixed(2)} with the cheapest options.`);
+  print(`advanced-routed: the advanced tier behind a routing service (no proxy per tenant); the routing service itself costs the tier`);
+  print(`$${routingTier.toFixed(2)} a month with the defaults ($${routingTierCheap.toFixed(2)} cheapest), shared by all its tenants.`);
   print('Reference: its tenant template runs rproxy, orders, products and users, 0.25 vCPU and 0.5 GB each, 1 task each (its');
   print('developer guide shows 2); at equal availability (2 tasks per service) it costs the "2 tasks" figure. Ours: 3 services');
   print('and the proxy. Cheapest: `cpuArchitecture: ARM64` and `fargateSpot: { onDemandBase: 1, onDemandWeight: 0 }` (one');

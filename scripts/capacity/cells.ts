@@ -21,7 +21,7 @@ export interface Cell {
 
 export interface CellPlan {
   readonly cells: Cell[];
-  /** Per cell, the quota closest to its limit and how full it is (0 to 1). */
+  /** Per cell, the quota closest to its limit (account, Region, or one shared resource's) and how full it is. */
   readonly binding: Array<{ quota: Quota; used: number; limit: number }>;
   readonly placed: number;
 }
@@ -102,6 +102,17 @@ export function placeInCells(order: string[], models: TierModel[], cellFixed: Us
       const used = c.usage[q.id] ?? 0;
       if (Number.isFinite(limit) && used / limit > best.used / best.limit) {
         best = { quota: q, used, limit };
+      }
+    }
+    // The resource-level quotas on what a tier's tenants share in the cell (a cluster, a namespace) count too.
+    for (const m of models) {
+      for (const sh of m.shared) {
+        const quota = quotaById(sh.quotaId);
+        const limit = limitOf(quota) * sh.resources;
+        const used = sh.base + (c.tenants[m.tier] ?? 0) * sh.perTenant;
+        if (Number.isFinite(limit) && (c.tenants[m.tier] ?? 0) > 0 && used / limit > best.used / best.limit) {
+          best = { quota, used, limit };
+        }
       }
     }
     return best;
