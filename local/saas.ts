@@ -5,7 +5,8 @@
  * - each HTTP API (API Gateway v2) of a stack: the control plane's API, its functions run by the runtime interface
  *   clients, its authorizers as deployed;
  * - each REST API (API Gateway v1) of a nested stack: a router shard, with its Lambda authorizer, usage plans and
- *   VPC-link integration to the shard's load balancer;
+ *   VPC-link integration to the shard's load balancer; and those of the shards opened at run time, as their product
+ *   stacks are created;
  * - each ECS service group a load balancer forwards to: its tasks, their nginx proxy, Service Connect names;
  * - every EventBridge rule: events delivered to state machines and API destinations as they arrive;
  * - Service Catalog products provisioned at run time: their stacks' service groups started, and stopped when the
@@ -202,6 +203,12 @@ export class LocalSaas {
     // Tenants provisioned at run time: their product stack's service groups start with the stack, and stop with it.
     env.serviceCatalog.stackHooks.push({
       created: async (stack) => {
+        // A router shard opened at run time (the router's shard template): its tenant API and load balancer.
+        if (Object.values<any>(stack.template.Resources).some((x) => x.Type === 'AWS::ApiGateway::RestApi')) {
+          const api = await env.restApi(stack);
+          this.tenantApiUrls[api.awsUrl] = api.url;
+          this.shards.push({ api: api.url, loadBalancer: await env.loadBalancer(stack) });
+        }
         const started: string[] = [];
         this.productGroups.set(stack, started);
         for (const group of serviceGroupPaths(stack)) {

@@ -82,12 +82,55 @@ describe('shards opened at run time', () => {
     expect(other).toMatchObject({ shard: 1, claimed: false, record: { shard: 1, state: 'OPENING' } });
     expect(await slots.allocate('d')).toBeUndefined(); // still opening
     await slots.shardProvisioning(1, 'rec-1');
-    expect(await slots.shardRecord(1)).toEqual({ shard: 1, state: 'OPENING', recordId: 'rec-1', attributes: undefined });
+    expect(await slots.shardRecord(1)).toEqual({ shard: 1, state: 'OPENING', recordId: 'rec-1', attributes: undefined, dedicated: false, dedicatedTo: undefined });
     await slots.shardOpened(1, attrs(1));
     // The router's own rule holds one of the shard's 2 priorities: one tenant fits.
     expect(await slots.allocate('c')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
     expect(await slots.find('c')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
     expect(await slots.allocate('d')).toBeUndefined();
+  });
+
+  test('a dedicated shard holds one tenant: opened for it alone, never given to another, reused once it is gone', async () => {
+    const slots = await runtimeTable();
+    // Premium tenant p1 needs its own shard: none yet, so it opens one, which no shared onboarding joins.
+    expect(await slots.allocateDedicated('p1')).toBeUndefined();
+    expect(await slots.openShard('p1', true)).toEqual({ shard: 1, claimed: true });
+    expect(await slots.openShard('p1', true)).toMatchObject({ shard: 1, claimed: false });
+    expect(await slots.allocateDedicated('p1')).toBeUndefined(); // still opening
+    await slots.allocate('a');
+    await slots.allocate('b'); // the deploy-time shard is now full
+    expect(await slots.allocate('c')).toBeUndefined();
+    expect(await slots.openShard('c')).toEqual({ shard: 2, claimed: true }); // not p1's opening
+    await slots.shardOpened(1, attrs(1));
+    await slots.shardOpened(2, attrs(2));
+    expect(await slots.allocateDedicated('p1')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    expect(await slots.allocateDedicated('p1')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) }); // a retry
+    expect(await slots.shardRecord(1)).toMatchObject({ dedicated: true, dedicatedTo: 'p1' });
+    // Shared tenants go to shard 2 and never to p1's shard, even when 2 is full.
+    expect(await slots.allocate('c')).toEqual({ shard: 2, priority: 25001, runtime: attrs(2) });
+    await expect(slots.allocate('d')).rejects.toThrow(/no free router slot/);
+    // Another premium tenant finds no free dedicated shard, and the router may open no more.
+    await expect(slots.allocateDedicated('p2')).rejects.toThrow("no dedicated router shard for tenant 'p2': the router opens at most 2 shards at run time, and none is free");
+    // p1 offboarded (its stack gone, its slot released): p2 claims the shard.
+    const held = (await slots.find('p1'))!;
+    expect(held).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    await slots.release('p1', held);
+    expect(await slots.shardRecord(1)).toMatchObject({ dedicated: true, dedicatedTo: undefined });
+    expect(await slots.allocateDedicated('p2')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    expect(await slots.shardRecord(1)).toMatchObject({ dedicatedTo: 'p2' });
+  });
+
+  test('a shard number freed by a failed opening below later shards: the later shards stay in use, and the number is taken again', async () => {
+    const slots = await runtimeTable();
+    await slots.allocate('a');
+    await slots.allocate('b');
+    expect(await slots.openShard('p1', true)).toEqual({ shard: 1, claimed: true });
+    expect(await slots.openShard('c')).toEqual({ shard: 2, claimed: true });
+    await slots.shardOpened(2, attrs(2));
+    await slots.shardFailed(1);
+    expect(await slots.allocate('c')).toEqual({ shard: 2, priority: 25001, runtime: attrs(2) });
+    expect(await slots.find('c')).toEqual({ shard: 2, priority: 25001, runtime: attrs(2) });
+    expect(await slots.openShard('p1', true)).toEqual({ shard: 1, claimed: true });
   });
 
   test('a failed opening is forgotten and claimed again; no more than the maximum is opened', async () => {

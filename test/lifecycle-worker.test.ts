@@ -542,6 +542,33 @@ describe('shards opened at run time', () => {
     expect(await w.openShard('globex')).toEqual({ shard: 1 });
   });
 
+  test('a tenant of a tier with a load balancer per tenant opens a shard of its own, even with room in the shared ones', async () => {
+    const premium = { kind: 'PER_TENANT' as const, productId: 'prod-456', provisioningArtifactName: 'v1', runtimeShardParameters: true, routeParameters: true, dedicatedShard: true };
+    const { w } = await worker({ ...runtime, tiers: { ...runtime.tiers, premium } });
+    catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
+    expect(await w.provisionStack(request('initech', 'premium'))).toEqual({ request: request('initech', 'premium'), openShard: true });
+    expect(catalog.commandCalls(ProvisionProductCommand)).toHaveLength(0);
+    expect(await w.openShard('initech', 'premium')).toEqual({ shard: 1 });
+    // An advanced tenant still goes to the deploy-time shard's free slot; one more opens a shard of the tier's kind.
+    await w.provisionStack(request('acme', 'advanced'));
+    expect(await w.provisionStack(request('globex', 'advanced'))).toMatchObject({ openShard: true });
+    expect(await w.openShard('globex', 'advanced')).toEqual({ shard: 2 });
+    catalog.on(DescribeRecordCommand).resolves({
+      RecordDetail: { Status: 'SUCCEEDED' },
+      RecordOutputs: [{ OutputKey: 'ListenerArn', OutputValue: 'arn:listener/1' }, { OutputKey: 'LoadBalancerSecurityGroupId', OutputValue: 'sg-1' }, { OutputKey: 'ApiId', OutputValue: 'api1' }],
+    });
+    expect(await w.checkShard(1)).toEqual({ status: 'READY' });
+    catalog.resetHistory();
+    const state = await w.provisionStack(request('initech', 'premium'));
+    expect(state.slot).toEqual({ shard: 1, priority: 25001, runtime: { listenerArn: 'arn:listener/1', securityGroupId: 'sg-1', apiId: 'api1' } });
+    expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters).toEqual(expect.arrayContaining([
+      { Key: 'ShardListenerArn', Value: 'arn:listener/1' },
+      { Key: 'ShardApiId', Value: 'api1' },
+    ]));
+    const names = catalog.commandCalls(ProvisionProductCommand).map((c) => c.args[0].input.ProvisionedProductName);
+    expect(names).toEqual(['AppPlane-initech']);
+  });
+
   test('a template without the runtime shard parameters gets none, and cannot be placed on a shard opened at run time', async () => {
     const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1', routeParameters: true } } });
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });

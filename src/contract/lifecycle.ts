@@ -87,6 +87,11 @@ export interface StackTierConfig {
    * by its routing service), a tenant takes no slot.
    */
   readonly routeParameters?: boolean;
+  /**
+   * Each tenant gets a router shard of its own, opened at run time (a router tier with `dedicatedLoadBalancer`, and a
+   * router that opens shards at run time).
+   */
+  readonly dedicatedShard?: boolean;
 }
 
 /** The router's shard template, which the worker provisions when every shard is full (`openShardsAtRunTime`). */

@@ -68,6 +68,10 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
         // Read when rendered: the router adds the template's runtime shard parameters when its route is added.
         runtimeShardParameters: Lazy.any({ produce: () => p.template.takesRuntimeShard || undefined }) as unknown as boolean,
         routeParameters: Lazy.any({ produce: () => p.template.takesRoute || undefined }) as unknown as boolean,
+        // A tenant of a tier with a load balancer per tenant gets a shard of its own, when shards open at run time.
+        dedicatedShard: Lazy.any({
+          produce: () => (o.props.router.hasDedicatedLoadBalancer(name) && o.shardProduct !== undefined && p.template.takesRuntimeShard) || undefined,
+        }) as unknown as boolean,
       }]),
     ]),
     pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),

@@ -172,6 +172,11 @@ export class TenantRouter extends Construct {
     return tier.routing;
   }
 
+  /** Whether each tenant of the tier gets a load balancer (a shard) of its own. */
+  public hasDedicatedLoadBalancer(tierName: string): boolean {
+    return this.tiers.get(tierName)?.dedicated ?? false;
+  }
+
   /** Whether each tenant of the tier has its own API key and usage plan. */
   public hasApiKeyPerTenant(tierName: string): boolean {
     return this.tiers.get(tierName)?.perTenant ?? false;

@@ -125,3 +125,39 @@ test('every shard full: onboarding opens a shard from the router\'s template, pl
   expect(answer.status).toBe(201);
   expect(lb.requests[lb.requests.length - 1]).toMatchObject({ rule: PROVISIONED_PRIORITY_BASE, target: `${group.url}:80` });
 }, 300_000);
+
+test('a premium tenant onboarded at run time gets a shard of its own (a dedicated load balancer), freed for the next when it leaves', async () => {
+  const table = await slotTable();
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.onboardingRequest,
+    'detail': { tenantId: 'initrode', tenantRegistrationId: 'reg-initrode', tenantName: 'initrode', email: 'admin@initrode.example.com', tier: 'premium' },
+  });
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect(execution.states.slice(0, 6)).toEqual(['Init', 'StartOnboarding', 'Tier', 'ProvisionStack', 'ShardNeeded?', 'OpenShard']);
+
+  // Shard 2, opened for initrode alone: its record names it, and the tenant holds the shard's first slot.
+  const shardName = `${APPLICATION_PLANE}-shard_2`;
+  const shardStack = env.serviceCatalog.stackOf(shardName)!;
+  expect(shardStack).toBeDefined();
+  const items = (await env.admin.dynamodb.send(new ScanCommand({ TableName: table }))).Items ?? [];
+  const record = items.find((i) => i.shard.N === '2' && i.priority.N === '0')!;
+  expect({ state: record.state.S, dedicated: record.dedicated?.BOOL, dedicatedTo: record.dedicatedTo?.S }).toEqual({ state: 'OPEN', dedicated: true, dedicatedTo: 'initrode' });
+  expect(items.filter((i) => i.shard.N === '2' && i.priority.N !== '0').map((i) => i.tenantId.S)).toEqual(['initrode']);
+  const product = env.serviceCatalog.provisionedProducts.find((p) => p.name === `${APPLICATION_PLANE}-initrode`)!;
+  expect(product.parameters).toMatchObject({ ShardListenerArn: String(await shardStack.output('ListenerArn')), ShardApiId: String(await shardStack.output('ApiId')) });
+  const [reply] = await replies.take();
+  expect(JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig).apiGatewayUrl)
+    .toBe(`https://${String(await shardStack.output('ApiId'))}.execute-api.us-east-1.amazonaws.com/prod/`);
+
+  // Offboarded: its stack goes, its slot is released, and the shard is free for the next premium tenant.
+  const [offboarding] = await env.publish(APPLICATION_PLANE, bus, {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.offboardingRequest,
+    'detail': { tenantId: 'initrode', tenantRegistrationId: 'reg-initrode', tier: 'premium' },
+  });
+  expect(offboarding).toMatchObject({ status: 'SUCCEEDED' });
+  const after = (await env.admin.dynamodb.send(new ScanCommand({ TableName: table }))).Items ?? [];
+  expect(after.filter((i) => i.tenantId?.S === 'initrode')).toEqual([]);
+  expect(after.find((i) => i.shard.N === '2' && i.priority.N === '0')!.dedicatedTo).toBeUndefined();
+}, 300_000);

@@ -249,6 +249,8 @@ test('a premium tenant registered at run time gets its services from the premium
   const running = [...saas.groups.keys()].filter((k) => k.includes(registration.tenantId));
   expect(running).toHaveLength(1);
   const config = await tenantConfig('e2e-premium');
+  // A load balancer of its own: a router shard opened for it at run time, not the shard the others share.
+  expect(config.apiGatewayUrl).not.toBe(advanced.config.apiGatewayUrl);
   const token = await firstSignIn('e2e-premium', config);
   const api = localApi(config.apiGatewayUrl);
   const created = await req('POST', `${api}products`, token, { name: 'Premium part', price: 1500 });

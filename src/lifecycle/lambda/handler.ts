@@ -84,7 +84,7 @@ export async function runStep(event: StepEvent, w: LifecycleWorker): Promise<unk
     case STEPS.updateStack:
       return w.updateStack(event.tenantId!, event.tierName!, event.version!, event.token!);
     case STEPS.openShard:
-      return w.openShard(request.tenantId);
+      return w.openShard(request.tenantId, request.tier);
     case STEPS.checkShard:
       return w.checkShard(Number(event.shard));
     default:

@@ -9,6 +9,9 @@
  * - Shards opened at run time (the router's `openShardsAtRunTime`) follow the deploy-time shards' numbers. Each has a
  *   record at priority 0 (never a rule priority): OPENING while its product is provisioned, then OPEN with the
  *   attributes the tenants placed on it need. The record is written with a condition, so one onboarding opens it.
+ * - A shard opened for a tier with a load balancer per tenant (`dedicated`) holds one tenant (`dedicatedTo`): no other
+ *   tenant is ever placed on it, and no other onboarding joins its opening. When its tenant is gone (its stack deleted
+ *   and its slot released), the shard is free for the next tenant of such a tier, which claims it with a condition.
  */
 import {
   ConditionalCheckFailedException,
@@ -54,6 +57,10 @@ export interface ShardRecord {
   readonly state: 'OPENING' | 'OPEN';
   readonly recordId?: string;
   readonly attributes?: RuntimeShard;
+  /** A shard for one tenant at a time (a load balancer per tenant). */
+  readonly dedicated: boolean;
+  /** The tenant a dedicated shard holds now, if any. */
+  readonly dedicatedTo?: string;
 }
 
 /** The record of a shard opened at run time sits at this priority, which no listener rule has. */
@@ -105,7 +112,7 @@ export class SlotTable {
       }
       if (!sawRoom) {
         // Full: a shard is being opened (wait for it), or one can be.
-        if (this.o.runtime && ((await this.opening()) !== undefined || shards.length < this.o.shards + this.o.runtime.max)) {
+        if (this.o.runtime && ((await this.opening()) !== undefined || (await this.runtimeRecords()) < this.o.runtime.max)) {
           return undefined;
         }
         throw new Error(`no free router slot: ${shards.length} shards of ${this.o.rulesPerListener} rules are full`
@@ -117,7 +124,7 @@ export class SlotTable {
 
   /** The slot the tenant holds, if any. */
   public async find(tenantId: string): Promise<Slot | undefined> {
-    for (const { shard, runtime } of await this.shards()) {
+    for (const { shard, runtime } of await this.shards(true)) {
       const mine = (await this.held(shard)).find((h) => h.tenantId === tenantId);
       if (mine) {
         return { shard, priority: mine.priority, runtime };
@@ -127,10 +134,11 @@ export class SlotTable {
   }
 
   /**
-   * The shard to open next, claimed for opening (`claimed`), or the one another onboarding is opening. Throws when
-   * the router may open no more.
+   * The shard to open next, claimed for opening (`claimed`), or the one another onboarding is opening. With
+   * `dedicated`, a shard for this tenant alone: an onboarding joins only an opening of the same kind (shared), or its
+   * own (dedicated). Throws when the router may open no more.
    */
-  public async openShard(tenantId: string): Promise<{ shard: number; claimed: boolean; record?: ShardRecord }> {
+  public async openShard(tenantId: string, dedicated = false): Promise<{ shard: number; claimed: boolean; record?: ShardRecord }> {
     const runtime = this.o.runtime;
     if (!runtime) {
       throw new Error('the router does not open shards at run time');
@@ -141,12 +149,21 @@ export class SlotTable {
         continue;
       }
       if (record) {
-        return { shard, claimed: false, record };
+        if (dedicated ? record.dedicatedTo === tenantId : !record.dedicated) {
+          return { shard, claimed: false, record };
+        }
+        continue; // another tenant's dedicated shard, or a shared one this tenant must not take
       }
       try {
         await this.o.client.send(new PutItemCommand({
           TableName: this.o.tableName,
-          Item: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) }, state: { S: 'OPENING' }, openedFor: { S: tenantId } },
+          Item: {
+            shard: { N: String(shard) },
+            priority: { N: String(SHARD_RECORD) },
+            state: { S: 'OPENING' },
+            openedFor: { S: tenantId },
+            ...(dedicated ? { dedicated: { BOOL: true }, dedicatedTo: { S: tenantId } } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(#priority)',
           ExpressionAttributeNames: { '#priority': 'priority' },
         }));
@@ -155,10 +172,84 @@ export class SlotTable {
         if (!(e instanceof ConditionalCheckFailedException)) {
           throw e;
         }
-        return { shard, claimed: false, record: await this.shardRecord(shard) };
+        const taken = await this.shardRecord(shard);
+        if (taken && (dedicated ? taken.dedicatedTo === tenantId : !taken.dedicated)) {
+          return { shard, claimed: false, record: taken };
+        }
       }
     }
     throw new Error(`no free router slot: every shard is full, and the router opens at most ${runtime.max} shards at run time`);
+  }
+
+  /**
+   * The slot of a tenant with a load balancer of its own: the first rule of its dedicated shard (held already, or on
+   * a free dedicated shard it claims). Undefined when it needs a shard opened (`openShard(tenantId, true)`), or is
+   * waiting for its own to open; an error when the router may open no more.
+   */
+  public async allocateDedicated(tenantId: string): Promise<Slot | undefined> {
+    const runtime = this.o.runtime;
+    if (!runtime) {
+      throw new Error('a tier with a load balancer per tenant gets shards opened at run time: the router must open shards at run time (openShardsAtRunTime)');
+    }
+    let free: ShardRecord | undefined;
+    let opened = 0;
+    for (let shard = this.o.shards; shard < this.o.shards + runtime.max; shard++) {
+      const record = await this.shardRecord(shard);
+      if (!record) {
+        continue; // a number freed by a failed opening: the next opening takes it
+      }
+      opened++;
+      if (record.dedicatedTo === tenantId) {
+        return record.state === 'OPEN' ? this.takeDedicated(tenantId, record) : undefined;
+      }
+      if (record.dedicated && record.state === 'OPEN' && record.dedicatedTo === undefined) {
+        free ??= record;
+      }
+    }
+    if (free) {
+      try {
+        await this.o.client.send(new UpdateItemCommand({
+          TableName: this.o.tableName,
+          Key: { shard: { N: String(free.shard) }, priority: { N: String(SHARD_RECORD) } },
+          UpdateExpression: 'SET dedicatedTo = :t',
+          ConditionExpression: 'attribute_not_exists(dedicatedTo)',
+          ExpressionAttributeValues: { ':t': { S: tenantId } },
+        }));
+        return await this.takeDedicated(tenantId, free);
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) {
+          throw e;
+        }
+        return this.allocateDedicated(tenantId); // another tenant claimed it: look again
+      }
+    }
+    if (opened >= runtime.max) {
+      throw new Error(`no dedicated router shard for tenant '${tenantId}': the router opens at most ${runtime.max} shards at run time, and none is free`);
+    }
+    return undefined;
+  }
+
+  /** The tenant's slot on its dedicated shard: the first provisioned priority the router's own rules leave. */
+  private async takeDedicated(tenantId: string, record: ShardRecord): Promise<Slot> {
+    let priority = PROVISIONED_PRIORITY_BASE;
+    while (this.o.runtime!.reserved.includes(priority)) {
+      priority++;
+    }
+    try {
+      await this.o.client.send(new PutItemCommand({
+        TableName: this.o.tableName,
+        Item: { shard: { N: String(record.shard) }, priority: { N: String(priority) }, tenantId: { S: tenantId } },
+        ConditionExpression: 'attribute_not_exists(#priority) OR tenantId = :t',
+        ExpressionAttributeNames: { '#priority': 'priority' },
+        ExpressionAttributeValues: { ':t': { S: tenantId } },
+      }));
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        throw new Error(`router shard ${record.shard} is dedicated to tenant '${tenantId}', but its slot is held by another tenant`);
+      }
+      throw e;
+    }
+    return { shard: record.shard, priority, runtime: record.attributes };
   }
 
   /** Records the provisioning of a shard being opened. */
@@ -222,35 +313,43 @@ export class SlotTable {
       attributes: state === 'OPEN'
         ? { listenerArn: item.listenerArn.S!, securityGroupId: item.securityGroupId.S!, apiId: item.apiId.S! }
         : undefined,
+      dedicated: item.dedicated?.BOOL === true,
+      dedicatedTo: item.dedicatedTo?.S,
     };
   }
 
-  /** The deploy-time shards, then the shards opened at run time that are open. */
-  private async shards(): Promise<Array<{ shard: number; runtime?: RuntimeShard }>> {
+  /** The deploy-time shards, then the shards opened at run time that are open (the dedicated ones with `dedicated`). */
+  private async shards(dedicated = false): Promise<Array<{ shard: number; runtime?: RuntimeShard }>> {
     const out: Array<{ shard: number; runtime?: RuntimeShard }> = [];
     for (let shard = 0; shard < this.o.shards; shard++) {
       out.push({ shard });
     }
     for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
       const record = await this.shardRecord(shard);
-      if (!record) {
-        break;
-      }
-      if (record.state === 'OPEN') {
+      // A number without a record (a failed opening, forgotten) may sit below shards opened after it.
+      if (record?.state === 'OPEN' && (dedicated || !record.dedicated)) {
         out.push({ shard, runtime: record.attributes });
       }
     }
     return out;
   }
 
-  /** The shard being opened, if any. */
+  /** Shards opened (or opening) at run time, shared and dedicated. */
+  private async runtimeRecords(): Promise<number> {
+    let n = 0;
+    for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
+      if (await this.shardRecord(shard)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The shard being opened for tenants to share, if any. */
   private async opening(): Promise<number | undefined> {
     for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
       const record = await this.shardRecord(shard);
-      if (!record) {
-        return undefined;
-      }
-      if (record.state === 'OPENING') {
+      if (record?.state === 'OPENING' && !record.dedicated) {
         return shard;
       }
     }
@@ -271,6 +370,20 @@ export class SlotTable {
         throw e;
       }
       // not held by this tenant (already released): nothing to do
+    }
+    if (slot.runtime) {
+      // A dedicated shard is free for the next tenant once this one's slot is gone (its rule deleted with its stack).
+      await this.o.client.send(new UpdateItemCommand({
+        TableName: this.o.tableName,
+        Key: { shard: { N: String(slot.shard) }, priority: { N: String(SHARD_RECORD) } },
+        UpdateExpression: 'REMOVE dedicatedTo',
+        ConditionExpression: 'dedicatedTo = :t',
+        ExpressionAttributeValues: { ':t': { S: tenantId } },
+      })).catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) {
+          throw e;
+        }
+      });
     }
   }
 

@@ -166,7 +166,9 @@ export class LifecycleWorker {
   public async provisionStack(request: OnboardingRequest): Promise<StepState> {
     const tier = this.tier(request.tier, PER_TENANT) as StackTierConfig;
     // A tier routed by its routing service: the tenant joins the tier's one route, and holds no slot.
-    const slot = tier.routeParameters ? await this.slots.allocate(request.tenantId) : undefined;
+    const slot = !tier.routeParameters ? undefined
+      : tier.dedicatedShard ? await this.slots.allocateDedicated(request.tenantId)
+        : await this.slots.allocate(request.tenantId);
     if (tier.routeParameters && !slot) {
       return { request, openShard: true };
     }
@@ -202,14 +204,17 @@ export class LifecycleWorker {
 
   /**
    * Opens a router shard: claims the next shard number and provisions the router's shard template for it, or joins
-   * the opening another onboarding started.
+   * the opening another onboarding started. A tenant of a tier with a load balancer per tenant (`tierName`'s
+   * `dedicatedShard`) opens a shard of its own.
    */
-  public async openShard(tenantId: string): Promise<StepState> {
+  public async openShard(tenantId: string, tierName?: string): Promise<StepState> {
     const shards = this.config.runtimeShards;
     if (!shards) {
       throw new Error('the router does not open shards at run time');
     }
-    const { shard, claimed } = await this.slots.openShard(tenantId);
+    const tier = tierName === undefined ? undefined : this.config.tiers[tierName];
+    const dedicated = tier?.kind === PER_TENANT && tier.dedicatedShard === true;
+    const { shard, claimed } = await this.slots.openShard(tenantId, dedicated);
     if (claimed) {
       const result = await this.clients.catalog.send(new ProvisionProductCommand({
         ProductId: shards.productId,
