@@ -269,7 +269,7 @@ function costTable() {
   const share = (5 * ((office.stopHour - office.startHour) * 60 + STOP_DRAIN_MINUTES)) / (7 * 24 * 60);
   print(`With \`runningHours\` Monday to Friday 07:00 to 19:00 UTC the tasks run ${(share * 100).toFixed(1)}% of the week: an advanced or premium`);
   print(`Fargate tenant costs $${(perTenantCost('advanced') * share).toFixed(2)} a month with the defaults, $${(perTenantCost('advanced', cheapest) * share).toFixed(2)} with the cheapest options.`);
-  print(`advanced-routed: the advanced tier behind a routing service (no proxy per tenant); the routing service itself costs the tier`);
+  print('advanced-routed: the advanced tier behind a routing service (no proxy per tenant); the routing service itself costs the tier');
   print(`$${routingTier.toFixed(2)} a month with the defaults ($${routingTierCheap.toFixed(2)} cheapest), shared by all its tenants.`);
   print('Reference: its tenant template runs rproxy, orders, products and users, 0.25 vCPU and 0.5 GB each, 1 task each (its');
   print('developer guide shows 2); at equal availability (2 tasks per service) it costs the "2 tasks" figure. Ours: 3 services');
