@@ -383,7 +383,8 @@ export class ApplicationPlaneStack extends Stack {
       tiers: [
         { tierName: 'basic', routing: TierRouting.SHARED },
         { tierName: 'advanced', routing: advancedRouting ? TierRouting.ROUTING_SERVICE : TierRouting.PER_TENANT },
-        { tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true },
+        // Premium tenants get a load balancer of their own, declared or onboarded at run time.
+        { tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true, dedicatedShardsAtRunTime: true },
       ],
       placements: props.placements,
       // Provisioned tenants' own pools are registered by the lifecycle, each bound to its tenant.
@@ -401,7 +402,8 @@ export class ApplicationPlaneStack extends Stack {
 
     // Tenant stacks that the control plane's onboarding provisions, one template per stack tier. Each tenant has a
     // user pool of its own; its services trust that pool only.
-    const advancedTemplate = new TenantTemplate(this, 'AdvancedTenant', { tierName: 'advanced' });
+    // Behind a routing service, a tenant has no route of its own: the template takes no router shard or rule priority.
+    const advancedTemplate = new TenantTemplate(this, 'AdvancedTenant', { tierName: 'advanced', takesRoute: !advancedRouting });
     this.provisionedTier(advancedTemplate, removalPolicy, (application) => new SiloServiceTier(advancedTemplate, 'Advanced', {
       ...common,
       ...advancedShared,

@@ -58,8 +58,13 @@ export class CloudMapDns {
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(53, host, () => resolve());
+      socket.bind(53, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
     });
+    // A later error (an answer that cannot be sent) must not take the process down: the client asks again.
+    socket.on('error', () => undefined);
     this.sockets.set(host, socket);
   }
 

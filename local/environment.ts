@@ -508,10 +508,6 @@ export class LocalEnvironment {
   }
 
   /**
-   * Registers a started group's tasks with the target groups its ECS services name (`LoadBalancers`), as ECS does:
-   * `http://<task ip>:<container port>`; they are deregistered when the group stops.
-   */
-  /**
    * The DNS names ECS services register their tasks under (`ServiceRegistries` of a Cloud Map service with A records
    * in a private DNS namespace): `<service name>.<namespace name>`, with the records' TTL.
    */
@@ -550,6 +546,10 @@ export class LocalEnvironment {
     throw new Error(`no deployment has the private DNS namespace ${namespaceId}`);
   }
 
+  /**
+   * Registers a started group's tasks with the target groups its ECS services name (`LoadBalancers`), as ECS does:
+   * `http://<task ip>:<container port>`; they are deregistered when the group stops.
+   */
   private async registerTargets(stack: StackDeployment, constructPath: string, group: LocalServiceGroup): Promise<void> {
     for (const [, r] of Object.entries<any>(stack.template.Resources)) {
       if (r.Type !== 'AWS::ECS::Service' || !String(r.Metadata?.['aws:cdk:path'] ?? '').startsWith(`${constructPath}/`)) {

@@ -120,6 +120,18 @@ describe('shards opened at run time', () => {
     expect(await slots.shardRecord(1)).toMatchObject({ dedicatedTo: 'p2' });
   });
 
+  test('a dedicated shard claimed by a tenant whose onboarding failed before it took the slot is freed; a held shared slot is kept', async () => {
+    const slots = await runtimeTable();
+    await slots.openShard('p1', true);
+    await slots.shardOpened(1, attrs(1));
+    await slots.releaseDedicated('p1'); // its onboarding failed: no slot taken yet
+    expect(await slots.shardRecord(1)).toMatchObject({ dedicated: true, dedicatedTo: undefined });
+    expect(await slots.allocateDedicated('p2')).toEqual({ shard: 1, priority: 25001, runtime: attrs(1) });
+    // A tenant that holds a shared slot already (placed before its tier had dedicated shards) keeps it.
+    await slots.allocate('old');
+    expect(await slots.allocateDedicated('old')).toEqual({ shard: 0, priority: 25001 });
+  });
+
   test('a shard number freed by a failed opening below later shards: the later shards stay in use, and the number is taken again', async () => {
     const slots = await runtimeTable();
     await slots.allocate('a');

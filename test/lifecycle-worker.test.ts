@@ -67,7 +67,7 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
     namePrefix: 'AppPlane',
     tiers: {
       basic: { kind: 'SHARED', userPoolId: 'us-east-1_shared', appClientId: 'shared-client', apiGatewayUrl: 'https://shard0/prod/' },
-      advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1', routeParameters: true },
+      advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' },
     },
     pooledTables: [{ tableName: `Products${i}`, partitionKey: 'tenantId', sortKey: 'id' }],
     shards: 2,
@@ -243,7 +243,7 @@ describe('onboarding a stack-tier tenant', () => {
 
   test('a tier routed by its routing service: no router slot, and the product gets neither RouterShard nor RulePriority', async () => {
     const { w, config } = await worker({
-      tiers: { standard: { kind: 'PER_TENANT', productId: 'prod-456', provisioningArtifactName: 'v1' } },
+      tiers: { standard: { kind: 'PER_TENANT', productId: 'prod-456', provisioningArtifactName: 'v1', takesNoRoute: true } },
     });
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
     const start = await w.startOnboarding(request('hooli', 'standard'));
@@ -434,6 +434,16 @@ describe('updates in waves', () => {
       ],
     });
   });
+
+  test('a template without a route of its own (behind a routing service) is updated without RouterShard or RulePriority', async () => {
+    const { w } = await worker({ tiers: { standard: { kind: 'PER_TENANT', productId: 'prod-456', provisioningArtifactName: 'v1', takesNoRoute: true } } });
+    catalog.on(UpdateProvisionedProductCommand).resolves({ RecordDetail: { RecordId: 'rec-u' } });
+    await w.updateStack('hooli', 'standard', 'v2', 'exec-1');
+    expect(catalog.commandCalls(UpdateProvisionedProductCommand)[0].args[0].input.ProvisioningParameters).toEqual([
+      { Key: 'TenantId', UsePreviousValue: true },
+      { Key: 'TenantAdminEmail', UsePreviousValue: true },
+    ]);
+  });
 });
 
 describe('tenant user pools', () => {
@@ -475,7 +485,7 @@ describe('shards opened at run time', () => {
     rulesPerListener: 1,
     reserved: {},
     runtimeShards: { productId: 'prod-shard', provisioningArtifactName: 'v1', max: 2, reserved: [] },
-    tiers: { advanced: { kind: 'PER_TENANT' as const, productId: 'prod-123', provisioningArtifactName: 'v1', runtimeShardParameters: true, routeParameters: true } },
+    tiers: { advanced: { kind: 'PER_TENANT' as const, productId: 'prod-123', provisioningArtifactName: 'v1', runtimeShardParameters: true } },
   };
 
   test('every shard full: provisionStack provisions nothing and asks for a shard; openShard provisions the router\'s template once', async () => {
@@ -543,7 +553,7 @@ describe('shards opened at run time', () => {
   });
 
   test('a tenant of a tier with a load balancer per tenant opens a shard of its own, even with room in the shared ones', async () => {
-    const premium = { kind: 'PER_TENANT' as const, productId: 'prod-456', provisioningArtifactName: 'v1', runtimeShardParameters: true, routeParameters: true, dedicatedShard: true };
+    const premium = { kind: 'PER_TENANT' as const, productId: 'prod-456', provisioningArtifactName: 'v1', runtimeShardParameters: true, dedicatedShard: true };
     const { w } = await worker({ ...runtime, tiers: { ...runtime.tiers, premium } });
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
     expect(await w.provisionStack(request('initech', 'premium'))).toEqual({ request: request('initech', 'premium'), openShard: true });
@@ -570,7 +580,7 @@ describe('shards opened at run time', () => {
   });
 
   test('a template without the runtime shard parameters gets none, and cannot be placed on a shard opened at run time', async () => {
-    const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1', routeParameters: true } } });
+    const { w } = await worker({ ...runtime, tiers: { advanced: { kind: 'PER_TENANT', productId: 'prod-123', provisioningArtifactName: 'v1' } } });
     catalog.on(ProvisionProductCommand).resolves({ RecordDetail: { RecordId: 'rec-1' } });
     await w.provisionStack(request('acme', 'advanced'));
     expect(catalog.commandCalls(ProvisionProductCommand)[0].args[0].input.ProvisioningParameters!.map((p) => p.Key))

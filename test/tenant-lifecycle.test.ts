@@ -59,7 +59,7 @@ describe('requests and replies', () => {
     });
     expect(Object.keys(c.tiers)).toEqual(['basic', 'advanced']);
     expect(c.tiers.basic.kind).toBe('SHARED');
-    expect(c.tiers.advanced).toEqual({ kind: 'PER_TENANT', productId: 'TOKEN', provisioningArtifactName: 'v1', routeParameters: true });
+    expect(c.tiers.advanced).toEqual({ kind: 'PER_TENANT', productId: 'TOKEN', provisioningArtifactName: 'v1' });
     expect(c.pooledTables.map((t: any) => [t.partitionKey, t.sortKey])).toEqual([['tenantId', 'id'], ['tenantId', 'id']]);
     // The basic tier's declared route holds priority 1 on shard 0; the router has 2 shards for provisioned tenants.
     expect(c.reserved).toEqual({ 0: [1] });

@@ -1,12 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import {
-  ClusterPerTenantTier, PooledEcsTier, RunningHours, SharedTaskExecution, SiloServiceTier, TenantRouter, TierRouting, TierRoutingService,
+  ClusterPerTenantTier, PooledEcsTier, RunningHours, SaasApplication, SharedTaskExecution, SiloServiceTier, TenantRouter, TenantTemplate, TierRouting, TierRoutingService,
 } from '../src';
-import { bridgeApplication, pooledApplication, vpcStack } from './util/fixtures';
+import { bridgeApplication, IMAGE, pooledApplication, vpcStack } from './util/fixtures';
 import { resourcesOf, routerProps } from './util/router-fixtures';
 import { synthesizeExample } from '../examples/synthesize';
 
@@ -225,6 +227,15 @@ describe('a router with a ROUTING_SERVICE tier', () => {
     expect(resourcesOf(stack, 'AWS::ApiGateway::ApiKey').map((k) => k.props.CustomerId).sort()).toEqual(['acme', 'globex']);
   });
 
+  test('a router tier may give its tenants onboarded at run time a shard each only with a load balancer per tenant and shards opened at run time', () => {
+    const { stack, vpc } = vpcStack();
+    expect(() => new TenantRouter(stack, 'R1', routerProps(vpc, { tiers: [{ tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedShardsAtRunTime: true }] })))
+      .toThrow("tiers[0].dedicatedShardsAtRunTime needs dedicatedLoadBalancer: tier 'premium' gives its declared tenants no load balancer of their own.");
+    expect(() => new TenantRouter(stack, 'R2', routerProps(vpc, {
+      tiers: [{ tierName: 'premium', routing: TierRouting.PER_TENANT, dedicatedLoadBalancer: true, dedicatedShardsAtRunTime: true }],
+    }))).toThrow('tiers [premium] have dedicatedShardsAtRunTime, which needs openShardsAtRunTime: the lifecycle opens those shards at run time.');
+  });
+
   test('a tenant of the tier must come with the routing service, and takes no shard or priority', () => {
     const { stack, vpc } = vpcStack();
     const application = bridgeApplication();
@@ -235,6 +246,34 @@ describe('a router with a ROUTING_SERVICE tier', () => {
     expect(() => routedTier.router.addTenant(routedTier.advanced.tenants[0], { shard: 0, priority: 5 }))
       .toThrow(/tenant 'acme' is in tier 'advanced', routed by its routing service: .* options.shard, options.priority and options.runtimeShard do not apply/);
     expect(() => routedTier.router.tierRouting('gold')).toThrow(/tierRouting: tier 'gold' is not a tier of this router; its tiers: advanced/);
+  });
+});
+
+describe('a tenant template of a tier behind a routing service', () => {
+  function templated(takesRoute: boolean) {
+    const app = new App();
+    const stack = new Stack(app, 'Plane');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const application = bridgeApplication();
+    const routingService = new TierRoutingService(stack, 'Routing', { vpc, application, tierName: 'advanced' });
+    const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, tiers: [{ tierName: 'advanced', routing: TierRouting.ROUTING_SERVICE }] }));
+    router.addSharedTier('advanced', [routingService.routingTarget]);
+    const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced', takesRoute });
+    const tier = new SiloServiceTier(template, 'Advanced', { vpc, application, routingService });
+    return { router, template, tenant: tier.addTenant(template.tenantId) };
+  }
+
+  test('with takesRoute: false it takes no RouterShard or RulePriority, and joins the tier\'s route', () => {
+    const { router, template, tenant } = templated(false);
+    router.addTenant(tenant);
+    expect(template.takesRoute).toBe(false);
+    expect(() => template.routerShard).toThrow("TenantTemplate 'Plane/AdvancedTenant' has takesRoute: false: its tenants have no route of their own, so no router shard or rule priority.");
+    expect(router.endpointFor(template.tenantId)).toBe(router.endpointForTier('advanced'));
+  });
+
+  test('a template that takes a route is refused: its tenants would hold router slots for nothing', () => {
+    const { router, tenant } = templated(true);
+    expect(() => router.addTenant(tenant)).toThrow(/routed by its routing service, but its TenantTemplate takes a route of its own \(RouterShard, RulePriority\): give the template takesRoute: false/);
   });
 });
 
@@ -263,4 +302,19 @@ describe('the example with advancedRoutingService', () => {
     expect(Object.keys(t.Parameters).filter((p) => p.startsWith('Router') || p.startsWith('Rule') || p.startsWith('Shard'))).toEqual([]);
     expect(JSON.stringify(t.Outputs.ApiUrl.Value)).toMatch(/"Fn::ImportValue":"EcsSaasApplicationPlane:ExportsOutput[A-Za-z0-9]*Shard0[A-Za-z0-9]*Api/);
   });
+});
+
+test('service names that make `<service>-<tenant>` ambiguous are refused, behind a routing service and in a shared namespace', () => {
+  const { stack, vpc } = vpcStack();
+  const application = new SaasApplication({
+    tables: [],
+    services: [{ name: 'api', image: IMAGE, pathPrefix: '/api' }, { name: 'api-x', image: IMAGE, pathPrefix: '/apix', containerPort: 3001 }],
+  });
+  expect(() => new TierRoutingService(stack, 'Routing', { vpc, application, tierName: 'advanced' }))
+    .toThrow("routingService names each service '<service>-<tenant>', but service names 'api' and 'api-x' make that ambiguous");
+  const namespace = new servicediscovery.HttpNamespace(stack, 'Shared', { name: 'shared.test' });
+  expect(() => new SiloServiceTier(stack, 'Advanced', { vpc, application, namespace, tenants: ['x-y'] }))
+    .toThrow("namespace (shared by many groups) names each service '<service>-<tenant>', but service names 'api' and 'api-x' make that ambiguous");
+  expect(() => new TierRoutingService(stack, 'Routing2', { vpc, application: bridgeApplication(), tierName: 'advanced', namespaceName: 'bad name' }))
+    .toThrow("namespaceName must be a DNS name (labels of letters, digits and hyphens, separated by dots); got 'bad name'.");
 });

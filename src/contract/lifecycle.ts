@@ -83,13 +83,12 @@ export interface StackTierConfig {
   /** The template takes the `Shard*` parameters of a shard opened at run time (TenantTemplate.runtimeShard). */
   readonly runtimeShardParameters?: boolean;
   /**
-   * The template takes `RouterShard` and `RulePriority`: each tenant holds a router slot. Without them (a tier routed
-   * by its routing service), a tenant takes no slot.
+   * The template takes no `RouterShard` and `RulePriority` (a tier routed by its routing service): its tenants hold no
+   * router slot. Absent: the template takes them, and each tenant holds a slot.
    */
-  readonly routeParameters?: boolean;
+  readonly takesNoRoute?: boolean;
   /**
-   * Each tenant gets a router shard of its own, opened at run time (a router tier with `dedicatedLoadBalancer`, and a
-   * router that opens shards at run time).
+   * Each tenant gets a router shard of its own, opened at run time (the router tier's `dedicatedShardsAtRunTime`).
    */
   readonly dedicatedShard?: boolean;
 }

@@ -67,11 +67,9 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
         provisioningArtifactName: p.versionName,
         // Read when rendered: the router adds the template's runtime shard parameters when its route is added.
         runtimeShardParameters: Lazy.any({ produce: () => p.template.takesRuntimeShard || undefined }) as unknown as boolean,
-        routeParameters: Lazy.any({ produce: () => p.template.takesRoute || undefined }) as unknown as boolean,
-        // A tenant of a tier with a load balancer per tenant gets a shard of its own, when shards open at run time.
-        dedicatedShard: Lazy.any({
-          produce: () => (o.props.router.hasDedicatedLoadBalancer(name) && o.shardProduct !== undefined && p.template.takesRuntimeShard) || undefined,
-        }) as unknown as boolean,
+        takesNoRoute: p.template.takesRoute ? undefined : true,
+        // Tenants of the tier onboarded at run time get a shard of their own (an opt-in of the router's tier).
+        dedicatedShard: Lazy.any({ produce: () => o.props.router._dedicatedShardsAtRunTime(name) || undefined }) as unknown as boolean,
       }]),
     ]),
     pooledTables: pooled.map(({ table: t, def }) => ({ tableName: t.tableName, partitionKey: def.partitionKey!.name, sortKey: def.sortKey?.name })),

@@ -22,6 +22,15 @@ export interface TenantTemplateProps {
    * @default - "Tenant stack of tier <tierName>"
    */
   readonly description?: string;
+
+  /**
+   * Whether each tenant has a route of its own: the template takes `RouterShard` and `RulePriority` (`routerShard`,
+   * `rulePriority`), and the lifecycle gives each tenant a router slot. False for a tier routed by its routing
+   * service (`TierRouting.ROUTING_SERVICE`), whose tenants join the tier's one route and hold no slot.
+   *
+   * @default true
+   */
+  readonly takesRoute?: boolean;
 }
 
 /**
@@ -106,6 +115,17 @@ export class TenantTemplate extends servicecatalog.ProductStack {
       allowedPattern: TENANT_ID_PATTERN.source,
       constraintDescription: '1 to 36 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
     }).valueAsString;
+    if (props.takesRoute ?? true) {
+      this.routeParameters = {
+        shard: new CfnParameter(this, TEMPLATE_PARAMETERS.routerShard, { type: 'Number', minValue: 0, description: 'Router shard of the tenant route' }).valueAsNumber,
+        priority: new CfnParameter(this, TEMPLATE_PARAMETERS.rulePriority, {
+          type: 'Number',
+          minValue: 1,
+          maxValue: LISTENER_PRIORITY_MAX,
+          description: 'Listener-rule priority of the tenant route, allocated by the lifecycle',
+        }).valueAsNumber,
+      };
+    }
     this.adminEmail = new CfnParameter(this, TEMPLATE_PARAMETERS.adminEmail, { description: 'Email of the tenant administrator' }).valueAsString;
     this.node.addValidation({
       validate: () => (this.configured ? [] : [`TenantTemplate '${this.node.path}' has no tenant configuration: call configureTenant (user pool, app client, API URL).`]),
@@ -135,33 +155,26 @@ export class TenantTemplate extends servicecatalog.ProductStack {
 
   /**
    * The router shard of the tenant's route (template parameter `RouterShard`, allocated by the lifecycle with
-   * `rulePriority`). A template that reads neither (a tier routed by its routing service, whose tenants join the
-   * tier's one route) takes neither parameter, and its tenants hold no router slot.
+   * `rulePriority`). Throws for a template with `takesRoute: false`.
    */
   public get routerShard(): number {
-    return this.route.shard;
+    return this.route().shard;
   }
 
   /** The listener-rule priority of the tenant's route (template parameter `RulePriority`, see `routerShard`). */
   public get rulePriority(): number {
-    return this.route.priority;
+    return this.route().priority;
   }
 
-  /** Whether the template takes the tenant route's parameters (`routerShard` or `rulePriority` was used). */
+  /** Whether the template takes the tenant route's parameters (`takesRoute`). */
   public get takesRoute(): boolean {
     return this.routeParameters !== undefined;
   }
 
-  private get route(): { readonly shard: number; readonly priority: number } {
-    this.routeParameters ??= {
-      shard: new CfnParameter(this, TEMPLATE_PARAMETERS.routerShard, { type: 'Number', minValue: 0, description: 'Router shard of the tenant route' }).valueAsNumber,
-      priority: new CfnParameter(this, TEMPLATE_PARAMETERS.rulePriority, {
-        type: 'Number',
-        minValue: 1,
-        maxValue: LISTENER_PRIORITY_MAX,
-        description: 'Listener-rule priority of the tenant route, allocated by the lifecycle',
-      }).valueAsNumber,
-    };
+  private route(): { readonly shard: number; readonly priority: number } {
+    if (!this.routeParameters) {
+      throw new Error(`TenantTemplate '${this.node.path}' has takesRoute: false: its tenants have no route of their own, so no router shard or rule priority.`);
+    }
     return this.routeParameters;
   }
 

@@ -22,3 +22,18 @@ export function envName(tableName: string): string {
 export function namespaceName(tierName: string, tenantId?: string): string {
   return tenantId === undefined ? `${tierName}.${Aws.STACK_NAME}` : `${tenantId}.${tierName}.${Aws.STACK_NAME}`;
 }
+
+/**
+ * Checks that `<service>-<tenant>` names one service of one tenant: no service name followed by `-` may begin another
+ * (services `api` and `api-x` would give tenant `x-y`'s `api` and tenant `y`'s `api-x` the same name). Such names are
+ * those of a namespace shared by many tenants (`namespace`) and of a routing service's DNS namespace.
+ */
+export function checkTenantQualifiedNames(serviceNames: string[], who: string): void {
+  for (const a of serviceNames) {
+    const b = serviceNames.find((n) => n !== a && n.startsWith(`${a}-`));
+    if (b) {
+      throw new Error(`${who} names each service '<service>-<tenant>', but service names '${a}' and '${b}' make that ambiguous `
+        + `('${a}-' begins '${b}', so '${a}-<tenant>' of one tenant can be '${b}-<tenant>' of another): rename one so that no service name followed by '-' begins another.`);
+    }
+  }
+}

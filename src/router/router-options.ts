@@ -53,6 +53,15 @@ export interface RouterTier {
    * @default false
    */
   readonly dedicatedLoadBalancer?: boolean;
+
+  /**
+   * Tenants of the tier onboarded at run time get a load balancer of their own too: the tenant lifecycle opens a
+   * router shard for each (or gives it one a departed tenant left free). Needs `dedicatedLoadBalancer` and the
+   * router's `openShardsAtRunTime`; the router opens at most 9 shards at run time, shared and dedicated together.
+   *
+   * @default false - tenants onboarded at run time share the router's shards
+   */
+  readonly dedicatedShardsAtRunTime?: boolean;
 }
 
 /**

@@ -10,6 +10,7 @@ export interface TierSettings {
   readonly plan: TierUsagePlan;
   readonly perTenant: boolean;
   readonly dedicated: boolean;
+  readonly dedicatedAtRunTime: boolean;
 }
 
 /** The router's tiers, by name. */
@@ -25,12 +26,16 @@ export function resolveTiers(tiers: RouterTier[]): Map<string, TierSettings> {
     if (t.dedicatedLoadBalancer && t.routing !== TierRouting.PER_TENANT) {
       throw new Error(`tiers[${i}].dedicatedLoadBalancer needs routing PER_TENANT; tier '${t.tierName}' has ${t.routing}, whose tenants share one route.`);
     }
+    if (t.dedicatedShardsAtRunTime && !t.dedicatedLoadBalancer) {
+      throw new Error(`tiers[${i}].dedicatedShardsAtRunTime needs dedicatedLoadBalancer: tier '${t.tierName}' gives its declared tenants no load balancer of their own.`);
+    }
     out.set(t.tierName, {
       tierName: t.tierName,
       routing: t.routing,
       plan: t.usagePlan ?? TierUsagePlan.defaultFor(t.tierName),
       perTenant: t.apiKeyPerTenant ?? false,
       dedicated: t.dedicatedLoadBalancer ?? false,
+      dedicatedAtRunTime: t.dedicatedShardsAtRunTime ?? false,
     });
   }
   return out;

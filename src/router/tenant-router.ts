@@ -139,6 +139,10 @@ export class TenantRouter extends Construct {
     for (let i = 0; i < (props.minShards ?? 1); i++) {
       this.shardAt(i, false);
     }
+    const dedicatedAtRunTime = [...this.tiers.values()].filter((t) => t.dedicatedAtRunTime).map((t) => t.tierName);
+    if (dedicatedAtRunTime.length > 0 && !props.openShardsAtRunTime) {
+      throw new Error(`tiers [${dedicatedAtRunTime.join(', ')}] have dedicatedShardsAtRunTime, which needs openShardsAtRunTime: the lifecycle opens those shards at run time.`);
+    }
     if (props.openShardsAtRunTime) {
       this.shardTemplate = RouterShardTemplate._create(this, 'ShardTemplate', this.shardOptions(-1, false));
       this.plans.addRuntimeShardPlans(this.shardTemplate, this.shardTemplate.api.restApiId, this.props.stageName ?? 'prod', this.shardTemplate.api.deploymentStage);
@@ -172,9 +176,13 @@ export class TenantRouter extends Construct {
     return tier.routing;
   }
 
-  /** Whether each tenant of the tier gets a load balancer (a shard) of its own. */
-  public hasDedicatedLoadBalancer(tierName: string): boolean {
-    return this.tiers.get(tierName)?.dedicated ?? false;
+  /**
+   * Whether the tier's tenants onboarded at run time get a shard of their own (`dedicatedShardsAtRunTime`).
+   *
+   * @internal
+   */
+  public _dedicatedShardsAtRunTime(tierName: string): boolean {
+    return this.tiers.get(tierName)?.dedicatedAtRunTime ?? false;
   }
 
   /** Whether each tenant of the tier has its own API key and usage plan. */
@@ -313,6 +321,11 @@ export class TenantRouter extends Construct {
     const key = tierRouteKey(tier);
     const existing = this.routes.get(key);
     if (Token.isUnresolved(tenant.tenantId)) {
+      // A tenant template (duck-typed: the lifecycle's TenantTemplate) must not take a route the tier does not give.
+      if ((Stack.of(tenant.serviceGroup ?? this) as { takesRoute?: boolean }).takesRoute === true) {
+        throw new Error(`${who} is in tier '${tier.tierName}', routed by its routing service, but its TenantTemplate takes a route of its own (RouterShard, RulePriority): `
+          + 'give the template takesRoute: false, so that its tenants hold no router slot.');
+      }
       if (!existing) {
         throw new Error(`${who} is a token in tier '${tier.tierName}', routed by its routing service: route the tier first (a tenant of it, or addSharedTier(tierName, [routingService.routingTarget])), so that the template joins a route that exists.`);
       }

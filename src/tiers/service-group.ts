@@ -13,7 +13,7 @@ import { ScopedDynamoAccess } from '../data/scoped-dynamo-access';
 import { TableAccessLevel } from '../data/table-access-level';
 import { createTable } from '../private/defaults';
 import { checkGroupOptions } from '../private/group-options';
-import { envName, namespaceName, pascal } from '../private/naming';
+import { checkTenantQualifiedNames, envName, namespaceName, pascal } from '../private/naming';
 import { validateTenantId } from '../private/tenant-id';
 import { RoutingTarget } from '../router/routing-target';
 
@@ -152,6 +152,9 @@ export class ServiceGroup extends Construct {
       }
     }
 
+    if (props.namespace) {
+      checkTenantQualifiedNames(app.services.map((s) => s.name), 'namespace (shared by many groups)');
+    }
     if (props.namespace && props.namespaceName !== undefined) {
       throw new Error(`namespace and namespaceName '${props.namespaceName}' conflict: namespaceName names the namespace a group creates; a group given a shared namespace creates none.`);
     }

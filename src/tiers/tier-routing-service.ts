@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,8 +16,12 @@ import { SaasApplication, ServiceDefinition } from '../application/saas-applicat
 import { ROUTING_HEADER, routingServicePattern } from '../contract/router';
 import { subnetsOrDefault } from '../private/defaults';
 import { checkGroupOptions } from '../private/group-options';
+import { checkTenantQualifiedNames } from '../private/naming';
 import { TIER_NAME_PATTERN, TIER_NAME_RULE } from '../private/tier-name';
 import { RoutingTarget } from '../router/routing-target';
+
+/** A DNS name: labels of letters, digits and hyphens (not at either end), separated by dots. */
+const DNS_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /**
  * Properties of a TierRoutingService.
@@ -157,6 +161,10 @@ export class TierRoutingService extends Construct {
       throw new Error(`maxTasks must be a whole number of at least minTasks (${minTasks}); got ${maxTasks}.`);
     }
     const app = props.application;
+    checkTenantQualifiedNames(app.services.map((s) => s.name), 'routingService');
+    if (props.namespaceName !== undefined && !Token.isUnresolved(props.namespaceName) && !DNS_NAME.test(props.namespaceName)) {
+      throw new Error(`namespaceName must be a DNS name (labels of letters, digits and hyphens, separated by dots); got '${props.namespaceName}'.`);
+    }
     this.tierName = props.tierName;
     this.application = app;
 

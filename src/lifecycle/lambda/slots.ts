@@ -191,22 +191,33 @@ export class SlotTable {
     if (!runtime) {
       throw new Error('a tier with a load balancer per tenant gets shards opened at run time: the router must open shards at run time (openShardsAtRunTime)');
     }
-    let free: ShardRecord | undefined;
-    let opened = 0;
-    for (let shard = this.o.shards; shard < this.o.shards + runtime.max; shard++) {
-      const record = await this.shardRecord(shard);
-      if (!record) {
-        continue; // a number freed by a failed opening: the next opening takes it
-      }
-      opened++;
-      if (record.dedicatedTo === tenantId) {
-        return record.state === 'OPEN' ? this.takeDedicated(tenantId, record) : undefined;
-      }
-      if (record.dedicated && record.state === 'OPEN' && record.dedicatedTo === undefined) {
-        free ??= record;
-      }
+    // A slot it holds already (a retried onboarding, or one placed on a shared shard before dedicated shards were on).
+    const held = await this.find(tenantId);
+    if (held) {
+      return held;
     }
-    if (free) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let free: ShardRecord | undefined;
+      let opened = 0;
+      for (let shard = this.o.shards; shard < this.o.shards + runtime.max; shard++) {
+        const record = await this.shardRecord(shard);
+        if (!record) {
+          continue; // a number freed by a failed opening: the next opening takes it
+        }
+        opened++;
+        if (record.dedicatedTo === tenantId) {
+          return record.state === 'OPEN' ? this.takeDedicated(tenantId, record) : undefined;
+        }
+        if (record.dedicated && record.state === 'OPEN' && record.dedicatedTo === undefined) {
+          free ??= record;
+        }
+      }
+      if (!free) {
+        if (opened >= runtime.max) {
+          throw new Error(`no dedicated router shard for tenant '${tenantId}': the router opens at most ${runtime.max} shards at run time, and none is free`);
+        }
+        return undefined;
+      }
       try {
         await this.o.client.send(new UpdateItemCommand({
           TableName: this.o.tableName,
@@ -220,13 +231,41 @@ export class SlotTable {
         if (!(e instanceof ConditionalCheckFailedException)) {
           throw e;
         }
-        return this.allocateDedicated(tenantId); // another tenant claimed it: look again
+        // another tenant claimed it: look again
       }
     }
-    if (opened >= runtime.max) {
-      throw new Error(`no dedicated router shard for tenant '${tenantId}': the router opens at most ${runtime.max} shards at run time, and none is free`);
+    throw new Error(`could not claim a dedicated router shard for tenant '${tenantId}' after 20 attempts`);
+  }
+
+  /**
+   * Frees every dedicated shard the tenant holds (after its stack is gone, or its onboarding failed): whether or not
+   * it holds a slot there, and whether or not the release of its slot got that far before.
+   */
+  public async releaseDedicated(tenantId: string): Promise<void> {
+    if (!this.o.runtime) {
+      return;
     }
-    return undefined;
+    for (let shard = this.o.shards; shard < this.o.shards + this.o.runtime.max; shard++) {
+      const record = await this.shardRecord(shard);
+      if (record?.dedicatedTo !== tenantId || record.state !== 'OPEN') {
+        continue; // an opening still in progress is its onboarding's: a failed one is forgotten (shardFailed)
+      }
+      await this.clearDedicated(shard, tenantId);
+    }
+  }
+
+  private async clearDedicated(shard: number, tenantId: string): Promise<void> {
+    await this.o.client.send(new UpdateItemCommand({
+      TableName: this.o.tableName,
+      Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
+      UpdateExpression: 'REMOVE dedicatedTo',
+      ConditionExpression: 'dedicatedTo = :t',
+      ExpressionAttributeValues: { ':t': { S: tenantId } },
+    })).catch((e) => {
+      if (!(e instanceof ConditionalCheckFailedException)) {
+        throw e;
+      }
+    });
   }
 
   /** The tenant's slot on its dedicated shard: the first provisioned priority the router's own rules leave. */
@@ -373,17 +412,7 @@ export class SlotTable {
     }
     if (slot.runtime) {
       // A dedicated shard is free for the next tenant once this one's slot is gone (its rule deleted with its stack).
-      await this.o.client.send(new UpdateItemCommand({
-        TableName: this.o.tableName,
-        Key: { shard: { N: String(slot.shard) }, priority: { N: String(SHARD_RECORD) } },
-        UpdateExpression: 'REMOVE dedicatedTo',
-        ConditionExpression: 'dedicatedTo = :t',
-        ExpressionAttributeValues: { ':t': { S: tenantId } },
-      })).catch((e) => {
-        if (!(e instanceof ConditionalCheckFailedException)) {
-          throw e;
-        }
-      });
+      await this.clearDedicated(slot.shard, tenantId);
     }
   }
 

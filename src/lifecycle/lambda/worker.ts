@@ -61,6 +61,9 @@ const RUNTIME_SHARD_PARAMETERS: string[] = [
   TEMPLATE_PARAMETERS.shardListenerArn, TEMPLATE_PARAMETERS.shardSecurityGroupId, TEMPLATE_PARAMETERS.shardApiId,
 ];
 
+/** The template parameters of the tenant's own route (absent behind a routing service). */
+const ROUTE_PARAMETERS: string[] = [TEMPLATE_PARAMETERS.routerShard, TEMPLATE_PARAMETERS.rulePriority];
+
 export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly cognito: CognitoIdentityProviderClient;
@@ -166,10 +169,10 @@ export class LifecycleWorker {
   public async provisionStack(request: OnboardingRequest): Promise<StepState> {
     const tier = this.tier(request.tier, PER_TENANT) as StackTierConfig;
     // A tier routed by its routing service: the tenant joins the tier's one route, and holds no slot.
-    const slot = !tier.routeParameters ? undefined
+    const slot = tier.takesNoRoute ? undefined
       : tier.dedicatedShard ? await this.slots.allocateDedicated(request.tenantId)
         : await this.slots.allocate(request.tenantId);
-    if (tier.routeParameters && !slot) {
+    if (!tier.takesNoRoute && !slot) {
       return { request, openShard: true };
     }
     if (slot?.runtime && !tier.runtimeShardParameters) {
@@ -338,6 +341,8 @@ export class LifecycleWorker {
     if (held) {
       await this.slots.release(request.tenantId, held);
     }
+    // A dedicated shard it claimed, with or without a slot on it yet, is free again.
+    await this.slots.releaseDedicated(request.tenantId);
     await this.unregisterIssuer(request.tenantId);
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
@@ -420,6 +425,7 @@ export class LifecycleWorker {
     if (slot) {
       await this.slots.release(request.tenantId, slot);
     }
+    await this.slots.releaseDedicated(request.tenantId);
     await this.unregisterIssuer(request.tenantId);
     await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId);
     await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
@@ -457,9 +463,11 @@ export class LifecycleWorker {
       ProductId: tier.productId,
       ProvisioningArtifactName: version,
       UpdateToken: `${token}-${tenantId}`.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 128),
-      // The Shard* parameters only for a template that takes them (they name a shard opened at run time).
+      // The Shard* parameters only for a template that takes them (they name a shard opened at run time), and the
+      // route's only for a template that has a route of its own.
       ProvisioningParameters: Object.values(TEMPLATE_PARAMETERS)
         .filter((Key) => tier.runtimeShardParameters || !RUNTIME_SHARD_PARAMETERS.includes(Key))
+        .filter((Key) => !tier.takesNoRoute || !ROUTE_PARAMETERS.includes(Key))
         .map((Key) => ({ Key, UsePreviousValue: true })),
     }));
     return { recordId: result.RecordDetail!.RecordId! };
