@@ -6,7 +6,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import {
-  ClusterPerTenantTier, PooledEcsTier, RunningHours, SaasApplication, SharedTaskExecution, SiloServiceTier, TenantRouter, TenantTemplate, TierRouting, TierRoutingService,
+  ClusterPerTenantTier, PooledEcsTier, RunningHours, SaasApplication, SharedTaskExecution, SiloServiceTier, TenantRouter, TenantTemplate,
+  TierRouting, TierRoutingService,
 } from '../src';
 import { bridgeApplication, IMAGE, pooledApplication, vpcStack } from './util/fixtures';
 import { resourcesOf, routerProps } from './util/router-fixtures';
