@@ -9,8 +9,8 @@
 import * as http from 'http';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { adminToken, provisionedTenantToken } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { createUser, signIn } from '../../local/identity';
 import { LocalLoadBalancer } from '../../local/load-balancer';
 import { LocalRestApi } from '../../local/rest-api';
 import { SbtContract } from '../../src';
@@ -60,17 +60,6 @@ function call(method: string, path: string, o: CallOptions = {}): Promise<Answer
   });
 }
 
-async function tokenOf(pool: { node: any; appClient: any }, username: string, tenantId: string): Promise<string> {
-  const stack = env.stack(APPLICATION_PLANE);
-  const poolId = (await stack.resource(logicalId(pool as any))).ref;
-  const clientId = (await stack.resource(logicalId(pool.appClient))).ref;
-  await createUser(env.admin.cognito, poolId, {
-    username,
-    attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
-  });
-  return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
-}
-
 beforeAll(async () => {
   synthesized = synthesizeExample({ advancedRoutingService: true });
   env = await LocalEnvironment.start(synthesized.outdir);
@@ -81,8 +70,8 @@ beforeAll(async () => {
   acme = await env.startServiceGroup(APPLICATION_PLANE, `${APPLICATION_PLANE}/Advanced/acme/Services`);
   api = await env.restApi(shard0);
   lb = await env.loadBalancer(shard0);
-  acmeToken = await tokenOf(plane.tenantPools.acme, 'admin@acme.example.com', 'acme');
-  globexToken = await tokenOf(plane.tenantPools.globex, 'admin@globex.example.com', 'globex');
+  acmeToken = await adminToken(env, plane.tenantPools.acme, 'acme', 'advanced');
+  globexToken = await adminToken(env, plane.tenantPools.globex, 'globex', 'advanced');
 }, 240_000);
 
 afterAll(async () => {
@@ -176,13 +165,7 @@ test('onboarding a tenant at run time: its stack registers its tasks, takes no r
   expect(JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig).apiGatewayUrl).toBe(api.awsUrl);
 
   const tenantStack = env.serviceCatalog.stackOf(name)!;
-  const poolId = String(await tenantStack.output('UserPoolId'));
-  const clientId = String(await tenantStack.output('AppClientId'));
-  await createUser(env.admin.cognito, poolId, {
-    username: 'user@hooli.example.com',
-    attributes: { 'email': 'user@hooli.example.com', 'custom:tenantId': 'hooli', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
-  });
-  const token = (await signIn(env.admin.cognito, poolId, clientId, 'user@hooli.example.com')).idToken;
+  const token = await provisionedTenantToken(tenantStack, env, 'hooli', 'advanced');
   const hooli = await env.startServiceGroup(tenantStack, `${APPLICATION_PLANE}/AdvancedTenant/Advanced/Tenant/Services`);
   const from = lb.requests.length;
   const answer = await call('GET', '/orders', { token });

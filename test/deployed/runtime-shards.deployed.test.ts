@@ -11,8 +11,8 @@
 import * as http from 'http';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { provisionedTenantToken } from './services-support';
 import { EventInbox, LocalEnvironment, LocalServiceGroup } from '../../local/environment';
-import { createUser, signIn } from '../../local/identity';
 import { LocalRestApi } from '../../local/rest-api';
 import { SbtContract } from '../../src';
 import { PROVISIONED_PRIORITY_BASE } from '../../src/contract/router';
@@ -95,13 +95,7 @@ test('every shard full: onboarding opens a shard from the router\'s template, pl
 
   // A request of the tenant's administrator, through the new shard.
   const tenantStack = env.serviceCatalog.stackOf(`${APPLICATION_PLANE}-hooli`)!;
-  const poolId = String(await tenantStack.output('UserPoolId'));
-  const clientId = String(await tenantStack.output('AppClientId'));
-  await createUser(env.admin.cognito, poolId, {
-    username: 'user@hooli.example.com',
-    attributes: { 'email': 'user@hooli.example.com', 'custom:tenantId': 'hooli', 'custom:tenantTier': 'advanced', 'custom:userRole': 'TenantAdmin' },
-  });
-  const token = (await signIn(env.admin.cognito, poolId, clientId, 'user@hooli.example.com')).idToken;
+  const token = await provisionedTenantToken(tenantStack, env, 'hooli', 'advanced');
   group = await env.startServiceGroup(tenantStack, `${APPLICATION_PLANE}/AdvancedTenant/Advanced/Tenant/Services`);
   const api: LocalRestApi = await env.restApi(shardStack);
   const lb = await env.loadBalancer(shardStack);

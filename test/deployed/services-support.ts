@@ -55,6 +55,23 @@ export async function adminToken(env: LocalEnvironment, pool: { node: any; appCl
   return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
 }
 
+/** A signed-in user of a tenant provisioned at run time, in the user pool its stack outputs. */
+export async function provisionedTenantToken(
+  stack: { output(name: string): Promise<unknown> },
+  env: LocalEnvironment,
+  tenantId: string,
+  tier: string,
+): Promise<string> {
+  const poolId = String(await stack.output('UserPoolId'));
+  const clientId = String(await stack.output('AppClientId'));
+  const username = `user@${tenantId}.example.com`;
+  await createUser(env.admin.cognito, poolId, {
+    username,
+    attributes: { 'email': username, 'custom:tenantId': tenantId, 'custom:tenantTier': tier, 'custom:userRole': 'TenantAdmin' },
+  });
+  return (await signIn(env.admin.cognito, poolId, clientId, username)).idToken;
+}
+
 /**
  * The OpenID Connect issuer (not Cognito) the basic tier trusts in these tests: the example's `sharedIssuer`, whose
  * keys the local IAM gate publishes at `https://aws.local<jwksPath>`.
