@@ -14,6 +14,7 @@ import * as http from 'http';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { generateKeyPair, SignJWT } from 'jose';
 import { APPLICATION_PLANE, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { requestAt } from './services-support';
 import { StackDeployment } from '../../local/deployment';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { createUser, EMULATOR_KEY_ID, emulatorSigningKey, signIn } from '../../local/identity';
@@ -40,26 +41,7 @@ interface Answer {
 /** One request to the API's stage (default: shard 0's); the raw path (after the stage) is sent as written. */
 function call(method: string, rawPath: string,
   o: { token?: string; body?: string; headers?: Record<string, string>; api?: LocalRestApi } = {}): Promise<Answer> {
-  const base = new URL((o.api ?? api).url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: base.hostname,
-      port: base.port,
-      method,
-      path: `${base.pathname.replace(/\/$/, '')}${rawPath}`,
-      headers: {
-        ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}),
-        ...o.headers,
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return requestAt((o.api ?? api).url, method, rawPath, o);
 }
 
 /** A user of a pool (its id and app client), signed in; returns the ID token. */

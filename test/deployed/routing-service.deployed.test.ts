@@ -6,10 +6,9 @@
  * (its resolver read from the task's resolv.conf at start-up), the Cloud Map DNS stand-in (the A records ECS
  * registers for each tenant's tasks), and that tenant's own services and tables.
  */
-import * as http from 'http';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
-import { adminToken, provisionedTenantToken } from './services-support';
+import { adminToken, provisionedTenantToken, requestAt } from './services-support';
 import { LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { LocalLoadBalancer } from '../../local/load-balancer';
 import { LocalRestApi } from '../../local/rest-api';
@@ -38,26 +37,7 @@ interface CallOptions {
 }
 
 function call(method: string, path: string, o: CallOptions = {}): Promise<Answer> {
-  const base = new URL(o.base ?? api.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: base.hostname,
-      port: base.port,
-      method,
-      path: `${base.pathname.replace(/\/$/, '')}${path}`,
-      headers: {
-        ...(o.token ? { Authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}),
-        ...o.headers,
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return requestAt(o.base ?? api.url, method, path, o);
 }
 
 beforeAll(async () => {

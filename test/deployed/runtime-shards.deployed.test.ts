@@ -8,10 +8,9 @@
  * shard's REST API (the router's authorizer, the shard's usage plan for the tier), its load balancer and the tenant's
  * services.
  */
-import * as http from 'http';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
-import { provisionedTenantToken } from './services-support';
+import { provisionedTenantToken, requestAt } from './services-support';
 import { EventInbox, LocalEnvironment, LocalServiceGroup } from '../../local/environment';
 import { LocalRestApi } from '../../local/rest-api';
 import { SbtContract } from '../../src';
@@ -99,23 +98,7 @@ test('every shard full: onboarding opens a shard from the router\'s template, pl
   group = await env.startServiceGroup(tenantStack, `${APPLICATION_PLANE}/AdvancedTenant/Advanced/Tenant/Services`);
   const api: LocalRestApi = await env.restApi(shardStack);
   const lb = await env.loadBalancer(shardStack);
-  const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const base = new URL(api.url);
-    const body = JSON.stringify({ name: 'Hooli widget', price: 1 });
-    const req = http.request({
-      host: base.hostname,
-      port: base.port,
-      method: 'POST',
-      path: `${base.pathname.replace(/\/$/, '')}/products`,
-      headers: { 'Authorization': `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  const answer = await requestAt(api.url, 'POST', '/products', { token, body: JSON.stringify({ name: 'Hooli widget', price: 1 }) });
   expect(answer.status).toBe(201);
   expect(lb.requests[lb.requests.length - 1]).toMatchObject({ rule: PROVISIONED_PRIORITY_BASE, target: `${group.url}:80` });
 }, 300_000);

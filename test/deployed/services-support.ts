@@ -21,12 +21,26 @@ export function request(
   rawPath: string,
   o: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<ProxyAnswer> {
+  return requestAt(`http://${group.network.taskIp}`, method, rawPath, o);
+}
+
+/**
+ * One request to a base URL (an API stage, a task's address) with a JSON body and a bearer token; the raw path, after
+ * the base URL's path, is sent as written.
+ */
+export function requestAt(
+  baseUrl: string,
+  method: string,
+  rawPath: string,
+  o: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<ProxyAnswer> {
+  const base = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = http.request({
-      host: group.network.taskIp,
-      port: 80,
+      host: base.hostname,
+      port: base.port,
       method,
-      path: rawPath,
+      path: `${base.pathname.replace(/\/$/, '')}${rawPath}`,
       headers: {
         ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
         ...(o.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(o.body) } : {}),

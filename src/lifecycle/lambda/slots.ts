@@ -112,7 +112,7 @@ export class SlotTable {
       }
       if (!sawRoom) {
         // Full: a shard is being opened (wait for it), or one can be.
-        if (this.o.runtime && ((await this.opening()) !== undefined || (await this.runtimeRecords()) < this.o.runtime.max)) {
+        if (this.o.runtime && ((await this.opening()) !== undefined || (await this.runtimeShardRecords()).length < this.o.runtime.max)) {
           return undefined;
         }
         throw new Error(`no free router slot: ${shards.length} shards of ${this.o.rulesPerListener} rules are full`
@@ -198,13 +198,8 @@ export class SlotTable {
     }
     for (let attempt = 0; attempt < 20; attempt++) {
       let free: ShardRecord | undefined;
-      let opened = 0;
-      for (let shard = this.o.shards; shard < this.o.shards + runtime.max; shard++) {
-        const record = await this.shardRecord(shard);
-        if (!record) {
-          continue; // a number freed by a failed opening: the next opening takes it
-        }
-        opened++;
+      const records = await this.runtimeShardRecords();
+      for (const record of records) {
         if (record.dedicatedTo === tenantId) {
           return record.state === 'OPEN' ? this.takeDedicated(tenantId, record) : undefined;
         }
@@ -213,7 +208,7 @@ export class SlotTable {
         }
       }
       if (!free) {
-        if (opened >= runtime.max) {
+        if (records.length >= runtime.max) {
           throw new Error(`no dedicated router shard for tenant '${tenantId}': the router opens at most ${runtime.max} shards at run time, and none is free`);
         }
         return undefined;
@@ -242,15 +237,11 @@ export class SlotTable {
    * it holds a slot there, and whether or not the release of its slot got that far before.
    */
   public async releaseDedicated(tenantId: string): Promise<void> {
-    if (!this.o.runtime) {
-      return;
-    }
-    for (let shard = this.o.shards; shard < this.o.shards + this.o.runtime.max; shard++) {
-      const record = await this.shardRecord(shard);
-      if (record?.dedicatedTo !== tenantId || record.state !== 'OPEN') {
-        continue; // an opening still in progress is its onboarding's: a failed one is forgotten (shardFailed)
+    for (const record of await this.runtimeShardRecords()) {
+      // An opening still in progress is its onboarding's: a failed one is forgotten (shardFailed).
+      if (record.dedicatedTo === tenantId && record.state === 'OPEN') {
+        await this.clearDedicated(record.shard, tenantId);
       }
-      await this.clearDedicated(shard, tenantId);
     }
   }
 
@@ -363,36 +354,32 @@ export class SlotTable {
     for (let shard = 0; shard < this.o.shards; shard++) {
       out.push({ shard });
     }
-    for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
-      const record = await this.shardRecord(shard);
-      // A number without a record (a failed opening, forgotten) may sit below shards opened after it.
-      if (record?.state === 'OPEN' && (dedicated || !record.dedicated)) {
-        out.push({ shard, runtime: record.attributes });
+    for (const record of await this.runtimeShardRecords()) {
+      if (record.state === 'OPEN' && (dedicated || !record.dedicated)) {
+        out.push({ shard: record.shard, runtime: record.attributes });
       }
     }
     return out;
   }
 
-  /** Shards opened (or opening) at run time, shared and dedicated. */
-  private async runtimeRecords(): Promise<number> {
-    let n = 0;
+  /**
+   * The records of the shards opened (or opening) at run time, shared and dedicated, in shard order. A number without
+   * a record (a failed opening, forgotten) may sit below shards opened after it: every number is read.
+   */
+  private async runtimeShardRecords(): Promise<ShardRecord[]> {
+    const out: ShardRecord[] = [];
     for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
-      if (await this.shardRecord(shard)) {
-        n++;
+      const record = await this.shardRecord(shard);
+      if (record) {
+        out.push(record);
       }
     }
-    return n;
+    return out;
   }
 
   /** The shard being opened for tenants to share, if any. */
   private async opening(): Promise<number | undefined> {
-    for (let shard = this.o.shards; shard < this.o.shards + (this.o.runtime?.max ?? 0); shard++) {
-      const record = await this.shardRecord(shard);
-      if (record?.state === 'OPENING' && !record.dedicated) {
-        return shard;
-      }
-    }
-    return undefined;
+    return (await this.runtimeShardRecords()).find((r) => r.state === 'OPENING' && !r.dedicated)?.shard;
   }
 
   /** Frees the tenant's slot (after its stack is gone). */
