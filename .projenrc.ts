@@ -214,10 +214,12 @@ const bundleRouter = project.addTask('bundle:router', {
 });
 project.preCompileTask.spawn(bundleRouter);
 const bundleLifecycle = project.addTask('bundle:lifecycle', {
-  description: 'Bundle the tenant lifecycle worker Lambda into assets/tenant-lifecycle (esbuild)',
+  description: 'Bundle the tenant lifecycle worker and the cell placement Lambdas into assets/tenant-lifecycle and assets/cell-placement (esbuild)',
   exec: 'esbuild src/lifecycle/lambda/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
     + '--external:@aws-sdk/* --outfile=assets/tenant-lifecycle/index.js --log-level=warning',
 });
+bundleLifecycle.exec('esbuild src/lifecycle/lambda/placement-handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax '
+  + '--legal-comments=none --external:@aws-sdk/* --outfile=assets/cell-placement/index.js --log-level=warning');
 project.preCompileTask.spawn(bundleLifecycle);
 project.npmignore?.include('/assets/');
 

@@ -26,4 +26,5 @@ export * from './lifecycle/sbt-contract';
 export * from './identity/tenant-user-pool';
 export * from './lifecycle/tenant-template';
 export * from './lifecycle/tenant-lifecycle';
+export * from './lifecycle/cell-placement';
 export * from './checks/template-findings';

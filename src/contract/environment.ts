@@ -26,3 +26,5 @@ export const ENV_TENANT_KEY_MARKER = 'TENANT_KEY_MARKER';
 export const ENV_ISSUER_REGISTRY_TABLE = 'ISSUER_REGISTRY_TABLE';
 /** The lifecycle's worker: its configuration (JSON `LifecycleConfig`). */
 export const ENV_LIFECYCLE_CONFIG = 'LIFECYCLE_CONFIG';
+/** The cell placement function: its configuration (JSON `CellPlacementConfig`). */
+export const ENV_CELL_PLACEMENT_CONFIG = 'CELL_PLACEMENT_CONFIG';

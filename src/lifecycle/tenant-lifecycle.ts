@@ -1,4 +1,4 @@
-import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TENANT_WORKLOAD_ACTIONS } from './launch-policy';
@@ -16,7 +17,9 @@ import { LifecycleStateMachines } from './state-machines';
 import { createTenantProducts } from './tenant-products';
 import { TenantTemplate } from './tenant-template';
 import { SaasApplication } from '../application/saas-application';
+import { CELL_FIELD, CELL_ID_PATTERN } from '../contract/cells';
 import { createTable } from '../private/defaults';
+import { busAccount, sameBus } from '../private/event-buses';
 import { acknowledgeBoundary } from '../private/findings';
 import { TenantRouter } from '../router/tenant-router';
 
@@ -51,6 +54,19 @@ export interface StackTierLifecycle {
 }
 
 /**
+ * The cell an application plane is, when a CellPlacement places tenants in several (docs/cells.md).
+ */
+export interface LifecycleCell {
+  /** The cell's id, as in the CellPlacement's `cells`: the lifecycle takes only the requests placed in it. */
+  readonly cellId: string;
+  /**
+   * The control plane's bus, where the CellPlacement runs. When it is not the lifecycle's `eventBus`, the replies are
+   * forwarded to it by a rule on `eventBus`, and a control plane in another account may put requests on `eventBus`.
+   */
+  readonly controlPlaneBus: events.IEventBus;
+}
+
+/**
  * Properties of a TenantLifecycle.
  */
 export interface TenantLifecycleProps {
@@ -76,6 +92,13 @@ export interface TenantLifecycleProps {
    * @default - none
    */
   readonly stackTiers?: StackTierLifecycle[];
+  /**
+   * The cell this application plane is: the lifecycle then takes only the requests a CellPlacement placed in it, and
+   * its replies reach the control plane's bus.
+   *
+   * @default - not a cell: the lifecycle takes every request on `eventBus`
+   */
+  readonly cell?: LifecycleCell;
   /**
    * Extra permissions of the launch role, for resource types of the tenant templates the lifecycle has no rule for.
    *
@@ -152,6 +175,12 @@ export class TenantLifecycle extends Construct {
   public readonly portfolio?: servicecatalog.Portfolio;
   /** The permissions boundary of every role a tenant template creates. */
   public readonly tenantRoleBoundary: iam.ManagedPolicy;
+  /**
+   * Replies that could not be forwarded to the control plane's bus.
+   *
+   * @default - none: not a cell with a bus of its own
+   */
+  public replyDeadLetterQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: TenantLifecycleProps) {
     super(scope, id);
@@ -200,22 +229,68 @@ export class TenantLifecycle extends Construct {
       grantUpdates(worker.role);
     }
 
+    // In a cell, only the requests placed in it.
+    const placed = props.cell ? { detail: { [CELL_FIELD]: [props.cell.cellId] } } : {};
     new events.Rule(this, 'OnboardingRequests', {
       eventBus: props.eventBus,
       description: 'Onboarding requests of the control plane',
-      eventPattern: { source: [props.contract.controlPlaneSource], detailType: [props.contract.onboardingRequest] },
+      eventPattern: { source: [props.contract.controlPlaneSource], detailType: [props.contract.onboardingRequest], ...placed },
       targets: [new targets.SfnStateMachine(this.onboardingStateMachine)],
     });
     new events.Rule(this, 'OffboardingRequests', {
       eventBus: props.eventBus,
       description: 'Offboarding requests of the control plane',
-      eventPattern: { source: [props.contract.controlPlaneSource], detailType: [props.contract.offboardingRequest] },
+      eventPattern: { source: [props.contract.controlPlaneSource], detailType: [props.contract.offboardingRequest], ...placed },
       targets: [new targets.SfnStateMachine(this.offboardingStateMachine)],
     });
+    if (props.cell && !sameBus(props.eventBus, props.cell.controlPlaneBus)) {
+      this.connectCell(props, props.cell);
+    }
+  }
+
+  /** A cell with a bus of its own: replies go on to the control plane's bus, whose account may put requests here. */
+  private connectCell(props: TenantLifecycleProps, cell: LifecycleCell): void {
+    const c = props.contract;
+    this.replyDeadLetterQueue = new sqs.Queue(this, 'ReplyDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    new events.Rule(this, 'RepliesToControlPlane', {
+      eventBus: props.eventBus,
+      description: 'The lifecycle\'s replies, to the control plane\'s bus',
+      eventPattern: {
+        source: [c.applicationPlaneSource],
+        detailType: [c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure],
+      },
+      targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: this.replyDeadLetterQueue })],
+    });
+    const control = busAccount(cell.controlPlaneBus);
+    const own = busAccount(props.eventBus);
+    if (control && own && control !== own) {
+      // The control plane's account forwards the requests placed here: its requests only.
+      new events.CfnEventBusPolicy(this, 'PlacedRequests', {
+        eventBusName: props.eventBus.eventBusName,
+        statementId: `placed-requests-${control}`,
+        statement: {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${control}:root` },
+          Action: 'events:PutEvents',
+          Resource: props.eventBus.eventBusArn,
+          Condition: {
+            'StringEquals': { 'events:source': c.controlPlaneSource },
+            'ForAllValues:StringEquals': { 'events:detail-type': [c.onboardingRequest, c.offboardingRequest] },
+          },
+        },
+      });
+    }
   }
 }
 
 function validate(props: TenantLifecycleProps, shared: SharedTierLifecycle[], stacked: StackTierLifecycle[]): void {
+  if (props.cell && !CELL_ID_PATTERN.test(props.cell.cellId)) {
+    throw new Error(`cell cellId '${props.cell.cellId}' is not a cell id: 1 to 32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`);
+  }
   const names = [...shared.map((t) => t.tierName), ...stacked.map((t) => t.template.tierName)];
   if (names.length === 0) {
     throw new Error('sharedTiers and stackTiers are empty: the lifecycle must serve at least one tier.');

@@ -4,6 +4,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeFunction, acknowledgeLogGroup, FunctionFindings } from './findings';
 
@@ -23,6 +24,12 @@ export interface BundledFunctionOptions {
   readonly environment: { [name: string]: string };
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Where asynchronous invocations that fail every retry go.
+   *
+   * @default - none: the function is invoked synchronously (`findings.invokedSynchronouslyBy`)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /** Who invokes it and why it has no reserved concurrency: the reasons of its acknowledged checkov findings. */
   readonly findings: FunctionFindings;
 }
@@ -59,6 +66,7 @@ export function bundledFunction(scope: Construct, id: string, o: BundledFunction
     logGroup,
     role,
     environment: o.environment,
+    deadLetterQueue: o.deadLetterQueue,
   });
   acknowledgeFunction(fn, o.findings);
   acknowledgeLogGroup(logGroup);

@@ -24,8 +24,11 @@ const TABLE_KEY_REASON =
 
 /** The findings about a Lambda function of the library, by its role in the system. */
 export interface FunctionFindings {
-  /** Who invokes the function, synchronously (a dead-letter queue takes asynchronous invocations only). */
-  readonly invokedSynchronouslyBy: string;
+  /**
+   * Who invokes the function, synchronously (a dead-letter queue takes asynchronous invocations only). Undefined: it
+   * is invoked asynchronously and has a dead-letter queue.
+   */
+  readonly invokedSynchronouslyBy?: string;
   /** Why the function has no reserved concurrency. */
   readonly noReservedConcurrency: string;
 }
@@ -34,8 +37,10 @@ export interface FunctionFindings {
 export function acknowledgeFunction(fn: IConstruct, findings: FunctionFindings): void {
   const resource = fn.node.defaultChild as CfnResource;
   TemplateFindings.acknowledgeCfnLint(resource, 'W3005', ROLE_DEPENDENCY_REASON);
-  TemplateFindings.acknowledgeCheckov(resource, 'CKV_AWS_116',
-    `invoked synchronously by ${findings.invokedSynchronouslyBy}, which sees every failure; a dead-letter queue takes only asynchronous invocations`);
+  if (findings.invokedSynchronouslyBy) {
+    TemplateFindings.acknowledgeCheckov(resource, 'CKV_AWS_116',
+      `invoked synchronously by ${findings.invokedSynchronouslyBy}, which sees every failure; a dead-letter queue takes only asynchronous invocations`);
+  }
   TemplateFindings.acknowledgeCheckov(resource, 'CKV_AWS_115', findings.noReservedConcurrency);
   TemplateFindings.acknowledgeCheckov(resource, 'CKV_AWS_117',
     'calls AWS APIs and public key endpoints only, no resource inside a VPC; outside one it needs no NAT gateway or interface endpoints');

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
 import { pooledApplication } from './fixtures';
 import { routerProps } from './router-fixtures';
 import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantTemplate } from '../../src';
@@ -11,12 +12,15 @@ import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLif
  * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
  * tier whose tenants are provisioned from a template. Environment-agnostic, as TenantTemplate needs.
  */
-export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, appProps: AppProps = {}, openShardsAtRunTime = false) {
-  const app = new App(appProps);
-  const stack = new Stack(app, 'Plane');
+export function lifecycleStack(
+  overrides: Partial<TenantLifecycleProps> | ((bus: events.IEventBus, stack: Stack) => Partial<TenantLifecycleProps>) = {},
+  appProps: AppProps = {}, openShardsAtRunTime = false, within?: { scope: Construct; stackId: string; basicTenants?: string[] },
+) {
+  const app = within ? (within.scope.node.root as App) : new App(appProps);
+  const stack = new Stack(within?.scope ?? app, within?.stackId ?? 'Plane');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
   const application = pooledApplication();
-  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application, tenants: ['basic-1'] });
+  const basic = new PooledEcsTier(stack, 'Basic', { vpc, application, tenants: within?.basicTenants ?? ['basic-1'] });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
   const pool = new cognito.UserPool(stack, 'Users', {
     passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
@@ -53,7 +57,7 @@ export function lifecycleStack(overrides: Partial<TenantLifecycleProps> = {}, ap
     pooledTables: basic.pooledTables,
     sharedTiers: [{ tierName: 'basic', userPool: pool, appClientId: client.userPoolClientId, apiUrl: router.endpointForTier('basic') }],
     stackTiers: [{ template }],
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(bus, stack) : overrides),
   };
   const lifecycle = new TenantLifecycle(stack, 'Lifecycle', props);
   return { app, stack, vpc, basic, router, template, pool, bus, lifecycle };

@@ -1,0 +1,343 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SbtContract } from './sbt-contract';
+import { CELL_FIELD, CELL_ID_PATTERN, CellPlacementConfig, toUnits, UNITS_PER_QUOTA } from '../contract/cells';
+import { ENV_CELL_PLACEMENT_CONFIG } from '../contract/environment';
+import { LAMBDA_ENVIRONMENT_LIMIT } from '../contract/router';
+import { bundledFunction } from '../private/bundled-function';
+import { createTable } from '../private/defaults';
+import { busAccount, sameBus } from '../private/event-buses';
+
+/** A cell: one application plane (its `TenantLifecycle` with `cell`), in its account and Region. */
+export interface PlacementCell {
+  /**
+   * The cell's id: 1 to 32 lowercase letters, digits and hyphens. Its TenantLifecycle's `cell.cellId` must be the same.
+   * Placed requests carry it; never rename a cell that holds tenants.
+   */
+  readonly cellId: string;
+  /**
+   * The bus the cell's TenantLifecycle takes requests from. For a cell in another account or Region, the bus of its
+   * stack, or `events.EventBus.fromEventBusArn`; a cell may also share the control plane's bus.
+   */
+  readonly eventBus: events.IEventBus;
+  /**
+   * Limits of this cell that differ from `CellPlacementProps.limits` (quota name → amount).
+   *
+   * @default - the placement's `limits`
+   */
+  readonly limits?: { [quota: string]: number };
+  /**
+   * Whether new tenants may be placed in the cell. False drains it: it keeps its tenants and their offboarding.
+   *
+   * @default true
+   */
+  readonly acceptsTenants?: boolean;
+}
+
+/** What one tenant of a tier uses of each quota a cell is held to. */
+export interface CellTierFootprint {
+  /** The tier, as in onboarding requests. */
+  readonly tierName: string;
+  /**
+   * Quota name → what one tenant of the tier uses of it. Fractions are allowed (a tenant's share of a load balancer
+   * that 50 tenants share is 0.02); amounts are counted in thousandths, rounded up. Every quota named needs a limit.
+   */
+  readonly perTenant: { [quota: string]: number };
+}
+
+/** Properties of a CellPlacement. */
+export interface CellPlacementProps {
+  /** The control plane's bus: its onboarding and offboarding requests, and the cells' replies, are read here. */
+  readonly eventBus: events.IEventBus;
+  /**
+   * The bus of the control plane's account that the cells in other accounts forward their replies to, when it is not
+   * `eventBus`: typically the account's default bus, whose ARN every cell can name. A rule forwards the replies from it
+   * to `eventBus`.
+   *
+   * @default - `eventBus`
+   */
+  readonly replyBus?: events.IEventBus;
+  /** Names and sources of the control plane's events, as the cells' TenantLifecycles have them. */
+  readonly contract: SbtContract;
+  /** The cells, in order of preference: a new tenant goes to the first that accepts tenants and has room. */
+  readonly cells: PlacementCell[];
+  /** Every tier the cells serve, with its tenants' footprint. */
+  readonly tiers: CellTierFootprint[];
+  /**
+   * Quota name → the amount of it each cell's tenants may use (what a cell's account and Region quotas leave after its
+   * application plane's own resources). A cell's `limits` override these.
+   */
+  readonly limits: { [quota: string]: number };
+  /**
+   * Removal policy of the placement table.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the placement function's logs.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Quota names: they become attribute names and keys of the function's configuration. */
+const QUOTA_NAME = /^[A-Za-z0-9._:/-]{1,64}$/;
+/** Cells the placement reads in one BatchGetItem. */
+const MAX_CELLS = 100;
+
+/**
+ * Places each new tenant in a cell: an application plane stamped into an account and Region of its own (docs/cells.md).
+ *
+ * It runs next to the control plane, on its bus. An onboarding request goes to the first cell, in the order given,
+ * that accepts tenants and has room for the tier's footprint under every limit: usage is kept per cell in a table and
+ * claimed with a conditional transaction, so concurrent onboardings never overfill a cell. The request goes back on
+ * the control plane's bus naming the cell, and a rule per cell forwards it to the cell's bus. An offboarding request
+ * goes to the tenant's cell. The cell answers as one application plane does, with its own API URL in the tenant's
+ * configuration; its TenantLifecycle (`cell`) forwards the answers to the control plane's bus, where this construct
+ * also reads them to give a gone tenant's room back. When no cell has room, the control plane gets a provisioning
+ * failure that says so.
+ *
+ * Cells in other accounts: the control plane's bus admits their replies (a bus policy per account, for the
+ * application plane's source only), and each cell's bus must admit the control plane's account (TenantLifecycle with
+ * `cell` adds that policy).
+ *
+ * @example
+ * declare const controlPlaneBus: events.IEventBus;
+ * declare const cellBus: events.IEventBus;
+ *
+ * new CellPlacement(this, 'Cells', {
+ *   eventBus: controlPlaneBus,
+ *   contract: SbtContract.V0_9,
+ *   cells: [
+ *     { cellId: 'cell-1', eventBus: controlPlaneBus },
+ *     { cellId: 'cell-2', eventBus: cellBus },
+ *   ],
+ *   tiers: [
+ *     { tierName: 'basic', perTenant: { 'cognito.usersPerUserPool': 1 } },
+ *     { tierName: 'advanced', perTenant: { 'iam.roles': 3, 'elb.albs': 0.02 } },
+ *   ],
+ *   limits: { 'cognito.usersPerUserPool': 40000, 'iam.roles': 900, 'elb.albs': 45 },
+ * });
+ */
+export class CellPlacement extends Construct {
+  /** Tenants' cells, and each cell's usage. */
+  public readonly placements: dynamodb.Table;
+  /** The function that places requests and gives room back. */
+  public readonly placementFunction: lambda.Function;
+  /** Events that could not be delivered to the function or to a cell, and invocations that failed every retry. */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: CellPlacementProps) {
+    super(scope, id);
+    validate(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const contract = props.contract;
+
+    this.placements = createTable(this, 'Placements', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const units = (amounts: { [quota: string]: number }) => Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, toUnits(n)]));
+    // Limits are rounded down, footprints up: the thousandths never let a cell past a limit.
+    const limitUnits = (amounts: { [quota: string]: number }) =>
+      Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, Math.floor(n * UNITS_PER_QUOTA + 1e-6)]));
+    const overrides = props.cells.filter((c) => c.limits !== undefined);
+    const config: CellPlacementConfig = {
+      contract: {
+        controlPlaneSource: contract.controlPlaneSource,
+        applicationPlaneSource: contract.applicationPlaneSource,
+        onboardingRequest: contract.onboardingRequest,
+        offboardingRequest: contract.offboardingRequest,
+        provisionFailure: contract.provisionFailure,
+        deprovisionSuccess: contract.deprovisionSuccess,
+        deprovisionFailure: contract.deprovisionFailure,
+      },
+      eventBusName: props.eventBus.eventBusName,
+      placementTable: this.placements.tableName,
+      cells: props.cells.map((c) => c.cellId),
+      draining: props.cells.filter((c) => c.acceptsTenants === false).map((c) => c.cellId),
+      limits: limitUnits(props.limits),
+      cellLimits: overrides.length > 0 ? Object.fromEntries(overrides.map((c) => [c.cellId, limitUnits(c.limits!)])) : undefined,
+      tiers: Object.fromEntries(props.tiers.map((t) => [t.tierName, units(t.perTenant)])),
+    };
+    const stack = Stack.of(this);
+    const environment = { [ENV_CELL_PLACEMENT_CONFIG]: stack.toJsonString(config) };
+    const size = JSON.stringify(stack.resolve(config)).replace(/\{"(Ref|Fn::[A-Za-z]+)":[^{}]*\}/g, 'x'.repeat(64)).length;
+    if (size > LAMBDA_ENVIRONMENT_LIMIT - 256) {
+      throw new Error(`cells, tiers and limits make a placement configuration of about ${size} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT} `
+        + 'bytes of environment. Use shorter cell ids and quota names, fewer quotas, or the placement\'s limits instead of per-cell ones.');
+    }
+
+    const placer = bundledFunction(this, 'Placer', {
+      bundle: 'cell-placement',
+      label: 'cell placement',
+      bundleTask: 'bundle:lifecycle',
+      description: 'Cell placement: sends each tenant\'s requests to its cell',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      deadLetterQueue: this.deadLetterQueue,
+      findings: {
+        noReservedConcurrency: 'placements race only for a cell\'s room, which a conditional transaction arbitrates; a cap would turn a burst '
+          + 'of onboarding into throttled retries',
+      },
+      environment,
+    });
+    this.placementFunction = placer.fn;
+    // Exactly the calls it makes (test/deployed/cell-placement.deployed.test.ts holds the bundle to this, both ways).
+    placer.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [this.placements.tableArn],
+    }));
+    props.eventBus.grantPutEventsTo(placer.role);
+
+    const target = new targets.LambdaFunction(placer.fn, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+    });
+    new events.Rule(this, 'Requests', {
+      eventBus: props.eventBus,
+      description: 'The control plane\'s requests that name no cell yet',
+      eventPattern: {
+        source: [contract.controlPlaneSource],
+        detailType: [contract.onboardingRequest, contract.offboardingRequest],
+        detail: { [CELL_FIELD]: events.Match.doesNotExist() },
+      },
+      targets: [target],
+    });
+    new events.Rule(this, 'Releases', {
+      eventBus: props.eventBus,
+      description: 'The cells\' answers that a tenant is gone or never came: its room goes back to its cell',
+      eventPattern: { source: [contract.applicationPlaneSource], detailType: [contract.provisionFailure, contract.deprovisionSuccess] },
+      targets: [target],
+    });
+
+    // A rule per cell that has a bus of its own: the requests placed in it go there.
+    const home = Stack.of(this).account;
+    const accounts = new Set<string>();
+    for (const cell of props.cells) {
+      if (sameBus(cell.eventBus, props.eventBus)) {
+        continue;
+      }
+      new events.Rule(this, `Forward-${cell.cellId}`, {
+        eventBus: props.eventBus,
+        description: `Requests placed in cell ${cell.cellId}, to its bus`,
+        eventPattern: {
+          source: [contract.controlPlaneSource],
+          detailType: [contract.onboardingRequest, contract.offboardingRequest],
+          detail: { [CELL_FIELD]: [cell.cellId] },
+        },
+        targets: [new targets.EventBus(cell.eventBus, { deadLetterQueue: this.deadLetterQueue })],
+      });
+      const account = busAccount(cell.eventBus);
+      if (account && !Token.isUnresolved(home) && account !== home) {
+        accounts.add(account);
+      }
+    }
+    // Cells in other accounts may put their replies on the reply bus: the application plane's source and replies only.
+    const replyBus = props.replyBus ?? props.eventBus;
+    const replyTypes = [contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure];
+    for (const account of [...accounts].sort()) {
+      new events.CfnEventBusPolicy(this, `Replies-${account}`, {
+        eventBusName: replyBus.eventBusName,
+        statementId: `cell-replies-${account}`,
+        statement: {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${account}:root` },
+          Action: 'events:PutEvents',
+          Resource: replyBus.eventBusArn,
+          Condition: {
+            'StringEquals': { 'events:source': contract.applicationPlaneSource },
+            'ForAllValues:StringEquals': { 'events:detail-type': replyTypes },
+          },
+        },
+      });
+    }
+    if (!sameBus(replyBus, props.eventBus)) {
+      new events.Rule(this, 'RepliesToControlPlane', {
+        eventBus: replyBus,
+        description: 'The cells\' replies, to the control plane\'s bus',
+        eventPattern: { source: [contract.applicationPlaneSource], detailType: replyTypes },
+        targets: [new targets.EventBus(props.eventBus, { deadLetterQueue: this.deadLetterQueue })],
+      });
+    }
+  }
+}
+
+function validate(props: CellPlacementProps): void {
+  if (props.cells.length === 0 || props.cells.length > MAX_CELLS) {
+    throw new Error(`cells must list 1 to ${MAX_CELLS} cells; got ${props.cells.length}.`);
+  }
+  const seen = new Set<string>();
+  for (const c of props.cells) {
+    if (!CELL_ID_PATTERN.test(c.cellId)) {
+      throw new Error(`cells cellId '${c.cellId}' is not a cell id: 1 to 32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`);
+    }
+    if (seen.has(c.cellId)) {
+      throw new Error(`cells cellId '${c.cellId}' is listed twice: each cell needs its own id.`);
+    }
+    seen.add(c.cellId);
+  }
+  if (!props.cells.some((c) => c.acceptsTenants !== false)) {
+    throw new Error('cells: no cell accepts tenants (acceptsTenants is false on every one): onboarding would always fail.');
+  }
+  checkAmounts('limits', props.limits);
+  for (const c of props.cells) {
+    if (c.limits) {
+      checkAmounts(`cells '${c.cellId}' limits`, c.limits);
+    }
+  }
+  if (props.tiers.length === 0) {
+    throw new Error('tiers is empty: the placement must know the footprint of every tier the cells serve.');
+  }
+  const tiers = new Set<string>();
+  for (const t of props.tiers) {
+    if (tiers.has(t.tierName)) {
+      throw new Error(`tiers '${t.tierName}' is listed twice: a tier has one footprint.`);
+    }
+    tiers.add(t.tierName);
+    checkAmounts(`tiers '${t.tierName}' perTenant`, t.perTenant);
+    for (const quota of Object.keys(t.perTenant)) {
+      for (const c of props.cells) {
+        const limit = c.limits?.[quota] ?? props.limits[quota];
+        if (limit === undefined) {
+          throw new Error(`tiers '${t.tierName}' perTenant counts '${quota}', which has no limit for cell '${c.cellId}': give it one in limits.`);
+        }
+      }
+    }
+    const fitsAnywhere = props.cells.some((c) => c.acceptsTenants !== false
+      && Object.entries(t.perTenant).every(([q, n]) => toUnits(n) <= Math.floor((c.limits?.[q] ?? props.limits[q]) * UNITS_PER_QUOTA + 1e-6)));
+    if (!fitsAnywhere) {
+      throw new Error(`tiers '${t.tierName}' perTenant ${JSON.stringify(t.perTenant)} exceeds the limits of every cell that accepts tenants: no tenant of the tier could be placed.`);
+    }
+  }
+}
+
+function checkAmounts(prop: string, amounts: { [quota: string]: number }): void {
+  for (const [quota, n] of Object.entries(amounts)) {
+    if (!QUOTA_NAME.test(quota)) {
+      throw new Error(`${prop} has the quota name '${quota}': quota names are 1 to 64 letters, digits and . _ : / -.`);
+    }
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1e12) {
+      throw new Error(`${prop} '${quota}' is ${n}: amounts are numbers from 0 to 10^12.`);
+    }
+  }
+}

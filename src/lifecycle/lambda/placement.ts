@@ -1,0 +1,311 @@
+/**
+ * Places tenants in cells (docs/cells.md). The control plane's requests reach this function on the control plane's bus;
+ * it picks the tenant's cell and puts the request back on the bus with the cell named in it (`CELL_FIELD`), and the
+ * bus's rules forward it to that cell's bus. Not part of the jsii API.
+ *
+ * The placement table holds one item per cell (what its tenants use of each quota, in thousandths) and one per tenant
+ * (its cell, its registration and the footprint it was placed with). A placement is one transaction: the tenant's item
+ * and the cell's usage, under the condition that every quota stays within the cell's limit. So two placements racing
+ * for a cell's last room cannot both win, and a request delivered twice goes to the cell it went to the first time.
+ *
+ * Usage is given back when the cell answers that the tenant is gone (deprovisioned) or never came (its onboarding
+ * failed, for the registration that was placed), once: the tenant's item goes from PLACED to RELEASED in the same
+ * transaction.
+ */
+import {
+  AttributeValue,
+  BatchGetItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  TransactionCanceledException,
+  TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { failedReply, InvalidRequest, parseOffboarding, parseOnboarding } from './requests';
+import { CELL_FIELD, CellConfig, CellPlacementConfig, cellsOf, firstCellWithRoom } from '../../contract/cells';
+
+export interface PlacementClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly events: EventBridgeClient;
+}
+
+/** An event as EventBridge gives it to a function. */
+export interface BusEventInput {
+  readonly 'source'?: string;
+  readonly 'detail-type'?: string;
+  readonly 'detail'?: unknown;
+}
+
+/** What handling one event did, for logs and tests. */
+export interface PlacementOutcome {
+  readonly action: 'PLACED' | 'FORWARDED' | 'REFUSED' | 'RELEASED' | 'IGNORED';
+  readonly tenantId?: string;
+  readonly cell?: string;
+  readonly reason?: string;
+}
+
+const PLACED = 'PLACED';
+const RELEASED = 'RELEASED';
+/** Quota attributes of a cell's item are prefixed, so no quota name meets the key. */
+const QUOTA_PREFIX = 'q:';
+/** Placements that lose a race for a cell's room try again this many times before the delivery is retried. */
+const ATTEMPTS = 10;
+
+const cellKey = (cell: string) => ({ id: { S: `cell#${cell}` } });
+const tenantKey = (tenantId: string) => ({ id: { S: `tenant#${tenantId}` } });
+
+interface TenantPlacement {
+  readonly cell: string;
+  readonly status: string;
+  readonly registrationId: string;
+  readonly footprint: Record<string, number>;
+}
+
+export class CellPlacer {
+  private readonly cells: CellConfig[];
+
+  constructor(private readonly config: CellPlacementConfig, private readonly clients: PlacementClients) {
+    this.cells = cellsOf(config);
+  }
+
+  public async handle(event: BusEventInput): Promise<PlacementOutcome> {
+    const c = this.config.contract;
+    const type = event['detail-type'];
+    if (event.source === c.controlPlaneSource && type === c.onboardingRequest) {
+      return this.place(event.detail);
+    }
+    if (event.source === c.controlPlaneSource && type === c.offboardingRequest) {
+      return this.routeOffboarding(event.detail);
+    }
+    if (event.source === c.applicationPlaneSource && type === c.provisionFailure) {
+      return this.release(event.detail, true);
+    }
+    if (event.source === c.applicationPlaneSource && type === c.deprovisionSuccess) {
+      return this.release(event.detail, false);
+    }
+    return { action: 'IGNORED', reason: `no placement for ${event.source} ${type}` };
+  }
+
+  /** An onboarding request: to the cell the tenant is placed in, or to the first cell with room for its tier. */
+  private async place(detail: unknown): Promise<PlacementOutcome> {
+    let request;
+    try {
+      request = parseOnboarding(detail, Object.keys(this.config.tiers));
+    } catch (e) {
+      return this.refuse(e, detail, this.config.contract.provisionFailure);
+    }
+    const footprint = this.config.tiers[request.tier];
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const placed = await this.placement(request.tenantId);
+      if (placed?.status === PLACED) {
+        // Delivered again, or a new registration for a placed tenant: its cell answers either.
+        await this.forward(this.config.contract.onboardingRequest, detail, placed.cell);
+        return { action: 'FORWARDED', tenantId: request.tenantId, cell: placed.cell };
+      }
+      const usage = await this.usage();
+      const cell = firstCellWithRoom(this.cells, usage, footprint);
+      if (!cell) {
+        const reason = `no cell has room for a tenant of tier '${request.tier}': every cell that accepts tenants would exceed a limit `
+          + `(${this.cells.filter((x) => x.acceptsTenants).map((x) => x.id).join(', ')})`;
+        await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
+        return { action: 'REFUSED', tenantId: request.tenantId, reason };
+      }
+      const won = await this.claim(
+        request.tenantId, request.tenantRegistrationId, request.tier, cell.id, cell.limits, footprint, placed !== undefined,
+      );
+      if (won) {
+        await this.forward(this.config.contract.onboardingRequest, detail, cell.id);
+        return { action: 'PLACED', tenantId: request.tenantId, cell: cell.id };
+      }
+    }
+    throw new Error(`tenant ${request.tenantId}: lost the race for a cell's room ${ATTEMPTS} times; the delivery is retried`);
+  }
+
+  /** An offboarding request: to the tenant's cell. */
+  private async routeOffboarding(detail: unknown): Promise<PlacementOutcome> {
+    let request;
+    try {
+      request = parseOffboarding(detail, Object.keys(this.config.tiers));
+    } catch (e) {
+      return this.refuse(e, detail, this.config.contract.deprovisionFailure);
+    }
+    const placed = await this.placement(request.tenantId);
+    if (!placed) {
+      const reason = `tenant ${request.tenantId} was never placed in a cell`;
+      await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
+      return { action: 'REFUSED', tenantId: request.tenantId, reason };
+    }
+    // Also when released: its cell answers a repeated offboarding again.
+    await this.forward(this.config.contract.offboardingRequest, detail, placed.cell);
+    return { action: 'FORWARDED', tenantId: request.tenantId, cell: placed.cell };
+  }
+
+  /**
+   * A cell's answer that a tenant is gone, or never came: its usage goes back to the cell, once. A failure answers
+   * one registration; it releases the tenant only if that is the registration that was placed (a second registration
+   * refused for a placed tenant id leaves it placed).
+   */
+  private async release(detail: unknown, sameRegistration: boolean): Promise<PlacementOutcome> {
+    const d = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
+    const tenantId = typeof d.tenantId === 'string' ? d.tenantId : undefined;
+    const registrationId = typeof d.tenantRegistrationId === 'string' ? d.tenantRegistrationId : undefined;
+    if (!tenantId || (sameRegistration && !registrationId)) {
+      return { action: 'IGNORED', reason: 'the reply names no tenant or registration' };
+    }
+    const placed = await this.placement(tenantId);
+    if (!placed || placed.status !== PLACED || (sameRegistration && placed.registrationId !== registrationId)) {
+      return { action: 'IGNORED', tenantId, reason: 'not placed, or placed for another registration' };
+    }
+    const amounts = Object.entries(placed.footprint).filter(([, n]) => n > 0);
+    const items: TransactWriteItem[] = [{
+      Update: {
+        TableName: this.config.placementTable,
+        Key: tenantKey(tenantId),
+        UpdateExpression: 'SET #s = :released',
+        ConditionExpression: '#s = :placed AND registrationId = :registration',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':released': { S: RELEASED }, ':placed': { S: PLACED }, ':registration': { S: placed.registrationId } },
+      },
+    }];
+    if (amounts.length > 0) {
+      items.push({
+        Update: {
+          TableName: this.config.placementTable,
+          Key: cellKey(placed.cell),
+          UpdateExpression: `ADD ${amounts.map((_, i) => `#q${i} :q${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(amounts.map(([q], i) => [`#q${i}`, QUOTA_PREFIX + q])),
+          ExpressionAttributeValues: Object.fromEntries(amounts.map(([, n], i) => [`:q${i}`, { N: String(-n) }])),
+        },
+      });
+    }
+    try {
+      await this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    } catch (e) {
+      if (e instanceof TransactionCanceledException && e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        return { action: 'IGNORED', tenantId, reason: 'released already' };
+      }
+      throw e;
+    }
+    return { action: 'RELEASED', tenantId, cell: placed.cell };
+  }
+
+  /**
+   * The tenant's item and the cell's usage in one transaction. False when the cell's room went to another placement
+   * first, or the tenant was placed meanwhile (the caller reads again).
+   */
+  private async claim(
+    tenantId: string, registrationId: string, tier: string, cell: string,
+    limits: Record<string, number>, footprint: Record<string, number>, wasReleased: boolean,
+  ): Promise<boolean> {
+    const amounts = Object.entries(footprint).filter(([, n]) => n > 0);
+    const items: TransactWriteItem[] = [{
+      Put: {
+        TableName: this.config.placementTable,
+        Item: {
+          ...tenantKey(tenantId),
+          status: { S: PLACED },
+          cell: { S: cell },
+          tier: { S: tier },
+          registrationId: { S: registrationId },
+          footprint: { M: Object.fromEntries(Object.entries(footprint).map(([q, n]) => [q, { N: String(n) }])) },
+        },
+        ConditionExpression: wasReleased ? '#s = :released' : 'attribute_not_exists(id)',
+        ExpressionAttributeNames: wasReleased ? { '#s': 'status' } : undefined,
+        ExpressionAttributeValues: wasReleased ? { ':released': { S: RELEASED } } : undefined,
+      },
+    }];
+    if (amounts.length > 0) {
+      items.push({
+        Update: {
+          TableName: this.config.placementTable,
+          Key: cellKey(cell),
+          UpdateExpression: `ADD ${amounts.map((_, i) => `#q${i} :q${i}`).join(', ')}`,
+          // Each quota at most its limit less this footprint before the addition.
+          ConditionExpression: amounts.map((_, i) => `(attribute_not_exists(#q${i}) OR #q${i} <= :max${i})`).join(' AND '),
+          ExpressionAttributeNames: Object.fromEntries(amounts.map(([q], i) => [`#q${i}`, QUOTA_PREFIX + q])),
+          ExpressionAttributeValues: Object.fromEntries(amounts.flatMap(([q, n], i) => [
+            [`:q${i}`, { N: String(n) }],
+            [`:max${i}`, { N: String((limits[q] ?? 0) - n) }],
+          ])),
+        },
+      });
+    }
+    try {
+      await this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (e) {
+      if (e instanceof TransactionCanceledException && (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private async placement(tenantId: string): Promise<TenantPlacement | undefined> {
+    const item = (await this.clients.dynamodb.send(new GetItemCommand({
+      TableName: this.config.placementTable,
+      Key: tenantKey(tenantId),
+      ConsistentRead: true,
+    }))).Item;
+    if (!item) {
+      return undefined;
+    }
+    return {
+      cell: item.cell.S!,
+      status: item.status.S!,
+      registrationId: item.registrationId.S!,
+      footprint: Object.fromEntries(Object.entries(item.footprint?.M ?? {}).map(([q, v]) => [q, Number(v.N)])),
+    };
+  }
+
+  /** What each cell's tenants use, by cell id (cells never used are absent). */
+  private async usage(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    let keys: Array<Record<string, AttributeValue>> = this.config.cells.map((c) => cellKey(c));
+    while (keys.length > 0) {
+      const result = await this.clients.dynamodb.send(new BatchGetItemCommand({
+        RequestItems: { [this.config.placementTable]: { Keys: keys, ConsistentRead: true } },
+      }));
+      for (const item of result.Responses?.[this.config.placementTable] ?? []) {
+        const cell = item.id.S!.slice('cell#'.length);
+        out[cell] = Object.fromEntries(Object.entries(item)
+          .filter(([name]) => name.startsWith(QUOTA_PREFIX))
+          .map(([name, v]) => [name.slice(QUOTA_PREFIX.length), Number(v.N)]));
+      }
+      keys = (result.UnprocessedKeys?.[this.config.placementTable]?.Keys ?? []) as Array<Record<string, AttributeValue>>;
+    }
+    return out;
+  }
+
+  /** The request back on the control plane's bus, naming its cell: the bus's rule for the cell forwards it there. */
+  private async forward(detailType: string, detail: unknown, cell: string): Promise<void> {
+    await this.put(this.config.contract.controlPlaneSource, detailType, { ...(detail as object), [CELL_FIELD]: cell });
+  }
+
+  private async reply(detailType: string, detail: unknown): Promise<void> {
+    await this.put(this.config.contract.applicationPlaneSource, detailType, detail);
+  }
+
+  private async put(source: string, detailType: string, detail: unknown): Promise<void> {
+    const result = await this.clients.events.send(new PutEventsCommand({
+      Entries: [{ EventBusName: this.config.eventBusName, Source: source, DetailType: detailType, Detail: JSON.stringify(detail) }],
+    }));
+    if (result.FailedEntryCount) {
+      throw new Error(`the event was not accepted: ${result.Entries?.[0]?.ErrorCode} ${result.Entries?.[0]?.ErrorMessage}`);
+    }
+  }
+
+  /** A request that cannot be placed: answered with its reason when it names its registration, as a cell would. */
+  private async refuse(e: unknown, detail: unknown, detailType: string): Promise<PlacementOutcome> {
+    if (!(e instanceof InvalidRequest)) {
+      throw e;
+    }
+    const d = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
+    const tenantId = typeof d.tenantId === 'string' ? d.tenantId : '';
+    if (e.tenantRegistrationId) {
+      await this.reply(detailType, failedReply(e.tenantRegistrationId, tenantId, e.message));
+    }
+    return { action: 'REFUSED', tenantId, reason: e.message };
+  }
+}

@@ -1,0 +1,256 @@
+import { App, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { CellPlacement, CellPlacementProps, SbtContract } from '../src';
+import { lifecycleStack } from './util/lifecycle-fixtures';
+import { CELL_FIELD, CellPlacementConfig } from '../src/contract/cells';
+import { ENV_CELL_PLACEMENT_CONFIG } from '../src/contract/environment';
+
+const CONTROL = { account: '111111111111', region: 'eu-west-1' };
+const CELL_B = { account: '222222222222', region: 'eu-west-1' };
+const contract = SbtContract.V0_9;
+
+const defaultBus = (env: { account: string; region: string }) => `arn:aws:events:${env.region}:${env.account}:event-bus/default`;
+
+/**
+ * A control plane with its bus and a placement over two cells, each stamped as a stage of its own account: cell A
+ * shares the control plane's account and bus; cell B is in another account and takes requests on its account's default
+ * bus, and forwards its replies to the control plane's account's default bus (buses every account can name).
+ */
+function multiCell(over: Partial<CellPlacementProps> = {}) {
+  const app = new App();
+  const controlStage = new Stage(app, 'Control', { env: CONTROL });
+  const control = new Stack(controlStage, 'ControlPlane');
+  const controlBus = new events.EventBus(control, 'Bus');
+  const cellA = lifecycleStack(() => ({ eventBus: controlBus, contract, cell: { cellId: 'cell-a', controlPlaneBus: controlBus } }), {}, false,
+    { scope: controlStage, stackId: 'CellA', basicTenants: ['basic-a'] });
+  const cellB = lifecycleStack((_bus, stack) => ({
+    eventBus: events.EventBus.fromEventBusName(stack, 'DefaultBus', 'default'),
+    contract,
+    cell: { cellId: 'cell-b', controlPlaneBus: events.EventBus.fromEventBusArn(stack, 'ControlPlaneBus', defaultBus(CONTROL)) },
+  }), {}, false, { scope: new Stage(app, 'CellB', { env: CELL_B }), stackId: 'Plane', basicTenants: ['basic-b'] });
+  const placement = new CellPlacement(control, 'Cells', {
+    eventBus: controlBus,
+    replyBus: events.EventBus.fromEventBusName(control, 'DefaultBus', 'default'),
+    contract,
+    cells: [
+      { cellId: 'cell-a', eventBus: controlBus },
+      { cellId: 'cell-b', eventBus: events.EventBus.fromEventBusArn(control, 'CellBBus', defaultBus(CELL_B)) },
+    ],
+    tiers: [
+      { tierName: 'basic', perTenant: { 'basic/cognito.usersPerUserPool': 1 } },
+      { tierName: 'advanced', perTenant: { 'iam.roles': 3, 'elb.albs': 0.0213 } },
+    ],
+    limits: { 'basic/cognito.usersPerUserPool': 39000, 'iam.roles': 950, 'elb.albs': 46 },
+    ...over,
+  });
+  return { app, control, controlBus, cellA, cellB, placement };
+}
+
+function placementConfig(template: Template): CellPlacementConfig {
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [ENV_CELL_PLACEMENT_CONFIG]: Match.anyValue() } } } });
+  const value = Object.values<any>(fns)[0].Properties.Environment.Variables[ENV_CELL_PLACEMENT_CONFIG];
+  // The configuration is a Fn::Join of literal parts and the bus and table names.
+  const text = typeof value === 'string' ? value : value['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text);
+}
+
+describe('CellPlacement', () => {
+  test('places by footprints and limits in thousandths: limits rounded down, footprints up', () => {
+    const { control } = multiCell();
+    const config = placementConfig(Template.fromStack(control));
+    expect(config.cells).toEqual(['cell-a', 'cell-b']);
+    expect(config.draining).toEqual([]);
+    expect(config.limits).toEqual({ 'basic/cognito.usersPerUserPool': 39000000, 'iam.roles': 950000, 'elb.albs': 46000 });
+    expect(config.tiers).toEqual({ basic: { 'basic/cognito.usersPerUserPool': 1000 }, advanced: { 'iam.roles': 3000, 'elb.albs': 22 } });
+    expect(config.contract).toMatchObject({ controlPlaneSource: 'sbt.control.plane', onboardingRequest: 'sbt_aws_onboardingRequest' });
+  });
+
+  test('reads the requests that name no cell, and the replies that give room back', () => {
+    const t = Template.fromStack(multiCell().control);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['sbt.control.plane'],
+        'detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'],
+        'detail': { [CELL_FIELD]: [{ exists: false }] },
+      },
+      Targets: [Match.objectLike({
+        DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['sbt.application.plane'], 'detail-type': ['sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess'] },
+    });
+  });
+
+  test('forwards a cell\'s requests to its bus in another account; a cell on the control plane\'s bus needs no rule', () => {
+    const t = Template.fromStack(multiCell().control);
+    const forwards = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: { detail: { [CELL_FIELD]: Match.anyValue() } } } });
+    const placed = Object.values<any>(forwards).filter((r) => Array.isArray(r.Properties.EventPattern.detail[CELL_FIELD]) && typeof r.Properties.EventPattern.detail[CELL_FIELD][0] === 'string');
+    expect(placed).toHaveLength(1);
+    expect(placed[0].Properties.EventPattern.detail[CELL_FIELD]).toEqual(['cell-b']);
+    const target = placed[0].Properties.Targets[0];
+    expect(JSON.stringify(target.Arn)).toContain('222222222222');
+    expect(target.RoleArn).toBeDefined();
+    expect(target.DeadLetterConfig).toBeDefined();
+  });
+
+  test('admits the other account\'s replies on the control plane\'s bus: the application plane\'s source and reply types only', () => {
+    const t = Template.fromStack(multiCell().control);
+    t.resourceCountIs('AWS::Events::EventBusPolicy', 1);
+    // On the account's default bus, which the other account can name; a rule forwards them to the control plane's bus.
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'default',
+      EventPattern: { 'source': ['sbt.application.plane'], 'detail-type': Match.arrayWith(['sbt_aws_provisionSuccess']) },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Bus'), 'Arn'] } })],
+    });
+    t.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      EventBusName: 'default',
+      StatementId: 'cell-replies-222222222222',
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] } },
+        Action: 'events:PutEvents',
+        Condition: {
+          'StringEquals': { 'events:source': 'sbt.application.plane' },
+          'ForAllValues:StringEquals': {
+            'events:detail-type': ['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure'],
+          },
+        },
+      },
+    });
+  });
+
+  test('the function may read and write its table and put events on the control plane\'s bus, nothing else', () => {
+    const t = Template.fromStack(multiCell().control);
+    const policies = t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('PlacerRole') } });
+    const statements = Object.values<any>(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.map((s) => [s.Action].flat().join(' ')).sort()).toEqual([
+      'dynamodb:GetItem dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem',
+      'events:PutEvents',
+      'logs:CreateLogStream logs:PutLogEvents',
+      // Its dead-letter queue, and active tracing.
+      'sqs:SendMessage',
+      'xray:PutTraceSegments xray:PutTelemetryRecords',
+    ]);
+  });
+
+  test('the placement table is retained by default, and encrypted', () => {
+    const t = Template.fromStack(multiCell().control);
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const t2 = Template.fromStack(multiCell({ removalPolicy: RemovalPolicy.DESTROY }).control);
+    t2.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+
+  test('a cell that accepts no tenant is draining; per-cell limits override', () => {
+    const { control, controlBus, cellB } = multiCell();
+    const app2 = control.node.root as App;
+    void app2;
+    const s = new Stack(new App(), 'S', { env: CONTROL });
+    const bus = new events.EventBus(s, 'Bus');
+    new CellPlacement(s, 'Cells', {
+      eventBus: bus,
+      contract,
+      cells: [{ cellId: 'old', eventBus: bus, acceptsTenants: false }, { cellId: 'new', eventBus: bus, limits: { 'iam.roles': 10 } }],
+      tiers: [{ tierName: 'advanced', perTenant: { 'iam.roles': 3 } }],
+      limits: { 'iam.roles': 100 },
+    });
+    const config = placementConfig(Template.fromStack(s));
+    expect(config.draining).toEqual(['old']);
+    expect(config.cellLimits).toEqual({ new: { 'iam.roles': 10000 } });
+    void controlBus;
+    void cellB;
+  });
+});
+
+describe('TenantLifecycle in a cell', () => {
+  test('takes only the requests placed in it', () => {
+    const t = Template.fromStack(multiCell().cellB.stack);
+    for (const type of ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest']) {
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { 'source': ['sbt.control.plane'], 'detail-type': [type], 'detail': { [CELL_FIELD]: ['cell-b'] } },
+      });
+    }
+  });
+
+  test('with a bus of its own: forwards its replies to the control plane\'s bus, and admits the control plane\'s requests', () => {
+    const t = Template.fromStack(multiCell().cellB.stack);
+    const replies = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['sbt.application.plane'] } } });
+    const rule = Object.values<any>(replies)[0];
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure']);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('111111111111');
+    expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+    t.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      StatementId: 'placed-requests-111111111111',
+      Statement: Match.objectLike({
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+        Condition: {
+          'StringEquals': { 'events:source': 'sbt.control.plane' },
+          'ForAllValues:StringEquals': { 'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'] },
+        },
+      }),
+    });
+  });
+
+  test('on the control plane\'s bus: no forwarding and no bus policy', () => {
+    const t = Template.fromStack(multiCell().cellA.stack);
+    t.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    expect(Object.keys(t.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['sbt.application.plane'] } } }))).toHaveLength(0);
+    t.resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  test('refuses a cell id that is not one', () => {
+    expect(() => lifecycleStack((bus) => ({ cell: { cellId: 'Cell_1', controlPlaneBus: bus } }))).toThrow(
+      /cell cellId 'Cell_1' is not a cell id: 1 to 32 lowercase letters, digits and hyphens/,
+    );
+  });
+});
+
+describe('CellPlacement validation', () => {
+  const make = (over: Partial<CellPlacementProps>) => () => {
+    const s = new Stack(new App(), 'S');
+    const bus = new events.EventBus(s, 'Bus');
+    new CellPlacement(s, 'Cells', {
+      eventBus: bus,
+      contract,
+      cells: [{ cellId: 'cell-1', eventBus: bus }],
+      tiers: [{ tierName: 'advanced', perTenant: { 'iam.roles': 3 } }],
+      limits: { 'iam.roles': 100 },
+      ...over,
+    });
+  };
+  test.each([
+    ['no cells', { cells: [] }, /cells must list 1 to 100 cells; got 0/],
+    ['a bad cell id', { cells: [{ cellId: 'Cell 1', eventBus: undefined as any }] }, /cells cellId 'Cell 1' is not a cell id/],
+    ['no tiers', { tiers: [] }, /tiers is empty/],
+    ['a tier twice', { tiers: [{ tierName: 'a', perTenant: {} }, { tierName: 'a', perTenant: {} }] }, /tiers 'a' is listed twice/],
+    ['a quota without a limit', { tiers: [{ tierName: 'a', perTenant: { 'elb.albs': 1 } }] }, /tiers 'a' perTenant counts 'elb.albs', which has no limit for cell 'cell-1'/],
+    ['a negative amount', { limits: { 'iam.roles': -1 } }, /limits 'iam.roles' is -1: amounts are numbers from 0 to 10\^12/],
+    ['a bad quota name', { limits: { 'iam roles': 1 } }, /limits has the quota name 'iam roles'/],
+    ['a footprint above every limit', { tiers: [{ tierName: 'a', perTenant: { 'iam.roles': 101 } }] }, /tiers 'a' perTenant \{"iam.roles":101\} exceeds the limits of every cell that accepts tenants/],
+  ])('refuses %s', (_name, over, error) => {
+    expect(make(over as Partial<CellPlacementProps>)).toThrow(error);
+  });
+
+  test('refuses a cell id twice, and cells that all drain', () => {
+    const twice = () => {
+      const s = new Stack(new App(), 'S');
+      const bus = new events.EventBus(s, 'Bus');
+      new CellPlacement(s, 'Cells', {
+        eventBus: bus,
+        contract,
+        tiers: [{ tierName: 'a', perTenant: {} }],
+        limits: {},
+        cells: [{ cellId: 'c', eventBus: bus }, { cellId: 'c', eventBus: bus }],
+      });
+    };
+    expect(twice).toThrow(/cells cellId 'c' is listed twice/);
+    const draining = () => {
+      const s = new Stack(new App(), 'S');
+      const bus = new events.EventBus(s, 'Bus');
+      new CellPlacement(s, 'Cells', { eventBus: bus, contract, tiers: [{ tierName: 'a', perTenant: {} }], limits: {}, cells: [{ cellId: 'c', eventBus: bus, acceptsTenants: false }] });
+    };
+    expect(draining).toThrow(/no cell accepts tenants/);
+  });
+});
