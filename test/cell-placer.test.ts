@@ -76,7 +76,7 @@ async function setup(over: Partial<CellPlacementConfig> = {}, perCell = 2): Prom
   return {
     placer: new CellPlacer(config, { dynamodb: admin.dynamodb, events: admin.events }),
     table,
-    placed: await inbox(bus, { 'source': [contract.controlPlaneSource], 'detail': { [CELL_FIELD]: [{ exists: true }] } }),
+    placed: await inbox(bus, { source: [contract.controlPlaneSource], detail: { [CELL_FIELD]: [{ exists: true }] } }),
     replies: await inbox(bus, { source: [contract.applicationPlaneSource] }),
   };
 }
