@@ -373,6 +373,12 @@ const benchSmoke = project.addTask('bench:smoke', {
 });
 project.testTask.spawn(benchSmoke);
 
+// The example's cell sizing (docs/cells.md), from the capacity model; test/example-cells.test.ts checks it is current.
+project.addTask('cells:sizing', {
+  description: 'Write examples/cell-sizing.json (the footprints and limits of the example\'s cell placement) from the capacity model',
+  exec: 'ts-node --project test/tsconfig.json scripts/cell-sizing.ts',
+});
+
 // The main job: synthesize the example app into examples/cdk.out and print what it produced.
 project.addTask('synth:example', {
   description: 'Synthesize the example app into examples/cdk.out and print a summary',

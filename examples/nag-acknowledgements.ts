@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { TemplateFindings } from '../src';
-import type { TenantLifecycle, TenantRouter } from '../src';
+import type { CellPlacement, TenantLifecycle, TenantRouter } from '../src';
 
 /**
  * The cdk-nag AwsSolutions findings the tiers leave by design, acknowledged per resource with the reason. The example
@@ -110,10 +110,37 @@ function hasWebAcl(stage: IConstruct): boolean {
  * - the state machines (onboarding, offboarding, updates): invoking the worker's versions, X-Ray and log delivery
  *   (written by aws-cdk-lib).
  */
+/**
+ * The cdk-nag findings CellPlacement leaves by design: its dead-letter queue has no dead-letter queue of its own
+ * (SQS3), and X-Ray takes no resource (IAM5).
+ */
+export function acknowledgeCellPlacementFindings(placement: CellPlacement): void {
+  NagSuppressions.addResourceSuppressions(placement.deadLetterQueue, [{
+    id: 'AwsSolutions-SQS3', reason: 'It is the dead-letter queue of the placement function and of its rules\' targets.',
+  }]);
+  acknowledgeXray(placement);
+}
+
+/** X-Ray's trace writes, which take no resource, in the default policies of a construct's function roles. */
+function acknowledgeXray(scope: IConstruct): void {
+  for (const c of scope.node.findAll()) {
+    if ((c as { cfnResourceType?: string }).cfnResourceType === 'AWS::IAM::Policy' && /Role\/DefaultPolicy\/Resource$/.test(c.node.path)) {
+      NagSuppressions.addResourceSuppressions(c, [{
+        id: 'AwsSolutions-IAM5', reason: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource.', appliesTo: ['Resource::*'],
+      }]);
+    }
+  }
+}
+
 export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
   NagSuppressions.addResourceSuppressions(lifecycle.tenantRoleBoundary, [{
     id: 'AwsSolutions-IAM5', reason: 'A permissions boundary caps actions; each role\'s own policy scopes resources.', appliesTo: ['Resource::*'],
   }]);
+  if (lifecycle.replyDeadLetterQueue) {
+    NagSuppressions.addResourceSuppressions(lifecycle.replyDeadLetterQueue, [{
+      id: 'AwsSolutions-SQS3', reason: 'It is the dead-letter queue of the rule that forwards the replies to the control plane.',
+    }]);
+  }
   for (const c of lifecycle.node.findAll()) {
     const path = c.node.path;
     if ((c as { cfnResourceType?: string }).cfnResourceType !== 'AWS::IAM::Policy') {

@@ -1,6 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import * as sbt from '@cdklabs/sbt-aws';
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicies, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicies, RemovalPolicy, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,6 +36,7 @@ import {
   TierRoutingService,
   TokenIssuer,
 } from '../src';
+import { CELL_SIZING_FILE, CellPlacementStack, CellSizingFile, defaultBusArn, ExamplePlacementCell, validateCells } from './cells';
 import {
   acknowledgeControlPlaneFindings,
   acknowledgeExampleFindings,
@@ -153,6 +155,51 @@ export interface ExampleAppOptions {
    * @default false
    */
   readonly advancedRoutingService?: boolean;
+
+  /**
+   * Cells (docs/cells.md): the application plane stamped once per cell, and a `CellPlacement` that places each new
+   * tenant in the first cell with room by the capacity model (examples/cell-sizing.json, `npx projen cells:sizing`).
+   * The first cell is `EcsSaasApplicationPlane`, on the control plane's bus, with the declared tenants. A cell with
+   * `env` is a stage of its own, deployed to that account and Region; a cell without shares the control plane's account
+   * and has a bus of its own.
+   *
+   * @default - one application plane, no placement
+   */
+  readonly cells?: ExampleCell[];
+
+  /**
+   * Limits of every cell that differ from examples/cell-sizing.json's (quota name → amount): your raised quotas, or a
+   * test's small ones.
+   *
+   * @default - the sizing's, from the default quotas
+   */
+  readonly cellLimits?: { [quota: string]: number };
+
+  /**
+   * The account and Region of the control plane and the first cell, which cells in other accounts need (they name its
+   * default bus). Given, the example's stacks are a stage (`Home`) deployed there.
+   *
+   * @default - environment-agnostic stacks
+   */
+  readonly controlPlaneEnvironment?: CellEnvironment;
+}
+
+/** An account and Region. */
+export interface CellEnvironment {
+  readonly account: string;
+  readonly region: string;
+}
+
+/** A cell of the example (`ExampleAppOptions.cells`). */
+export interface ExampleCell {
+  /** The cell's id (CellPlacement's rules for cell ids). */
+  readonly cellId: string;
+  /**
+   * Where the cell is deployed: a stage of its own, taking requests on that account's default bus.
+   *
+   * @default - the control plane's account, as a stack of the app with a bus of its own
+   */
+  readonly env?: CellEnvironment;
 }
 
 /** The control plane API's CORS: who may call it from a browser, with what. */
@@ -208,7 +255,18 @@ export class ControlPlaneStack extends Stack {
 }
 
 export interface ApplicationPlaneProps extends StackProps {
-  readonly eventBus: events.IEventBus;
+  /**
+   * The bus the lifecycle takes requests from and replies on.
+   *
+   * @default - a bus of the cell's own: the account's default bus in a stack with an account (another account's
+   * control plane names it), a new bus otherwise
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * The cell this application plane is (`TenantLifecycle.cell`): its id, and the control plane's bus, or its ARN for
+   * a cell in another account (imported here: a stage cannot refer to another's resources).
+   */
+  readonly cell?: { readonly cellId: string; readonly controlPlaneBus: events.IEventBus | string };
   readonly placements?: RoutePlacement[];
   readonly removalPolicy?: RemovalPolicy;
   readonly tenants?: { basic: string[]; advanced: string[]; premium: string[] };
@@ -247,6 +305,8 @@ export class ApplicationPlaneStack extends Stack {
   public readonly vpc: ec2.Vpc;
   public readonly router: TenantRouter;
   public readonly lifecycle: TenantLifecycle;
+  /** The bus the lifecycle takes requests from. */
+  public readonly eventBus: events.IEventBus;
   public readonly userPool: TenantUserPool;
   public readonly tiers: TenantTier[];
   public readonly templates: TenantTemplate[];
@@ -430,8 +490,17 @@ export class ApplicationPlaneStack extends Stack {
       apiUrl: this.router.endpointForTier(basic.tierName),
     }];
     const stackTiers = this.templates.map((template) => ({ template }));
+    this.eventBus = props.eventBus ?? (Token.isUnresolved(this.account)
+      ? new events.EventBus(this, 'CellBus')
+      : events.EventBus.fromEventBusName(this, 'DefaultBus', 'default'));
     this.lifecycle = new TenantLifecycle(this, 'Lifecycle', {
-      eventBus: props.eventBus,
+      eventBus: this.eventBus,
+      cell: props.cell && {
+        cellId: props.cell.cellId,
+        controlPlaneBus: typeof props.cell.controlPlaneBus === 'string'
+          ? events.EventBus.fromEventBusArn(this, 'ControlPlaneBus', props.cell.controlPlaneBus)
+          : props.cell.controlPlaneBus,
+      },
       contract: SbtContract.V0_5,
       router: this.router,
       application: pooledApplication,
@@ -563,17 +632,26 @@ export class ApplicationPlaneStack extends Stack {
 export class EcsSaasExample {
   public readonly webHosting: WebHostingStack;
   public readonly controlPlane: ControlPlaneStack;
+  /** The first cell's application plane (the only one without `cells`). */
   public readonly applicationPlane: ApplicationPlaneStack;
+  /** Every cell's application plane, the first first. */
+  public readonly cells: ApplicationPlaneStack[];
+  /** The stack of the cell placement (with `cells`). */
+  public readonly cellPlacement?: CellPlacementStack;
   public readonly webContent: WebContentStack;
 
   constructor(scope: Construct, options: ExampleAppOptions) {
     const removalPolicy = options.removalPolicy ?? RemovalPolicy.DESTROY;
-    this.webHosting = new WebHostingStack(scope, 'EcsSaasWebHosting', {
+    const cells = options.cells ?? [];
+    validateCells(options, cells);
+    // Cells in other accounts name the control plane's default bus: its account and Region must be known.
+    const home: Construct = options.controlPlaneEnvironment ? new Stage(scope, 'Home', { env: options.controlPlaneEnvironment }) : scope;
+    this.webHosting = new WebHostingStack(home, 'EcsSaasWebHosting', {
       removalPolicy,
       description: 'ECS SaaS example: web apps hosting (S3, CloudFront)',
     });
     const local = options.localWebOrigins ?? false;
-    this.controlPlane = new ControlPlaneStack(scope, 'EcsSaasControlPlane', {
+    this.controlPlane = new ControlPlaneStack(home, 'EcsSaasControlPlane', {
       systemAdminEmail: options.systemAdminEmail,
       removalPolicy: options.removalPolicy,
       corsOrigins: [
@@ -583,11 +661,8 @@ export class EcsSaasExample {
       ],
       description: 'ECS SaaS example: control plane (SaaS Builder Toolkit)',
     });
-    this.applicationPlane = new ApplicationPlaneStack(scope, 'EcsSaasApplicationPlane', {
-      eventBus: this.controlPlane.eventBus,
-      placements: options.placements,
+    const plane = {
       removalPolicy: options.removalPolicy,
-      tenants: options.tenants,
       serverSideSignIn: options.serverSideSignIn,
       alarmEmail: options.alarmEmail,
       sharedIssuer: options.sharedIssuer,
@@ -596,9 +671,60 @@ export class EcsSaasExample {
       advancedRoutingService: options.advancedRoutingService,
       // The tenant app calls its tenant's API (the admin console calls the control plane's only).
       cors: options.cors ?? { allowOrigins: [this.webHosting.tenantAppOrigin, ...(local ? [LOCAL_WEB_ORIGINS.tenantApp] : [])] },
+    };
+    const controlBus = this.controlPlane.eventBus;
+    this.applicationPlane = new ApplicationPlaneStack(home, 'EcsSaasApplicationPlane', {
+      ...plane,
+      eventBus: controlBus,
+      cell: cells.length > 0 ? { cellId: cells[0].cellId, controlPlaneBus: controlBus } : undefined,
+      placements: options.placements,
+      tenants: options.tenants,
       description: 'ECS SaaS example: application plane (tiers, router, tenant lifecycle)',
     });
-    this.webContent = new WebContentStack(scope, 'EcsSaasWebContent', {
+    this.cells = [this.applicationPlane];
+    const placementCells: ExamplePlacementCell[] = cells.length > 0 ? [{ cellId: cells[0].cellId, eventBus: controlBus }] : [];
+    for (const cell of cells.slice(1)) {
+      const id = `EcsSaasApplicationPlane-${cell.cellId}`;
+      const description = `ECS SaaS example: application plane, cell ${cell.cellId}`;
+      // Onboarded tenants only: a declared tenant lives in one cell, the first.
+      const none = { basic: [], advanced: [], premium: [] };
+      if (cell.env) {
+        // Another account: a stage of its own. Buses are named by ARN (the accounts' default buses): a stage
+        // cannot refer to another's resources.
+        const control = options.controlPlaneEnvironment!;
+        const stack = new ApplicationPlaneStack(new Stage(scope, `Cell-${cell.cellId}`, { env: cell.env }), 'EcsSaasApplicationPlane', {
+          ...plane,
+          cors: options.cors!,
+          cell: { cellId: cell.cellId, controlPlaneBus: defaultBusArn(control) },
+          tenants: none,
+          description,
+        });
+        this.cells.push(stack);
+        placementCells.push({ cellId: cell.cellId, eventBus: defaultBusArn(cell.env) });
+      } else {
+        const stack = new ApplicationPlaneStack(home, id, {
+          ...plane,
+          cell: { cellId: cell.cellId, controlPlaneBus: controlBus },
+          tenants: none,
+          description,
+        });
+        this.cells.push(stack);
+        placementCells.push({ cellId: cell.cellId, eventBus: stack.eventBus });
+      }
+    }
+    if (cells.length > 0) {
+      const sizing: CellSizingFile = JSON.parse(fs.readFileSync(CELL_SIZING_FILE, 'utf8'));
+      this.cellPlacement = new CellPlacementStack(home, 'EcsSaasCellPlacement', {
+        controlPlaneBus: controlBus,
+        cells: placementCells,
+        tiers: Object.entries(sizing.tiers).map(([tierName, perTenant]) => ({ tierName, perTenant })),
+        limits: { ...sizing.limits, ...options.cellLimits },
+        crossAccount: cells.some((c) => c.env !== undefined),
+        removalPolicy,
+        description: 'ECS SaaS example: cell placement (each new tenant to a cell with room)',
+      });
+    }
+    this.webContent = new WebContentStack(home, 'EcsSaasWebContent', {
       hosting: this.webHosting,
       controlPlaneApiUrl: this.controlPlane.apiUrl,
       adminUserPoolId: this.controlPlane.auth.userPool.userPoolId,
@@ -611,7 +737,7 @@ export class EcsSaasExample {
 
   /** The stacks, in deployment order. */
   public get stacks(): Stack[] {
-    return [this.webHosting, this.controlPlane, this.applicationPlane, this.webContent];
+    return [this.webHosting, this.controlPlane, ...this.cells, ...(this.cellPlacement ? [this.cellPlacement] : []), this.webContent];
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { COMPUTE_QUOTAS, quotaById, quotaValue, QuotaLevel, TierModel, Usage } from './model';
 import { Quota, QUOTAS } from './quotas';
+import { CellConfig, firstCellWithRoom, fitsInCell, toUnits, UNITS_PER_QUOTA } from '../../src/contract/cells';
 
 /** One cell's tenants and what they count against its quotas. */
 export interface Cell {
@@ -148,4 +149,116 @@ export function arrivals(total: number, shares: Record<string, number>): string[
     out.push(next);
   }
   return out;
+}
+
+/**
+ * What CellPlacement needs to place tenants at run time, from the capacity model: each tier's footprint and each
+ * cell's limits, quota by quota. A silo tenant's footprint includes its share of a router shard (the shard's resources
+ * over the tenants it holds), and every limit keeps one shard's resources aside for the shard being filled, so the
+ * shares never let a cell past a quota. What a tier's tenants share in a cell (one cluster, one namespace, one user
+ * pool) becomes a quota of its own, `<tier>/<quota>`, limited by what the shared resource holds less what is on it.
+ */
+export interface CellSizing {
+  /** Tier → quota → what one tenant uses. */
+  readonly tiers: Record<string, Record<string, number>>;
+  /** Quota → what a cell's tenants may use. */
+  readonly limits: Record<string, number>;
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+export function cellSizing(models: TierModel[], cellFixed: Usage, level: QuotaLevel = 'default'): CellSizing {
+  const silo = models.filter((m) => Number.isFinite(m.tenantsPerShard));
+  const tenantsPerShard = Math.min(...silo.map((m) => m.tenantsPerShard));
+  const perShard = silo[0]?.perShard ?? {};
+  const tiers: Record<string, Record<string, number>> = {};
+  const limits: Record<string, number> = {};
+  for (const m of models) {
+    const footprint: Record<string, number> = {};
+    for (const q of CELL_QUOTAS) {
+      const share = Number.isFinite(m.tenantsPerShard) ? (perShard[q.id] ?? 0) / tenantsPerShard : 0;
+      const amount = (m.perTenant[q.id] ?? 0) + share;
+      const limit = quotaValue(q, level) - (cellFixed[q.id] ?? 0) - (silo.length > 0 ? perShard[q.id] ?? 0 : 0);
+      if (amount > 0 && Number.isFinite(limit)) {
+        footprint[q.id] = round(amount);
+        limits[q.id] = Math.max(0, Math.floor(limit));
+      }
+    }
+    for (const s of m.shared) {
+      const limit = quotaValue(quotaById(s.quotaId), level) * s.resources - s.base;
+      if (Number.isFinite(limit)) {
+        const name = `${m.tier}/${s.quotaId}`;
+        footprint[name] = round((footprint[name] ?? 0) + s.perTenant);
+        limits[name] = Math.max(0, Math.floor(limit));
+      }
+    }
+    tiers[m.tier] = footprint;
+  }
+  return { tiers, limits };
+}
+
+/**
+ * Places `order` as CellPlacement's function does (the same arithmetic, from src/contract/cells.ts): into the first
+ * cell with room for the tier's footprint, a new cell when none has. Returns each cell's tenants by tier.
+ */
+export function placeAtRunTime(order: string[], sizing: CellSizing): Array<Record<string, number>> {
+  const inUnits = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).map(([q, n]) => [q, toUnits(n)]));
+  const footprints = Object.fromEntries(Object.entries(sizing.tiers).map(([t, f]) => [t, inUnits(f)]));
+  const limits = Object.fromEntries(Object.entries(sizing.limits).map(([q, n]) => [q, Math.floor(n * UNITS_PER_QUOTA + 1e-6)]));
+  const cells: CellConfig[] = [];
+  const usage: Record<string, Record<string, number>> = {};
+  const tenants: Array<Record<string, number>> = [];
+  for (const tier of order) {
+    const footprint = footprints[tier];
+    if (!footprint) {
+      throw new Error(`No footprint for tier '${tier}'.`);
+    }
+    let cell = firstCellWithRoom(cells, usage, footprint);
+    if (!cell) {
+      cell = { id: String(cells.length), limits, acceptsTenants: true };
+      if (!fitsInCell({}, footprint, limits)) {
+        throw new Error(`A tenant of tier '${tier}' does not fit in an empty cell.`);
+      }
+      cells.push(cell);
+      tenants.push({});
+    }
+    const u = (usage[cell.id] ??= {});
+    for (const [q, n] of Object.entries(footprint)) {
+      u[q] = (u[q] ?? 0) + n;
+    }
+    const t = tenants[Number(cell.id)];
+    t[tier] = (t[tier] ?? 0) + 1;
+  }
+  return tenants;
+}
+
+/**
+ * What a cell holding `tenants` (by tier) counts against its quotas, exactly: its application plane, each tenant, the
+ * shards its silo tenants fill, and what the tiers' tenants put on the resources they share. Returns the quotas
+ * exceeded (none: the cell is within them).
+ */
+export function exactCellOverruns(models: TierModel[], cellFixed: Usage, tenants: Record<string, number>, level: QuotaLevel = 'default'): string[] {
+  const silo = models.filter((m) => Number.isFinite(m.tenantsPerShard));
+  const tenantsPerShard = Math.min(...silo.map((m) => m.tenantsPerShard));
+  const perShard = silo[0]?.perShard ?? {};
+  const siloTenants = silo.reduce((n, m) => n + (tenants[m.tier] ?? 0), 0);
+  const shards = siloTenants > 0 ? Math.ceil(siloTenants / tenantsPerShard) : 0;
+  const over: string[] = [];
+  for (const q of CELL_QUOTAS) {
+    const used = (cellFixed[q.id] ?? 0) + shards * (perShard[q.id] ?? 0)
+      + models.reduce((n, m) => n + (tenants[m.tier] ?? 0) * (m.perTenant[q.id] ?? 0), 0);
+    if (used > quotaValue(q, level)) {
+      over.push(`${q.id} ${used} > ${quotaValue(q, level)}`);
+    }
+  }
+  for (const m of models) {
+    for (const s of m.shared) {
+      const used = s.base + (tenants[m.tier] ?? 0) * s.perTenant;
+      const limit = quotaValue(quotaById(s.quotaId), level) * s.resources;
+      if (used > limit) {
+        over.push(`${m.tier}/${s.quotaId} ${used} > ${limit}`);
+      }
+    }
+  }
+  return over;
 }
