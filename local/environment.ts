@@ -27,6 +27,7 @@ import { LocalHttpApi } from './http-api';
 import { IamGate } from './iam-gate';
 import { clientCredentialsToken } from './identity';
 import { lambdaLayers, LocalLambda } from './lambda';
+import { mayInvoke } from './lambda-permission';
 import { LocalLoadBalancer, TargetRegistry } from './load-balancer';
 import { LOCAL_REGION, MotoServer } from './moto';
 import { LocalRestApi } from './rest-api';
@@ -49,6 +50,10 @@ interface MirroredRule {
   readonly targets: Array<{ readonly constructPath: string; readonly input?: unknown }>;
   /** Its API-destination targets (delivered by `startDelivery`, not by `publish`). */
   readonly destinations: ApiDestinationTarget[];
+  /** Its Lambda function targets, by ARN, each invoked with the event (delivered by `startDelivery`). */
+  readonly functions: string[];
+  /** Its event-bus targets, by ARN: the event is put on that bus (delivered by `startDelivery`). */
+  readonly buses: string[];
 }
 
 /** An event as a control plane puts it on a bus. */
@@ -218,7 +223,8 @@ export class LocalEnvironment {
   /**
    * Delivers events continuously, as EventBridge does once a stack is deployed: every rule of every stack of the
    * assembly is mirrored into the emulator, and every 100 ms what reached each rule starts its targets (state machines
-   * run to their end, API destinations are called), each delivery on its own, not waiting for the one before.
+   * run to their end, API destinations are called, functions invoked, other buses given the event), each delivery on
+   * its own, not waiting for the one before.
    * Failures go to `onError`; `stop()` ends the delivery and waits for what is in flight.
    */
   public async startDelivery(onError: (rule: string, error: unknown) => void = () => undefined): Promise<void> {
@@ -258,6 +264,17 @@ export class LocalEnvironment {
                 }
               })().catch((e) => onError(rule.ruleId, e)));
             }
+            for (const arn of rule.functions) {
+              track((async () => {
+                const result = await (await this.lambdaByArn(arn)).invoke(event);
+                if (result.error) {
+                  onError(rule.ruleId, new Error(`${arn}: ${JSON.stringify(result.error)}`));
+                }
+              })().catch((e) => onError(rule.ruleId, e)));
+            }
+            for (const arn of rule.buses) {
+              track(this.forwardEvent(arn, event as BusEvent).catch((e) => onError(rule.ruleId, e)));
+            }
             for (const destination of rule.destinations) {
               track(this.apiDestinations.deliver(destination, event).then((d) => {
                 if (d.status < 200 || d.status >= 300) {
@@ -286,7 +303,26 @@ export class LocalEnvironment {
           const props = await stack.resolve(rule.Properties);
           const targets = [];
           const destinations: ApiDestinationTarget[] = [];
+          const functions: string[] = [];
+          const buses: string[] = [];
           for (const target of props.Targets ?? []) {
+            const arn = String(target.Arn);
+            if (/^arn:[^:]+:lambda:/.test(arn)) {
+              // Lambda lets EventBridge invoke a function its resource policy admits, for this rule.
+              const ruleArn = String((await stack.resource(id)).attributes.Arn);
+              if (!(await mayInvoke(await this.deployments(), arn, 'events.amazonaws.com', ruleArn))) {
+                throw new Error(`rule ${id}: no permission lets events.amazonaws.com invoke ${arn} for ${ruleArn}`);
+              }
+              functions.push(arn);
+              continue;
+            }
+            if (/^arn:[^:]+:events:[^:]*:[^:]*:event-bus\//.test(arn)) {
+              if (!target.RoleArn || !(await this.gate.authorize(await this.roleOfArn(stack, target.RoleArn), { action: 'events:PutEvents', resource: arn }))) {
+                throw new Error(`rule ${id}: its role may not put events on ${arn}`);
+              }
+              buses.push(arn);
+              continue;
+            }
             const destination = await apiDestinationTarget(stack, id, target);
             if (destination) {
               if (!target.RoleArn || !(await this.gate.authorize(await this.roleOfArn(stack, target.RoleArn), { action: 'events:InvokeApiDestination', resource: target.Arn }))) {
@@ -302,20 +338,30 @@ export class LocalEnvironment {
               }
             }
             if (!machine) {
-              throw new Error(`rule ${id}: target ${target.Arn} is neither a state machine nor an API destination of ${stack.stackName}; the local environment delivers to those only`);
+              throw new Error(`rule ${id}: target ${target.Arn} is no state machine, API destination, function or bus of ${stack.stackName}; the local environment delivers to those only`);
             }
             if (target.RoleArn && !(await this.gate.authorize(await this.roleOfArn(stack, target.RoleArn), { action: 'states:StartExecution', resource: target.Arn }))) {
               throw new Error(`rule ${id}: its role may not start ${target.Arn}`);
             }
             targets.push({ constructPath: machine.constructPath, input: target.Input ? JSON.parse(target.Input) : undefined });
           }
-          out.push({ stack, ruleId: id, inbox: await this.subscribe(props.EventBusName ?? 'default', props.EventPattern), targets, destinations });
+          out.push({ stack, ruleId: id, inbox: await this.subscribe(props.EventBusName ?? 'default', props.EventPattern), targets, destinations, functions, buses });
         }
         return out;
       })();
       this.rules.set(stack, p);
     }
     return p;
+  }
+
+  /** An event a rule delivers to another bus: put there as EventBridge puts it (source, detail type and detail kept). */
+  private async forwardEvent(busArn: string, event: BusEvent): Promise<void> {
+    const put = await this.admin.events.send(new PutEventsCommand({
+      Entries: [{ EventBusName: busArn.split(':event-bus/')[1], Source: event.source, DetailType: event['detail-type'], Detail: JSON.stringify(event.detail) }],
+    }));
+    if (put.FailedEntryCount) {
+      throw new Error(`the event was not accepted on ${busArn}: ${JSON.stringify(put.Entries)}`);
+    }
   }
 
   /**

@@ -2,7 +2,7 @@
  * Whether a service may invoke a Lambda function, as Lambda decides it from the function's resource policy: the
  * `AWS::Lambda::Permission` resources of every deployment (the assembly's stacks, their nested stacks, and the products'
  * stacks added at run time). One rule for every stand-in that invokes a function on a service's behalf (the HTTP API
- * and REST API stand-ins, for `apigateway.amazonaws.com`).
+ * and REST API stand-ins, for `apigateway.amazonaws.com`; EventBridge's rules, for `events.amazonaws.com`).
  *
  * A permission applies when:
  * - its `FunctionName` names the function: its name, its ARN, or its partial ARN (`<account>:function:<name>`);
@@ -24,8 +24,10 @@ export interface LambdaPermissionGrant {
  * The first `AWS::Lambda::Permission` of the deployments that lets `principal` invoke `functionArn` on behalf of
  * `sourceArn`; undefined if none does (Lambda then refuses the invocation).
  */
-export async function mayInvoke(deployments: readonly StackDeployment[], functionArn: string, principal: 'apigateway.amazonaws.com', sourceArn: string):
-Promise<LambdaPermissionGrant | undefined> {
+export async function mayInvoke(
+  deployments: readonly StackDeployment[], functionArn: string, principal: 'apigateway.amazonaws.com' | 'events.amazonaws.com', sourceArn: string,
+):
+  Promise<LambdaPermissionGrant | undefined> {
   for (const stack of deployments) {
     for (const [id, r] of Object.entries<any>(stack.template.Resources ?? {})) {
       if (r.Type !== 'AWS::Lambda::Permission') {
