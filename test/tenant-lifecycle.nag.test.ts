@@ -1,9 +1,11 @@
-import { Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { lifecycleStack } from './util/lifecycle-fixtures';
-import { acknowledgeLifecycleFindings, acknowledgeRouterFindings, acknowledgeTierFindings } from '../examples/nag-acknowledgements';
+import { acknowledgeCellPlacementFindings, acknowledgeLifecycleFindings, acknowledgeRouterFindings, acknowledgeTierFindings } from '../examples/nag-acknowledgements';
+import { CellPlacement, SbtContract } from '../src';
 
 /**
  * cdk-nag AwsSolutions on the lifecycle and on the tenant template it provisions. The template is a Service Catalog
@@ -59,4 +61,43 @@ test('without acknowledgements, the lifecycle\'s findings are IAM5 only, and the
   const fromTemplate = templateFindings(template);
   expect(fromTemplate.length).toBeGreaterThan(0);
   expect([...new Set(fromTemplate.map((f) => f.split(': ')[1]))]).toEqual(['AwsSolutions-ECS2']);
+});
+
+test('a cell with a bus of its own, and the placement over it: no unacknowledged findings', () => {
+  const app = new App();
+  const control = new Stack(app, 'Control');
+  const controlBus = new events.EventBus(control, 'Bus');
+  const { stack, router, basic, template, lifecycle, bus } = lifecycleStack(() => ({ cell: { cellId: 'cell-2', controlPlaneBus: controlBus } }), {}, false,
+    { scope: app, stackId: 'Cell' });
+  const placementStack = new Stack(app, 'Placement');
+  const placement = new CellPlacement(placementStack, 'Cells', {
+    eventBus: controlBus,
+    contract: SbtContract.V0_5,
+    cells: [{ cellId: 'cell-1', eventBus: controlBus }, { cellId: 'cell-2', eventBus: bus }],
+    tiers: [{ tierName: 'basic', perTenant: { users: 1 } }],
+    limits: { users: 10 },
+  });
+  acknowledgeTierFindings(basic);
+  acknowledgeTierFindings(template);
+  acknowledgeRouterFindings(router);
+  acknowledgeLifecycleFindings(lifecycle);
+  acknowledgeCellPlacementFindings(placement);
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  expect(lifecycle.replyDeadLetterQueue).toBeDefined();
+  expect(findings(stack)).toEqual([]);
+  expect(findings(placementStack)).toEqual([]);
+  expect(templateFindings(template)).toEqual([]);
+});
+
+test('without acknowledgements, the placement\'s findings are X-Ray\'s IAM5 only (its queue is recognized as a dead-letter queue)', () => {
+  const app = new App();
+  const s = new Stack(app, 'Placement');
+  const bus = new events.EventBus(s, 'Bus');
+  new CellPlacement(s, 'Cells', {
+    eventBus: bus, contract: SbtContract.V0_5, cells: [{ cellId: 'cell-1', eventBus: bus }], tiers: [{ tierName: 'basic', perTenant: {} }], limits: {},
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  expect([...new Set(findings(s).map((f) => f.split(': ')[1]))].sort()).toEqual(['AwsSolutions-IAM5']);
 });
