@@ -3,7 +3,7 @@
  * of tenants at which the first quota is reached, for the example as it ships and with the tiers' per-tenant
  * defaults (before the shared namespace and task execution).
  */
-import { arrivals, cellsWithinQuotas, placeInCells } from './capacity/cells';
+import { arrivals, cellSizing, cellsWithinQuotas, exactCellOverruns, placeAtRunTime, placeInCells } from './capacity/cells';
 import { exampleCapacity } from './capacity/example-models';
 import { ceiling, COMPUTE_QUOTAS, describe, quotaValue, QuotaLevel, TierModel } from './capacity/model';
 import { QUOTAS } from './capacity/quotas';
@@ -100,6 +100,26 @@ export function capacity(out: Output): void {
     }
   }
   out.table(['tenants', 'namespace, execution roles, logs', 'cells (accounts)', 'silo tenants in a full cell', 'binding quota in the fullest cell', 'every cell within default quotas', 'plan ms'], cellRows);
+
+  // The same arrivals placed as CellPlacement's function places them (its footprints and limits from the model, a
+  // shard's share per tenant), each cell then checked against the exact count.
+  out.print('### Cells at run time: placed by CellPlacement\'s arithmetic (footprints and limits from the model), each cell checked exactly');
+  const runtimeRows: Row[] = [];
+  for (const scenario of scenarios) {
+    for (const v of variants) {
+      const order = arrivals(scenario.total, scenario.shares);
+      const started = process.hrtime.bigint();
+      const cells = placeAtRunTime(order, cellSizing(v.capacity.tiers, v.capacity.applicationPlane));
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const exact = placeInCells(order, v.capacity.tiers, v.capacity.applicationPlane).cells.length;
+      const over = cells.flatMap((t) => exactCellOverruns(v.capacity.tiers, v.capacity.applicationPlane, t));
+      const first = cells[0];
+      runtimeRows.push([scenario.name, v.name, cells.length, exact, count((first.advanced ?? 0) + (first.premium ?? 0)),
+        over.length === 0 ? 'yes' : `no (${over.length})`, ms.toFixed(0)]);
+    }
+  }
+  out.table(['tenants', 'namespace, execution roles, logs', 'cells at run time', 'cells, exact simulation', 'silo tenants in a full cell',
+    'every cell within default quotas (exact count)', 'place ms'], runtimeRows);
   out.print('One cell per account (IAM counts per account), each holding the application plane (its fixed resources counted)');
   out.print('and opening router shards as it fills; default quotas, running-vCPU quotas aside; EC2 capacity sized to the tenants.');
   out.print();

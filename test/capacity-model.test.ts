@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { arrivals, cellsWithinQuotas, placeInCells } from '../scripts/capacity/cells';
+import { arrivals, cellSizing, cellsWithinQuotas, exactCellOverruns, placeAtRunTime, placeInCells } from '../scripts/capacity/cells';
 import { exampleCapacity } from '../scripts/capacity/example-models';
 import { ceiling, COMPUTE_QUOTAS, quotaById, quotaValue, templateUsage, TierModel } from '../scripts/capacity/model';
 import { QUOTAS } from '../scripts/capacity/quotas';
@@ -191,5 +191,39 @@ describe('cells', () => {
     expect(cellsWithinQuotas(plan)).toEqual([]);
     // Bound by Cloud Map's instances per shared namespace (64 advanced tenants at their largest): docs/capacity.md.
     expect(plan.cells.length).toBeLessThanOrEqual(125);
+  });
+
+  test('sizing for the placement: a tenant\'s share of a shard, and one shard kept aside in every limit', () => {
+    const sizing = cellSizing([silo('advanced', 9)], { 'iam.roles': 100 });
+    expect(sizing.tiers.advanced).toEqual({ 'iam.roles': 9, 'elb.targetGroups': 1, 'elb.albs': 0.01 });
+    expect(sizing.limits).toMatchObject({ 'iam.roles': 900, 'elb.albs': 49, 'elb.targetGroups': 3000 });
+    // Two shared resources under one quota are limited apart.
+    const two = {
+      ...silo('advanced', 1),
+      shared: [
+        { quotaId: 'cloudmap.instancesPerNamespace', perTenant: 30, base: 60, resources: 1 },
+        { quotaId: 'cloudmap.instancesPerNamespace', perTenant: 20, base: 0, resources: 1 },
+      ],
+    };
+    const s2 = cellSizing([two], {});
+    expect(s2.limits).toMatchObject({ 'advanced/cloudmap.instancesPerNamespace': 1940, 'advanced/cloudmap.instancesPerNamespace/2': 2000 });
+    expect(s2.tiers.advanced).toMatchObject({ 'advanced/cloudmap.instancesPerNamespace': 30, 'advanced/cloudmap.instancesPerNamespace/2': 20 });
+  });
+
+  test('placed with the function\'s arithmetic, every cell is within its quotas counted exactly; a cell over one is found', () => {
+    const models = [silo('advanced', 9)];
+    const cells = placeAtRunTime(Array.from({ length: 250 }, () => 'advanced'), cellSizing(models, { 'iam.roles': 100 }));
+    expect(cells.map((c) => c.advanced)).toEqual([100, 100, 50]);
+    expect(cells.flatMap((t) => exactCellOverruns(models, { 'iam.roles': 100 }, t))).toEqual([]);
+    expect(exactCellOverruns(models, { 'iam.roles': 100 }, { advanced: 101 })).toEqual(['iam.roles 1009 > 1000']);
+  });
+
+  test('the example at run time: 10,000 silo tenants take as many cells as the exact simulation, each within its quotas', () => {
+    const c = exampleCapacity();
+    const order = arrivals(10_000, { advanced: 4, premium: 1 });
+    const cells = placeAtRunTime(order, cellSizing(c.tiers, c.applicationPlane));
+    expect(cells.reduce((n, t) => n + (t.advanced ?? 0) + (t.premium ?? 0), 0)).toBe(10_000);
+    expect(cells.length).toBe(placeInCells(order, c.tiers, c.applicationPlane).cells.length);
+    expect(cells.flatMap((t) => exactCellOverruns(c.tiers, c.applicationPlane, t))).toEqual([]);
   });
 });

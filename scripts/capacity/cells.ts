@@ -156,7 +156,8 @@ export function arrivals(total: number, shares: Record<string, number>): string[
  * cell's limits, quota by quota. A silo tenant's footprint includes its share of a router shard (the shard's resources
  * over the tenants it holds), and every limit keeps one shard's resources aside for the shard being filled, so the
  * shares never let a cell past a quota. What a tier's tenants share in a cell (one cluster, one namespace, one user
- * pool) becomes a quota of its own, `<tier>/<quota>`, limited by what the shared resource holds less what is on it.
+ * pool) becomes a quota of its own, `<tier>/<quota>` (`<tier>/<quota>/2` for a second such resource), limited by what
+ * the shared resource holds less what is on it.
  */
 export interface CellSizing {
   /** Tier → quota → what one tenant uses. */
@@ -184,14 +185,16 @@ export function cellSizing(models: TierModel[], cellFixed: Usage, level: QuotaLe
         limits[q.id] = Math.max(0, Math.floor(limit));
       }
     }
-    for (const s of m.shared) {
+    m.shared.forEach((s, i) => {
       const limit = quotaValue(quotaById(s.quotaId), level) * s.resources - s.base;
       if (Number.isFinite(limit)) {
-        const name = `${m.tier}/${s.quotaId}`;
-        footprint[name] = round((footprint[name] ?? 0) + s.perTenant);
+        // Two shared resources under one quota (a Service Connect and a DNS namespace) are limited apart.
+        const earlier = m.shared.slice(0, i).filter((x) => x.quotaId === s.quotaId).length;
+        const name = `${m.tier}/${s.quotaId}${earlier > 0 ? `/${earlier + 1}` : ''}`;
+        footprint[name] = round(s.perTenant);
         limits[name] = Math.max(0, Math.floor(limit));
       }
-    }
+    });
     tiers[m.tier] = footprint;
   }
   return { tiers, limits };
