@@ -114,6 +114,9 @@ const MAX_CELLS = 100;
  * declare const controlPlaneBus: events.IEventBus;
  * declare const cellBus: events.IEventBus;
  *
+ * // What one tenant of each tier uses of each quota (fractions: a share of what 50 tenants share).
+ * const basic: CellTierFootprint = { tierName: 'basic', perTenant: { 'cognito.usersPerUserPool': 1 } };
+ * const advanced: CellTierFootprint = { tierName: 'advanced', perTenant: { 'iam.roles': 3, 'elb.albs': 0.02 } };
  * new CellPlacement(this, 'Cells', {
  *   eventBus: controlPlaneBus,
  *   contract: SbtContract.V0_9,
@@ -121,10 +124,7 @@ const MAX_CELLS = 100;
  *     { cellId: 'cell-1', eventBus: controlPlaneBus },
  *     { cellId: 'cell-2', eventBus: cellBus },
  *   ],
- *   tiers: [
- *     { tierName: 'basic', perTenant: { 'cognito.usersPerUserPool': 1 } },
- *     { tierName: 'advanced', perTenant: { 'iam.roles': 3, 'elb.albs': 0.02 } },
- *   ],
+ *   tiers: [basic, advanced],
  *   limits: { 'cognito.usersPerUserPool': 40000, 'iam.roles': 900, 'elb.albs': 45 },
  * });
  */

@@ -180,7 +180,7 @@ export class TenantLifecycle extends Construct {
    *
    * @default - none: not a cell with a bus of its own
    */
-  public replyDeadLetterQueue?: sqs.Queue;
+  public readonly replyDeadLetterQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: TenantLifecycleProps) {
     super(scope, id);
@@ -244,14 +244,14 @@ export class TenantLifecycle extends Construct {
       targets: [new targets.SfnStateMachine(this.offboardingStateMachine)],
     });
     if (props.cell && !sameBus(props.eventBus, props.cell.controlPlaneBus)) {
-      this.connectCell(props, props.cell);
+      this.replyDeadLetterQueue = this.connectCell(props, props.cell);
     }
   }
 
   /** A cell with a bus of its own: replies go on to the control plane's bus, whose account may put requests here. */
-  private connectCell(props: TenantLifecycleProps, cell: LifecycleCell): void {
+  private connectCell(props: TenantLifecycleProps, cell: LifecycleCell): sqs.Queue {
     const c = props.contract;
-    this.replyDeadLetterQueue = new sqs.Queue(this, 'ReplyDeadLetters', {
+    const deadLetters = new sqs.Queue(this, 'ReplyDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
@@ -263,7 +263,7 @@ export class TenantLifecycle extends Construct {
         source: [c.applicationPlaneSource],
         detailType: [c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure],
       },
-      targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: this.replyDeadLetterQueue })],
+      targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: deadLetters })],
     });
     const control = busAccount(cell.controlPlaneBus);
     const own = busAccount(props.eventBus);
@@ -284,6 +284,7 @@ export class TenantLifecycle extends Construct {
         },
       });
     }
+    return deadLetters;
   }
 }
 
