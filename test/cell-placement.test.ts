@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { CellPlacement, CellPlacementProps, SbtContract } from '../src';
 import { lifecycleStack } from './util/lifecycle-fixtures';
-import { CELL_FIELD, CellPlacementConfig } from '../src/contract/cells';
-import { ENV_CELL_PLACEMENT_CONFIG } from '../src/contract/environment';
+import { placementConfig } from './util/placement-config';
+import { CELL_FIELD } from '../src/contract/cells';
 
 const CONTROL = { account: '111111111111', region: 'eu-west-1' };
 const CELL_B = { account: '222222222222', region: 'eu-west-1' };
@@ -47,23 +47,19 @@ function multiCell(over: Partial<CellPlacementProps> = {}) {
   return { app, control, controlBus, cellA, cellB, placement };
 }
 
-function placementConfig(template: Template): CellPlacementConfig {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { [ENV_CELL_PLACEMENT_CONFIG]: Match.anyValue() } } } });
-  const value = Object.values<any>(fns)[0].Properties.Environment.Variables[ENV_CELL_PLACEMENT_CONFIG];
-  // The configuration is a Fn::Join of literal parts and the bus and table names.
-  const text = typeof value === 'string' ? value : value['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join('');
-  return JSON.parse(text);
-}
 
 describe('CellPlacement', () => {
   test('places by footprints and limits in thousandths: limits rounded down, footprints up', () => {
     const { control } = multiCell();
-    const config = placementConfig(Template.fromStack(control));
+    const config = placementConfig(control);
     expect(config.cells).toEqual(['cell-a', 'cell-b']);
     expect(config.draining).toEqual([]);
     expect(config.limits).toEqual({ 'basic/cognito.usersPerUserPool': 39000000, 'iam.roles': 950000, 'elb.albs': 46000 });
     expect(config.tiers).toEqual({ basic: { 'basic/cognito.usersPerUserPool': 1000 }, advanced: { 'iam.roles': 3000, 'elb.albs': 22 } });
     expect(config.contract).toMatchObject({ controlPlaneSource: 'sbt.control.plane', onboardingRequest: 'sbt_aws_onboardingRequest' });
+    // The names of the table and the bus come from the template, in the function's environment.
+    expect(config.eventBusName).toBe('TOKEN');
+    expect(config.placementTable).toBe('TOKEN');
   });
 
   test('reads the requests that name no cell, and the replies that give room back', () => {
@@ -143,6 +139,17 @@ describe('CellPlacement', () => {
     t2.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
+  test('hundreds of cells: the rules are a file beside the code, the environment holds the names only', () => {
+    const s = new Stack(new App(), 'S');
+    const bus = new events.EventBus(s, 'Bus');
+    const cells = Array.from({ length: 625 }, (_, i) => ({ cellId: `cell-${i}`, eventBus: bus }));
+    new CellPlacement(s, 'Cells', { eventBus: bus, contract, cells, tiers: [{ tierName: 'advanced', perTenant: { 'iam.roles': 4 } }], limits: { 'iam.roles': 960 } });
+    const config = placementConfig(s);
+    expect(config.cells).toHaveLength(625);
+    const fn = Object.values<any>(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0];
+    expect(JSON.stringify(fn.Properties.Environment.Variables).length).toBeLessThan(400);
+  });
+
   test('a cell that accepts no tenant is draining; per-cell limits override', () => {
     const { control, controlBus, cellB } = multiCell();
     const app2 = control.node.root as App;
@@ -156,7 +163,7 @@ describe('CellPlacement', () => {
       tiers: [{ tierName: 'advanced', perTenant: { 'iam.roles': 3 } }],
       limits: { 'iam.roles': 100 },
     });
-    const config = placementConfig(Template.fromStack(s));
+    const config = placementConfig(s);
     expect(config.draining).toEqual(['old']);
     expect(config.cellLimits).toEqual({ new: { 'iam.roles': 10000 } });
     void controlBus;
@@ -221,7 +228,7 @@ describe('CellPlacement validation', () => {
     });
   };
   test.each([
-    ['no cells', { cells: [] }, /cells must list 1 to 100 cells; got 0/],
+    ['no cells', { cells: [] }, /cells must list 1 to 1000 cells; got 0/],
     ['a bad cell id', { cells: [{ cellId: 'Cell 1', eventBus: undefined as any }] }, /cells cellId 'Cell 1' is not a cell id/],
     ['no tiers', { tiers: [] }, /tiers is empty/],
     ['a tier twice', { tiers: [{ tierName: 'a', perTenant: {} }, { tierName: 'a', perTenant: {} }] }, /tiers 'a' is listed twice/],

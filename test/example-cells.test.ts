@@ -7,6 +7,7 @@ import { unacknowledgedFindings } from '../examples/nag-acknowledgements';
 import { EcsSaasExample, ExampleAppOptions } from '../examples/saas-app';
 import { currentCellSizing } from '../scripts/cell-sizing';
 import { SbtContract } from '../src';
+import { placementConfig } from './util/placement-config';
 import { CELL_FIELD } from '../src/contract/cells';
 
 /**
@@ -26,13 +27,6 @@ function example(options: Partial<ExampleAppOptions>, nag = false): { app: App; 
   return { app, example: new EcsSaasExample(app, { systemAdminEmail: 'admin@example.com', ...options }) };
 }
 
-function placementConfig(stack: Stack): any {
-  const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: { CELL_PLACEMENT_CONFIG: Match.anyValue() } } },
-  });
-  const value = Object.values<any>(fns)[0].Properties.Environment.Variables.CELL_PLACEMENT_CONFIG;
-  return JSON.parse(value['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
-}
 
 function lifecycleRules(stack: Stack): any[] {
   return Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule', {

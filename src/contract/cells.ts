@@ -27,8 +27,25 @@ export interface CellConfig {
   readonly acceptsTenants: boolean;
 }
 
-/** The placement function's configuration (`CELL_PLACEMENT_CONFIG`), written by CellPlacement. */
-export interface CellPlacementConfig {
+/**
+ * The placement function's configuration, written by CellPlacement in two parts: the names of deployed resources in
+ * its environment (`CELL_PLACEMENT_CONFIG`, `CellPlacementResources`), the rest in `CELL_PLACEMENT_FILE` next to its
+ * code (`CellPlacementRules`), which holds hundreds of cells where the 4 KB environment holds a few dozen.
+ */
+export interface CellPlacementConfig extends CellPlacementResources, CellPlacementRules {}
+
+/** What the placement names of deployed resources (CloudFormation tokens at synth time). */
+export interface CellPlacementResources {
+  /** The control plane's bus: placed requests go back onto it, and its rules forward them to their cell. */
+  readonly eventBusName: string;
+  readonly placementTable: string;
+}
+
+/** The file, next to the placement function's code, that holds its `CellPlacementRules`. */
+export const CELL_PLACEMENT_FILE = 'placement.json';
+
+/** How the placement places: the contract, the cells, their limits, the tiers' footprints. */
+export interface CellPlacementRules {
   readonly contract: {
     readonly controlPlaneSource: string;
     readonly applicationPlaneSource: string;
@@ -38,9 +55,6 @@ export interface CellPlacementConfig {
     readonly deprovisionSuccess: string;
     readonly deprovisionFailure: string;
   };
-  /** The control plane's bus: placed requests go back onto it, and its rules forward them to their cell. */
-  readonly eventBusName: string;
-  readonly placementTable: string;
   /** Cell ids, in order of preference: a tenant goes to the first cell with room. */
   readonly cells: string[];
   /** Cells that take no new tenant (draining). */

@@ -8,9 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SbtContract } from './sbt-contract';
-import { CELL_FIELD, CELL_ID_PATTERN, CellPlacementConfig, toUnits, UNITS_PER_QUOTA } from '../contract/cells';
+import { CELL_FIELD, CELL_ID_PATTERN, CELL_PLACEMENT_FILE, CellPlacementResources, CellPlacementRules, toUnits, UNITS_PER_QUOTA } from '../contract/cells';
 import { ENV_CELL_PLACEMENT_CONFIG } from '../contract/environment';
-import { LAMBDA_ENVIRONMENT_LIMIT } from '../contract/router';
 import { bundledFunction } from '../private/bundled-function';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
@@ -91,8 +90,8 @@ export interface CellPlacementProps {
 
 /** Quota names: they become attribute names and keys of the function's configuration. */
 const QUOTA_NAME = /^[A-Za-z0-9._:/-]{1,64}$/;
-/** Cells the placement reads in one BatchGetItem. */
-const MAX_CELLS = 100;
+/** Cells a placement reads at most (10 BatchGetItem calls of 100). */
+const MAX_CELLS = 1000;
 
 /**
  * Places each new tenant in a cell: an application plane stamped into an account and Region of its own (docs/cells.md).
@@ -158,7 +157,7 @@ export class CellPlacement extends Construct {
     const limitUnits = (amounts: { [quota: string]: number }) =>
       Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, Math.floor(n * UNITS_PER_QUOTA + 1e-6)]));
     const overrides = props.cells.filter((c) => c.limits !== undefined);
-    const config: CellPlacementConfig = {
+    const rules: CellPlacementRules = {
       contract: {
         controlPlaneSource: contract.controlPlaneSource,
         applicationPlaneSource: contract.applicationPlaneSource,
@@ -168,21 +167,14 @@ export class CellPlacement extends Construct {
         deprovisionSuccess: contract.deprovisionSuccess,
         deprovisionFailure: contract.deprovisionFailure,
       },
-      eventBusName: props.eventBus.eventBusName,
-      placementTable: this.placements.tableName,
       cells: props.cells.map((c) => c.cellId),
       draining: props.cells.filter((c) => c.acceptsTenants === false).map((c) => c.cellId),
       limits: limitUnits(props.limits),
       cellLimits: overrides.length > 0 ? Object.fromEntries(overrides.map((c) => [c.cellId, limitUnits(c.limits!)])) : undefined,
       tiers: Object.fromEntries(props.tiers.map((t) => [t.tierName, units(t.perTenant)])),
     };
+    const resources: CellPlacementResources = { eventBusName: props.eventBus.eventBusName, placementTable: this.placements.tableName };
     const stack = Stack.of(this);
-    const environment = { [ENV_CELL_PLACEMENT_CONFIG]: stack.toJsonString(config) };
-    const size = JSON.stringify(stack.resolve(config)).replace(/\{"(Ref|Fn::[A-Za-z]+)":[^{}]*\}/g, 'x'.repeat(64)).length;
-    if (size > LAMBDA_ENVIRONMENT_LIMIT - 256) {
-      throw new Error(`cells, tiers and limits make a placement configuration of about ${size} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT} `
-        + 'bytes of environment. Use shorter cell ids and quota names, fewer quotas, or the placement\'s limits instead of per-cell ones.');
-    }
 
     const placer = bundledFunction(this, 'Placer', {
       bundle: 'cell-placement',
@@ -198,7 +190,9 @@ export class CellPlacement extends Construct {
         noReservedConcurrency: 'placements race only for a cell\'s room, which a conditional transaction arbitrates; a cap would turn a burst '
           + 'of onboarding into throttled retries',
       },
-      environment,
+      // Names of deployed resources in the environment; the rules, hundreds of cells long, in a file beside the code.
+      environment: { [ENV_CELL_PLACEMENT_CONFIG]: stack.toJsonString(resources) },
+      files: { [CELL_PLACEMENT_FILE]: JSON.stringify(rules) },
     });
     this.placementFunction = placer.fn;
     // Exactly the calls it makes (test/deployed/cell-placement.deployed.test.ts holds the bundle to this, both ways).

@@ -1,6 +1,8 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -30,6 +32,13 @@ export interface BundledFunctionOptions {
    * @default - none: the function is invoked synchronously (`findings.invokedSynchronouslyBy`)
    */
   readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Files to add beside the bundle (name → content): configuration too large for Lambda's 4 KB of environment. They
+   * must hold no CloudFormation token.
+   *
+   * @default - the bundle alone
+   */
+  readonly files?: { [name: string]: string };
   /** Who invokes it and why it has no reserved concurrency: the reasons of its acknowledged checkov findings. */
   readonly findings: FunctionFindings;
 }
@@ -59,7 +68,7 @@ export function bundledFunction(scope: Construct, id: string, o: BundledFunction
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
-    code: lambda.Code.fromAsset(dir),
+    code: lambda.Code.fromAsset(o.files ? withFiles(dir, o.files) : dir),
     memorySize: o.memorySize,
     timeout: o.timeout,
     tracing: lambda.Tracing.ACTIVE,
@@ -71,4 +80,41 @@ export function bundledFunction(scope: Construct, id: string, o: BundledFunction
   acknowledgeFunction(fn, o.findings);
   acknowledgeLogGroup(logGroup);
   return { fn, role, logGroup };
+}
+
+/**
+ * The bundle with files beside it, in a directory named after their content: an asset's source must exist until the
+ * app is synthesized, and the same content reuses one directory however many times it is synthesized.
+ */
+function withFiles(bundleDir: string, files: { [name: string]: string }): string {
+  for (const [name, content] of Object.entries(files)) {
+    if (Token.isUnresolved(content) || !/^[A-Za-z0-9._-]+$/.test(name)) {
+      throw new Error(`the file '${name}' beside a bundle must have a plain name and hold no CloudFormation token.`);
+    }
+  }
+  const hash = createHash('sha256');
+  const bundleFiles = fs.readdirSync(bundleDir).sort();
+  for (const f of bundleFiles) {
+    hash.update(f).update(fs.readFileSync(path.join(bundleDir, f)));
+  }
+  for (const name of Object.keys(files).sort()) {
+    hash.update(name).update(files[name]);
+  }
+  const dir = path.join(os.tmpdir(), `cdk-ecs-saas-bundle-${hash.digest('hex').slice(0, 32)}`);
+  if (!fs.existsSync(path.join(dir, 'index.js'))) {
+    const staging = fs.mkdtempSync(`${dir}.`);
+    for (const f of bundleFiles) {
+      fs.copyFileSync(path.join(bundleDir, f), path.join(staging, f));
+    }
+    for (const [name, content] of Object.entries(files)) {
+      fs.writeFileSync(path.join(staging, name), content);
+    }
+    try {
+      fs.renameSync(staging, dir);
+    } catch {
+      // Another synthesis made the same directory first.
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return dir;
 }

@@ -49,6 +49,8 @@ const PLACED = 'PLACED';
 const RELEASED = 'RELEASED';
 /** Quota attributes of a cell's item are prefixed, so no quota name meets the key. */
 const QUOTA_PREFIX = 'q:';
+/** Keys one BatchGetItem reads at most. */
+const BATCH_GET_KEYS = 100;
 /** Placements that lose a race for a cell's room try again this many times before the delivery is retried. */
 const ATTEMPTS = 10;
 
@@ -259,21 +261,24 @@ export class CellPlacer {
     };
   }
 
-  /** What each cell's tenants use, by cell id (cells never used are absent). */
+  /** What each cell's tenants use, by cell id (cells never used are absent): 100 cells per read. */
   private async usage(): Promise<Record<string, Record<string, number>>> {
     const out: Record<string, Record<string, number>> = {};
-    let keys: Array<Record<string, AttributeValue>> = this.config.cells.map((c) => cellKey(c));
-    while (keys.length > 0) {
-      const result = await this.clients.dynamodb.send(new BatchGetItemCommand({
-        RequestItems: { [this.config.placementTable]: { Keys: keys, ConsistentRead: true } },
-      }));
-      for (const item of result.Responses?.[this.config.placementTable] ?? []) {
-        const cell = item.id.S!.slice('cell#'.length);
-        out[cell] = Object.fromEntries(Object.entries(item)
-          .filter(([name]) => name.startsWith(QUOTA_PREFIX))
-          .map(([name, v]) => [name.slice(QUOTA_PREFIX.length), Number(v.N)]));
+    const all = this.config.cells.map((c) => cellKey(c));
+    for (let i = 0; i < all.length; i += BATCH_GET_KEYS) {
+      let keys: Array<Record<string, AttributeValue>> = all.slice(i, i + BATCH_GET_KEYS);
+      while (keys.length > 0) {
+        const result = await this.clients.dynamodb.send(new BatchGetItemCommand({
+          RequestItems: { [this.config.placementTable]: { Keys: keys, ConsistentRead: true } },
+        }));
+        for (const item of result.Responses?.[this.config.placementTable] ?? []) {
+          const cell = item.id.S!.slice('cell#'.length);
+          out[cell] = Object.fromEntries(Object.entries(item)
+            .filter(([name]) => name.startsWith(QUOTA_PREFIX))
+            .map(([name, v]) => [name.slice(QUOTA_PREFIX.length), Number(v.N)]));
+        }
+        keys = (result.UnprocessedKeys?.[this.config.placementTable]?.Keys ?? []) as Array<Record<string, AttributeValue>>;
       }
-      keys = (result.UnprocessedKeys?.[this.config.placementTable]?.Keys ?? []) as Array<Record<string, AttributeValue>>;
     }
     return out;
   }
