@@ -88,9 +88,20 @@ function templatesIn(dir: string): string[] {
 
 let example: string[];
 let snapshots: string[];
+/** What cells add: the placement's stack and a cell in another account, as the example stamps them (docs/cells.md). */
+let cells: string[];
 
 beforeAll(() => {
   example = templatesIn(synthesizeExample().outdir);
+  const multi = synthesizeExample({
+    cells: [{ cellId: 'cell-1' }, { cellId: 'cell-2', env: { account: '222222222222', region: 'us-east-1' } }],
+    controlPlaneEnvironment: { account: '111111111111', region: 'us-east-1' },
+    cors: { allowOrigins: ['https://app.example.com'] },
+  }).outdir;
+  cells = [
+    ...templatesIn(path.join(multi, 'assembly-Home')).filter((f) => /CellPlacement/.test(f)),
+    ...templatesIn(path.join(multi, 'assembly-Cell-cell-2')).filter((f) => !/\.(nested|product)\./.test(f)),
+  ];
   snapshots = fs.readdirSync(path.join(REPO, 'integ')).filter((d) => d.endsWith('.snapshot')).flatMap((d) => templatesIn(path.join(REPO, 'integ', d)));
 });
 
@@ -104,6 +115,7 @@ test('the templates: the example\'s stacks, nested stacks and product templates;
   expect(example.filter((f) => f.includes('.nested.'))).toHaveLength(2);
   expect(example.filter((f) => f.includes('.product.'))).toHaveLength(3);
   expect(snapshots.length).toBeGreaterThanOrEqual(15);
+  expect(cells).toHaveLength(2);
 });
 
 describe('cfn-lint', () => {
@@ -113,6 +125,10 @@ describe('cfn-lint', () => {
 
   test('every integ snapshot has no finding', () => {
     expect(lint(snapshots).map(describeLint)).toEqual([]);
+  });
+
+  test('the example\'s cells across accounts have no finding', () => {
+    expect(lint(cells).map(describeLint)).toEqual([]);
   });
 
   test('every skip is on one resource and carries its reason', () => {
@@ -137,7 +153,7 @@ describe('checkov', () => {
   let report: CheckovReport;
 
   beforeAll(() => {
-    report = checkov([...example, ...snapshots]);
+    report = checkov([...example, ...snapshots, ...cells]);
   }, 300_000);
 
   test('no failed check on any template', () => {
@@ -146,7 +162,7 @@ describe('checkov', () => {
   });
 
   test('every skip is on one resource and carries its reason', () => {
-    for (const file of [...example, ...snapshots]) {
+    for (const file of [...example, ...snapshots, ...cells]) {
       const template = JSON.parse(fs.readFileSync(file, 'utf8'));
       expect(template.Metadata?.checkov).toBeUndefined(); // never template-wide
       for (const [id, resource] of Object.entries<any>(template.Resources ?? {})) {
