@@ -40,17 +40,18 @@ const controlBus = new events.EventBus(control, 'Bus');
 // The VPC the cells share here (a real cell has its account's own).
 const vpc = new ec2.Vpc(control, 'Vpc', { maxAzs: 2, natGateways: 1 });
 // What the control plane would receive: successes and failures apart.
-const inbox = (id: string, type: string) => {
+const inbox = (id: string, type: string, tenantId: string) => {
   const queue = new sqs.Queue(control, id, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.hours(2) });
   new events.Rule(control, `Catch${id}`, {
     eventBus: controlBus,
-    eventPattern: { source: [contract.applicationPlaneSource], detailType: [type] },
+    eventPattern: { source: [contract.applicationPlaneSource], detailType: [type], detail: { tenantId: [tenantId] } },
     targets: [new targets.SqsQueue(queue)],
   });
   return queue;
 };
-const successes = inbox('Successes', contract.provisionSuccess);
-const failures = inbox('Failures', contract.provisionFailure);
+// The second cell's success for blue, which only its reply rule brings to the control plane's bus.
+const successes = inbox('BlueSuccess', contract.provisionSuccess, 'blue');
+const failures = inbox('GreenFailure', contract.provisionFailure, 'green');
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:20-alpine');
 const ECHO = ['node', '-e', "require('http').createServer((q,s)=>s.end(q.url==='/health'?'ok':'pooled')).listen(3010)"];
@@ -143,7 +144,7 @@ onboard('red')
   .next(registry(two.lifecycle, 'blue').expect(ExpectedResult.objectLike({ Item: { status: { S: 'ACTIVE' } } })).waitForAssertions(wait))
   .next(placed('blue').expect(ExpectedResult.objectLike({ Item: { cell: { S: 'cell-2' } } })))
   .next(integ.assertions.awsApiCall('SQS', 'receiveMessage', { QueueUrl: successes.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 })
-    .assertAtPath('Messages.0.Body', ExpectedResult.stringLikeRegexp('"registrationStatus":"Created"'))
+    .assertAtPath('Messages.0.Body', ExpectedResult.stringLikeRegexp('"tenantId":"blue".*"registrationStatus":"Created"'))
     .waitForAssertions(wait))
   .next(onboard('green'))
   .next(integ.assertions.awsApiCall('SQS', 'receiveMessage', { QueueUrl: failures.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 20 })

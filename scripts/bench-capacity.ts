@@ -120,6 +120,13 @@ export function capacity(out: Output): void {
   }
   out.table(['tenants', 'namespace, execution roles, logs', 'cells at run time', 'cells, exact simulation', 'silo tenants in a full cell',
     'every cell within default quotas (exact count)', 'place ms'], runtimeRows);
+  // One CellPlacement serves 100 cells (docs/cells.md): what the same arrivals need with the quotas raised.
+  const atMaximum = scenarios.map((scenario) => {
+    const plan = placeInCells(arrivals(scenario.total, scenario.shares), after.tiers, after.applicationPlane, 'maximum');
+    const fullest = plan.binding.reduce((a, b) => (b.used / b.limit > a.used / a.limit ? b : a));
+    return `${scenario.name}: ${plan.cells.length} cells (${fullest.quota.service}: ${fullest.quota.name} ${fullest.used}/${fullest.limit})`;
+  });
+  out.print(`With every adjustable quota at its maximum (the example): ${atMaximum.join('; ')}. One CellPlacement serves up to 100 cells.`);
   out.print('One cell per account (IAM counts per account), each holding the application plane (its fixed resources counted)');
   out.print('and opening router shards as it fills; default quotas, running-vCPU quotas aside; EC2 capacity sized to the tenants.');
   out.print();

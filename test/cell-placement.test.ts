@@ -76,7 +76,7 @@ describe('CellPlacement', () => {
       })],
     });
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'source': ['sbt.application.plane'], 'detail-type': ['sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess'] },
+      EventPattern: { 'source': ['sbt.application.plane'], 'detail-type': ['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess'] },
     });
   });
 
@@ -103,14 +103,15 @@ describe('CellPlacement', () => {
     });
     t.hasResourceProperties('AWS::Events::EventBusPolicy', {
       EventBusName: 'default',
-      StatementId: 'cell-replies-222222222222',
+      StatementId: Match.stringLikeRegexp('^cell-replies-'),
       Statement: {
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] } },
+        Principal: { AWS: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] }] },
         Action: 'events:PutEvents',
+        Resource: Match.anyValue(),
         Condition: {
-          'StringEquals': { 'events:source': 'sbt.application.plane' },
           'ForAllValues:StringEquals': {
+            'events:source': ['sbt.application.plane'],
             'events:detail-type': ['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure'],
           },
         },
@@ -118,10 +119,55 @@ describe('CellPlacement', () => {
     });
   });
 
+  test('the function knows each cell\'s account, and ignores replies about its tenants from any other', () => {
+    expect(placementConfig(multiCell().control).cellAccounts).toEqual({ 'cell-a': '111111111111', 'cell-b': '222222222222' });
+  });
+
+  test('many cells with buses of their own: one forwarding role, one statement of the dead-letter queue\'s policy', () => {
+    const s = new Stack(new App(), 'S', { env: CONTROL });
+    const bus = new events.EventBus(s, 'Bus');
+    const cells = Array.from({ length: 100 }, (_, i) => ({
+      cellId: `cell-${i}`,
+      eventBus: events.EventBus.fromEventBusArn(s, `Cell${i}`, defaultBus({ account: String(300000000000 + i), region: 'eu-west-1' })),
+    }));
+    new CellPlacement(s, 'Cells', { eventBus: bus, contract, cells, tiers: [{ tierName: 'advanced', perTenant: {} }], limits: {} });
+    const t = Template.fromStack(s);
+    expect(Object.keys(t.findResources('AWS::Events::Rule'))).toHaveLength(102);
+    t.resourceCountIs('AWS::IAM::Role', 2);
+    const queuePolicy = Object.values<any>(t.findResources('AWS::SQS::QueuePolicy'))[0];
+    expect(queuePolicy.Properties.PolicyDocument.Statement.length).toBeLessThanOrEqual(4);
+    // One bus policy statement names the 100 accounts.
+    const busPolicies = Object.values<any>(t.findResources('AWS::Events::EventBusPolicy'));
+    expect(busPolicies).toHaveLength(1);
+    expect(busPolicies[0].Properties.Statement.Principal.AWS).toHaveLength(100);
+    expect(JSON.stringify(busPolicies[0].Properties.Statement).length).toBeLessThan(10_240);
+    expect(() => new CellPlacement(s, 'More', {
+      eventBus: bus, contract, cells: [...cells, { cellId: 'one-more', eventBus: bus }], tiers: [{ tierName: 'advanced', perTenant: {} }], limits: {},
+    })).toThrow(/cells must list 1 to 100 cells; got 101/);
+  });
+
+  test('a cell in a known account needs a placement stack with an account', () => {
+    const s = new Stack(new App(), 'S');
+    const bus = new events.EventBus(s, 'Bus');
+    expect(() => new CellPlacement(s, 'Cells', {
+      eventBus: bus,
+      contract,
+      cells: [{ cellId: 'b', eventBus: events.EventBus.fromEventBusArn(s, 'B', defaultBus(CELL_B)) }],
+      tiers: [{ tierName: 'advanced', perTenant: {} }],
+      limits: {},
+    })).toThrow(/cells 'b' has its bus in account 222222222222, but CellPlacement's stack has no account/);
+  });
+
   test('the function may read and write its table and put events on the control plane\'s bus, nothing else', () => {
     const t = Template.fromStack(multiCell().control);
     const policies = t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('PlacerRole') } });
     const statements = Object.values<any>(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.find((s) => s.Action === 'events:PutEvents').Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'events:source': ['sbt.control.plane', 'sbt.application.plane'],
+        'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionFailure'],
+      },
+    });
     expect(statements.map((s) => [s.Action].flat().join(' ')).sort()).toEqual([
       'dynamodb:GetItem dynamodb:BatchGetItem dynamodb:PutItem dynamodb:UpdateItem',
       'events:PutEvents',
@@ -139,21 +185,18 @@ describe('CellPlacement', () => {
     t2.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
-  test('hundreds of cells: the rules are a file beside the code, the environment holds the names only', () => {
+  test('the rules are a file beside the code; the environment holds the names only', () => {
     const s = new Stack(new App(), 'S');
     const bus = new events.EventBus(s, 'Bus');
-    const cells = Array.from({ length: 625 }, (_, i) => ({ cellId: `cell-${i}`, eventBus: bus }));
+    const cells = Array.from({ length: 100 }, (_, i) => ({ cellId: `cell-${i}`, eventBus: bus }));
     new CellPlacement(s, 'Cells', { eventBus: bus, contract, cells, tiers: [{ tierName: 'advanced', perTenant: { 'iam.roles': 4 } }], limits: { 'iam.roles': 960 } });
     const config = placementConfig(s);
-    expect(config.cells).toHaveLength(625);
+    expect(config.cells).toHaveLength(100);
     const fn = Object.values<any>(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0];
     expect(JSON.stringify(fn.Properties.Environment.Variables).length).toBeLessThan(400);
   });
 
   test('a cell that accepts no tenant is draining; per-cell limits override', () => {
-    const { control, controlBus, cellB } = multiCell();
-    const app2 = control.node.root as App;
-    void app2;
     const s = new Stack(new App(), 'S', { env: CONTROL });
     const bus = new events.EventBus(s, 'Bus');
     new CellPlacement(s, 'Cells', {
@@ -166,8 +209,6 @@ describe('CellPlacement', () => {
     const config = placementConfig(s);
     expect(config.draining).toEqual(['old']);
     expect(config.cellLimits).toEqual({ new: { 'iam.roles': 10000 } });
-    void controlBus;
-    void cellB;
   });
 });
 
@@ -193,8 +234,7 @@ describe('TenantLifecycle in a cell', () => {
       Statement: Match.objectLike({
         Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
         Condition: {
-          'StringEquals': { 'events:source': 'sbt.control.plane' },
-          'ForAllValues:StringEquals': { 'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'] },
+          'ForAllValues:StringEquals': { 'events:source': ['sbt.control.plane'], 'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'] },
         },
       }),
     });
@@ -228,9 +268,10 @@ describe('CellPlacement validation', () => {
     });
   };
   test.each([
-    ['no cells', { cells: [] }, /cells must list 1 to 1000 cells; got 0/],
+    ['no cells', { cells: [] }, /cells must list 1 to 100 cells; got 0/],
     ['a bad cell id', { cells: [{ cellId: 'Cell 1', eventBus: undefined as any }] }, /cells cellId 'Cell 1' is not a cell id/],
     ['no tiers', { tiers: [] }, /tiers is empty/],
+    ['an empty tier name', { tiers: [{ tierName: '', perTenant: {} }] }, /tiers tierName '' is not a tier name/],
     ['a tier twice', { tiers: [{ tierName: 'a', perTenant: {} }, { tierName: 'a', perTenant: {} }] }, /tiers 'a' is listed twice/],
     ['a quota without a limit', { tiers: [{ tierName: 'a', perTenant: { 'elb.albs': 1 } }] }, /tiers 'a' perTenant counts 'elb.albs', which has no limit for cell 'cell-1'/],
     ['a negative amount', { limits: { 'iam.roles': -1 } }, /limits 'iam.roles' is -1: amounts are numbers from 0 to 10\^12/],

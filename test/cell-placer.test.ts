@@ -61,6 +61,7 @@ async function setup(over: Partial<CellPlacementConfig> = {}, perCell = 2): Prom
       applicationPlaneSource: contract.applicationPlaneSource,
       onboardingRequest: contract.onboardingRequest,
       offboardingRequest: contract.offboardingRequest,
+      provisionSuccess: contract.provisionSuccess,
       provisionFailure: contract.provisionFailure,
       deprovisionSuccess: contract.deprovisionSuccess,
       deprovisionFailure: contract.deprovisionFailure,
@@ -91,10 +92,11 @@ const offboarding = (tenantId: string): BusEventInput => ({
   'detail-type': contract.offboardingRequest,
   'detail': { tenantId, tenantRegistrationId: `reg-${tenantId}`, tier: 'advanced' },
 });
-const reply = (type: string, tenantId: string, registration = `reg-${tenantId}`): BusEventInput => ({
+const reply = (type: string, tenantId: string, registration = `reg-${tenantId}`, account?: string): BusEventInput => ({
   'source': contract.applicationPlaneSource,
   'detail-type': type,
   'detail': { tenantId, tenantRegistrationId: registration, jobOutput: { tenantRegistrationData: {} } },
+  'account': account,
 });
 
 async function usage(s: Setup, cell: string): Promise<Record<string, string>> {
@@ -210,4 +212,43 @@ test('bad requests are answered with the reason, as a cell would answer them; an
   ]);
   expect(await s.placed.take()).toEqual([]);
   expect(await s.placer.handle({ 'source': 'elsewhere', 'detail-type': 'x', 'detail': {} })).toMatchObject({ action: 'IGNORED' });
+});
+
+test('the same request delivered concurrently is placed once and counted once', async () => {
+  const s = await setup({ cells: ['one'] }, 4);
+  const outcomes = await Promise.all(Array.from({ length: 5 }, () => s.placer.handle(onboarding('a'))));
+  expect(outcomes.filter((o) => o.action === 'PLACED')).toHaveLength(1);
+  expect(outcomes.filter((o) => o.action === 'FORWARDED')).toHaveLength(4);
+  expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '3000', 'q:elb.albs': '20' });
+}, 60_000);
+
+test('a late answer to an earlier registration leaves a tenant placed again untouched', async () => {
+  const s = await setup({ cells: ['one'] });
+  await s.placer.handle(onboarding('a'));
+  expect(await s.placer.handle(reply(contract.deprovisionSuccess, 'a'))).toMatchObject({ action: 'RELEASED' });
+  expect(await s.placer.handle(onboarding('a', 'advanced', 'reg-a2'))).toMatchObject({ action: 'PLACED' });
+  // The first offboarding's answer, delivered again a day later.
+  expect(await s.placer.handle(reply(contract.deprovisionSuccess, 'a'))).toMatchObject({ action: 'IGNORED' });
+  expect(await s.placer.handle(reply(contract.provisionFailure, 'a'))).toMatchObject({ action: 'IGNORED' });
+  expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '3000', 'q:elb.albs': '20' });
+});
+
+test('a reply about a tenant from another account than its cell\'s is ignored', async () => {
+  const s = await setup({ cells: ['one'], cellAccounts: { one: '111111111111' } });
+  await s.placer.handle(onboarding('a'));
+  expect(await s.placer.handle(reply(contract.deprovisionSuccess, 'a', 'reg-a', '222222222222'))).toMatchObject({
+    action: 'IGNORED', reason: 'the reply comes from account 222222222222, not cell one\'s',
+  });
+  expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '3000', 'q:elb.albs': '20' });
+  expect(await s.placer.handle(reply(contract.deprovisionSuccess, 'a', 'reg-a', '111111111111'))).toMatchObject({ action: 'RELEASED' });
+});
+
+test('a tenant provisioned after its room was given back (a duplicate raced its failure) is counted again, once', async () => {
+  const s = await setup({ cells: ['one'] });
+  await s.placer.handle(onboarding('a'));
+  await s.placer.handle(reply(contract.provisionFailure, 'a'));
+  expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '0', 'q:elb.albs': '0' });
+  expect(await s.placer.handle(reply(contract.provisionSuccess, 'a'))).toMatchObject({ action: 'RECOUNTED', cell: 'one' });
+  expect(await s.placer.handle(reply(contract.provisionSuccess, 'a'))).toMatchObject({ action: 'IGNORED' });
+  expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '3000', 'q:elb.albs': '20' });
 });

@@ -130,15 +130,17 @@ describe('cells across accounts', () => {
       StatementId: 'placed-requests-111111111111',
       Statement: Match.objectLike({
         Condition: {
-          'StringEquals': { 'events:source': contract.controlPlaneSource },
-          'ForAllValues:StringEquals': { 'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest] },
+          'ForAllValues:StringEquals': { 'events:source': [contract.controlPlaneSource], 'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest] },
         },
       }),
     });
     Template.fromStack(ex.cellPlacement!).hasResourceProperties('AWS::Events::EventBusPolicy', {
       EventBusName: 'default',
-      StatementId: 'cell-replies-222222222222',
-      Statement: Match.objectLike({ Condition: Match.objectLike({ StringEquals: { 'events:source': contract.applicationPlaneSource } }) }),
+      StatementId: Match.stringLikeRegexp('^cell-replies-'),
+      Statement: Match.objectLike({
+        Principal: { AWS: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::222222222222:root'])] })] },
+        Condition: { 'ForAllValues:StringEquals': Match.objectLike({ 'events:source': [contract.applicationPlaneSource] }) },
+      }),
     });
   });
 

@@ -51,6 +51,7 @@ export interface CellPlacementRules {
     readonly applicationPlaneSource: string;
     readonly onboardingRequest: string;
     readonly offboardingRequest: string;
+    readonly provisionSuccess: string;
     readonly provisionFailure: string;
     readonly deprovisionSuccess: string;
     readonly deprovisionFailure: string;
@@ -59,6 +60,11 @@ export interface CellPlacementRules {
   readonly cells: string[];
   /** Cells that take no new tenant (draining). */
   readonly draining: string[];
+  /**
+   * Cell id → the account its replies come from, where it is known: a reply about a tenant from another account is
+   * ignored.
+   */
+  readonly cellAccounts?: Record<string, string>;
   /** Quota name → every cell's limit, in thousandths. */
   readonly limits: Record<string, number>;
   /** Cell id → the limits in which it differs from `limits`. */

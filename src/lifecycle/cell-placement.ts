@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -75,7 +76,7 @@ export interface CellPlacementProps {
    */
   readonly limits: { [quota: string]: number };
   /**
-   * Removal policy of the placement table.
+   * Removal policy of the placement table and the function's log group.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -90,8 +91,11 @@ export interface CellPlacementProps {
 
 /** Quota names: they become attribute names and keys of the function's configuration. */
 const QUOTA_NAME = /^[A-Za-z0-9._:/-]{1,64}$/;
-/** Cells a placement reads at most (10 BatchGetItem calls of 100). */
-const MAX_CELLS = 1000;
+/**
+ * Cells one placement serves at most: each cell with a bus of its own takes a rule on the control plane's bus (300 by
+ * default) and its bus ARN in the forwarding role's policy (10 KB of inline policies per role).
+ */
+const MAX_CELLS = 100;
 
 /**
  * Places each new tenant in a cell: an application plane stamped into an account and Region of its own (docs/cells.md).
@@ -134,6 +138,8 @@ export class CellPlacement extends Construct {
   public readonly placementFunction: lambda.Function;
   /** Events that could not be delivered to the function or to a cell, and invocations that failed every retry. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** In alarm when the dead-letter queue holds a message (add an action to be told). */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: CellPlacementProps) {
     super(scope, id);
@@ -157,17 +163,32 @@ export class CellPlacement extends Construct {
     const limitUnits = (amounts: { [quota: string]: number }) =>
       Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, Math.floor(n * UNITS_PER_QUOTA + 1e-6)]));
     const overrides = props.cells.filter((c) => c.limits !== undefined);
+    // Where each cell's replies come from, when known: the function ignores a reply about a tenant from another account.
+    const home = Stack.of(this).account;
+    const cellAccounts: { [cellId: string]: string } = {};
+    for (const cell of props.cells) {
+      const account = busAccount(cell.eventBus) ?? (Token.isUnresolved(home) ? undefined : home);
+      if (account && Token.isUnresolved(home)) {
+        throw new Error(`cells '${cell.cellId}' has its bus in account ${account}, but CellPlacement's stack has no account: give the stack `
+          + 'an env, so that the accounts can be compared and the other accounts\' replies admitted.');
+      }
+      if (account) {
+        cellAccounts[cell.cellId] = account;
+      }
+    }
     const rules: CellPlacementRules = {
       contract: {
         controlPlaneSource: contract.controlPlaneSource,
         applicationPlaneSource: contract.applicationPlaneSource,
         onboardingRequest: contract.onboardingRequest,
         offboardingRequest: contract.offboardingRequest,
+        provisionSuccess: contract.provisionSuccess,
         provisionFailure: contract.provisionFailure,
         deprovisionSuccess: contract.deprovisionSuccess,
         deprovisionFailure: contract.deprovisionFailure,
       },
       cells: props.cells.map((c) => c.cellId),
+      cellAccounts: Object.keys(cellAccounts).length > 0 ? cellAccounts : undefined,
       draining: props.cells.filter((c) => c.acceptsTenants === false).map((c) => c.cellId),
       limits: limitUnits(props.limits),
       cellLimits: overrides.length > 0 ? Object.fromEntries(overrides.map((c) => [c.cellId, limitUnits(c.limits!)])) : undefined,
@@ -186,6 +207,8 @@ export class CellPlacement extends Construct {
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
       findings: {
         noReservedConcurrency: 'placements race only for a cell\'s room, which a conditional transaction arbitrates; a cap would turn a burst '
           + 'of onboarding into throttled retries',
@@ -195,12 +218,30 @@ export class CellPlacement extends Construct {
       files: { [CELL_PLACEMENT_FILE]: JSON.stringify(rules) },
     });
     this.placementFunction = placer.fn;
-    // Exactly the calls it makes (test/deployed/cell-placement.deployed.test.ts holds the bundle to this, both ways).
+    // Exactly the calls it makes (test/deployed/cells.deployed.test.ts holds the bundle to this, both ways): placed
+    // requests and its own refusals on the control plane's bus, nothing else.
     placer.role.addToPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [this.placements.tableArn],
     }));
-    props.eventBus.grantPutEventsTo(placer.role);
+    placer.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [props.eventBus.eventBusArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'events:source': [contract.controlPlaneSource, contract.applicationPlaneSource],
+          'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest, contract.provisionFailure, contract.deprovisionFailure],
+        },
+      },
+    }));
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: 'A request or reply of the cell placement was not delivered, or failed every retry: redrive it from the dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     const target = new targets.LambdaFunction(placer.fn, {
       deadLetterQueue: this.deadLetterQueue,
@@ -217,21 +258,23 @@ export class CellPlacement extends Construct {
       },
       targets: [target],
     });
-    new events.Rule(this, 'Releases', {
+    new events.Rule(this, 'Replies', {
       eventBus: props.eventBus,
-      description: 'The cells\' answers that a tenant is gone or never came: its room goes back to its cell',
-      eventPattern: { source: [contract.applicationPlaneSource], detailType: [contract.provisionFailure, contract.deprovisionSuccess] },
+      description: 'The cells\' answers: a tenant gone or never come gives its room back; one provisioned after its release is counted again',
+      eventPattern: {
+        source: [contract.applicationPlaneSource],
+        detailType: [contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess],
+      },
       targets: [target],
     });
 
-    // A rule per cell that has a bus of its own: the requests placed in it go there.
-    const home = Stack.of(this).account;
-    const accounts = new Set<string>();
-    for (const cell of props.cells) {
-      if (sameBus(cell.eventBus, props.eventBus)) {
-        continue;
-      }
-      new events.Rule(this, `Forward-${cell.cellId}`, {
+    // A rule per cell that has a bus of its own: the requests placed in it go there, with one role for all of them and
+    // one statement of the dead-letter queue's policy (a statement per rule would pass SQS's 20 at 18 cells).
+    const forwarded = props.cells.filter((cell) => !sameBus(cell.eventBus, props.eventBus));
+    if (forwarded.length > 0) {
+      const role = new iam.Role(this, 'ForwardRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: forwarded.map((c) => c.eventBus.eventBusArn) }));
+      forwarded.forEach((cell) => new events.Rule(this, `Forward-${cell.cellId}`, {
         eventBus: props.eventBus,
         description: `Requests placed in cell ${cell.cellId}, to its bus`,
         eventPattern: {
@@ -239,40 +282,56 @@ export class CellPlacement extends Construct {
           detailType: [contract.onboardingRequest, contract.offboardingRequest],
           detail: { [CELL_FIELD]: [cell.cellId] },
         },
-        targets: [new targets.EventBus(cell.eventBus, { deadLetterQueue: this.deadLetterQueue })],
-      });
-      const account = busAccount(cell.eventBus);
-      if (account && !Token.isUnresolved(home) && account !== home) {
-        accounts.add(account);
-      }
+        targets: [new BusTarget(cell.eventBus, role, this.deadLetterQueue)],
+      }));
+      this.deadLetterQueue.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'ForwardingRules',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${props.eventBus.eventBusName}/*` }) } },
+      }));
     }
-    // Cells in other accounts may put their replies on the reply bus: the application plane's source and replies only.
+
+    // Cells in other accounts may put their replies on the reply bus: the application plane's source and replies only,
+    // in one statement naming every such account (a bus policy holds 10 KB).
     const replyBus = props.replyBus ?? props.eventBus;
     const replyTypes = [contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure];
-    for (const account of [...accounts].sort()) {
-      new events.CfnEventBusPolicy(this, `Replies-${account}`, {
+    const others = [...new Set(Object.values(cellAccounts).filter((a) => a !== home))].sort();
+    if (others.length > 0) {
+      new events.CfnEventBusPolicy(this, 'CellReplies', {
         eventBusName: replyBus.eventBusName,
-        statementId: `cell-replies-${account}`,
+        statementId: `cell-replies-${Names.uniqueId(this).slice(-40)}`,
         statement: {
           Effect: 'Allow',
-          Principal: { AWS: `arn:${Stack.of(this).partition}:iam::${account}:root` },
+          Principal: { AWS: others.map((a) => `arn:${stack.partition}:iam::${a}:root`) },
           Action: 'events:PutEvents',
           Resource: replyBus.eventBusArn,
           Condition: {
-            'StringEquals': { 'events:source': contract.applicationPlaneSource },
-            'ForAllValues:StringEquals': { 'events:detail-type': replyTypes },
+            'ForAllValues:StringEquals': { 'events:source': [contract.applicationPlaneSource], 'events:detail-type': replyTypes },
           },
         },
       });
     }
     if (!sameBus(replyBus, props.eventBus)) {
+      const role = new iam.Role(this, 'RepliesRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+      props.eventBus.grantPutEventsTo(role);
       new events.Rule(this, 'RepliesToControlPlane', {
         eventBus: replyBus,
         description: 'The cells\' replies, to the control plane\'s bus',
         eventPattern: { source: [contract.applicationPlaneSource], detailType: replyTypes },
-        targets: [new targets.EventBus(props.eventBus, { deadLetterQueue: this.deadLetterQueue })],
+        targets: [new targets.EventBus(props.eventBus, { role, deadLetterQueue: this.deadLetterQueue })],
       });
     }
+  }
+}
+
+/** A rule target that puts the event on another bus, with a role and a dead-letter queue whose policy is kept apart. */
+class BusTarget implements events.IRuleTarget {
+  constructor(private readonly bus: events.IEventBus, private readonly role: iam.IRole, private readonly deadLetters: sqs.IQueue) {}
+
+  public bind(): events.RuleTargetConfig {
+    return { arn: this.bus.eventBusArn, role: this.role, deadLetterConfig: { arn: this.deadLetters.queueArn } };
   }
 }
 
@@ -304,6 +363,9 @@ function validate(props: CellPlacementProps): void {
   }
   const tiers = new Set<string>();
   for (const t of props.tiers) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(t.tierName)) {
+      throw new Error(`tiers tierName '${t.tierName}' is not a tier name: 1 to 64 letters, digits, dots, hyphens and underscores.`);
+    }
     if (tiers.has(t.tierName)) {
       throw new Error(`tiers '${t.tierName}' is listed twice: a tier has one footprint.`);
     }

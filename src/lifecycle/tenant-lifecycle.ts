@@ -266,7 +266,11 @@ export class TenantLifecycle extends Construct {
       targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: deadLetters })],
     });
     const control = busAccount(cell.controlPlaneBus);
-    const own = busAccount(props.eventBus);
+    const own = busAccount(props.eventBus) ?? (Token.isUnresolved(Stack.of(this).account) ? undefined : Stack.of(this).account);
+    if ((control === undefined) !== (own === undefined)) {
+      throw new Error(`cell '${cell.cellId}': the accounts of eventBus (${own ?? 'unknown'}) and controlPlaneBus (${control ?? 'unknown'}) `
+        + 'cannot be compared; give the stack an env, or import both buses by ARN, so that the control plane\'s account can be admitted.');
+    }
     if (control && own && control !== own) {
       // The control plane's account forwards the requests placed here: its requests only.
       new events.CfnEventBusPolicy(this, 'PlacedRequests', {
@@ -278,8 +282,7 @@ export class TenantLifecycle extends Construct {
           Action: 'events:PutEvents',
           Resource: props.eventBus.eventBusArn,
           Condition: {
-            'StringEquals': { 'events:source': c.controlPlaneSource },
-            'ForAllValues:StringEquals': { 'events:detail-type': [c.onboardingRequest, c.offboardingRequest] },
+            'ForAllValues:StringEquals': { 'events:source': [c.controlPlaneSource], 'events:detail-type': [c.onboardingRequest, c.offboardingRequest] },
           },
         },
       });

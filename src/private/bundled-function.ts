@@ -33,6 +33,18 @@ export interface BundledFunctionOptions {
    */
   readonly deadLetterQueue?: sqs.IQueue;
   /**
+   * Retries of a failed asynchronous invocation.
+   *
+   * @default 2 (Lambda's)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long an asynchronous invocation may wait to be run.
+   *
+   * @default 6 hours (Lambda's)
+   */
+  readonly maxEventAge?: Duration;
+  /**
    * Files to add beside the bundle (name → content): configuration too large for Lambda's 4 KB of environment. They
    * must hold no CloudFormation token.
    *
@@ -76,6 +88,8 @@ export function bundledFunction(scope: Construct, id: string, o: BundledFunction
     role,
     environment: o.environment,
     deadLetterQueue: o.deadLetterQueue,
+    retryAttempts: o.retryAttempts,
+    maxEventAge: o.maxEventAge,
   });
   acknowledgeFunction(fn, o.findings);
   acknowledgeLogGroup(logGroup);

@@ -35,11 +35,13 @@ export interface BusEventInput {
   readonly 'source'?: string;
   readonly 'detail-type'?: string;
   readonly 'detail'?: unknown;
+  /** The account that put the event on a bus first (kept when a rule forwards it to another account's bus). */
+  readonly 'account'?: string;
 }
 
 /** What handling one event did, for logs and tests. */
 export interface PlacementOutcome {
-  readonly action: 'PLACED' | 'FORWARDED' | 'REFUSED' | 'RELEASED' | 'IGNORED';
+  readonly action: 'PLACED' | 'FORWARDED' | 'REFUSED' | 'RELEASED' | 'RECOUNTED' | 'IGNORED';
   readonly tenantId?: string;
   readonly cell?: string;
   readonly reason?: string;
@@ -80,11 +82,11 @@ export class CellPlacer {
     if (event.source === c.controlPlaneSource && type === c.offboardingRequest) {
       return this.routeOffboarding(event.detail);
     }
-    if (event.source === c.applicationPlaneSource && type === c.provisionFailure) {
-      return this.release(event.detail, true);
+    if (event.source === c.applicationPlaneSource && (type === c.provisionFailure || type === c.deprovisionSuccess)) {
+      return this.release(event.detail, event.account);
     }
-    if (event.source === c.applicationPlaneSource && type === c.deprovisionSuccess) {
-      return this.release(event.detail, false);
+    if (event.source === c.applicationPlaneSource && type === c.provisionSuccess) {
+      return this.recount(event.detail, event.account);
     }
     return { action: 'IGNORED', reason: `no placement for ${event.source} ${type}` };
   }
@@ -144,30 +146,78 @@ export class CellPlacer {
   }
 
   /**
-   * A cell's answer that a tenant is gone, or never came: its usage goes back to the cell, once. A failure answers
-   * one registration; it releases the tenant only if that is the registration that was placed (a second registration
-   * refused for a placed tenant id leaves it placed).
+   * A cell's answer that a tenant is gone, or never came: its usage goes back to the cell, once. The answer must be
+   * for the registration that was placed (a second registration refused for a placed tenant id, or a late answer to
+   * an earlier registration of a tenant placed again, leaves it placed), and come from the tenant's cell's account
+   * when the placement knows it.
    */
-  private async release(detail: unknown, sameRegistration: boolean): Promise<PlacementOutcome> {
+  private async release(detail: unknown, account: string | undefined): Promise<PlacementOutcome> {
+    const reply = await this.replyOf(detail, account);
+    if (reply.outcome) {
+      return reply.outcome;
+    }
+    const { tenantId, placed } = reply;
+    if (placed.status !== PLACED) {
+      return { action: 'IGNORED', tenantId, reason: 'released already' };
+    }
+    const won = await this.transact(tenantId, placed, PLACED, RELEASED, -1);
+    return won ? { action: 'RELEASED', tenantId, cell: placed.cell } : { action: 'IGNORED', tenantId, reason: 'released already' };
+  }
+
+  /**
+   * A cell's answer that a tenant is provisioned. A tenant released meanwhile (its failure answered while a duplicate
+   * of its request was on its way, and the cell then provisioned it) is counted in its cell again, even past a limit:
+   * the tenant is there.
+   */
+  private async recount(detail: unknown, account: string | undefined): Promise<PlacementOutcome> {
+    const reply = await this.replyOf(detail, account);
+    if (reply.outcome) {
+      return reply.outcome;
+    }
+    const { tenantId, placed } = reply;
+    if (placed.status !== RELEASED) {
+      return { action: 'IGNORED', tenantId, reason: 'counted' };
+    }
+    const won = await this.transact(tenantId, placed, RELEASED, PLACED, 1);
+    if (won) {
+      console.log(JSON.stringify({ level: 'WARN', message: 'a released tenant was provisioned: counted in its cell again', tenantId, cell: placed.cell }));
+    }
+    return won ? { action: 'RECOUNTED', tenantId, cell: placed.cell } : { action: 'IGNORED', tenantId, reason: 'counted' };
+  }
+
+  /** The placement a reply is about, if it is for the placed registration and from the tenant's cell's account. */
+  private async replyOf(detail: unknown, account: string | undefined): Promise<
+    { outcome: PlacementOutcome; tenantId?: undefined; placed?: undefined } | { outcome?: undefined; tenantId: string; placed: TenantPlacement }
+  > {
     const d = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
     const tenantId = typeof d.tenantId === 'string' ? d.tenantId : undefined;
     const registrationId = typeof d.tenantRegistrationId === 'string' ? d.tenantRegistrationId : undefined;
-    if (!tenantId || (sameRegistration && !registrationId)) {
-      return { action: 'IGNORED', reason: 'the reply names no tenant or registration' };
+    if (!tenantId || !registrationId) {
+      return { outcome: { action: 'IGNORED', reason: 'the reply names no tenant or registration' } };
     }
     const placed = await this.placement(tenantId);
-    if (!placed || placed.status !== PLACED || (sameRegistration && placed.registrationId !== registrationId)) {
-      return { action: 'IGNORED', tenantId, reason: 'not placed, or placed for another registration' };
+    if (!placed || placed.registrationId !== registrationId) {
+      return { outcome: { action: 'IGNORED', tenantId, reason: 'not placed, or placed for another registration' } };
     }
+    const expected = this.config.cellAccounts?.[placed.cell];
+    if (expected && account !== expected) {
+      console.log(JSON.stringify({ level: 'WARN', message: 'a reply from another account than the tenant\'s cell', tenantId, cell: placed.cell, account }));
+      return { outcome: { action: 'IGNORED', tenantId, reason: `the reply comes from account ${account}, not cell ${placed.cell}'s` } };
+    }
+    return { tenantId, placed };
+  }
+
+  /** Moves a placed tenant from one status to another and adds (1) or takes back (-1) its footprint, in one transaction. */
+  private async transact(tenantId: string, placed: TenantPlacement, from: string, to: string, sign: 1 | -1): Promise<boolean> {
     const amounts = Object.entries(placed.footprint).filter(([, n]) => n > 0);
     const items: TransactWriteItem[] = [{
       Update: {
         TableName: this.config.placementTable,
         Key: tenantKey(tenantId),
-        UpdateExpression: 'SET #s = :released',
-        ConditionExpression: '#s = :placed AND registrationId = :registration',
+        UpdateExpression: 'SET #s = :to',
+        ConditionExpression: '#s = :from AND registrationId = :registration',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':released': { S: RELEASED }, ':placed': { S: PLACED }, ':registration': { S: placed.registrationId } },
+        ExpressionAttributeValues: { ':to': { S: to }, ':from': { S: from }, ':registration': { S: placed.registrationId } },
       },
     }];
     if (amounts.length > 0) {
@@ -177,19 +227,11 @@ export class CellPlacer {
           Key: cellKey(placed.cell),
           UpdateExpression: `ADD ${amounts.map((_, i) => `#q${i} :q${i}`).join(', ')}`,
           ExpressionAttributeNames: Object.fromEntries(amounts.map(([q], i) => [`#q${i}`, QUOTA_PREFIX + q])),
-          ExpressionAttributeValues: Object.fromEntries(amounts.map(([, n], i) => [`:q${i}`, { N: String(-n) }])),
+          ExpressionAttributeValues: Object.fromEntries(amounts.map(([, n], i) => [`:q${i}`, { N: String(sign * n) }])),
         },
       });
     }
-    try {
-      await this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
-    } catch (e) {
-      if (e instanceof TransactionCanceledException && e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        return { action: 'IGNORED', tenantId, reason: 'released already' };
-      }
-      throw e;
-    }
-    return { action: 'RELEASED', tenantId, cell: placed.cell };
+    return this.write(items, 0);
   }
 
   /**
@@ -224,21 +266,37 @@ export class CellPlacer {
           Key: cellKey(cell),
           UpdateExpression: `ADD ${amounts.map((_, i) => `#q${i} :q${i}`).join(', ')}`,
           // Each quota at most its limit less this footprint before the addition.
-          ConditionExpression: amounts.map((_, i) => `(attribute_not_exists(#q${i}) OR #q${i} <= :max${i})`).join(' AND '),
+          ConditionExpression: amounts.map((_, i) => `((attribute_not_exists(#q${i}) AND :zero <= :max${i}) OR #q${i} <= :max${i})`).join(' AND '),
           ExpressionAttributeNames: Object.fromEntries(amounts.map(([q], i) => [`#q${i}`, QUOTA_PREFIX + q])),
-          ExpressionAttributeValues: Object.fromEntries(amounts.flatMap(([q, n], i) => [
+          ExpressionAttributeValues: Object.fromEntries([[':zero', { N: '0' }], ...amounts.flatMap(([q, n], i) => [
             [`:q${i}`, { N: String(n) }],
             [`:max${i}`, { N: String((limits[q] ?? 0) - n) }],
-          ])),
+          ])]),
         },
       });
     }
+    return this.write(items, 0);
+  }
+
+  /**
+   * One transaction: false when a condition failed (the caller reads again); a conflict with another transaction on
+   * the same items is tried again, with a jittered wait, before the delivery is retried.
+   */
+  private async write(items: TransactWriteItem[], attempt: number): Promise<boolean> {
     try {
       await this.clients.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: items }));
       return true;
     } catch (e) {
-      if (e instanceof TransactionCanceledException && (e.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')) {
+      if (!(e instanceof TransactionCanceledException)) {
+        throw e;
+      }
+      const codes = (e.CancellationReasons ?? []).map((r) => r.Code);
+      if (codes.includes('ConditionalCheckFailed')) {
         return false;
+      }
+      if (codes.includes('TransactionConflict') && attempt < ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
+        return this.write(items, attempt + 1);
       }
       throw e;
     }
