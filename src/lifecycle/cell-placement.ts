@@ -14,6 +14,7 @@ import { ENV_CELL_PLACEMENT_CONFIG } from '../contract/environment';
 import { bundledFunction } from '../private/bundled-function';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
+import { acknowledgeDeadLetterQueueKey } from '../private/findings';
 
 /** A cell: one application plane (its `TenantLifecycle` with `cell`), in its account and Region. */
 export interface PlacementCell {
@@ -157,6 +158,7 @@ export class CellPlacement extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledgeDeadLetterQueueKey(this.deadLetterQueue);
 
     const units = (amounts: { [quota: string]: number }) => Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, toUnits(n)]));
     // Limits are rounded down, footprints up: the thousandths never let a cell past a limit.

@@ -20,7 +20,7 @@ import { SaasApplication } from '../application/saas-application';
 import { CELL_FIELD, CELL_ID_PATTERN } from '../contract/cells';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
-import { acknowledgeBoundary } from '../private/findings';
+import { acknowledgeBoundary, acknowledgeDeadLetterQueueKey } from '../private/findings';
 import { TenantRouter } from '../router/tenant-router';
 
 /**
@@ -256,6 +256,7 @@ export class TenantLifecycle extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledgeDeadLetterQueueKey(deadLetters);
     new events.Rule(this, 'RepliesToControlPlane', {
       eventBus: props.eventBus,
       description: 'The lifecycle\'s replies, to the control plane\'s bus',

@@ -48,6 +48,13 @@ export function acknowledgeFunction(fn: IConstruct, findings: FunctionFindings):
     'its environment holds configuration only (names, ids, routing as JSON), no secret; Lambda encrypts it at rest with an AWS managed key');
 }
 
+/** Acknowledges that a dead-letter queue of the library is encrypted with SQS managed keys, not KMS. */
+export function acknowledgeDeadLetterQueueKey(queue: IConstruct): void {
+  TemplateFindings.acknowledgeCheckov(queue.node.defaultChild as CfnResource, 'CKV_AWS_27',
+    'encrypted at rest with SQS managed keys (SqsManagedSseEnabled), which checkov does not count; EventBridge, which writes to this '
+    + 'dead-letter queue, cannot use the AWS managed KMS key');
+}
+
 /** Acknowledges that a log group of the library has no customer managed key. */
 export function acknowledgeLogGroup(logGroup: IConstruct): void {
   TemplateFindings.acknowledgeCheckov(logGroup.node.defaultChild as CfnResource, 'CKV_AWS_158', LOG_GROUP_KEY_REASON);
