@@ -14,16 +14,40 @@ const MOTO_SERVER = path.join(REPO_ROOT, '.venv', 'bin', 'moto_server');
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 
+/**
+ * moto's server, answering one request at a time: moto's DynamoDB transactions check their conditions and write
+ * without a lock, so concurrent requests to the threaded server can both pass a condition DynamoDB would fail for one.
+ * Serving one request at a time makes each transaction atomic, as DynamoDB's are; the requests still interleave.
+ */
+const SERIAL_SERVER = [
+  'import sys',
+  'from werkzeug.serving import run_simple',
+  'from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app',
+  'from moto.server import MotoRequestHandler',
+  'run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=MotoRequestHandler)',
+].join('\n');
+
+export interface MotoServerOptions {
+  /**
+   * Serve one request at a time (atomic DynamoDB transactions under concurrent requests).
+   *
+   * @default false: moto_server's threaded server
+   */
+  readonly serial?: boolean;
+}
+
 export class MotoServer {
   /** Starts a server on a free loopback port and waits until it answers. */
-  public static async start(): Promise<MotoServer> {
+  public static async start(options: MotoServerOptions = {}): Promise<MotoServer> {
     if (!fs.existsSync(MOTO_SERVER)) {
       throw new Error(`moto is not installed at ${MOTO_SERVER}: run \`npx projen local:setup\` (the tests do).`);
     }
     const port = await freePort();
     // TOTP codes are checked at sign-in and when a software token is verified, as Cognito checks them.
-    const env = { ...process.env, MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true' };
-    const child = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    const env = { ...process.env, MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP: 'true', MOTO_PORT: String(port) };
+    const child = options.serial
+      ? spawn(path.join(path.dirname(MOTO_SERVER), 'python'), ['-c', SERIAL_SERVER, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env })
+      : spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     const server = new MotoServer(child, `http://127.0.0.1:${port}`);

@@ -10,7 +10,8 @@ import { BusEventInput, CellPlacer } from '../src/lifecycle/lambda/placement';
 
 /**
  * The placement function's logic against a local AWS API emulator (moto): DynamoDB transactions with their
- * condition checks, and the events it puts on a bus, read back through a rule as the cells' rules read them.
+ * condition checks, and the events it puts on a bus, read back through a rule as the cells' rules read them. moto
+ * serves one request at a time here, so that its transactions are atomic as DynamoDB's are (local/moto.ts).
  */
 const contract = SbtContract.V0_9;
 let moto: MotoServer;
@@ -18,7 +19,7 @@ let admin: AdminClients;
 let n = 0;
 
 beforeAll(async () => {
-  moto = await MotoServer.start();
+  moto = await MotoServer.start({ serial: true });
   admin = new AdminClients(moto.endpoint);
 }, 60_000);
 afterAll(async () => {
