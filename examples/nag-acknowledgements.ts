@@ -107,7 +107,7 @@ function hasWebAcl(stage: IConstruct): boolean {
  *   account, Region and Service Catalog's stack-name prefix, per resource type of the template;
  * - the worker: Service Catalog's record and termination actions, limited by `servicecatalog:roleLevel = self` to
  *   products this role provisioned, and X-Ray;
- * - the state machines (onboarding, offboarding, updates): invoking the worker's versions, X-Ray and log delivery
+ * - the state machines (onboarding, offboarding, updates, status changes): invoking the worker's versions, X-Ray and log delivery
  *   (written by aws-cdk-lib).
  */
 /** The cdk-nag finding CellPlacement leaves by design: X-Ray's trace writes take no resource (IAM5). */
@@ -156,7 +156,7 @@ export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
         appliesTo: ['Resource::*'],
       }]);
     }
-    if (/(Onboarding|Offboarding|Update)\/Role\/DefaultPolicy\/Resource$/.test(path)) {
+    if (/(Onboarding|Offboarding|Update|StatusChange)\/Role\/DefaultPolicy\/Resource$/.test(path)) {
       NagSuppressions.addResourceSuppressions(c, [{
         id: 'AwsSolutions-IAM5',
         reason: 'aws-cdk-lib grants the state machine its worker\'s versions, X-Ray and log delivery, which take no narrower resource.',

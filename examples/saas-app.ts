@@ -451,6 +451,8 @@ export class ApplicationPlaneStack extends Stack {
       issuerRegistry: true,
       // When every shard is full, onboarding opens another (docs/tenant-router.md).
       openShardsAtRunTime: true,
+      // The control plane may suspend a tenant (its users refused) and reactivate it (docs/tenant-lifecycle.md).
+      suspensions: true,
       removalPolicy,
       logRetention,
     });

@@ -9,6 +9,12 @@ import { CELL_FIELD } from '../src/contract/cells';
 const CONTROL = { account: '111111111111', region: 'eu-west-1' };
 const CELL_B = { account: '222222222222', region: 'eu-west-1' };
 const contract = SbtContract.V0_9;
+/** Suspension and reactivation requests: sbt-aws's and ours. */
+const STATUS = ['sbt_aws_deactivateRequest', 'sbt_aws_activateRequest', 'suspendTenantRequest', 'reactivateTenantRequest'];
+const REPLIES = [
+  'sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure',
+  'sbt_aws_activateSuccess', 'sbt_aws_activateFailure', 'sbt_aws_deactivateSuccess', 'sbt_aws_deactivateFailure',
+];
 
 const defaultBus = (env: { account: string; region: string }) => `arn:aws:events:${env.region}:${env.account}:event-bus/default`;
 
@@ -67,7 +73,7 @@ describe('CellPlacement', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['sbt.control.plane'],
-        'detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'],
+        'detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest', ...STATUS],
         'detail': { [CELL_FIELD]: [{ exists: false }] },
       },
       Targets: [Match.objectLike({
@@ -112,7 +118,7 @@ describe('CellPlacement', () => {
         Condition: {
           'ForAllValues:StringEquals': {
             'events:source': ['sbt.application.plane'],
-            'events:detail-type': ['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure'],
+            'events:detail-type': REPLIES,
           },
         },
       },
@@ -165,7 +171,10 @@ describe('CellPlacement', () => {
     expect(statements.find((s) => s.Action === 'events:PutEvents').Condition).toEqual({
       'ForAllValues:StringEquals': {
         'events:source': ['sbt.control.plane', 'sbt.application.plane'],
-        'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionFailure'],
+        'events:detail-type': [
+          'sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest', ...STATUS,
+          'sbt_aws_provisionFailure', 'sbt_aws_deprovisionFailure', 'sbt_aws_activateFailure', 'sbt_aws_deactivateFailure',
+        ],
       },
     });
     expect(statements.map((s) => [s.Action].flat().join(' ')).sort()).toEqual([
@@ -226,7 +235,7 @@ describe('TenantLifecycle in a cell', () => {
     const t = Template.fromStack(multiCell().cellB.stack);
     const replies = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['sbt.application.plane'] } } });
     const rule = Object.values<any>(replies)[0];
-    expect(rule.Properties.EventPattern['detail-type']).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure']);
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(REPLIES);
     expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('111111111111');
     expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
     t.hasResourceProperties('AWS::Events::EventBusPolicy', {
@@ -234,7 +243,7 @@ describe('TenantLifecycle in a cell', () => {
       Statement: Match.objectLike({
         Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
         Condition: {
-          'ForAllValues:StringEquals': { 'events:source': ['sbt.control.plane'], 'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest'] },
+          'ForAllValues:StringEquals': { 'events:source': ['sbt.control.plane'], 'events:detail-type': ['sbt_aws_onboardingRequest', 'sbt_aws_offboardingRequest', ...STATUS] },
         },
       }),
     });

@@ -66,6 +66,10 @@ async function setup(over: Partial<CellPlacementConfig> = {}, perCell = 2): Prom
       provisionFailure: contract.provisionFailure,
       deprovisionSuccess: contract.deprovisionSuccess,
       deprovisionFailure: contract.deprovisionFailure,
+      statusRequests: [contract.deactivateRequest, contract.activateRequest, 'suspendTenantRequest', 'reactivateTenantRequest'],
+      deactivateRequest: contract.deactivateRequest,
+      activateFailure: contract.activateFailure,
+      deactivateFailure: contract.deactivateFailure,
     },
     eventBusName: bus,
     placementTable: table,
@@ -252,4 +256,20 @@ test('a tenant provisioned after its room was given back (a duplicate raced its 
   expect(await s.placer.handle(reply(contract.provisionSuccess, 'a'))).toMatchObject({ action: 'RECOUNTED', cell: 'one' });
   expect(await s.placer.handle(reply(contract.provisionSuccess, 'a'))).toMatchObject({ action: 'IGNORED' });
   expect(await usage(s, 'one')).toEqual({ 'q:iam.roles': '3000', 'q:elb.albs': '20' });
+});
+
+test('a request to suspend or reactivate a tenant goes to its cell; one for a tenant in no cell is refused', async () => {
+  const s = await setup();
+  await s.placer.handle(onboarding('a'));
+  await s.placer.handle(onboarding('b'));
+  await s.placer.handle(onboarding('c'));
+  await s.placed.take();
+  const status = (type: string, tenantId: string): BusEventInput => ({ 'source': contract.controlPlaneSource, 'detail-type': type, 'detail': { tenantId } });
+  expect(await s.placer.handle(status(contract.deactivateRequest, 'c'))).toMatchObject({ action: 'FORWARDED', cell: 'two' });
+  expect(await s.placer.handle(status('reactivateTenantRequest', 'a'))).toMatchObject({ action: 'FORWARDED', cell: 'one' });
+  expect((await s.placed.take()).map((e) => [e['detail-type'], e.detail.tenantId, e.detail[CELL_FIELD]])).toEqual([
+    [contract.deactivateRequest, 'c', 'two'], ['reactivateTenantRequest', 'a', 'one'],
+  ]);
+  expect(await s.placer.handle(status('suspendTenantRequest', 'nobody'))).toMatchObject({ action: 'REFUSED', reason: 'tenant nobody is in no cell' });
+  expect((await s.replies.take()).map((e) => [e['detail-type'], e.detail.failureReason])).toEqual([[contract.deactivateFailure, 'tenant nobody is in no cell']]);
 });

@@ -17,7 +17,11 @@ import { CELL_FIELD } from '../src/contract/cells';
 const contract = SbtContract.V0_5;
 const CONTROL = { account: '111111111111', region: 'eu-west-1' };
 const REMOTE = { account: '222222222222', region: 'eu-west-1' };
-const REPLIES = [contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure];
+const REPLIES = [
+  contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure,
+  contract.activateSuccess, contract.activateFailure, contract.deactivateSuccess, contract.deactivateFailure,
+];
+const STATUS = [contract.deactivateRequest, contract.activateRequest, 'suspendTenantRequest', 'reactivateTenantRequest'];
 
 function example(options: Partial<ExampleAppOptions>, nag = false): { app: App; example: EcsSaasExample } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -58,7 +62,8 @@ describe('cells in one account', () => {
   test('each cell\'s lifecycle takes only its requests: the first on the control plane\'s bus, the second on its own', () => {
     for (const [stack, cell] of [[first, 'cell-1'], [second, 'cell-2']] as const) {
       const rules = lifecycleRules(stack);
-      expect(rules).toHaveLength(2);
+      // Onboarding, offboarding, and suspension or reactivation (the example's router keeps suspensions).
+      expect(rules).toHaveLength(3);
       for (const r of rules) {
         expect(r.Properties.EventPattern.detail).toEqual({ [CELL_FIELD]: [cell] });
       }
@@ -130,7 +135,10 @@ describe('cells across accounts', () => {
       StatementId: 'placed-requests-111111111111',
       Statement: Match.objectLike({
         Condition: {
-          'ForAllValues:StringEquals': { 'events:source': [contract.controlPlaneSource], 'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest] },
+          'ForAllValues:StringEquals': {
+            'events:source': [contract.controlPlaneSource],
+            'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest, ...STATUS],
+          },
         },
       }),
     });

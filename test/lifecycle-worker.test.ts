@@ -59,6 +59,12 @@ async function worker(overrides: Partial<LifecycleConfig> = {}) {
       provisionFailure: 'provisionFailure',
       deprovisionSuccess: 'deprovisionSuccess',
       deprovisionFailure: 'deprovisionFailure',
+      activateRequest: 'activateRequest',
+      deactivateRequest: 'deactivateRequest',
+      activateSuccess: 'activateSuccess',
+      activateFailure: 'activateFailure',
+      deactivateSuccess: 'deactivateSuccess',
+      deactivateFailure: 'deactivateFailure',
     },
     eventBusName: 'sbt-bus',
     registryTable: `Registry${i}`,
@@ -593,5 +599,83 @@ describe('shards opened at run time', () => {
     await w.checkShard(1);
     await expect(w.provisionStack(request('globex', 'advanced'))).rejects.toThrow(
       "tier 'advanced' has a slot on a shard opened at run time, but its template takes no runtime shard parameters (TenantTemplate.runtimeShard)");
+  });
+});
+
+describe('suspending and reactivating a tenant', () => {
+  async function active(tenantId: string) {
+    const ctx = await worker({ suspensionTable: `Suspensions${n}` });
+    await createTable(dynamodb, ctx.config.suspensionTable!, 'tenantId');
+    await ctx.w.startOnboarding(request(tenantId, 'basic'));
+    await ctx.registry.markActive(tenantId, `reg-${tenantId}`, '{}');
+    events.resetHistory();
+    return ctx;
+  }
+  const suspension = async (table: string, tenantId: string) =>
+    (await dynamodb.send(new GetItemCommand({ TableName: table, Key: { tenantId: { S: tenantId } } }))).Item;
+
+  test('sbt-aws\'s deactivateRequest suspends: the router\'s table and the registry, then the reply; activateRequest undoes it', async () => {
+    const { w, config, registry } = await active('blue');
+    await w.changeStatus('deactivateRequest', { tenantId: 'blue', tenantRegistrationId: 'reg-blue' });
+    expect(await suspension(config.suspensionTable!, 'blue')).toBeDefined();
+    expect((await registry.get('blue'))?.suspended).toBe(true);
+    expect(replies()).toEqual([{
+      bus: 'sbt-bus',
+      source: 'applicationPlaneEventSource',
+      type: 'deactivateSuccess',
+      detail: { tenantId: 'blue', tenantRegistrationId: 'reg-blue', tenantStatus: 'SUSPENDED' },
+    }]);
+    // Delivered again: the same answer, nothing else.
+    await w.changeStatus('deactivateRequest', { tenantId: 'blue', tenantRegistrationId: 'reg-blue' });
+    expect(replies()[1].type).toBe('deactivateSuccess');
+    await w.changeStatus('activateRequest', { tenantId: 'blue' });
+    expect(await suspension(config.suspensionTable!, 'blue')).toBeUndefined();
+    expect((await registry.get('blue'))?.suspended).toBeUndefined();
+    expect(replies()[2]).toMatchObject({ type: 'activateSuccess', detail: { tenantId: 'blue', tenantStatus: 'ACTIVE' } });
+  });
+
+  test('our own requests do the same, answered with the contract\'s replies', async () => {
+    const { w, config } = await active('green');
+    await w.changeStatus('suspendTenantRequest', { tenantId: 'green' });
+    expect(await suspension(config.suspensionTable!, 'green')).toBeDefined();
+    await w.changeStatus('reactivateTenantRequest', { tenantId: 'green' });
+    expect(await suspension(config.suspensionTable!, 'green')).toBeUndefined();
+    expect(replies().map((r) => r.type)).toEqual(['deactivateSuccess', 'activateSuccess']);
+  });
+
+  test('a tenant that is not active here, or a router without suspensions, is refused with the reason; nothing is written', async () => {
+    const { w, config } = await active('red');
+    await w.changeStatus('deactivateRequest', { tenantId: 'nobody', tenantRegistrationId: 'reg-x' });
+    expect(await suspension(config.suspensionTable!, 'nobody')).toBeUndefined();
+    expect(replies()).toEqual([expect.objectContaining({
+      type: 'deactivateFailure', detail: { tenantId: 'nobody', tenantRegistrationId: 'reg-x', failureReason: 'tenant \'nobody\' is not active here' },
+    })]);
+    const plain = await worker();
+    events.resetHistory();
+    await plain.w.changeStatus('activateRequest', { tenantId: 'red' });
+    expect(replies()[0]).toMatchObject({
+      type: 'activateFailure', detail: { failureReason: 'the router keeps no table of suspended tenants (TenantRouter suspensions: true)' },
+    });
+    // No valid tenant id: nothing to answer about.
+    events.resetHistory();
+    expect(await w.changeStatus('deactivateRequest', { tenantId: '../x' })).toEqual({ next: 'DONE' });
+    expect(replies()).toEqual([]);
+  });
+
+  test('offboarding a suspended tenant clears its suspension, so that its id does not come back suspended', async () => {
+    const { w, config } = await active('gold');
+    await w.changeStatus('deactivateRequest', { tenantId: 'gold' });
+    const start = await w.startOffboarding({ tenantId: 'gold', tenantRegistrationId: 'reg-gold', tier: 'basic' });
+    cognito.on(ListUsersInGroupCommand).resolves({ Users: [] });
+    await w.finishOffboarding(start.request as any);
+    expect(await suspension(config.suspensionTable!, 'gold')).toBeUndefined();
+  });
+
+  test('a failure after every retry is answered with the reason', async () => {
+    const { w } = await active('pink');
+    await w.failStatusChange('activateRequest', { tenantId: 'pink', tenantRegistrationId: 'reg-pink' }, 'ThrottlingException: slow down');
+    expect(replies()).toEqual([expect.objectContaining({
+      type: 'activateFailure', detail: { tenantId: 'pink', tenantRegistrationId: 'reg-pink', failureReason: 'ThrottlingException: slow down' },
+    })]);
   });
 });

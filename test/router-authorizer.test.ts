@@ -312,3 +312,22 @@ describe('where signing keys are fetched', () => {
     expect(uris).not.toContain('"jwksUri":"UNDEFINED"');
   });
 });
+
+describe('a suspended tenant', () => {
+  test('is denied with a valid token, without a key lookup; another tenant is not; reactivated, it is allowed again', async () => {
+    const suspended = new Set(['acme']);
+    const keys: string[] = [];
+    const verifier = verifierFor(config);
+    verifier.cacheJwks(jwks as any, ISSUER);
+    const withSuspensions = createAuthorizer(config, async (tier, tenantId) => {
+      keys.push(tenantId);
+      return `key-of-${tier}`;
+    }, verifier, () => undefined, undefined, undefined, async (tenantId) => suspended.has(tenantId));
+    const ask = async (claims: Record<string, unknown>) => withSuspensions({ methodArn: METHOD_ARN, headers: { Authorization: `Bearer ${await token(claims)}` } });
+    expectDenied(await ask(CLAIMS));
+    expect(keys).toEqual([]);
+    expect((await ask({ ...CLAIMS, 'custom:tenantId': 'globex' })).policyDocument.Statement[0].Effect).toBe('Allow');
+    suspended.delete('acme');
+    expect((await ask(CLAIMS)).policyDocument.Statement[0].Effect).toBe('Allow');
+  });
+});

@@ -55,6 +55,11 @@ export interface CellPlacementRules {
     readonly provisionFailure: string;
     readonly deprovisionSuccess: string;
     readonly deprovisionFailure: string;
+    /** Requests to suspend or reactivate a tenant (sbt-aws's and ours), which go to the tenant's cell. */
+    readonly statusRequests: string[];
+    readonly deactivateRequest: string;
+    readonly activateFailure: string;
+    readonly deactivateFailure: string;
   };
   /** Cell ids, in order of preference: a tenant goes to the first cell with room. */
   readonly cells: string[];

@@ -22,6 +22,8 @@ export const ENV_AUTHORIZER_CONFIG = 'AUTHORIZER_CONFIG';
 export const ENV_TIER_API_KEYS = 'TIER_API_KEYS';
 /** The router's authorizer: the value of the marker tag on this router's per-tenant API keys. */
 export const ENV_TENANT_KEY_MARKER = 'TENANT_KEY_MARKER';
+/** The router's authorizer: the table of suspended tenants, when the router keeps one. */
+export const ENV_SUSPENSION_TABLE = 'SUSPENSION_TABLE';
 /** The router's authorizer: the issuer registry table, when the router keeps one. */
 export const ENV_ISSUER_REGISTRY_TABLE = 'ISSUER_REGISTRY_TABLE';
 /** The lifecycle's worker: its configuration (JSON `LifecycleConfig`). */

@@ -22,6 +22,19 @@ export const STEPS = {
   updateStack: 'updateStack',
   openShard: 'openShard',
   checkShard: 'checkShard',
+  changeStatus: 'changeStatus',
+  failStatusChange: 'failStatusChange',
+} as const;
+
+/**
+ * Requests of ours to suspend and reactivate a tenant, from the control plane's source, for control planes that do not
+ * emit sbt-aws's `deactivateRequest` and `activateRequest` (which sbt-aws declares but never sends). Detail:
+ * `{ "tenantId": "...", "tenantRegistrationId": "..." }` (the registration id optional). Answered like sbt-aws's, with
+ * the contract's `deactivate*` and `activate*` replies.
+ */
+export const TENANT_STATUS_REQUESTS = {
+  suspend: 'suspendTenantRequest',
+  reactivate: 'reactivateTenantRequest',
 } as const;
 
 export type StepName = (typeof STEPS)[keyof typeof STEPS];
@@ -111,12 +124,21 @@ export interface LifecycleConfig {
     readonly provisionFailure: string;
     readonly deprovisionSuccess: string;
     readonly deprovisionFailure: string;
+    /** Suspension and reactivation (only with the router's table of suspended tenants). */
+    readonly activateRequest?: string;
+    readonly deactivateRequest?: string;
+    readonly activateSuccess?: string;
+    readonly activateFailure?: string;
+    readonly deactivateSuccess?: string;
+    readonly deactivateFailure?: string;
   };
   readonly eventBusName: string;
   readonly registryTable: string;
   readonly slotTable: string;
   /** The router's issuer registry, where tenants' own user pools are registered for their tenant. */
   readonly issuerTable?: string;
+  /** The router's table of suspended tenants, which the authorizer reads. */
+  readonly suspensionTable?: string;
   /** Prefix of provisioned product names (one name per tenant and application plane). */
   readonly namePrefix: string;
   readonly tiers: Record<string, SharedTierConfig | StackTierConfig>;

@@ -15,6 +15,7 @@ import { bundledFunction } from '../private/bundled-function';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
 import { acknowledgeDeadLetterQueueKey } from '../private/findings';
+import { statusRequestTypes } from '../private/status-requests';
 
 /** A cell: one application plane (its `TenantLifecycle` with `cell`), in its account and Region. */
 export interface PlacementCell {
@@ -188,6 +189,10 @@ export class CellPlacement extends Construct {
         provisionFailure: contract.provisionFailure,
         deprovisionSuccess: contract.deprovisionSuccess,
         deprovisionFailure: contract.deprovisionFailure,
+        statusRequests: statusRequestTypes(contract),
+        deactivateRequest: contract.deactivateRequest,
+        activateFailure: contract.activateFailure,
+        deactivateFailure: contract.deactivateFailure,
       },
       cells: props.cells.map((c) => c.cellId),
       cellAccounts: Object.keys(cellAccounts).length > 0 ? cellAccounts : undefined,
@@ -232,7 +237,10 @@ export class CellPlacement extends Construct {
       conditions: {
         'ForAllValues:StringEquals': {
           'events:source': [contract.controlPlaneSource, contract.applicationPlaneSource],
-          'events:detail-type': [contract.onboardingRequest, contract.offboardingRequest, contract.provisionFailure, contract.deprovisionFailure],
+          'events:detail-type': [
+            contract.onboardingRequest, contract.offboardingRequest, ...statusRequestTypes(contract),
+            contract.provisionFailure, contract.deprovisionFailure, contract.activateFailure, contract.deactivateFailure,
+          ],
         },
       },
     }));
@@ -255,7 +263,7 @@ export class CellPlacement extends Construct {
       description: 'The control plane\'s requests that name no cell yet',
       eventPattern: {
         source: [contract.controlPlaneSource],
-        detailType: [contract.onboardingRequest, contract.offboardingRequest],
+        detailType: [contract.onboardingRequest, contract.offboardingRequest, ...statusRequestTypes(contract)],
         detail: { [CELL_FIELD]: events.Match.doesNotExist() },
       },
       targets: [target],
@@ -281,7 +289,7 @@ export class CellPlacement extends Construct {
         description: `Requests placed in cell ${cell.cellId}, to its bus`,
         eventPattern: {
           source: [contract.controlPlaneSource],
-          detailType: [contract.onboardingRequest, contract.offboardingRequest],
+          detailType: [contract.onboardingRequest, contract.offboardingRequest, ...statusRequestTypes(contract)],
           detail: { [CELL_FIELD]: [cell.cellId] },
         },
         targets: [new BusTarget(cell.eventBus, role, this.deadLetterQueue)],
@@ -298,7 +306,10 @@ export class CellPlacement extends Construct {
     // Cells in other accounts may put their replies on the reply bus: the application plane's source and replies only,
     // in one statement naming every such account (a bus policy holds 10 KB).
     const replyBus = props.replyBus ?? props.eventBus;
-    const replyTypes = [contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure];
+    const replyTypes = [
+      contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure,
+      contract.activateSuccess, contract.activateFailure, contract.deactivateSuccess, contract.deactivateFailure,
+    ];
     const others = [...new Set(Object.values(cellAccounts).filter((a) => a !== home))].sort();
     if (others.length > 0) {
       new events.CfnEventBusPolicy(this, 'CellReplies', {

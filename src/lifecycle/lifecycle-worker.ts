@@ -53,11 +53,21 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
       provisionFailure: o.props.contract.provisionFailure,
       deprovisionSuccess: o.props.contract.deprovisionSuccess,
       deprovisionFailure: o.props.contract.deprovisionFailure,
+      // Only where the router keeps suspensions: other applications' configuration stays as it was.
+      ...(o.props.router.suspensions ? {
+        activateRequest: o.props.contract.activateRequest,
+        deactivateRequest: o.props.contract.deactivateRequest,
+        activateSuccess: o.props.contract.activateSuccess,
+        activateFailure: o.props.contract.activateFailure,
+        deactivateSuccess: o.props.contract.deactivateSuccess,
+        deactivateFailure: o.props.contract.deactivateFailure,
+      } : {}),
     },
     eventBusName: o.props.eventBus.eventBusName,
     registryTable: o.registry.tableName,
     slotTable: o.slots.tableName,
     issuerTable: o.props.router.issuerRegistry?.tableName,
+    suspensionTable: o.props.router.suspensions?.tableName,
     namePrefix: stack.stackName,
     tiers: Object.fromEntries([
       ...o.shared.map((t) => [t.tierName, { kind: SHARED, userPoolId: t.userPool.userPoolId, appClientId: t.appClientId, apiGatewayUrl: t.apiUrl }]),
@@ -134,6 +144,10 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     }));
   }
   o.props.eventBus.grantPutEventsTo(workerRole);
+  if (o.props.router.suspensions) {
+    // Suspends and reactivates tenants; offboarding clears a suspension.
+    workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [o.props.router.suspensions.tableArn] }));
+  }
   if (o.props.router.issuerRegistry) {
     workerRole.addToPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],

@@ -18,6 +18,42 @@ export interface SbtContractProps {
   readonly deprovisionSuccess: string;
   /** Detail type of a deprovisioning failure reply. */
   readonly deprovisionFailure: string;
+  /**
+   * Detail type of a request to activate (reactivate) a suspended tenant.
+   *
+   * @default 'activateRequest'
+   */
+  readonly activateRequest?: string;
+  /**
+   * Detail type of a request to deactivate (suspend) a tenant.
+   *
+   * @default 'deactivateRequest'
+   */
+  readonly deactivateRequest?: string;
+  /**
+   * Detail type of an activation success reply.
+   *
+   * @default 'activateSuccess'
+   */
+  readonly activateSuccess?: string;
+  /**
+   * Detail type of an activation failure reply.
+   *
+   * @default 'activateFailure'
+   */
+  readonly activateFailure?: string;
+  /**
+   * Detail type of a deactivation success reply.
+   *
+   * @default 'deactivateSuccess'
+   */
+  readonly deactivateSuccess?: string;
+  /**
+   * Detail type of a deactivation failure reply.
+   *
+   * @default 'deactivateFailure'
+   */
+  readonly deactivateFailure?: string;
 }
 
 /**
@@ -59,6 +95,12 @@ export class SbtContract {
     provisionFailure: 'provisionFailure',
     deprovisionSuccess: 'deprovisionSuccess',
     deprovisionFailure: 'deprovisionFailure',
+    activateRequest: 'activateRequest',
+    deactivateRequest: 'deactivateRequest',
+    activateSuccess: 'activateSuccess',
+    activateFailure: 'activateFailure',
+    deactivateSuccess: 'deactivateSuccess',
+    deactivateFailure: 'deactivateFailure',
   });
 
   /** sbt-aws 0.9.x: `sbt_aws_onboardingRequest` from `sbt.control.plane`, replies from `sbt.application.plane`. */
@@ -71,6 +113,12 @@ export class SbtContract {
     provisionFailure: 'sbt_aws_provisionFailure',
     deprovisionSuccess: 'sbt_aws_deprovisionSuccess',
     deprovisionFailure: 'sbt_aws_deprovisionFailure',
+    activateRequest: 'sbt_aws_activateRequest',
+    deactivateRequest: 'sbt_aws_deactivateRequest',
+    activateSuccess: 'sbt_aws_activateSuccess',
+    activateFailure: 'sbt_aws_activateFailure',
+    deactivateSuccess: 'sbt_aws_deactivateSuccess',
+    deactivateFailure: 'sbt_aws_deactivateFailure',
   });
 
   /** A contract with every name given. */
@@ -94,18 +142,42 @@ export class SbtContract {
   public readonly deprovisionSuccess: string;
   /** Detail type of a deprovisioning failure reply. */
   public readonly deprovisionFailure: string;
+  /** Detail type of a request to activate (reactivate) a suspended tenant. */
+  public readonly activateRequest: string;
+  /** Detail type of a request to deactivate (suspend) a tenant. */
+  public readonly deactivateRequest: string;
+  /** Detail type of an activation success reply. */
+  public readonly activateSuccess: string;
+  /** Detail type of an activation failure reply. */
+  public readonly activateFailure: string;
+  /** Detail type of a deactivation success reply. */
+  public readonly deactivateSuccess: string;
+  /** Detail type of a deactivation failure reply. */
+  public readonly deactivateFailure: string;
 
-  private constructor(props: SbtContractProps) {
+  private constructor(given: SbtContractProps) {
+    const props: Required<SbtContractProps> = {
+      activateRequest: 'activateRequest',
+      deactivateRequest: 'deactivateRequest',
+      activateSuccess: 'activateSuccess',
+      activateFailure: 'activateFailure',
+      deactivateSuccess: 'deactivateSuccess',
+      deactivateFailure: 'deactivateFailure',
+      ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    } as Required<SbtContractProps>;
     for (const [name, value] of Object.entries(props)) {
       if (typeof value !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(value)) {
         throw new Error(`${name} must be 1 to 256 printable characters without spaces (an EventBridge source or detail type); got '${value}'.`);
       }
     }
-    const types = [props.onboardingRequest, props.offboardingRequest];
+    const types = [props.onboardingRequest, props.offboardingRequest, props.activateRequest, props.deactivateRequest];
     if (new Set(types).size !== types.length) {
-      throw new Error(`onboardingRequest and offboardingRequest are both '${props.onboardingRequest}': each request needs its own detail type.`);
+      throw new Error(`the request detail types must differ; got ${types.join(', ')}.`);
     }
-    const replies = [props.provisionSuccess, props.provisionFailure, props.deprovisionSuccess, props.deprovisionFailure];
+    const replies = [
+      props.provisionSuccess, props.provisionFailure, props.deprovisionSuccess, props.deprovisionFailure,
+      props.activateSuccess, props.activateFailure, props.deactivateSuccess, props.deactivateFailure,
+    ];
     if (new Set(replies).size !== replies.length) {
       throw new Error(`the reply detail types must differ; got ${replies.join(', ')}.`);
     }
@@ -117,6 +189,12 @@ export class SbtContract {
     this.provisionFailure = props.provisionFailure;
     this.deprovisionSuccess = props.deprovisionSuccess;
     this.deprovisionFailure = props.deprovisionFailure;
+    this.activateRequest = props.activateRequest;
+    this.deactivateRequest = props.deactivateRequest;
+    this.activateSuccess = props.activateSuccess;
+    this.activateFailure = props.activateFailure;
+    this.deactivateSuccess = props.deactivateSuccess;
+    this.deactivateFailure = props.deactivateFailure;
   }
 
   /** This contract with other event sources. */
@@ -130,6 +208,12 @@ export class SbtContract {
       provisionFailure: this.provisionFailure,
       deprovisionSuccess: this.deprovisionSuccess,
       deprovisionFailure: this.deprovisionFailure,
+      activateRequest: this.activateRequest,
+      deactivateRequest: this.deactivateRequest,
+      activateSuccess: this.activateSuccess,
+      activateFailure: this.activateFailure,
+      deactivateSuccess: this.deactivateSuccess,
+      deactivateFailure: this.deactivateFailure,
     });
   }
 }

@@ -176,6 +176,15 @@ export class LifecycleStateMachines {
     return this.machine('Update', plan.next(waves).next(new sfn.Succeed(this.scope, 'Updated')));
   }
 
+  /** Suspends or reactivates one tenant per execution (the request's detail type says which). */
+  public statusChanges(): sfn.StateMachine {
+    const change = this.step('ChangeStatus', STEPS.changeStatus, { detail: '$.detail', detailType: '$.detail-type' }, undefined);
+    const fail = this.step('FailStatusChange', STEPS.failStatusChange, { detail: '$.detail', detailType: '$.detail-type', error: '$.error' }, undefined);
+    fail.next(new sfn.Fail(this.scope, 'StatusChangeFailed', { error: 'StatusChangeFailed', cause: 'The tenant\'s status did not change; the failure reply was sent.' }));
+    change.addCatch(fail, { resultPath: '$.error' });
+    return this.machine('StatusChange', change.next(new sfn.Succeed(this.scope, 'StatusChanged')));
+  }
+
   /** Offboards one tenant per execution. */
   public offboarding(): sfn.StateMachine {
     const start = this.step('StartOffboarding', STEPS.startOffboarding, { detail: '$.detail', execution: '$$.Execution.Id' }, '$.start');

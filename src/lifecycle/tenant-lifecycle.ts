@@ -21,6 +21,7 @@ import { CELL_FIELD, CELL_ID_PATTERN } from '../contract/cells';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
 import { acknowledgeBoundary, acknowledgeDeadLetterQueueKey } from '../private/findings';
+import { statusRequestTypes } from '../private/status-requests';
 import { TenantRouter } from '../router/tenant-router';
 
 /**
@@ -161,6 +162,14 @@ export class TenantLifecycle extends Construct {
   /** Offboards one tenant per execution. */
   public readonly offboardingStateMachine: sfn.StateMachine;
   /**
+   * Suspends or reactivates one tenant per execution, when the router keeps a table of suspended tenants
+   * (`suspensions`): started by sbt-aws's `deactivateRequest` and `activateRequest`, or by ours
+   * (`suspendTenantRequest`, `reactivateTenantRequest`).
+   *
+   * @default - none without the router's `suspensions`
+   */
+  public readonly statusStateMachine?: sfn.StateMachine;
+  /**
    * Rolls a version of a stack tier's template out to its active tenants, in waves; stops at the first failed wave.
    * Start it with `{ "tierName": "advanced", "version": "v2", "waveSize": 10 }`.
    *
@@ -243,6 +252,19 @@ export class TenantLifecycle extends Construct {
       eventPattern: { source: [props.contract.controlPlaneSource], detailType: [props.contract.offboardingRequest], ...placed },
       targets: [new targets.SfnStateMachine(this.offboardingStateMachine)],
     });
+    if (props.router.suspensions) {
+      this.statusStateMachine = machines.statusChanges();
+      new events.Rule(this, 'StatusRequests', {
+        eventBus: props.eventBus,
+        description: 'Requests of the control plane to suspend (deactivate) or reactivate (activate) a tenant',
+        eventPattern: {
+          source: [props.contract.controlPlaneSource],
+          detailType: statusRequestTypes(props.contract),
+          ...placed,
+        },
+        targets: [new targets.SfnStateMachine(this.statusStateMachine)],
+      });
+    }
     if (props.cell && !sameBus(props.eventBus, props.cell.controlPlaneBus)) {
       this.replyDeadLetterQueue = this.connectCell(props, props.cell);
     }
@@ -262,7 +284,10 @@ export class TenantLifecycle extends Construct {
       description: 'The lifecycle\'s replies, to the control plane\'s bus',
       eventPattern: {
         source: [c.applicationPlaneSource],
-        detailType: [c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure],
+        detailType: [
+          c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure,
+          c.activateSuccess, c.activateFailure, c.deactivateSuccess, c.deactivateFailure,
+        ],
       },
       targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: deadLetters })],
     });
@@ -283,7 +308,10 @@ export class TenantLifecycle extends Construct {
           Action: 'events:PutEvents',
           Resource: props.eventBus.eventBusArn,
           Condition: {
-            'ForAllValues:StringEquals': { 'events:source': [c.controlPlaneSource], 'events:detail-type': [c.onboardingRequest, c.offboardingRequest] },
+            'ForAllValues:StringEquals': {
+              'events:source': [c.controlPlaneSource],
+              'events:detail-type': [c.onboardingRequest, c.offboardingRequest, ...statusRequestTypes(c)],
+            },
           },
         },
       });

@@ -8,7 +8,7 @@ import { TenantRouterProps, TierRouting } from './router-options';
 import { TierSettings } from './router-validation';
 import {
   ENV_AUTHORIZER_CONFIG,
-  ENV_ISSUER_REGISTRY_TABLE,
+  ENV_ISSUER_REGISTRY_TABLE, ENV_SUSPENSION_TABLE,
   ENV_TENANT_KEY_MARKER,
   ENV_TIER_API_KEYS,
 } from '../contract/environment';
@@ -88,6 +88,14 @@ export function addIssuerRegistry(scope: Construct, fn: lambda.Function, removal
   fn.addEnvironment(ENV_ISSUER_REGISTRY_TABLE, registry.tableName);
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [registry.tableArn] }));
   return registry;
+}
+
+/** The table of suspended tenants: the authorizer reads a tenant's item on each answer it does not have cached. */
+export function addSuspensions(scope: Construct, fn: lambda.Function, removalPolicy: RemovalPolicy): dynamodb.Table {
+  const table = createTable(scope, 'Suspensions', { partitionKey: { name: 'tenantId', type: dynamodb.AttributeType.STRING }, removalPolicy });
+  fn.addEnvironment(ENV_SUSPENSION_TABLE, table.tableName);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+  return table;
 }
 
 /** The configuration with each tier's running hours. */

@@ -324,6 +324,15 @@ export interface TenantRouterProps {
   readonly issuerRegistry?: boolean;
 
   /**
+   * Keep a table of suspended tenants (partition key `tenantId`), which TenantLifecycle writes when the control plane
+   * deactivates a tenant and clears when it activates it again. The authorizer denies a suspended tenant's every
+   * request (403), once the authorizer's cached answer for its token expires (`authorizerCacheTtl`).
+   *
+   * @default false
+   */
+  readonly suspensions?: boolean;
+
+  /**
    * ARN of an AWS WAF web ACL (regional) to associate with every shard's API stage.
    *
    * @default - none

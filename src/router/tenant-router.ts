@@ -9,7 +9,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { attachRoute } from './route-attachment';
 import { refOf, RouteRecord, RouteTable, ShardRef } from './route-table';
-import { addIssuerRegistry, createRouterAuthorizer, grantKeyLookups } from './router-authorizer';
+import {
+  addIssuerRegistry,
+  addSuspensions, createRouterAuthorizer, grantKeyLookups,
+} from './router-authorizer';
 import { createAccessLogBucket, createApiGatewayAccount } from './router-infrastructure';
 import { RouteOptions, RoutePlacement, RouterQuotas, RuntimeShardAttributes, TenantRouterProps, TierRouting } from './router-options';
 import { RouterShardTemplate } from './router-shard-template';
@@ -75,6 +78,13 @@ export class TenantRouter extends Construct {
    */
   public readonly issuerRegistry?: dynamodb.Table;
   /**
+   * Suspended tenants (partition key `tenantId`), when `suspensions` is on: TenantLifecycle writes it, the authorizer
+   * denies their requests.
+   *
+   * @default - none
+   */
+  public readonly suspensions?: dynamodb.Table;
+  /**
    * Value of the `cdk-ecs-saas:router` tag that marks this router's per-tenant API keys (the authorizer finds a
    * tenant's key by customer id = tenant id and this tag).
    */
@@ -134,6 +144,9 @@ export class TenantRouter extends Construct {
     grantKeyLookups(this.authorizer, tierKeyIds, keyArns, [...this.tiers.values()].some((t) => t.perTenant));
     if (props.issuerRegistry) {
       this.issuerRegistry = addIssuerRegistry(this, this.authorizer, removalPolicy);
+    }
+    if (props.suspensions) {
+      this.suspensions = addSuspensions(this, this.authorizer, removalPolicy);
     }
 
     for (let i = 0; i < (props.minShards ?? 1); i++) {

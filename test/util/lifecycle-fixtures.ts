@@ -6,7 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { pooledApplication } from './fixtures';
 import { routerProps } from './router-fixtures';
-import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantTemplate } from '../../src';
+import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLifecycleProps, TenantRouter, TenantRouterProps, TenantTemplate } from '../../src';
 
 /**
  * An application plane as the lifecycle expects it: a basic (shared) tier with one declared tenant, and an advanced
@@ -15,6 +15,7 @@ import { PooledEcsTier, SbtContract, SiloServiceTier, TenantLifecycle, TenantLif
 export function lifecycleStack(
   overrides: Partial<TenantLifecycleProps> | ((bus: events.IEventBus, stack: Stack) => Partial<TenantLifecycleProps>) = {},
   appProps: AppProps = {}, openShardsAtRunTime = false, within?: { scope: Construct; stackId: string; basicTenants?: string[] },
+  routerOptions: Partial<TenantRouterProps> = {},
 ) {
   const app = within ? (within.scope.node.root as App) : new App(appProps);
   const stack = new Stack(within?.scope ?? app, within?.stackId ?? 'Plane');
@@ -30,7 +31,7 @@ export function lifecycleStack(
     standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
   });
   const client = pool.addClient('App');
-  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2, issuerRegistry: true, openShardsAtRunTime }));
+  const router = new TenantRouter(stack, 'Router', routerProps(vpc, { application, minShards: 2, issuerRegistry: true, openShardsAtRunTime, ...routerOptions }));
   router.addTenants(basic.tenants);
 
   const template = new TenantTemplate(stack, 'AdvancedTenant', { tierName: 'advanced' });

@@ -31,6 +31,8 @@ export interface StepEvent {
   readonly token?: string;
   /** The shard being opened (`checkShard`). */
   readonly shard?: number;
+  /** The request's detail type (`changeStatus`, `failStatusChange`). */
+  readonly detailType?: string;
 }
 
 let worker: LifecycleWorker | undefined;
@@ -87,6 +89,10 @@ export async function runStep(event: StepEvent, w: LifecycleWorker): Promise<unk
       return w.openShard(request.tenantId, request.tier);
     case STEPS.checkShard:
       return w.checkShard(Number(event.shard));
+    case STEPS.changeStatus:
+      return w.changeStatus(event.detailType ?? '', event.detail);
+    case STEPS.failStatusChange:
+      return w.failStatusChange(event.detailType ?? '', event.detail, reason(event.error));
     default:
       throw new Error(`unknown step '${event.step}'`);
   }

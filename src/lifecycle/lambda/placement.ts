@@ -22,8 +22,9 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { failedReply, InvalidRequest, parseOffboarding, parseOnboarding } from './requests';
+import { failedReply, InvalidRequest, parseOffboarding, parseOnboarding, parseStatusRequest, statusFailure } from './requests';
 import { CELL_FIELD, CellConfig, CellPlacementConfig, cellsOf, firstCellWithRoom } from '../../contract/cells';
+import { TENANT_STATUS_REQUESTS } from '../../contract/lifecycle';
 
 export interface PlacementClients {
   readonly dynamodb: DynamoDBClient;
@@ -81,6 +82,9 @@ export class CellPlacer {
     }
     if (event.source === c.controlPlaneSource && type === c.offboardingRequest) {
       return this.routeOffboarding(event.detail);
+    }
+    if (event.source === c.controlPlaneSource && type !== undefined && c.statusRequests.includes(type)) {
+      return this.routeStatusChange(type, event.detail);
     }
     if (event.source === c.applicationPlaneSource && (type === c.provisionFailure || type === c.deprovisionSuccess)) {
       return this.release(event.detail, event.account);
@@ -142,6 +146,29 @@ export class CellPlacer {
     }
     // Also when released: its cell answers a repeated offboarding again.
     await this.forward(this.config.contract.offboardingRequest, detail, placed.cell);
+    return { action: 'FORWARDED', tenantId: request.tenantId, cell: placed.cell };
+  }
+
+  /** A request to suspend or reactivate a tenant: to the tenant's cell. */
+  private async routeStatusChange(detailType: string, detail: unknown): Promise<PlacementOutcome> {
+    const c = this.config.contract;
+    const failure = detailType === c.deactivateRequest || detailType === TENANT_STATUS_REQUESTS.suspend ? c.deactivateFailure : c.activateFailure;
+    let request;
+    try {
+      request = parseStatusRequest(detail);
+    } catch (e) {
+      if (!(e instanceof InvalidRequest)) {
+        throw e;
+      }
+      return { action: 'REFUSED', reason: e.message };
+    }
+    const placed = await this.placement(request.tenantId);
+    if (!placed || placed.status !== PLACED) {
+      const reason = `tenant ${request.tenantId} is in no cell`;
+      await this.reply(failure, statusFailure(request.tenantId, request.tenantRegistrationId, reason));
+      return { action: 'REFUSED', tenantId: request.tenantId, reason };
+    }
+    await this.forward(detailType, detail, placed.cell);
     return { action: 'FORWARDED', tenantId: request.tenantId, cell: placed.cell };
   }
 

@@ -16,6 +16,8 @@ export interface TenantRecord {
   readonly status: TenantStatus;
   /** The tenant's configuration once active (JSON). */
   readonly config?: string;
+  /** Suspended by the control plane: its users are refused until it is activated again. */
+  readonly suspended?: boolean;
   readonly reason?: string;
 }
 
@@ -53,6 +55,7 @@ export class TenantRegistry {
       status: i.status.S as TenantStatus,
       config: i.config?.S,
       reason: i.reason?.S,
+      suspended: i.suspended?.BOOL,
     };
   }
 
@@ -150,6 +153,26 @@ export class TenantRegistry {
   /** Idempotent: a retried step finds the tenant ACTIVE already and writes the same. */
   public async markActive(tenantId: string, registrationId: string, config: string): Promise<void> {
     await this.transition(tenantId, registrationId, ['PROVISIONING', 'ACTIVE'], 'ACTIVE', { config });
+  }
+
+  /** Marks an ACTIVE tenant suspended or not; false when the tenant is not ACTIVE. */
+  public async setSuspended(tenantId: string, suspended: boolean): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { tenantId: { S: tenantId } },
+        UpdateExpression: suspended ? 'SET suspended = :t, updatedAt = :at' : 'REMOVE suspended SET updatedAt = :at',
+        ConditionExpression: '#s = :active',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':active': { S: 'ACTIVE' }, ':at': { S: this.now().toISOString() }, ...(suspended ? { ':t': { BOOL: true } } : {}) },
+      }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   public async markDeleted(tenantId: string, registrationId: string): Promise<void> {

@@ -52,6 +52,40 @@ export function parseOffboarding(detail: unknown, tiers: readonly string[]): Off
   return { tenantId: tenantIdOf(d, tenantRegistrationId), tenantRegistrationId, tier: tierOf(d, tiers, tenantRegistrationId) };
 }
 
+/** A request to suspend (deactivate) or reactivate a tenant, validated. */
+export interface StatusRequest {
+  readonly tenantId: string;
+  /** Given when the control plane names the tenant's registration: the replies carry it back. */
+  readonly tenantRegistrationId?: string;
+}
+
+/** Reads a suspension or reactivation request's detail: a tenant id, and a registration id if the control plane gives one. */
+export function parseStatusRequest(detail: unknown): StatusRequest {
+  const d = asObject(detail);
+  const registration = typeof d.tenantRegistrationId === 'string' && REGISTRATION_ID.test(d.tenantRegistrationId) ? d.tenantRegistrationId : undefined;
+  const tenantId = d.tenantId;
+  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
+    throw new InvalidRequest(`tenantId '${String(tenantId ?? '').slice(0, 80)}' is not a valid tenant id`, registration);
+  }
+  return { tenantId, tenantRegistrationId: registration };
+}
+
+/** The reply to a suspension or reactivation: the tenant and its status now (`SUSPENDED` or `ACTIVE`), or why not. */
+export interface StatusReplyDetail {
+  readonly tenantId: string;
+  readonly tenantRegistrationId?: string;
+  readonly tenantStatus?: 'SUSPENDED' | 'ACTIVE';
+  readonly failureReason?: string;
+}
+
+export function statusReply(request: StatusRequest, suspended: boolean): StatusReplyDetail {
+  return { tenantId: request.tenantId, tenantRegistrationId: request.tenantRegistrationId, tenantStatus: suspended ? 'SUSPENDED' : 'ACTIVE' };
+}
+
+export function statusFailure(tenantId: string, tenantRegistrationId: string | undefined, reason: string): StatusReplyDetail {
+  return { tenantId, tenantRegistrationId, failureReason: reason.slice(0, 1000) };
+}
+
 /** What a tenant's users need: the control plane stores it on the tenant record as `tenantConfig`. */
 export interface TenantConfig {
   readonly userPoolId: string;

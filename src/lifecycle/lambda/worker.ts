@@ -36,8 +36,13 @@ import {
   OnboardingRequest,
   parseOffboarding,
   parseOnboarding,
+  parseStatusRequest,
   provisionedReply,
   ReplyDetail,
+  statusFailure,
+  StatusReplyDetail,
+  statusReply,
+  StatusRequest,
   TenantConfig,
 } from './requests';
 import { Slot, SlotTable } from './slots';
@@ -53,6 +58,7 @@ import {
   StackTierConfig,
   TEMPLATE_OUTPUTS,
   TEMPLATE_PARAMETERS,
+  TENANT_STATUS_REQUESTS,
 } from '../../contract/lifecycle';
 import { PER_TENANT, SHARED, Sharing } from '../../contract/sharing';
 
@@ -427,10 +433,79 @@ export class LifecycleWorker {
     }
     await this.slots.releaseDedicated(request.tenantId);
     await this.unregisterIssuer(request.tenantId);
+    if (this.config.suspensionTable) {
+      // A tenant id offboarded while suspended may come back: it must not come back suspended.
+      await this.clients.dynamodb.send(new DeleteItemCommand({ TableName: this.config.suspensionTable, Key: { tenantId: { S: request.tenantId } } }));
+    }
     await this.registry.markDeleted(request.tenantId, request.tenantRegistrationId);
     await this.reply(this.config.contract.deprovisionSuccess, deprovisionedReply(request));
     console.log(JSON.stringify({ level: 'INFO', message: 'offboarded', tenantId: request.tenantId, purgedItems: purged }));
     return { next: DONE };
+  }
+
+  /**
+   * Suspends (sbt-aws's `deactivateRequest`, or ours) or reactivates (`activateRequest`, or ours) an ACTIVE tenant.
+   * Suspending writes the router's table of suspended tenants first, so the authorizer refuses the tenant's users as
+   * soon as its cached answers expire, then marks the registry; reactivating does the reverse. Nothing else changes:
+   * the tenant's data and infrastructure stay. Idempotent: a request delivered twice answers twice the same.
+   */
+  public async changeStatus(detailType: string, detail: unknown): Promise<StepState> {
+    const suspend = this.suspends(detailType);
+    const [success, failure] = this.statusReplies(suspend);
+    let request: StatusRequest;
+    try {
+      request = parseStatusRequest(detail);
+    } catch (e) {
+      if (!(e instanceof InvalidRequest)) {
+        throw e;
+      }
+      console.log(JSON.stringify({ level: 'WARN', message: 'status request without a valid tenant id dropped', reason: e.message }));
+      return { next: DONE };
+    }
+    const refuse = async (reason: string) => {
+      await this.reply(failure, statusFailure(request.tenantId, request.tenantRegistrationId, reason));
+      return { next: DONE } as StepState;
+    };
+    if (!this.config.suspensionTable) {
+      return refuse('the router keeps no table of suspended tenants (TenantRouter suspensions: true)');
+    }
+    const record = await this.registry.get(request.tenantId);
+    if (!record || record.status !== 'ACTIVE') {
+      return refuse(`tenant '${request.tenantId}' is not active here${record ? ` (${record.status})` : ''}`);
+    }
+    if (suspend) {
+      await this.clients.dynamodb.send(new PutItemCommand({
+        TableName: this.config.suspensionTable,
+        Item: { tenantId: { S: request.tenantId }, suspendedAt: { S: new Date().toISOString() } },
+      }));
+    }
+    if (!(await this.registry.setSuspended(request.tenantId, suspend))) {
+      return refuse(`tenant '${request.tenantId}' is no longer active`);
+    }
+    if (!suspend) {
+      await this.clients.dynamodb.send(new DeleteItemCommand({ TableName: this.config.suspensionTable, Key: { tenantId: { S: request.tenantId } } }));
+    }
+    await this.reply(success, statusReply(request, suspend));
+    console.log(JSON.stringify({ level: 'INFO', message: suspend ? 'suspended' : 'reactivated', tenantId: request.tenantId }));
+    return { next: DONE };
+  }
+
+  /** A status change that failed every retry: the control plane is told why. */
+  public async failStatusChange(detailType: string, detail: unknown, reason: string): Promise<StepState> {
+    const d = (typeof detail === 'object' && detail !== null ? detail : {}) as Record<string, unknown>;
+    const [, failure] = this.statusReplies(this.suspends(detailType));
+    await this.reply(failure, statusFailure(String(d.tenantId ?? ''), typeof d.tenantRegistrationId === 'string' ? d.tenantRegistrationId : undefined, reason));
+    return { next: DONE };
+  }
+
+  private suspends(detailType: string): boolean {
+    return detailType === this.config.contract.deactivateRequest || detailType === TENANT_STATUS_REQUESTS.suspend;
+  }
+
+  private statusReplies(suspend: boolean): [string, string] {
+    const c = this.config.contract;
+    // Written with the router's suspensions, the only configuration under which status requests reach the worker.
+    return suspend ? [c.deactivateSuccess!, c.deactivateFailure!] : [c.activateSuccess!, c.activateFailure!];
   }
 
   public async failOffboarding(request: OffboardingRequest, reason: string): Promise<StepState> {
@@ -522,7 +597,7 @@ export class LifecycleWorker {
     return { next: DONE };
   }
 
-  private async reply(detailType: string, detail: ReplyDetail): Promise<void> {
+  private async reply(detailType: string, detail: ReplyDetail | StatusReplyDetail): Promise<void> {
     const result = await this.clients.events.send(new PutEventsCommand({
       Entries: [{
         EventBusName: this.config.eventBusName,

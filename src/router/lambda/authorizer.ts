@@ -13,6 +13,7 @@
  *   routing service, the tenant id otherwise) in the context;
  *   the integration writes it over any routing header the client sent. Outside a tier's running hours the key is
  *   `stopped:<tier>`, which the load balancers answer with 503 and the hours (docs/cost.md).
+ * - Denies a suspended tenant's requests (the router's table of suspended tenants, when it keeps one).
  * - Returns the tier's (or the tenant's) API key as `usageIdentifierKey`, so usage plans are enforced.
  *
  * Not part of the jsii API; bundled into the router's Lambda asset.
@@ -52,6 +53,9 @@ export type ApiKeyLookup = (tier: string, tenantId: string) => Promise<string | 
 /** Why a request was denied (logged, never returned to the client). */
 export class Denied extends Error {}
 
+/** Whether a tenant is suspended (the router's table of suspended tenants). */
+export type SuspensionLookup = (tenantId: string) => Promise<boolean>;
+
 /** Where denials are logged. */
 export type DenialLog = (message: string, details: Record<string, string>) => void;
 
@@ -68,6 +72,7 @@ export function createAuthorizer(
   log: DenialLog = consoleLog,
   dynamic?: DynamicIssuers,
   now: () => Date = () => new Date(),
+  suspended?: SuspensionLookup,
 ) {
   const configured = new Set(config.issuers.map((i) => i.issuer));
   /** Verifies with the configured issuers, or with a registered one; returns the payload and the bound tenant. */
@@ -113,6 +118,10 @@ export function createAuthorizer(
       const tierConfig = config.tiers[tier];
       if (!tierConfig) {
         throw new Denied(`unknown tier '${tier}'`);
+      }
+      // A suspended tenant keeps its data and infrastructure; its users are refused until it is activated again.
+      if (suspended && await suspended(tenantId)) {
+        throw new Denied(`tenant '${tenantId}' is suspended`);
       }
       // Outside the tier's running hours its services are stopped: the load balancers answer that, not the services.
       const stopped = tierConfig.runningHours !== undefined && !isServing(tierConfig.runningHours, now());

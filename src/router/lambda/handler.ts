@@ -4,7 +4,8 @@
  * Configuration comes from the environment, written by TenantRouter at synth time:
  * - `AUTHORIZER_CONFIG`: JSON `AuthorizerConfig` (issuers, claims, tiers, role rules);
  * - `TIER_API_KEYS`: JSON map tier name → API key id of the tier's usage plan;
- * - `TENANT_KEY_MARKER`: value of the `cdk-ecs-saas:router` tag on per-tenant API keys of this router.
+ * - `TENANT_KEY_MARKER`: value of the `cdk-ecs-saas:router` tag on per-tenant API keys of this router;
+ * - `ISSUER_REGISTRY_TABLE`, `SUSPENSION_TABLE`: the router's issuer registry and table of suspended tenants, if any.
  *
  * Not part of the jsii API.
  */
@@ -17,6 +18,7 @@ import { DynamicIssuers } from './issuers';
 import {
   ENV_AUTHORIZER_CONFIG,
   ENV_ISSUER_REGISTRY_TABLE,
+  ENV_SUSPENSION_TABLE,
   ENV_TENANT_KEY_MARKER,
   ENV_TIER_API_KEYS,
 } from '../../contract/environment';
@@ -52,6 +54,16 @@ export async function registeredIssuer(issuer: string) {
 }
 const dynamic = registryTable ? new DynamicIssuers(registeredIssuer) : undefined;
 
-const authorize = createAuthorizer(config, lookup, undefined, (message, details) => logger.info(message, details), dynamic);
+/** Suspended tenants, written by the tenant lifecycle (when the router keeps the table). */
+const suspensionTable = process.env[ENV_SUSPENSION_TABLE];
+const suspensionClient = suspensionTable ? dynamodb ?? new DynamoDBClient({}) : undefined;
+export async function isSuspended(tenantId: string): Promise<boolean> {
+  const key = { tenantId: { S: tenantId } };
+  const item = (await suspensionClient!.send(new GetItemCommand({ TableName: suspensionTable, Key: key, ConsistentRead: true }))).Item;
+  return item !== undefined;
+}
+
+const authorize = createAuthorizer(config, lookup, undefined, (message, details) => logger.info(message, details), dynamic, undefined,
+  suspensionTable ? isSuspended : undefined);
 
 export const handler = async (event: AuthorizerEvent) => authorize(event);
