@@ -101,3 +101,15 @@ test('without acknowledgements, the placement\'s findings are X-Ray\'s IAM5 only
   app.synth();
   expect([...new Set(findings(s).map((f) => f.split(': ')[1]))].sort()).toEqual(['AwsSolutions-IAM5']);
 });
+
+test('with the router\'s suspensions: the status state machine and the table have no unacknowledged findings', () => {
+  const { app, stack, router, basic, template, lifecycle } = lifecycleStack({}, {}, false, undefined, { suspensions: true });
+  acknowledgeTierFindings(basic);
+  acknowledgeTierFindings(template);
+  acknowledgeRouterFindings(router);
+  acknowledgeLifecycleFindings(lifecycle);
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  app.synth();
+  expect(lifecycle.statusStateMachine).toBeDefined();
+  expect(findings(stack)).toEqual([]);
+});
