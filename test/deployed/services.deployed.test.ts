@@ -80,6 +80,35 @@ describe.each(GROUPS)('%s', (_name, path, tenantId, tokenOf) => {
     expect((await request(group, 'GET', '/users', { token })).status).toBe(200);
   });
 
+  test('user management as a tenant administrator: create, list by pages, change a role, disable, enable, resend the invitation', async () => {
+    const created: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const res = await request(group, 'POST', '/users', { token, body: JSON.stringify({ email: `managed-${n}@${tenantId}.example.com`, role: 'TenantUser' }) });
+      expect(res.status).toBe(201);
+      created.push(JSON.parse(res.body).username);
+    }
+    // Pages of two, followed by their tokens, hold every user once.
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = JSON.parse((await request(group, 'GET', `/users?limit=2${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`, { token })).body);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((u: { username: string }) => u.username));
+      next = page.nextToken;
+    } while (next);
+    expect(seen).toEqual(expect.arrayContaining(created));
+    expect(new Set(seen).size).toBe(seen.length);
+    const [first] = created;
+    const patched = await request(group, 'PATCH', `/users/${encodeURIComponent(first)}`, { token, body: JSON.stringify({ role: 'TenantAdmin' }) });
+    expect({ status: patched.status, role: JSON.parse(patched.body).role }).toEqual({ status: 200, role: 'TenantAdmin' });
+    expect(JSON.parse((await request(group, 'GET', `/users/${encodeURIComponent(first)}`, { token })).body).role).toBe('TenantAdmin');
+    expect(JSON.parse((await request(group, 'POST', `/users/${encodeURIComponent(first)}/disable`, { token })).body).enabled).toBe(false);
+    expect(JSON.parse((await request(group, 'GET', `/users/${encodeURIComponent(first)}`, { token })).body).enabled).toBe(false);
+    expect(JSON.parse((await request(group, 'POST', `/users/${encodeURIComponent(first)}/enable`, { token })).body).enabled).toBe(true);
+    const resent = await request(group, 'POST', `/users/${encodeURIComponent(created[1])}/invitation`, { token });
+    expect(resent.status).toBe(202);
+  });
+
   test('Idempotency-Key: the same POST again answers the first product, marked as a replay, and stores nothing new', async () => {
     const body = JSON.stringify({ name: 'Once only', price: 4 });
     const headers = { 'idempotency-key': `deployed-${tenantId}` };

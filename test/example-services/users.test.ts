@@ -2,7 +2,10 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   GroupExistsException,
@@ -87,7 +90,7 @@ beforeEach(() => {
   output.clear();
 });
 
-async function call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, body?: unknown, target = shared): Promise<LightMyRequestResponse> {
+async function call(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', url: string, token?: string, body?: unknown, target = shared): Promise<LightMyRequestResponse> {
   return target.inject({
     method,
     url,
@@ -335,5 +338,64 @@ describe('deleting users', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ message: 'You cannot delete yourself' });
     expect(cognito.commandCalls(AdminDeleteUserCommand)).toHaveLength(0);
+  });
+});
+
+describe('managing users: role, status, invitation', () => {
+  const alice = () => cognito.on(AdminGetUserCommand).resolves({ Username: 'alice', UserAttributes: cognitoUser('alice', 'acme').Attributes, UserStatus: 'CONFIRMED', Enabled: true });
+
+  test('a TenantAdmin changes another user\'s role: the role attribute only, and the user is answered with it', async () => {
+    alice();
+    cognito.on(AdminUpdateUserAttributesCommand).resolves({});
+    const res = await call('PATCH', '/users/alice', admin, { role: 'TenantAdmin' });
+    expect({ status: res.statusCode, role: res.json().role }).toEqual({ status: 200, role: 'TenantAdmin' });
+    expect(cognito.commandCalls(AdminUpdateUserAttributesCommand)[0].args[0].input).toEqual({
+      UserPoolId: POOL_ID, Username: 'alice', UserAttributes: [{ Name: 'custom:userRole', Value: 'TenantAdmin' }],
+    });
+  });
+
+  test('nobody changes their own role or status: 400, and Cognito is not asked to', async () => {
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'acme-admin', UserAttributes: cognitoUser('acme-admin', 'acme').Attributes });
+    for (const [method, url, body] of [['PATCH', '/users/acme-admin', { role: 'TenantUser' }], ['POST', '/users/admin%40acme.example/disable', undefined]] as const) {
+      const res = await call(method, url, admin, body);
+      expect(res.statusCode).toBe(400);
+    }
+    expect(cognito.commandCalls(AdminUpdateUserAttributesCommand)).toHaveLength(0);
+    expect(cognito.commandCalls(AdminDisableUserCommand)).toHaveLength(0);
+  });
+
+  test('a TenantUser changes no role, not even their own (403); an unknown role is 400; another tenant\'s user is 404', async () => {
+    expect((await call('PATCH', '/users/acme-member', member, { role: 'TenantAdmin' })).statusCode).toBe(403);
+    expect((await call('PATCH', '/users/alice', admin, { role: 'SystemAdmin' })).statusCode).toBe(400);
+    expect((await call('PATCH', '/users/alice', admin, { role: 'TenantUser', tenantId: 'globex' })).statusCode).toBe(400);
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'mallory', UserAttributes: cognitoUser('mallory', 'globex').Attributes });
+    expect((await call('PATCH', '/users/mallory', admin, { role: 'TenantUser' })).statusCode).toBe(404);
+    expect(cognito.commandCalls(AdminUpdateUserAttributesCommand)).toHaveLength(0);
+  });
+
+  test('a TenantAdmin disables and enables another user of the tenant', async () => {
+    alice();
+    cognito.on(AdminDisableUserCommand).resolves({});
+    cognito.on(AdminEnableUserCommand).resolves({});
+    const disabled = await call('POST', '/users/alice/disable', admin);
+    expect({ status: disabled.statusCode, enabled: disabled.json().enabled }).toEqual({ status: 200, enabled: false });
+    const enabled = await call('POST', '/users/alice/enable', admin);
+    expect({ status: enabled.statusCode, enabled: enabled.json().enabled }).toEqual({ status: 200, enabled: true });
+    expect(cognito.commandCalls(AdminDisableUserCommand)[0].args[0].input).toEqual({ UserPoolId: POOL_ID, Username: 'alice' });
+    expect((await call('POST', '/users/alice/disable', member)).statusCode).toBe(403);
+  });
+
+  test('an invitation is resent to a user who never signed in (202); one who did is 409', async () => {
+    cognito.on(AdminGetUserCommand).resolves({ Username: 'bob', UserAttributes: cognitoUser('bob', 'acme').Attributes, UserStatus: 'FORCE_CHANGE_PASSWORD' });
+    cognito.on(AdminCreateUserCommand).resolves({});
+    const resent = await call('POST', '/users/bob/invitation', admin);
+    expect({ status: resent.statusCode, body: resent.json() }).toEqual({ status: 202, body: { username: 'bob', status: 'FORCE_CHANGE_PASSWORD' } });
+    expect(cognito.commandCalls(AdminCreateUserCommand)[0].args[0].input).toEqual({
+      // By email: a pool whose users sign in with their email takes nothing else here.
+      UserPoolId: POOL_ID, Username: 'bob@example.com', MessageAction: 'RESEND', DesiredDeliveryMediums: ['EMAIL'],
+    });
+    alice();
+    const done = await call('POST', '/users/alice/invitation', admin);
+    expect({ status: done.statusCode, body: done.json() }).toEqual({ status: 409, body: { message: 'The user has already signed in: there is no invitation to resend' } });
   });
 });

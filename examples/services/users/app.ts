@@ -8,7 +8,10 @@ import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   AttributeType,
   CognitoIdentityProviderClient,
   CreateGroupCommand,
@@ -56,6 +59,13 @@ export const USER_BODY_SCHEMA = {
     email: { type: 'string', format: 'email', maxLength: 254 },
     role: { type: 'string', enum: ROLES },
   },
+} as const;
+
+export const ROLE_BODY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['role'],
+  properties: { role: { type: 'string', enum: ROLES } },
 } as const;
 
 const USERNAME_PARAMS_SCHEMA = {
@@ -226,6 +236,77 @@ export function createUsersApp(deps: UsersDeps): FastifyInstance {
       }
       logger.info('user deleted', { ...logKeys(request), username: user.username });
       return reply.code(204).send();
+    },
+  );
+
+  /**
+   * The user named in the path, of the caller's tenant, and not the caller: an administrator changes other users, never
+   * their own role or status (nothing lets a user raise their own role, or lock themself out by mistake).
+   */
+  const otherUserOf = async (request: Parameters<typeof claimsOf>[0], username: string, what: string): Promise<User> => {
+    const caller = claimsOf(request);
+    const self = (name: string) => name === caller.username || (caller.email !== undefined && name.toLowerCase() === caller.email.toLowerCase());
+    if (self(username)) {
+      throw badRequest(`You cannot ${what} yourself`);
+    }
+    const user = await userOf(caller.tenantId, username);
+    if (!user) {
+      throw notFound('User');
+    }
+    if (self(user.username)) {
+      throw badRequest(`You cannot ${what} yourself`);
+    }
+    return user;
+  };
+
+  app.patch<{ Params: { username: string }; Body: { role: Role } }>(
+    '/users/:username',
+    { onRequest: adminOnly, schema: { params: USERNAME_PARAMS_SCHEMA, body: ROLE_BODY_SCHEMA } },
+    async (request) => {
+      const user = await otherUserOf(request, request.params.username, 'change the role of');
+      const { role } = request.body;
+      await cognito.send(new AdminUpdateUserAttributesCommand({
+        UserPoolId,
+        Username: user.username,
+        UserAttributes: [{ Name: TENANT_CLAIMS.role, Value: role }],
+      }));
+      logger.info('user role changed', { ...logKeys(request), username: user.username, from: user.role, userRole: role });
+      // The user's tokens carry the old role until they expire or are refreshed.
+      return { ...user, role };
+    },
+  );
+
+  for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
+    app.post<{ Params: { username: string } }>(
+      `/users/:username/${action}`,
+      { onRequest: adminOnly, schema: { params: USERNAME_PARAMS_SCHEMA } },
+      async (request) => {
+        const user = await otherUserOf(request, request.params.username, action);
+        await cognito.send(enabled
+          ? new AdminEnableUserCommand({ UserPoolId, Username: user.username })
+          : new AdminDisableUserCommand({ UserPoolId, Username: user.username }));
+        logger.info(`user ${action}d`, { ...logKeys(request), username: user.username });
+        return { ...user, enabled };
+      },
+    );
+  }
+
+  app.post<{ Params: { username: string } }>(
+    '/users/:username/invitation',
+    { onRequest: adminOnly, schema: { params: USERNAME_PARAMS_SCHEMA } },
+    async (request, reply) => {
+      const user = await userOf(claimsOf(request).tenantId, request.params.username);
+      if (!user) {
+        throw notFound('User');
+      }
+      // Cognito resends the invitation (a new temporary password) only to a user who has never signed in.
+      if (user.status !== 'FORCE_CHANGE_PASSWORD') {
+        throw new HttpError(409, 'The user has already signed in: there is no invitation to resend');
+      }
+      // A pool whose users sign in with their email takes only the email here (as at creation), not the username.
+      await cognito.send(new AdminCreateUserCommand({ UserPoolId, Username: user.email ?? user.username, MessageAction: 'RESEND', DesiredDeliveryMediums: ['EMAIL'] }));
+      logger.info('invitation resent', { ...logKeys(request), username: user.username });
+      return reply.code(202).send({ username: user.username, status: user.status });
     },
   );
 
