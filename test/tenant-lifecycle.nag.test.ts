@@ -24,12 +24,17 @@ function templateFindings(template: IConstruct): string[] {
     .map((m) => `${c.node.path}: ${String(m.data).match(/^AwsSolutions-[A-Z0-9]+/)![0]}`));
 }
 
+/** The acknowledgements of an application plane's tiers, router and lifecycle (examples/nag-acknowledgements.ts). */
+function acknowledgeAll(p: Pick<ReturnType<typeof lifecycleStack>, 'basic' | 'template' | 'router' | 'lifecycle'>): void {
+  acknowledgeTierFindings(p.basic);
+  acknowledgeTierFindings(p.template);
+  acknowledgeRouterFindings(p.router);
+  acknowledgeLifecycleFindings(p.lifecycle);
+}
+
 test('lifecycle and tenant template: no unacknowledged findings', () => {
   const { app, stack, router, basic, template, lifecycle } = lifecycleStack();
-  acknowledgeTierFindings(basic);
-  acknowledgeTierFindings(template);
-  acknowledgeRouterFindings(router);
-  acknowledgeLifecycleFindings(lifecycle);
+  acknowledgeAll({ basic, template, router, lifecycle });
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   expect(findings(stack)).toEqual([]);
@@ -38,10 +43,7 @@ test('lifecycle and tenant template: no unacknowledged findings', () => {
 
 test('with shards opened at run time: the shard template and its product have no unacknowledged findings', () => {
   const { app, stack, router, basic, template, lifecycle } = lifecycleStack({}, {}, true);
-  acknowledgeTierFindings(basic);
-  acknowledgeTierFindings(template);
-  acknowledgeRouterFindings(router);
-  acknowledgeLifecycleFindings(lifecycle);
+  acknowledgeAll({ basic, template, router, lifecycle });
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   expect(findings(stack)).toEqual([]);
@@ -77,10 +79,7 @@ test('a cell with a bus of its own, and the placement over it: no unacknowledged
     tiers: [{ tierName: 'basic', perTenant: { users: 1 } }],
     limits: { users: 10 },
   });
-  acknowledgeTierFindings(basic);
-  acknowledgeTierFindings(template);
-  acknowledgeRouterFindings(router);
-  acknowledgeLifecycleFindings(lifecycle);
+  acknowledgeAll({ basic, template, router, lifecycle });
   acknowledgeCellPlacementFindings(placement);
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
@@ -104,10 +103,7 @@ test('without acknowledgements, the placement\'s findings are X-Ray\'s IAM5 only
 
 test('with the router\'s suspensions: the status state machine and the table have no unacknowledged findings', () => {
   const { app, stack, router, basic, template, lifecycle } = lifecycleStack({}, {}, false, undefined, { suspensions: true });
-  acknowledgeTierFindings(basic);
-  acknowledgeTierFindings(template);
-  acknowledgeRouterFindings(router);
-  acknowledgeLifecycleFindings(lifecycle);
+  acknowledgeAll({ basic, template, router, lifecycle });
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   expect(lifecycle.statusStateMachine).toBeDefined();

@@ -56,6 +56,16 @@ export interface SbtContractProps {
   readonly deactivateFailure?: string;
 }
 
+/** sbt-aws 0.5's activation names: its preset's, and a custom contract's unless it gives its own. */
+const ACTIVATION_V0_5 = {
+  activateRequest: 'activateRequest',
+  deactivateRequest: 'deactivateRequest',
+  activateSuccess: 'activateSuccess',
+  activateFailure: 'activateFailure',
+  deactivateSuccess: 'deactivateSuccess',
+  deactivateFailure: 'deactivateFailure',
+};
+
 /**
  * Overrides of a contract's event sources (sbt-aws lets a control plane change them).
  */
@@ -95,12 +105,7 @@ export class SbtContract {
     provisionFailure: 'provisionFailure',
     deprovisionSuccess: 'deprovisionSuccess',
     deprovisionFailure: 'deprovisionFailure',
-    activateRequest: 'activateRequest',
-    deactivateRequest: 'deactivateRequest',
-    activateSuccess: 'activateSuccess',
-    activateFailure: 'activateFailure',
-    deactivateSuccess: 'deactivateSuccess',
-    deactivateFailure: 'deactivateFailure',
+    ...ACTIVATION_V0_5,
   });
 
   /** sbt-aws 0.9.x: `sbt_aws_onboardingRequest` from `sbt.control.plane`, replies from `sbt.application.plane`. */
@@ -157,12 +162,7 @@ export class SbtContract {
 
   private constructor(given: SbtContractProps) {
     const props: Required<SbtContractProps> = {
-      activateRequest: 'activateRequest',
-      deactivateRequest: 'deactivateRequest',
-      activateSuccess: 'activateSuccess',
-      activateFailure: 'activateFailure',
-      deactivateSuccess: 'deactivateSuccess',
-      deactivateFailure: 'deactivateFailure',
+      ...ACTIVATION_V0_5,
       ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
     } as Required<SbtContractProps>;
     for (const [name, value] of Object.entries(props)) {
