@@ -37,6 +37,9 @@ export interface AwsCall {
 /** Partition and sort key names of a table, for `dynamodb:LeadingKeys`. */
 export type TableKeys = (tableName: string) => Promise<{ partitionKey: string }>;
 
+/** The tags of an API Gateway API key, for `aws:ResourceTag` (empty when there is no such key). */
+export type ApiKeyTags = (keyId: string) => Promise<Record<string, string>>;
+
 /** Reads the service, operation and parameters of a signed request; undefined when it is not signed. */
 export function parseRequest(req: RawRequest): AwsCall | undefined {
   const auth = String(req.headers.authorization ?? '');
@@ -65,7 +68,7 @@ export function parseRequest(req: RawRequest): AwsCall | undefined {
 }
 
 /** The IAM checks a call needs. Throws for an operation without a rule. */
-export async function iamChecks(call: AwsCall, tableKeys: TableKeys): Promise<IamCheck[]> {
+export async function iamChecks(call: AwsCall, tableKeys: TableKeys, apiKeyTags?: ApiKeyTags): Promise<IamCheck[]> {
   switch (call.service) {
     case 'dynamodb':
       return dynamodbChecks(call.operation, call.params, tableKeys);
@@ -90,7 +93,18 @@ export async function iamChecks(call: AwsCall, tableKeys: TableKeys): Promise<Ia
       break;
     case 'apigateway': {
       const [method, pathname] = call.operation.split(' ');
-      return [{ action: `apigateway:${method}`, resource: `arn:aws:apigateway:${LOCAL_REGION}::${pathname}` }];
+      const resource = `arn:aws:apigateway:${LOCAL_REGION}::${pathname}`;
+      // Tags for tag-based access: a new key's tags (`aws:RequestTag`), an existing key's (`aws:ResourceTag`).
+      if (method === 'POST' && pathname === '/apikeys') {
+        const tags: Record<string, string> = call.params.body?.tags ?? {};
+        return [{ action: 'apigateway:POST', resource, context: tagContext(tags, 'aws:RequestTag') }];
+      }
+      const key = /^\/apikeys\/([^/]+)$/.exec(pathname);
+      if (key && apiKeyTags) {
+        const tags = await apiKeyTags(decodeURIComponent(key[1]));
+        return [{ action: `apigateway:${method}`, resource, context: tagContext(tags, 'aws:ResourceTag') }];
+      }
+      return [{ action: `apigateway:${method}`, resource }];
     }
     case 'servicecatalog':
       if (call.operation === 'ProvisionProduct') {
@@ -190,9 +204,13 @@ export function sessionTags(params: Record<string, string>): Record<string, stri
 }
 
 /** The condition keys of tags requested with a call. */
-export function tagContext(tags: Record<string, string>): Record<string, string | string[]> {
+export function tagContext(tags: Record<string, string>, prefix: 'aws:RequestTag' | 'aws:ResourceTag' = 'aws:RequestTag'): Record<string, string | string[]> {
   const keys = Object.keys(tags);
-  return keys.length === 0 ? {} : { 'aws:TagKeys': keys, ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, tags[k]])) };
+  if (keys.length === 0) {
+    return {};
+  }
+  const values = Object.fromEntries(keys.map((k) => [`${prefix}/${k}`, tags[k]]));
+  return prefix === 'aws:RequestTag' ? { 'aws:TagKeys': keys, ...values } : values;
 }
 
 function arn(service: string, resource: string): string {

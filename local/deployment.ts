@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'crypto';
 import * as https from 'https';
-import { APIGatewayClient, CreateApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanCommand } from '@aws-sdk/client-api-gateway';
 import {
   AdminCreateUserCommand,
   CognitoIdentityProviderClient,
@@ -456,6 +456,12 @@ export class StackDeployment {
         }));
         return { type, ref: key.id!, attributes: { APIKeyId: key.id } };
       }
+      case 'AWS::ApiGateway::UsagePlan': {
+        // In the emulator, so that keys added at run time (CreateUsagePlanKey) have a plan to join. Its stages and
+        // limits are read from the template (LocalRestApi), since the APIs are stand-ins.
+        const plan = await clients.apigateway.send(new CreateUsagePlanCommand({ name: props.UsagePlanName ?? name, description: props.Description }));
+        return { type, ref: plan.id!, attributes: { Id: plan.id } };
+      }
       case 'AWS::Events::EventBus': {
         const bus = await clients.events.send(new CreateEventBusCommand({ Name: props.Name ?? name }));
         return { type, ref: props.Name ?? name, attributes: { Arn: bus.EventBusArn, Name: props.Name ?? name } };
@@ -510,6 +516,7 @@ const EMULATED = new Set([
   'AWS::Cognito::UserPoolGroup',
   'AWS::Cognito::UserPoolUser',
   'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::UsagePlan',
   'AWS::Events::EventBus',
 ]);
 

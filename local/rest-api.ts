@@ -68,7 +68,7 @@
  */
 import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
-import { APIGatewayClient, GetApiKeysCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, GetApiKeysCommand, GetUsagePlanKeysCommand } from '@aws-sdk/client-api-gateway';
 import { Compile as VtlCompile, parse as parseVtl } from 'velocityjs';
 import { StackDeployment } from './deployment';
 import { clientIp, endToEndHeaders, forward, forwardedFor, traceRoot, xForwarded } from './http-forward';
@@ -152,6 +152,8 @@ interface AuthorizerAnswer {
 
 interface UsagePlan {
   readonly id: string;
+  /** The plan's id in the emulator, where keys added at run time (`CreateUsagePlanKey`) are found. */
+  readonly planId: string;
   readonly keyIds: Set<string>;
   readonly rateLimit?: number;
   readonly burstLimit?: number;
@@ -369,6 +371,8 @@ export class LocalRestApi {
   private keys?: { at: number; byValue: Map<string, { id: string; enabled: boolean }> };
   private keyRead?: Promise<void>;
   private readonly plansOf = new Map<StackDeployment, Map<string, UsagePlan[]>>();
+  private readonly runtimeKeys = new Map<string, Set<string>>();
+  private readonly runtimeKeyReads = new Map<string, { at: number; reading?: Promise<void> }>();
 
   private constructor(
     private readonly options: LocalRestApiOptions,
@@ -677,7 +681,7 @@ export class LocalRestApi {
         throw forbidden();
       }
       // At most one plan of a key includes this stage (usagePlans refuses more, as API Gateway does).
-      const plan = (await this.usagePlans(stageName)).find((p) => p.keyIds.has(key.id));
+      const plan = (await this.usagePlans(stageName)).find((p) => p.keyIds.has(key.id) || this.runtimeKeys.get(p.planId)?.has(key.id));
       if (!plan) {
         throw forbidden();
       }
@@ -869,9 +873,10 @@ export class LocalRestApi {
       }
       out.push(...plans);
     }
+    await this.readRuntimeKeys(out);
     const planOfKey = new Map<string, UsagePlan>();
     for (const plan of out) {
-      for (const keyId of plan.keyIds) {
+      for (const keyId of [...plan.keyIds, ...(this.runtimeKeys.get(plan.planId) ?? [])]) {
         const other = planOfKey.get(keyId);
         if (other) {
           throw new Error(`API key ${keyId} is in usage plans ${other.id} and ${plan.id}, which both include stage ${stageName} of API ${this.apiId}: `
@@ -881,6 +886,35 @@ export class LocalRestApi {
       }
     }
     return out;
+  }
+
+  /**
+   * The keys added to the plans at run time (the tenant lifecycle's `CreateUsagePlanKey`), read from the emulator
+   * again at most once a second; a key deleted there (`DeleteApiKey`) leaves its plans, as in API Gateway.
+   */
+  private async readRuntimeKeys(plans: UsagePlan[]): Promise<void> {
+    await Promise.all(plans.map(async (plan) => {
+      const known = this.runtimeKeyReads.get(plan.planId);
+      if (known && (known.reading || Date.now() - known.at <= 1000)) {
+        await known.reading;
+        return;
+      }
+      // Concurrent requests share one read per plan.
+      const entry = { at: Date.now(), reading: undefined as Promise<void> | undefined };
+      entry.reading = (async () => {
+        const ids = new Set<string>();
+        let position: string | undefined;
+        do {
+          const page = await this.options.apigateway.send(new GetUsagePlanKeysCommand({ usagePlanId: plan.planId, position, limit: 500 }));
+          (page.items ?? []).filter((k) => k.type === 'API_KEY').forEach((k) => ids.add(k.id!));
+          position = page.position;
+        } while (position);
+        this.runtimeKeys.set(plan.planId, ids);
+        entry.at = Date.now();
+      })().finally(() => (entry.reading = undefined));
+      this.runtimeKeyReads.set(plan.planId, entry);
+      await entry.reading;
+    }));
   }
 
   private async readUsagePlans(stack: StackDeployment, stageName: string): Promise<UsagePlan[]> {
@@ -903,6 +937,7 @@ export class LocalRestApi {
       }
       out.push({
         id: `${stack.stackName}/${id}`,
+        planId: String(planRef),
         keyIds,
         rateLimit: props.Throttle?.RateLimit,
         burstLimit: props.Throttle?.BurstLimit,

@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import {
   ClusterPerTenantTier,
   SiloServiceTier,
+  TenantApiKeys,
   TenantRouter,
   TierRouting,
   TierUsagePlan,
@@ -202,7 +203,8 @@ describe('authorizer', () => {
     const config = authorizerConfig(stack);
     expect(config.issuers).toEqual([{ issuer: ISSUER, audiences: ['app-client'] }]);
     expect(config.claims).toEqual({ tenantId: 'custom:tenantId', tier: 'custom:tenantTier', role: 'custom:userRole' });
-    expect(config.tiers).toEqual({ basic: { routing: 'SHARED' }, advanced: { routing: 'PER_TENANT' } });
+    // Each tenant has a key of its own by default, which the authorizer looks up.
+    expect(config.tiers).toEqual({ basic: { routing: 'SHARED', apiKeyPerTenant: true }, advanced: { routing: 'PER_TENANT', apiKeyPerTenant: true } });
     expect(config.roleRules).toEqual([{ pathPrefix: '/orders', allowedRoles: ['TenantAdmin'] }]);
   });
 
@@ -223,7 +225,9 @@ describe('authorizer', () => {
   });
 
   test('it may read the tier keys by id and nothing else; listing keys only when a tier has keys per tenant', () => {
-    const { stack } = routedStack();
+    const { stack } = routedStack({
+      tiers: [{ tierName: 'basic', routing: TierRouting.SHARED, apiKeys: TenantApiKeys.TIER }, { tierName: 'advanced', routing: TierRouting.PER_TENANT, apiKeys: TenantApiKeys.TIER }],
+    });
     const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((s: any) => JSON.stringify(s.Action).includes('apigateway'));
@@ -289,7 +293,7 @@ describe('usage plans', () => {
 
   test('with a key per tenant, each tenant gets a marked key and a plan on its shard\'s stage, and the tier none', () => {
     const { stack, router, basic, advanced } = routedStack({
-      tiers: [{ tierName: 'basic', routing: TierRouting.SHARED }, { tierName: 'advanced', routing: TierRouting.PER_TENANT, apiKeyPerTenant: true }],
+      tiers: [{ tierName: 'basic', routing: TierRouting.SHARED, apiKeys: TenantApiKeys.TIER }, { tierName: 'advanced', routing: TierRouting.PER_TENANT, apiKeyPerTenant: true }],
     });
     router.addTenants([...basic.tenants, ...advanced.tenants]);
     const keys = resourcesOf(stack, 'AWS::ApiGateway::ApiKey');
@@ -304,6 +308,38 @@ describe('usage plans', () => {
     expect(acme.props.Throttle).toEqual({ RateLimit: 75, BurstLimit: 100 });
     expect(acme.props.ApiStages).toEqual([{ ApiId: { Ref: expect.stringMatching(/^Api/) }, Stage: { Ref: expect.stringMatching(/DeploymentStage/) } }]);
     expect(() => router.usagePlan('advanced')).toThrow(/No usage plan for tier 'advanced'/);
+  });
+
+  test('by default each declared tenant gets a marked key of its own in its tier\'s plan, and no plan of its own', () => {
+    const { stack, router, basic, advanced } = routedStack();
+    router.addTenants([...basic.tenants, ...advanced.tenants]);
+    const keys = resourcesOf(stack, 'AWS::ApiGateway::ApiKey');
+    const tenantKeys = keys.filter((k) => k.props.CustomerId);
+    expect(tenantKeys.map((k) => k.props.CustomerId).sort()).toEqual(['acme', 'b1', 'b2', 'globex']);
+    for (const k of tenantKeys) {
+      expect(k.props).toMatchObject({ Enabled: true, Tags: [{ Key: 'cdk-ecs-saas:router', Value: stack.resolve(router.apiKeyMarker) }] });
+    }
+    // Two tier keys besides.
+    expect(keys).toHaveLength(6);
+    const plans = resourcesOf(stack, 'AWS::ApiGateway::UsagePlan');
+    expect(plans.map((p) => p.props.Description).sort()).toEqual(['Tier advanced', 'Tier basic']);
+    const planOf = (tenantId: string) => {
+      const key = tenantKeys.find((k) => k.props.CustomerId === tenantId)!;
+      const link = resourcesOf(stack, 'AWS::ApiGateway::UsagePlanKey').find((l) => l.props.KeyId.Ref === key.id)!;
+      return plans.find((p) => p.id === link.props.UsagePlanId.Ref)!.props.Description;
+    };
+    expect(['b1', 'b2', 'acme', 'globex'].map(planOf)).toEqual(['Tier basic', 'Tier basic', 'Tier advanced', 'Tier advanced']);
+  });
+
+  test('the tier\'s keys: apiKeys, or the deprecated apiKeyPerTenant when they agree; bad values fail with the prop', () => {
+    const tiers = (advanced: object) => [{ tierName: 'basic', routing: TierRouting.SHARED }, { tierName: 'advanced', routing: TierRouting.PER_TENANT, ...advanced }];
+    const agree = routedStack({ tiers: tiers({ apiKeys: TenantApiKeys.TENANT_PLAN, apiKeyPerTenant: true }) });
+    expect(agree.router.hasApiKeyPerTenant('advanced')).toBe(true);
+    expect(agree.router.hasApiKeyPerTenant('basic')).toBe(false);
+    expect(() => routedStack({ tiers: tiers({ apiKeys: TenantApiKeys.TENANT, apiKeyPerTenant: true }) })).toThrow(
+      /tiers\[1\] \(tier 'advanced'\) has apiKeyPerTenant true and apiKeys TENANT, which disagree: give apiKeys only/,
+    );
+    expect(() => routedStack({ tiers: tiers({ apiKeys: 'EVERYONE' }) })).toThrow(/tiers\[1\]\.apiKeys must be one of TENANT, TIER, TENANT_PLAN; got 'EVERYONE'/);
   });
 });
 
@@ -544,6 +580,13 @@ describe('validation', () => {
     });
     f.router.addTenants(f.advanced.tenants);
     expect(() => f.app.synth()).toThrow(/the router has 3 usage plans \(2 per tenant\); the quota is 2 per Region/);
+  });
+
+  test('more API keys than the Region allows fail at synth with the number and the way out', () => {
+    const { app, router, basic, advanced } = routedStack({ quotas: { apiKeys: 5 } });
+    router.addTenants([...basic.tenants, ...advanced.tenants]);
+    expect(() => app.synth()).toThrow(/the router has 6 API keys \(one per tier plan and per tenant with a key of its own\); the quota is 5 per Region\. Raise it and set quotas\.apiKeys, or give some tiers apiKeys: TenantApiKeys\.TIER/);
+    expect(() => routedStack({ quotas: { apiKeys: 0 } })).toThrow(/quotas\.apiKeys must be a whole number of at least 1; got 0/);
   });
 
   test('a tenant whose id is a token needs shard and priority, one target, and an existing shard', () => {

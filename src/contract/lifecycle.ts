@@ -62,7 +62,24 @@ export const SHARD_TEMPLATE_OUTPUTS = {
   securityGroupId: 'LoadBalancerSecurityGroupId',
   apiId: 'ApiId',
   apiUrl: 'ApiUrl',
+  /** The shard's usage plan of each tier, `<tier>=<plan id>` joined by `,` (see `parseShardUsagePlans`). */
+  usagePlans: 'UsagePlans',
 } as const;
+
+/** Separators of the `UsagePlans` output of a shard template. */
+export const SHARD_USAGE_PLAN_SEPARATORS = { entry: ',', pair: '=' } as const;
+
+/** The usage plan of each tier on a shard opened at run time, from its `UsagePlans` output. */
+export function parseShardUsagePlans(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (value ?? '').split(SHARD_USAGE_PLAN_SEPARATORS.entry).filter((e) => e.length > 0)) {
+    const at = entry.indexOf(SHARD_USAGE_PLAN_SEPARATORS.pair);
+    if (at > 0) {
+      out[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+  }
+  return out;
+}
 
 /** The outputs of a tenant template, which the worker reads once the stack is up. */
 export const TEMPLATE_OUTPUTS = {
@@ -147,6 +164,17 @@ export interface LifecycleConfig {
   readonly rulesPerListener: number;
   readonly reserved: Record<string, number[]>;
   readonly runtimeShards?: RuntimeShardsConfig;
+  /**
+   * Tiers whose tenants each have an API key of their own in the tier's usage plan (`TenantApiKeys.TENANT`): the
+   * worker creates a tenant's key when it onboards it and deletes it when it offboards it. On a shard opened at run
+   * time, the key joins that shard's plan of the tier (its `UsagePlans` output).
+   */
+  readonly tenantKeys?: {
+    /** The value of the router's marker tag (`cdk-ecs-saas:router`) on its tenants' keys. */
+    readonly marker: string;
+    /** The usage plan of each such tier on the router's deploy-time shards. */
+    readonly tierPlans: Record<string, string>;
+  };
 }
 
 /** Where an onboarding or offboarding goes after its first step: the tier's kind, or nowhere. */

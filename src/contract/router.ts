@@ -54,7 +54,10 @@ export interface TierConfig {
   readonly routing: Sharing;
   /** The tier's tenants are reached through its routing service: routing key `<tier>/<tenant>` (`routingServiceKey`). */
   readonly routingService?: boolean;
-  /** Each tenant of the tier has its own API key and usage plan. */
+  /**
+   * Each tenant of the tier has its own API key (in the tier's plan, or in a plan of its own): the authorizer finds it
+   * by customer id and marker tag, and falls back to the tier's key, if the tier has one, for a tenant without one.
+   */
   readonly apiKeyPerTenant?: boolean;
   /** When the tier's services run; outside these hours its requests take the routing key `stopped:<tier>`. */
   readonly runningHours?: RunningHoursConfig;

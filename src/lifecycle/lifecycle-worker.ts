@@ -87,6 +87,7 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     shards: Lazy.number({ produce: () => o.props.router.provisioningShards.length }),
     rulesPerListener: o.props.router.quotas.rulesPerListener!,
     reserved: Lazy.any({ produce: () => reservedPriorities(o.props.router) }) as unknown as Record<string, number[]>,
+    tenantKeys: o.props.router._tenantKeys(),
     runtimeShards: o.shardProduct && {
       productId: o.shardProduct.productId,
       provisioningArtifactName: 'v1',
@@ -148,6 +149,8 @@ export function createLifecycleWorker(scope: Construct, o: LifecycleWorkerOption
     // Suspends and reactivates tenants; offboarding clears a suspension.
     workerRole.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [o.props.router.suspensions.tableArn] }));
   }
+  // Creates and deletes the keys of the tenants it onboards, for tiers with a key per tenant.
+  o.props.router._grantTenantKeys(workerRole);
   if (o.props.router.issuerRegistry) {
     workerRole.addToPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],

@@ -112,7 +112,7 @@ export function authorizerConfig(props: TenantRouterProps, tierSettings: Map<str
     tiers[t.tierName] = {
       routing: t.routing === TierRouting.SHARED ? SHARED : PER_TENANT,
       routingService: t.routing === TierRouting.ROUTING_SERVICE || undefined,
-      apiKeyPerTenant: t.perTenant || undefined,
+      apiKeyPerTenant: t.perTenant || t.tenantKeys || undefined,
     };
   }
   const config: AuthorizerConfig = {

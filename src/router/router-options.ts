@@ -22,6 +22,27 @@ export enum TierRouting {
 }
 
 /**
+ * Whose API key a request is throttled and counted by, within a tier's usage plan. API Gateway applies a plan's
+ * throttle and quota to each key on its own, so a tenant with a key of its own is throttled on its own.
+ */
+export enum TenantApiKeys {
+  /**
+   * Each tenant has a key of its own in the tier's usage plan: one noisy tenant spends only its own rate and quota.
+   * The router creates the keys of the tenants it is given (`addTenant`); the tenant lifecycle creates and removes
+   * the keys of the tenants it onboards. A tenant without a key of its own (onboarded before its tier had per-tenant
+   * keys) is served with the tier's key.
+   */
+  TENANT = 'TENANT',
+  /** The tier's tenants share one key: the tier's rate and quota are spent by all of them together. */
+  TIER = 'TIER',
+  /**
+   * Each tenant has a key and a usage plan of its own, with the tier's limits, created by the tenant's stack. For
+   * products with few large tenants: an account has 300 usage plans. Tenants of a shared tier cannot have them.
+   */
+  TENANT_PLAN = 'TENANT_PLAN',
+}
+
+/**
  * A tier the router knows. A token naming any other tier is denied.
  */
 export interface RouterTier {
@@ -39,9 +60,18 @@ export interface RouterTier {
   readonly usagePlan?: TierUsagePlan;
 
   /**
-   * Give each tenant of the tier its own API key and usage plan (with `usagePlan`'s limits), instead of one key and
-   * plan shared by the tier's tenants. For products with few large tenants: an account has 300 usage plans.
+   * Whose API key the tier's requests are throttled and counted by: each tenant's own key in the tier's plan, one key
+   * for the tier, or a key and plan per tenant.
    *
+   * @default TenantApiKeys.TENANT (TenantApiKeys.TENANT_PLAN when `apiKeyPerTenant` is true)
+   */
+  readonly apiKeys?: TenantApiKeys;
+
+  /**
+   * Give each tenant of the tier its own API key and usage plan (with `usagePlan`'s limits).
+   *
+   * @deprecated use `apiKeys: TenantApiKeys.TENANT_PLAN`; or leave `apiKeys` out, which gives each tenant its own key
+   * in the tier's plan, throttled on its own without a plan per tenant
    * @default false
    */
   readonly apiKeyPerTenant?: boolean;
@@ -147,6 +177,15 @@ export interface RouterQuotas {
    * @default 300
    */
   readonly usagePlans?: number;
+
+  /**
+   * API keys per Region. Each tenant of a tier with `TenantApiKeys.TENANT` or `TENANT_PLAN` holds one, and each tier
+   * with a plan one more; the router counts the keys it creates, the capacity model (docs/capacity.md) the keys of
+   * tenants onboarded at run time.
+   *
+   * @default 10000
+   */
+  readonly apiKeys?: number;
 }
 
 /**

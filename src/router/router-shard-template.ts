@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, CfnParameter, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -6,7 +6,7 @@ import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { Construct } from 'constructs';
 import { buildShard } from './shard-build';
 import { ShardOptions } from './shard-options';
-import { SHARD_TEMPLATE_OUTPUTS, SHARD_TEMPLATE_PARAMETERS } from '../contract/lifecycle';
+import { SHARD_TEMPLATE_OUTPUTS, SHARD_TEMPLATE_PARAMETERS, SHARD_USAGE_PLAN_SEPARATORS } from '../contract/lifecycle';
 
 /**
  * A router shard as a template that the tenant lifecycle provisions at run time, when every shard is full (the
@@ -56,5 +56,21 @@ export class RouterShardTemplate extends servicecatalog.ProductStack {
     new CfnOutput(this, SHARD_TEMPLATE_OUTPUTS.securityGroupId, { value: this.securityGroup.securityGroupId, description: 'Security group of the shard\'s load balancer' });
     new CfnOutput(this, SHARD_TEMPLATE_OUTPUTS.apiId, { value: this.api.restApiId, description: 'API of the shard' });
     new CfnOutput(this, SHARD_TEMPLATE_OUTPUTS.apiUrl, { value: this.api.url, description: 'URL of the shard\'s API stage' });
+  }
+
+  /**
+   * The shard's usage plan of each tier, as an output: the lifecycle adds the keys of the tenants it places on the
+   * shard to their tier's plan.
+   *
+   * @internal
+   */
+  public _outputUsagePlans(planIds: Record<string, string>): void {
+    const entries = Object.entries(planIds).map(([tier, id]) => Fn.join(SHARD_USAGE_PLAN_SEPARATORS.pair, [tier, id]));
+    if (entries.length > 0) {
+      new CfnOutput(this, SHARD_TEMPLATE_OUTPUTS.usagePlans, {
+        value: Fn.join(SHARD_USAGE_PLAN_SEPARATORS.entry, entries),
+        description: 'The shard\'s usage plan of each tier: <tier>=<plan id>, joined by commas',
+      });
+    }
   }
 }

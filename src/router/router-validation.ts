@@ -1,4 +1,4 @@
-import { RouterQuotas, RoutePlacement, RouterTier, TenantRouterProps, TierRouting } from './router-options';
+import { RouterQuotas, RoutePlacement, RouterTier, TenantApiKeys, TenantRouterProps, TierRouting } from './router-options';
 import { TierUsagePlan } from './tier-usage-plan';
 import { LISTENER_PRIORITY_MAX } from '../contract/router';
 import { TIER_NAME_PATTERN, TIER_NAME_RULE } from '../private/tier-name';
@@ -8,7 +8,10 @@ export interface TierSettings {
   readonly tierName: string;
   readonly routing: TierRouting;
   readonly plan: TierUsagePlan;
+  /** Each tenant has a key and a usage plan of its own (`TenantApiKeys.TENANT_PLAN`). */
   readonly perTenant: boolean;
+  /** Each tenant has a key of its own in the tier's plan (`TenantApiKeys.TENANT`). */
+  readonly tenantKeys: boolean;
   readonly dedicated: boolean;
   readonly dedicatedAtRunTime: boolean;
 }
@@ -29,16 +32,31 @@ export function resolveTiers(tiers: RouterTier[]): Map<string, TierSettings> {
     if (t.dedicatedShardsAtRunTime && !t.dedicatedLoadBalancer) {
       throw new Error(`tiers[${i}].dedicatedShardsAtRunTime needs dedicatedLoadBalancer: tier '${t.tierName}' gives its declared tenants no load balancer of their own.`);
     }
+    const keys = apiKeysOf(t, i);
     out.set(t.tierName, {
       tierName: t.tierName,
       routing: t.routing,
       plan: t.usagePlan ?? TierUsagePlan.defaultFor(t.tierName),
-      perTenant: t.apiKeyPerTenant ?? false,
+      perTenant: keys === TenantApiKeys.TENANT_PLAN,
+      tenantKeys: keys === TenantApiKeys.TENANT,
       dedicated: t.dedicatedLoadBalancer ?? false,
       dedicatedAtRunTime: t.dedicatedShardsAtRunTime ?? false,
     });
   }
   return out;
+}
+
+/** The tier's keys: `apiKeys`, or the deprecated `apiKeyPerTenant`; both only when they agree. */
+function apiKeysOf(t: RouterTier, i: number): TenantApiKeys {
+  const valid = Object.values(TenantApiKeys) as string[];
+  if (t.apiKeys !== undefined && !valid.includes(t.apiKeys)) {
+    throw new Error(`tiers[${i}].apiKeys must be one of ${valid.join(', ')}; got '${t.apiKeys}'.`);
+  }
+  if (t.apiKeyPerTenant !== undefined && t.apiKeys !== undefined && (t.apiKeys === TenantApiKeys.TENANT_PLAN) !== t.apiKeyPerTenant) {
+    throw new Error(`tiers[${i}] (tier '${t.tierName}') has apiKeyPerTenant ${t.apiKeyPerTenant} and apiKeys ${t.apiKeys}, which disagree: `
+      + 'give apiKeys only (apiKeyPerTenant is deprecated).');
+  }
+  return t.apiKeys ?? (t.apiKeyPerTenant ? TenantApiKeys.TENANT_PLAN : TenantApiKeys.TENANT);
 }
 
 export function validateQuotas(q: RouterQuotas): Required<RouterQuotas> {
@@ -49,6 +67,7 @@ export function validateQuotas(q: RouterQuotas): Required<RouterQuotas> {
     targetGroups: q.targetGroups ?? 3000,
     restApis: q.restApis ?? 600,
     usagePlans: q.usagePlans ?? 300,
+    apiKeys: q.apiKeys ?? 10_000,
   };
   for (const [name, value] of Object.entries(quotas)) {
     if (!(Number.isInteger(value) && value >= 1)) {

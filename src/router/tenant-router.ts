@@ -3,6 +3,7 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -22,7 +23,7 @@ import { ShardOptions } from './shard-options';
 import { StoppedTiers } from './stopped-tiers';
 import { TenantRouterShard } from './tenant-router-shard';
 import { UsagePlans } from './usage-plans';
-import { LISTENER_PRIORITY_MAX, routingServiceKey, routingServicePattern } from '../contract/router';
+import { API_KEY_MARKER_TAG, LISTENER_PRIORITY_MAX, routingServiceKey, routingServicePattern } from '../contract/router';
 import { subnetsOrDefault } from '../private/defaults';
 import { validateTenantId } from '../private/tenant-id';
 import { TierTenant } from '../tiers/ecs-tier-options';
@@ -100,6 +101,7 @@ export class TenantRouter extends Construct {
   private readonly limits: Required<RouterQuotas>;
   private readonly account?: apigateway.CfnAccount;
   private frozenProvisioningShards?: TenantRouterShard[];
+  private runtimeShardPlanIds?: Record<string, string>;
   private readonly stopped: StoppedTiers;
   /**
    * The template of the shards the tenant lifecycle opens at run time, with `openShardsAtRunTime`.
@@ -141,7 +143,7 @@ export class TenantRouter extends Construct {
     });
     this.plans = new UsagePlans(this.apiKeyMarker);
     const { tierKeyIds, keyArns } = this.plans.addTierPlans(this, this.tiers.values());
-    grantKeyLookups(this.authorizer, tierKeyIds, keyArns, [...this.tiers.values()].some((t) => t.perTenant));
+    grantKeyLookups(this.authorizer, tierKeyIds, keyArns, [...this.tiers.values()].some((t) => t.perTenant || t.tenantKeys));
     if (props.issuerRegistry) {
       this.issuerRegistry = addIssuerRegistry(this, this.authorizer, removalPolicy);
     }
@@ -158,7 +160,8 @@ export class TenantRouter extends Construct {
     }
     if (props.openShardsAtRunTime) {
       this.shardTemplate = RouterShardTemplate._create(this, 'ShardTemplate', this.shardOptions(-1, false));
-      this.plans.addRuntimeShardPlans(this.shardTemplate, this.shardTemplate.api.restApiId, this.props.stageName ?? 'prod', this.shardTemplate.api.deploymentStage);
+      this.runtimeShardPlanIds = this.plans.addRuntimeShardPlans(this.shardTemplate, this.shardTemplate.api.restApiId, this.props.stageName ?? 'prod', this.shardTemplate.api.deploymentStage);
+      this.shardTemplate._outputUsagePlans(this.runtimeShardPlanIds);
     }
     this.node.addValidation({ validate: () => this.validateRouter() });
   }
@@ -196,6 +199,47 @@ export class TenantRouter extends Construct {
    */
   public _dedicatedShardsAtRunTime(tierName: string): boolean {
     return this.tiers.get(tierName)?.dedicatedAtRunTime ?? false;
+  }
+
+  /**
+   * The tiers whose tenants have keys of their own in the tier's plan, with the plan of each, for the tenant
+   * lifecycle; undefined when there is none.
+   *
+   * @internal
+   */
+  public _tenantKeys(): { marker: string; tierPlans: Record<string, string> } | undefined {
+    const tiers = [...this.tiers.values()].filter((t) => t.tenantKeys).map((t) => t.tierName);
+    return tiers.length === 0 ? undefined : { marker: this.apiKeyMarker, tierPlans: this.plans.tenantKeyPlanIds(tiers) };
+  }
+
+  /**
+   * Lets the tenant lifecycle's worker create the keys of the tenants it onboards, marked for this router, in their
+   * tier's plans (and in the plans of shards opened at run time), find them, and delete only keys marked for this
+   * router.
+   *
+   * @internal
+   */
+  public _grantTenantKeys(grantee: iam.IGrantable): void {
+    const keys = this._tenantKeys();
+    if (!keys) {
+      return;
+    }
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'apigateway', account: '', resource, resourceName });
+    const marked = (key: string) => ({ StringEquals: { [`${key}/${API_KEY_MARKER_TAG}`]: this.apiKeyMarker } });
+    const statements = [
+      new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: [arn('/apikeys')] }),
+      new iam.PolicyStatement({ actions: ['apigateway:POST'], resources: [arn('/apikeys')], conditions: marked('aws:RequestTag') }),
+      new iam.PolicyStatement({ actions: ['apigateway:DELETE'], resources: [arn('/apikeys', '*')], conditions: marked('aws:ResourceTag') }),
+      new iam.PolicyStatement({
+        actions: ['apigateway:POST'],
+        // A shard opened at run time has plans of its own, whose ids are known only then.
+        resources: this.shardTemplate
+          ? [arn('/usageplans', '*/keys')]
+          : Object.values(keys.tierPlans).map((id) => arn('/usageplans', `${id}/keys`)),
+      }),
+    ];
+    statements.forEach((st) => grantee.grantPrincipal.addToPrincipalPolicy(st));
   }
 
   /** Whether each tenant of the tier has its own API key and usage plan. */
@@ -315,6 +359,7 @@ export class TenantRouter extends Construct {
       if (tier.perTenant) {
         this.plans.addTenantKey(this.shardList[existing.placement!.shard], tenant.tenantId, tier, existing.shardRef, existing.shard!);
       }
+      this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
       return;
     }
     this.addRoute(tenant, options);
@@ -360,6 +405,22 @@ export class TenantRouter extends Construct {
         : route.shard!;
       this.plans.addTenantKey(scope, tenant.tenantId, tier, route.shardRef, route.shard);
     }
+    this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
+  }
+
+  /**
+   * A declared tenant of a tier with keys per tenant gets its key in the tier's plan here, in the stack of its
+   * services (as its listener rules are), so that no stack grows with the number of tenants; the tenant lifecycle
+   * creates the keys of tenants it onboards (a tenant id that is a token).
+   */
+  private addTenantKeyInTierPlan(tenantId: string, tier: TierSettings, targets: RoutingTarget[]): void {
+    if (!tier.tenantKeys || Token.isUnresolved(tenantId)) {
+      return;
+    }
+    const stack = Stack.of(targets[0]?.service ?? this);
+    const id = `TenantKeys${this.node.addr.slice(0, 8)}`;
+    const scope = (stack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(stack, id);
+    this.plans.addTenantKeyInTierPlan(scope, tenantId, tier.tierName);
   }
 
   private addRoute(
@@ -404,6 +465,9 @@ export class TenantRouter extends Construct {
     }
     if (tier.perTenant && tenant.tenantId) {
       this.plans.addTenantKey(shard, tenant.tenantId, tier, record.shardRef, shard);
+    }
+    if (tenant.tenantId) {
+      this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
     }
   }
 
@@ -574,6 +638,11 @@ export class TenantRouter extends Construct {
     const plans = this.plans.count;
     if (plans > this.limits.usagePlans) {
       errors.push(`the router has ${plans} usage plans (${this.plans.tenantPlanCount} per tenant); the quota is ${this.limits.usagePlans} per Region.`);
+    }
+    const keys = this.plans.keyCount;
+    if (keys > this.limits.apiKeys) {
+      errors.push(`the router has ${keys} API keys (one per tier plan and per tenant with a key of its own); the quota is ${this.limits.apiKeys} per Region. `
+        + 'Raise it and set quotas.apiKeys, or give some tiers apiKeys: TenantApiKeys.TIER.');
     }
     for (const p of this.routes.unusedPins) {
       Annotations.of(this).addWarningV2(

@@ -17,6 +17,7 @@ export class UsagePlans {
   private readonly tierPlans = new Map<string, apigateway.UsagePlan>();
   private readonly tierKeys = new Map<string, { key: apigateway.ApiKey; plan: TierUsagePlan }>();
   private tenantPlans = 0;
+  private tenantKeys = 0;
 
   constructor(private readonly apiKeyMarker: string) {}
 
@@ -70,7 +71,8 @@ export class UsagePlans {
    * stack): a usage plan per tier for its stage, with the tier's limits and key. A key belongs to at most 10 usage
    * plans by default (`usagePlansPerApiKey`), so a router opens at most 9 shards at run time unless it is raised.
    */
-  public addRuntimeShardPlans(scope: Construct, apiId: string, stageName: string, stage: Construct): void {
+  public addRuntimeShardPlans(scope: Construct, apiId: string, stageName: string, stage: Construct): Record<string, string> {
+    const planIds: Record<string, string> = {};
     for (const [tierName, { key, plan }] of this.tierKeys) {
       const limits = planLimits(plan);
       const usagePlan = new apigateway.CfnUsagePlan(scope, `${pascal(tierName)}UsagePlan`, {
@@ -81,7 +83,29 @@ export class UsagePlans {
       });
       usagePlan.node.addDependency(stage);
       new apigateway.CfnUsagePlanKey(scope, `${pascal(tierName)}UsagePlanKey`, { keyId: key.keyId, keyType: 'API_KEY', usagePlanId: usagePlan.ref });
+      planIds[tierName] = usagePlan.ref;
     }
+    return planIds;
+  }
+
+  /**
+   * An API key of one tenant (customer id = tenant id, marked for this router) in its tier's plan: API Gateway
+   * throttles and counts it apart from the tier's other keys.
+   */
+  public addTenantKeyInTierPlan(scope: Construct, tenantId: string, tierName: string): void {
+    const key = new apigateway.CfnApiKey(scope, `Tenant-${tenantId}ApiKey`, {
+      customerId: tenantId,
+      enabled: true,
+      description: `API key of tenant ${tenantId} in tier ${tierName}'s usage plan, supplied by the router's authorizer`,
+      tags: [{ key: API_KEY_MARKER_TAG, value: this.apiKeyMarker }],
+    });
+    new apigateway.CfnUsagePlanKey(scope, `Tenant-${tenantId}UsagePlanKey`, { keyId: key.ref, keyType: 'API_KEY', usagePlanId: this.tierPlan(tierName).usagePlanId });
+    this.tenantKeys += 1;
+  }
+
+  /** The ids of the plans of the tiers whose tenants have keys of their own in them, by tier. */
+  public tenantKeyPlanIds(tierNames: string[]): Record<string, string> {
+    return Object.fromEntries(tierNames.map((t) => [t, this.tierPlan(t).usagePlanId]));
   }
 
   public addTenantKey(scope: Construct, tenantId: string, tier: TierSettings, shardRef: ShardRef, shard: TenantRouterShard | undefined): void {
@@ -109,6 +133,11 @@ export class UsagePlans {
   /** Usage plans in all, against the account's quota. */
   public get count(): number {
     return this.tierPlans.size + this.tenantPlans;
+  }
+
+  /** API keys the router creates: one per tier plan, one per tenant with a key of its own. */
+  public get keyCount(): number {
+    return this.tierKeys.size + this.tenantPlans + this.tenantKeys;
   }
 
   /** Usage plans of single tenants. */

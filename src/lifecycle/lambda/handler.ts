@@ -3,6 +3,7 @@
  * The state machines call it with `{ step, ... }`; `LIFECYCLE_CONFIG` (JSON) is written by TenantLifecycle.
  * Not part of the jsii API.
  */
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -38,11 +39,13 @@ export interface StepEvent {
 let worker: LifecycleWorker | undefined;
 
 function load(): LifecycleWorker {
-  worker ??= new LifecycleWorker(JSON.parse(process.env[ENV_LIFECYCLE_CONFIG] ?? '{}') as LifecycleConfig, {
+  const config = JSON.parse(process.env[ENV_LIFECYCLE_CONFIG] ?? '{}') as LifecycleConfig;
+  worker ??= new LifecycleWorker(config, {
     dynamodb: new DynamoDBClient({}),
     cognito: new CognitoIdentityProviderClient({}),
     catalog: new ServiceCatalogClient({}),
     events: new EventBridgeClient({}),
+    apigateway: config.tenantKeys ? new APIGatewayClient({}) : undefined,
   });
   return worker;
 }

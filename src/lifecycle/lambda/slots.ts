@@ -42,6 +42,8 @@ export interface RuntimeShard {
   readonly listenerArn: string;
   readonly securityGroupId: string;
   readonly apiId: string;
+  /** The shard's usage plan of each tier (its `UsagePlans` output, `<tier>=<plan id>,...`; empty without tier plans). */
+  readonly usagePlans?: string;
 }
 
 export interface Slot {
@@ -299,13 +301,14 @@ export class SlotTable {
     await this.o.client.send(new UpdateItemCommand({
       TableName: this.o.tableName,
       Key: { shard: { N: String(shard) }, priority: { N: String(SHARD_RECORD) } },
-      UpdateExpression: 'SET #state = :open, listenerArn = :l, securityGroupId = :g, apiId = :a',
+      UpdateExpression: 'SET #state = :open, listenerArn = :l, securityGroupId = :g, apiId = :a, usagePlans = :p',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
         ':open': { S: 'OPEN' },
         ':l': { S: attributes.listenerArn },
         ':g': { S: attributes.securityGroupId },
         ':a': { S: attributes.apiId },
+        ':p': { S: attributes.usagePlans ?? '' },
       },
     }));
   }
@@ -341,7 +344,7 @@ export class SlotTable {
       state,
       recordId: item.recordId?.S,
       attributes: state === 'OPEN'
-        ? { listenerArn: item.listenerArn.S!, securityGroupId: item.securityGroupId.S!, apiId: item.apiId.S! }
+        ? { listenerArn: item.listenerArn.S!, securityGroupId: item.securityGroupId.S!, apiId: item.apiId.S!, usagePlans: item.usagePlans?.S || undefined }
         : undefined,
       dedicated: item.dedicated?.BOOL === true,
       dedicatedTo: item.dedicatedTo?.S,

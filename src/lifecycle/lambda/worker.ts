@@ -3,6 +3,15 @@
  * API. Every step is idempotent: a retried step, or a request delivered twice, acts once (see registry.ts, slots.ts).
  */
 import {
+  APIGatewayClient,
+  ConflictException,
+  CreateApiKeyCommand,
+  CreateUsagePlanKeyCommand,
+  DeleteApiKeyCommand,
+  GetApiKeysCommand,
+  NotFoundException,
+} from '@aws-sdk/client-api-gateway';
+import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -54,12 +63,14 @@ import {
   REPLY_FAILED,
   SHARD_TEMPLATE_OUTPUTS,
   SHARD_TEMPLATE_PARAMETERS,
+  parseShardUsagePlans,
   SharedTierConfig,
   StackTierConfig,
   TEMPLATE_OUTPUTS,
   TEMPLATE_PARAMETERS,
   TENANT_STATUS_REQUESTS,
 } from '../../contract/lifecycle';
+import { API_KEY_MARKER_TAG } from '../../contract/router';
 import { PER_TENANT, SHARED, Sharing } from '../../contract/sharing';
 
 /** The template parameters that name a shard opened at run time. */
@@ -75,6 +86,8 @@ export interface Clients {
   readonly cognito: CognitoIdentityProviderClient;
   readonly catalog: ServiceCatalogClient;
   readonly events: EventBridgeClient;
+  /** Only with tiers whose tenants have keys of their own (`tenantKeys`). */
+  readonly apigateway?: APIGatewayClient;
 }
 
 export interface StepState {
@@ -163,6 +176,7 @@ export class LifecycleWorker {
       }
     }
     await this.clients.cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: tier.userPoolId, Username: username, GroupName: group }));
+    await this.ensureTenantKey(request.tenantId, request.tier);
     await this.succeedOnboarding(request, { userPoolId: tier.userPoolId, appClientId: tier.appClientId, apiGatewayUrl: tier.apiGatewayUrl });
     return { next: DONE };
   }
@@ -184,6 +198,8 @@ export class LifecycleWorker {
     if (slot?.runtime && !tier.runtimeShardParameters) {
       throw new Error(`tier '${request.tier}' has a slot on a shard opened at run time, but its template takes no runtime shard parameters (TenantTemplate.runtimeShard)`);
     }
+    // The tenant's key before its stack: its users are served as soon as the stack is up.
+    await this.ensureTenantKey(request.tenantId, request.tier, slot);
     const shardParameters = !tier.runtimeShardParameters ? [] : [
       { Key: TEMPLATE_PARAMETERS.shardListenerArn, Value: slot?.runtime?.listenerArn ?? '' },
       { Key: TEMPLATE_PARAMETERS.shardSecurityGroupId, Value: slot?.runtime?.securityGroupId ?? '' },
@@ -268,7 +284,9 @@ export class LifecycleWorker {
       await this.slots.shardFailed(shard);
       throw new Error(`the router shard's stack has no output ${missing.join(', ')}`);
     }
-    await this.slots.shardOpened(shard, { listenerArn: o[listenerArn], securityGroupId: o[securityGroupId], apiId: o[apiId] });
+    await this.slots.shardOpened(shard, {
+      listenerArn: o[listenerArn], securityGroupId: o[securityGroupId], apiId: o[apiId], usagePlans: o[SHARD_TEMPLATE_OUTPUTS.usagePlans],
+    });
     return { status: 'READY' };
   }
 
@@ -350,6 +368,7 @@ export class LifecycleWorker {
     // A dedicated shard it claimed, with or without a slot on it yet, is free again.
     await this.slots.releaseDedicated(request.tenantId);
     await this.unregisterIssuer(request.tenantId);
+    await this.removeTenantKeys(request.tenantId);
     await this.registry.markFailed(request.tenantId, request.tenantRegistrationId, reason);
     await this.reply(this.config.contract.provisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, reason));
     return { next: DONE };
@@ -377,6 +396,67 @@ export class LifecycleWorker {
         await this.reply(this.config.contract.deprovisionFailure, failedReply(request.tenantRegistrationId, request.tenantId, claim.reason));
         return { next: DONE };
     }
+  }
+
+  // ------------------------------------------------------------------------------------------- API keys
+
+  /**
+   * The tenant's own API key, in its tier's usage plan on the shard that serves it (a tier with keys per tenant):
+   * API Gateway throttles and counts its requests apart from every other tenant's. Idempotent: a retried step finds
+   * the key it created, and a key already in the plan stays.
+   */
+  private async ensureTenantKey(tenantId: string, tierName: string, slot?: Slot): Promise<void> {
+    const keys = this.config.tenantKeys;
+    if (!keys?.tierPlans[tierName]) {
+      return;
+    }
+    const planId = slot?.runtime ? parseShardUsagePlans(slot.runtime.usagePlans)[tierName] : keys.tierPlans[tierName];
+    if (!planId) {
+      throw new Error(`the router shard ${slot?.shard} opened at run time has no usage plan of tier '${tierName}' for tenant '${tenantId}'s key`);
+    }
+    const apigateway = this.apigateway();
+    let keyId = (await this.tenantKeyIds(tenantId))[0];
+    if (!keyId) {
+      const key = await apigateway.send(new CreateApiKeyCommand({
+        name: `${this.config.namePrefix}-${tenantId}`,
+        customerId: tenantId,
+        enabled: true,
+        description: `API key of tenant ${tenantId} in tier ${tierName}'s usage plan, supplied by the router's authorizer`,
+        tags: { [API_KEY_MARKER_TAG]: keys.marker },
+      }));
+      keyId = key.id!;
+    }
+    // A key already in the plan (a retried step) is a conflict, and fine.
+    await ignore(ConflictException, apigateway.send(new CreateUsagePlanKeyCommand({ usagePlanId: planId, keyId, keyType: 'API_KEY' })));
+  }
+
+  /** Deletes the tenant's keys marked for this router (API Gateway removes them from their plans). */
+  private async removeTenantKeys(tenantId: string): Promise<void> {
+    if (!this.config.tenantKeys) {
+      return;
+    }
+    for (const id of await this.tenantKeyIds(tenantId)) {
+      await ignore(NotFoundException, this.apigateway().send(new DeleteApiKeyCommand({ apiKey: id })));
+    }
+  }
+
+  /** The ids of the tenant's keys marked for this router (customer id = tenant id). */
+  private async tenantKeyIds(tenantId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let position: string | undefined;
+    do {
+      const page = await this.apigateway().send(new GetApiKeysCommand({ customerId: tenantId, position, limit: 500 }));
+      ids.push(...(page.items ?? []).filter((k) => k.customerId === tenantId && k.tags?.[API_KEY_MARKER_TAG] === this.config.tenantKeys!.marker).map((k) => k.id!));
+      position = page.position;
+    } while (position);
+    return ids;
+  }
+
+  private apigateway(): APIGatewayClient {
+    if (!this.clients.apigateway) {
+      throw new Error('the worker has no API Gateway client, but its configuration has tiers with keys per tenant');
+    }
+    return this.clients.apigateway;
   }
 
   /** Removes a shared-tier tenant's users and group. */
@@ -433,6 +513,7 @@ export class LifecycleWorker {
     }
     await this.slots.releaseDedicated(request.tenantId);
     await this.unregisterIssuer(request.tenantId);
+    await this.removeTenantKeys(request.tenantId);
     if (this.config.suspensionTable) {
       // A tenant id offboarded while suspended may come back: it must not come back suspended.
       await this.clients.dynamodb.send(new DeleteItemCommand({ TableName: this.config.suspensionTable, Key: { tenantId: { S: request.tenantId } } }));

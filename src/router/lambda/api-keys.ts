@@ -4,14 +4,16 @@
  * Tier keys are looked up by id (given at synth time) and kept for the life of the Lambda environment. Per-tenant keys
  * are found by customer id (the tenant id) and the router's marker tag, because tenant stacks create them after the
  * router was deployed; they are kept for `ttlMs`, and a missing key is remembered for `missingTtlMs` only, so a
- * tenant whose key appears (a stack that just finished) is served soon. Concurrent lookups share one call.
+ * tenant whose key appears (a stack that just finished) is served soon. A tenant of a tier with keys per tenant that
+ * has no key of its own (onboarded before its tier had them) is served with its tier's key, when the tier has one.
+ * Concurrent lookups share one call.
  */
 import { TtlCache } from './ttl-cache';
 
 export interface ApiKeyCacheOptions {
   /** Tier name → API key id of the tier's usage plan. */
   readonly tierKeyIds: Record<string, string>;
-  /** Tiers whose tenants each have their own key and usage plan. */
+  /** Tiers whose tenants each have their own key (in the tier's plan, or in a plan of their own). */
   readonly perTenantTiers: Set<string>;
   /** Reads a key's value by id. */
   readonly getKey: (id: string) => Promise<string | undefined>;
@@ -32,7 +34,10 @@ export class ApiKeyCache {
   /** The key value for a request of `tenantId` in `tier`, or undefined when there is none (API Gateway then answers 403). */
   public async keyFor(tier: string, tenantId: string): Promise<string | undefined> {
     if (this.options.perTenantTiers.has(tier)) {
-      return this.cache.get(`tenant:${tenantId}`, () => this.options.findTenantKey(tenantId));
+      const own = await this.cache.get(`tenant:${tenantId}`, () => this.options.findTenantKey(tenantId));
+      if (own !== undefined) {
+        return own;
+      }
     }
     const id = this.options.tierKeyIds[tier];
     if (!id) {

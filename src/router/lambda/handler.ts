@@ -33,7 +33,8 @@ const client = new APIGatewayClient({});
 /** The value of a tenant's key: customer id = tenant id, enabled, and marked for this router. */
 export async function findTenantKey(tenantId: string): Promise<string | undefined> {
   const page = await client.send(new GetApiKeysCommand({ customerId: tenantId, includeValues: true, limit: 25 }));
-  return page.items?.find((k) => k.enabled && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
+  // The customer id again: a filter API Gateway applies, but a stand-in may not (moto lists every key).
+  return page.items?.find((k) => k.enabled && k.customerId === tenantId && k.tags?.[API_KEY_MARKER_TAG] === marker)?.value;
 }
 
 const keys = new ApiKeyCache({
