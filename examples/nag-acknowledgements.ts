@@ -106,7 +106,8 @@ function hasWebAcl(stage: IConstruct): boolean {
  * - the launch role: CloudFormation generates the names of the tenant stacks' resources, so they are scoped to the
  *   account, Region and Service Catalog's stack-name prefix, per resource type of the template;
  * - the worker: Service Catalog's record and termination actions, limited by `servicecatalog:roleLevel = self` to
- *   products this role provisioned, and X-Ray;
+ *   products this role provisioned, and X-Ray; with keys per tenant, deleting API keys and adding keys to usage plans
+ *   whose ids are known only at run time, limited by `aws:ResourceTag` to those marked for the lifecycle's router;
  * - the state machines (onboarding, offboarding, updates, status changes): invoking the worker's versions, X-Ray and log delivery
  *   (written by aws-cdk-lib).
  */
@@ -154,6 +155,10 @@ export function acknowledgeLifecycleFindings(lifecycle: TenantLifecycle): void {
         id: 'AwsSolutions-IAM5',
         reason: 'Service Catalog records and terminations are limited to products this role provisioned (servicecatalog:roleLevel self); X-Ray takes no resource.',
         appliesTo: ['Resource::*'],
+      }, {
+        id: 'AwsSolutions-IAM5',
+        reason: 'Tenants\' API keys and the plans of shards opened at run time get their ids then: deletes and plan additions are limited by aws:ResourceTag to the router\'s marker.',
+        appliesTo: ['Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/apikeys/*', 'Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys'],
       }]);
     }
     if (/(Onboarding|Offboarding|Update|StatusChange)\/Role\/DefaultPolicy\/Resource$/.test(path)) {

@@ -463,7 +463,9 @@ export class ApplicationPlaneStack extends Stack {
     if (advancedRouting) {
       this.router.addSharedTier('advanced', [advancedRouting.routingTarget]);
     }
-    this.router.addTenants([...advanced.tenants, ...premium.tenants]);
+    // The declared basic tenants join the tier's route, each with an API key of its own in the basic plan: one
+    // tenant's burst never throttles another's. (Tenants onboarded at run time get theirs from the lifecycle.)
+    this.router.addTenants([...basic.tenants, ...advanced.tenants, ...premium.tenants]);
 
     // Tenant stacks that the control plane's onboarding provisions, one template per stack tier. Each tenant has a
     // user pool of its own; its services trust that pool only.

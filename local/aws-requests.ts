@@ -37,8 +37,11 @@ export interface AwsCall {
 /** Partition and sort key names of a table, for `dynamodb:LeadingKeys`. */
 export type TableKeys = (tableName: string) => Promise<{ partitionKey: string }>;
 
-/** The tags of an API Gateway API key, for `aws:ResourceTag` (empty when there is no such key). */
-export type ApiKeyTags = (keyId: string) => Promise<Record<string, string>>;
+/**
+ * The tags of an API Gateway API key or usage plan, for `aws:ResourceTag` (empty when there is no such resource). A
+ * usage plan's keys inherit the plan's tags for tag-based access.
+ */
+export type ApiGatewayTags = (kind: 'apikeys' | 'usageplans', id: string) => Promise<Record<string, string>>;
 
 /** Reads the service, operation and parameters of a signed request; undefined when it is not signed. */
 export function parseRequest(req: RawRequest): AwsCall | undefined {
@@ -68,7 +71,7 @@ export function parseRequest(req: RawRequest): AwsCall | undefined {
 }
 
 /** The IAM checks a call needs. Throws for an operation without a rule. */
-export async function iamChecks(call: AwsCall, tableKeys: TableKeys, apiKeyTags?: ApiKeyTags): Promise<IamCheck[]> {
+export async function iamChecks(call: AwsCall, tableKeys: TableKeys, apiGatewayTags?: ApiGatewayTags): Promise<IamCheck[]> {
   switch (call.service) {
     case 'dynamodb':
       return dynamodbChecks(call.operation, call.params, tableKeys);
@@ -99,9 +102,9 @@ export async function iamChecks(call: AwsCall, tableKeys: TableKeys, apiKeyTags?
         const tags: Record<string, string> = call.params.body?.tags ?? {};
         return [{ action: 'apigateway:POST', resource, context: tagContext(tags, 'aws:RequestTag') }];
       }
-      const key = /^\/apikeys\/([^/]+)$/.exec(pathname);
-      if (key && apiKeyTags) {
-        const tags = await apiKeyTags(decodeURIComponent(key[1]));
+      const tagged = /^\/(apikeys|usageplans)\/([^/]+)(\/keys(\/[^/]+)?)?$/.exec(pathname);
+      if (tagged && apiGatewayTags) {
+        const tags = await apiGatewayTags(tagged[1] as 'apikeys' | 'usageplans', decodeURIComponent(tagged[2]));
         return [{ action: `apigateway:${method}`, resource, context: tagContext(tags, 'aws:ResourceTag') }];
       }
       return [{ action: `apigateway:${method}`, resource }];

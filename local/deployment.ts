@@ -459,7 +459,11 @@ export class StackDeployment {
       case 'AWS::ApiGateway::UsagePlan': {
         // In the emulator, so that keys added at run time (CreateUsagePlanKey) have a plan to join. Its stages and
         // limits are read from the template (LocalRestApi), since the APIs are stand-ins.
-        const plan = await clients.apigateway.send(new CreateUsagePlanCommand({ name: props.UsagePlanName ?? name, description: props.Description }));
+        const plan = await clients.apigateway.send(new CreateUsagePlanCommand({
+          name: props.UsagePlanName ?? name,
+          description: props.Description,
+          tags: Object.fromEntries((props.Tags ?? []).map((t: any) => [t.Key, t.Value])),
+        }));
         return { type, ref: plan.id!, attributes: { Id: plan.id } };
       }
       case 'AWS::Events::EventBus': {

@@ -10,7 +10,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
-import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
+import { APIGatewayClient, GetApiKeyCommand, GetUsagePlanCommand } from '@aws-sdk/client-api-gateway';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwsCall, iamChecks, IamCheck, parseRequest, RawRequest } from './aws-requests';
 import { isAllowed } from './iam';
@@ -222,7 +222,7 @@ export class IamGate {
     }
     let checks: IamCheck[];
     try {
-      checks = await iamChecks(call, (t) => this.keysOf(t), (id) => this.apiKeyTags(id));
+      checks = await iamChecks(call, (t) => this.keysOf(t), (kind, id) => this.apiGatewayTags(kind, id));
     } catch (e) {
       this.record(principal, call, [], 'UNKNOWN', 500);
       return this.refuse(res, call, 500, 'LocalGateNoRule', (e as Error).message);
@@ -299,11 +299,12 @@ export class IamGate {
     this.calls.push({ principal: principal.arn, service: call.service, operation: call.operation, checks, outcome, status, params: call.params });
   }
 
-  /** An API key's tags, read from the emulator with the gate's own credentials (none when there is no such key). */
-  private async apiKeyTags(keyId: string): Promise<Record<string, string>> {
+  /** An API key's or usage plan's tags, read from the emulator with the gate's own credentials (none when it does not exist). */
+  private async apiGatewayTags(kind: 'apikeys' | 'usageplans', id: string): Promise<Record<string, string>> {
     const client = new APIGatewayClient({ region: LOCAL_REGION, endpoint: this.upstream, credentials: { accessKeyId: ADMIN_ACCESS_KEY, secretAccessKey: 'local' } });
     try {
-      return (await client.send(new GetApiKeyCommand({ apiKey: keyId }))).tags ?? {};
+      const read = kind === 'apikeys' ? client.send(new GetApiKeyCommand({ apiKey: id })) : client.send(new GetUsagePlanCommand({ usagePlanId: id }));
+      return (await read).tags ?? {};
     } catch {
       return {};
     } finally {

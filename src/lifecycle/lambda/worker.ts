@@ -446,7 +446,8 @@ export class LifecycleWorker {
     let position: string | undefined;
     do {
       const page = await this.apigateway().send(new GetApiKeysCommand({ customerId: tenantId, position, limit: 500 }));
-      ids.push(...(page.items ?? []).filter((k) => k.customerId === tenantId && k.tags?.[API_KEY_MARKER_TAG] === this.config.tenantKeys!.marker).map((k) => k.id!));
+      const mine = (page.items ?? []).filter((k) => k.customerId === tenantId && k.tags?.[API_KEY_MARKER_TAG] === this.config.tenantKeys!.marker);
+      ids.push(...mine.map((k) => k.id!));
       position = page.position;
     } while (position);
     return ids;
