@@ -208,10 +208,12 @@ project.eslint?.addOverride({
 // The router's Lambda code is bundled at build time with esbuild (no Docker, no bundling in the user's app) into
 // assets/, which ships in the npm package so every language finds it next to lib/.
 const bundleRouter = project.addTask('bundle:router', {
-  description: 'Bundle the tenant router authorizer Lambda into assets/router-authorizer (esbuild)',
+  description: 'Bundle the tenant router authorizer and metering Lambdas into assets/router-authorizer and assets/tenant-metering (esbuild)',
   exec: 'esbuild src/router/lambda/handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax --legal-comments=none '
     + '--external:@aws-sdk/* --outfile=assets/router-authorizer/index.js --log-level=warning',
 });
+bundleRouter.exec('esbuild src/router/lambda/metering-handler.ts --bundle --platform=node --target=node22 --format=cjs --minify-syntax '
+  + '--legal-comments=none --external:@aws-sdk/* --outfile=assets/tenant-metering/index.js --log-level=warning');
 project.preCompileTask.spawn(bundleRouter);
 const bundleLifecycle = project.addTask('bundle:lifecycle', {
   description: 'Bundle the tenant lifecycle worker and the cell placement Lambdas into assets/tenant-lifecycle and assets/cell-placement (esbuild)',

@@ -27,6 +27,7 @@ import {
   TableAccessLevel,
   TableSharing,
   TenantLifecycle,
+  TenantMetering,
   TenantRouter,
   TenantTemplate,
   TenantTier,
@@ -41,6 +42,7 @@ import {
   acknowledgeControlPlaneFindings,
   acknowledgeExampleFindings,
   acknowledgeLifecycleFindings,
+  acknowledgeMeteringFindings,
   acknowledgeRouterFindings,
   acknowledgeTierFindings,
 } from './nag-acknowledgements';
@@ -313,6 +315,8 @@ export class ApplicationPlaneStack extends Stack {
   public readonly userPool: TenantUserPool;
   public readonly tiers: TenantTier[];
   public readonly templates: TenantTemplate[];
+  /** Each tenant's usage, sent to the control plane once a day. */
+  public readonly metering: TenantMetering;
   /** The tiers the tenant lifecycle onboards into (shared tiers, then stack tiers), as it names them. */
   public readonly onboardingTiers: string[];
   /** Dashboard and alarms. */
@@ -519,6 +523,16 @@ export class ApplicationPlaneStack extends Stack {
     });
     this.onboardingTiers = [...sharedTiers.map((t) => t.tierName), ...stackTiers.map((t) => t.template.tierName)];
 
+    // Each tenant's requests (its own API key's daily count) and service units, to the control plane once a day as
+    // sbt-aws's usage events (docs/metering.md). In a cell with a bus of its own, the lifecycle forwards them.
+    this.metering = new TenantMetering(this, 'Metering', {
+      router: this.router,
+      eventBus: this.eventBus,
+      contract: SbtContract.V0_5,
+      removalPolicy,
+      logRetention,
+    });
+
     // Tenant stacks' roles carry the lifecycle's permissions boundary; the users service also manages its pool's users.
     this.lifecycle.tenantRoleBoundary.addStatements(new iam.PolicyStatement({
       sid: 'TenantUserManagement',
@@ -552,6 +566,7 @@ export class ApplicationPlaneStack extends Stack {
     }
     acknowledgeRouterFindings(this.router);
     acknowledgeLifecycleFindings(this.lifecycle);
+    acknowledgeMeteringFindings(this.metering);
   }
 
   /**

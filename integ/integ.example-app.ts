@@ -125,6 +125,13 @@ blueUser.ready.next(greenUser.ready).next(create)
   // A body that names another tenant is refused, not obeyed.
   .next(asTenant(greenUser.token, 'POST', 'products', { name: 'Spoof', price: 1, tenantId: 'e2e-blue' }).expect(ExpectedResult.objectLike({ status: 400 })));
 
+// 4b. Each onboarded tenant has an API key of its own (throttled and metered on its own), and the metering function
+// reads the router's plans, their usage and keys with its role: a past day with no traffic sends nothing.
+blueUser.ready.next(integ.assertions.awsApiCall('APIGateway', 'getApiKeys', { customerId: 'e2e-blue' })
+  .expect(ExpectedResult.objectLike({ items: [{ customerId: 'e2e-blue', enabled: true }] })));
+integ.assertions.invokeFunction({ functionName: plane.metering.meteringFunction.functionName, payload: JSON.stringify({ period: '2026-01-01' }) })
+  .expect(ExpectedResult.objectLike({ Payload: { period: '2026-01-01', sent: 0, alreadySent: 0 } }));
+
 // 5. The advanced tenant's stack exists; offboarding it through the control plane removes it.
 const acmeStacks = () => integ.assertions.awsApiCall('ServiceCatalog', 'searchProvisionedProducts', {
   AccessLevelFilter: { Key: 'Account', Value: 'self' },

@@ -127,6 +127,15 @@ export class LocalEnvironment {
     this.serviceCatalog.stackHooks.push({ created: (s) => this.addDeployment(s), deleting: (s) => this.removeDeployment(s) });
     this.sts = new StsStandIn(gate, (arn) => this.roleByArn(arn));
     gate.serve('sts', (call) => this.sts.handle(call));
+    // API Gateway's daily usage of each key (GetUsage), as the REST API stand-ins counted it; the rest is moto's.
+    gate.serve('apigateway', async (call) => {
+      const usage = /^GET \/usageplans\/([^/]+)\/usage$/.exec(call.operation);
+      if (!usage) {
+        return undefined;
+      }
+      const { startDate, endDate } = call.params.query ?? {};
+      return { status: 200, body: this.usagePlanCounters.usage(decodeURIComponent(usage[1]), startDate, endDate) };
+    });
   }
 
   public stack(id: string): StackDeployment {
@@ -300,6 +309,9 @@ export class LocalEnvironment {
       p = (async () => {
         const out: MirroredRule[] = [];
         for (const [id, rule] of Object.entries<any>(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule')) {
+          if (rule.Properties?.ScheduleExpression !== undefined && rule.Properties?.EventPattern === undefined) {
+            continue; // a scheduled rule matches no event: a test invokes its target as the schedule would
+          }
           const props = await stack.resolve(rule.Properties);
           const targets = [];
           const destinations: ApiDestinationTarget[] = [];

@@ -104,7 +104,7 @@ export class IamGate {
   private readonly server: https.Server;
   private readonly tableKeys = new Map<string, Promise<{ partitionKey: string }>>();
   private readonly admin: DynamoDBClient;
-  private readonly services = new Map<string, (call: AwsCall) => Promise<ServiceAnswer>>();
+  private readonly services = new Map<string, (call: AwsCall) => Promise<ServiceAnswer | undefined>>();
   private readonly documents = new Map<string, { contentType: string; body: string }>();
   private readonly extraServers: https.Server[] = [];
 
@@ -152,8 +152,11 @@ export class IamGate {
     return this.principals.get(accessKeyId);
   }
 
-  /** Answers a service's calls (by signing name) locally instead of forwarding them, after the IAM check. */
-  public serve(service: string, handler: (call: AwsCall) => Promise<ServiceAnswer>): void {
+  /**
+   * Answers a service's calls (by signing name) locally instead of forwarding them, after the IAM check; a call the
+   * handler answers `undefined` is forwarded to the emulator.
+   */
+  public serve(service: string, handler: (call: AwsCall) => Promise<ServiceAnswer | undefined>): void {
     this.services.set(service, handler);
   }
 
@@ -252,8 +255,8 @@ export class IamGate {
       }
     }
     const local = this.services.get(call.service);
-    if (local) {
-      const reply = await local(call);
+    const reply = local ? await local(call) : undefined;
+    if (reply) {
       if (fault?.mode === 'LOST_ANSWER') {
         this.record(principal, call, checks, 'FAULT', reply.status);
         res.socket?.destroy();

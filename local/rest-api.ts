@@ -696,6 +696,8 @@ export class LocalRestApi {
       if (plan.quota && !usage.count(plan.id, key.id, plan.quota)) {
         throw new GatewayError(429, 'LimitExceededException', { message: 'Limit Exceeded' }, 'QUOTA_EXCEEDED');
       }
+      // What GetUsage reports: the key's requests that passed the plan, per UTC day.
+      usage.record(plan.planId, key.id);
     }
 
     // Request validation.

@@ -39,9 +39,47 @@ function periodStart(period: string, now = new Date()): number {
   }
 }
 
+/** `GetUsage`'s answer on the wire. */
+export interface UsageReport {
+  readonly usagePlanId: string;
+  readonly startDate: string;
+  readonly endDate: string;
+  readonly values: Record<string, number[][]>;
+}
+
 export class UsagePlanCounters {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly quotas = new Map<string, { start: number; used: number }>();
+  /** Requests per plan (its id in the emulator), key and UTC day, as API Gateway's `GetUsage` reports them. */
+  private readonly daily = new Map<string, Map<string, Map<string, number>>>();
+
+  /** Counts a key's request that passed its plan, on today's UTC date (`Date.now()`). */
+  public record(planId: string, keyId: string): void {
+    const day = new Date(Date.now()).toISOString().slice(0, 10);
+    const keys = this.daily.get(planId) ?? new Map<string, Map<string, number>>();
+    const days = keys.get(keyId) ?? new Map<string, number>();
+    days.set(day, (days.get(day) ?? 0) + 1);
+    keys.set(keyId, days);
+    this.daily.set(planId, keys);
+  }
+
+  /**
+   * `GetUsage`'s answer for a plan from `startDate` to `endDate` (UTC days, inclusive), as API Gateway sends it: under
+   * `values`, each key with requests, and per day `[used, remaining]` (remaining is not tracked here: -1).
+   */
+  public usage(planId: string, startDate: string, endDate: string): UsageReport {
+    const days: string[] = [];
+    for (let t = Date.parse(`${startDate}T00:00:00Z`); t <= Date.parse(`${endDate}T00:00:00Z`); t += 86_400_000) {
+      days.push(new Date(t).toISOString().slice(0, 10));
+    }
+    const items: Record<string, number[][]> = {};
+    for (const [keyId, counts] of this.daily.get(planId) ?? []) {
+      if (days.some((d) => counts.has(d))) {
+        items[keyId] = days.map((d) => [counts.get(d) ?? 0, -1]);
+      }
+    }
+    return { usagePlanId: planId, startDate, endDate, values: items };
+  }
 
   /**
    * Takes a token from a key's bucket in a plan (`method`: the bucket of a per-method throttle of one API stage of the

@@ -22,6 +22,7 @@ export * from './router/router-options';
 export * from './router/tenant-router-shard';
 export * from './router/router-shard-template';
 export * from './router/tenant-router';
+export * from './router/tenant-metering';
 export * from './lifecycle/sbt-contract';
 export * from './identity/tenant-user-pool';
 export * from './lifecycle/tenant-template';

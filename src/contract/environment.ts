@@ -30,3 +30,5 @@ export const ENV_ISSUER_REGISTRY_TABLE = 'ISSUER_REGISTRY_TABLE';
 export const ENV_LIFECYCLE_CONFIG = 'LIFECYCLE_CONFIG';
 /** The cell placement function: its configuration (JSON `CellPlacementConfig`). */
 export const ENV_CELL_PLACEMENT_CONFIG = 'CELL_PLACEMENT_CONFIG';
+/** The tenant metering function: its configuration (JSON `MeteringConfig`). */
+export const ENV_METERING_CONFIG = 'METERING_CONFIG';

@@ -24,6 +24,9 @@ export function routingServicePattern(tierName: string): string {
 /** Tag that marks a router's per-tenant API keys (value: the router's `apiKeyMarker`). */
 export const API_KEY_MARKER_TAG = 'cdk-ecs-saas:router';
 
+/** Tag that names the tier of a router's usage plan (with the router's marker, `API_KEY_MARKER_TAG`). */
+export const USAGE_PLAN_TIER_TAG = 'cdk-ecs-saas:tier';
+
 /** Lambda allows 4 KB of environment variables per function. */
 export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 

@@ -303,12 +303,13 @@ export class CellPlacement extends Construct {
       }));
     }
 
-    // Cells in other accounts may put their replies on the reply bus: the application plane's source and replies only,
-    // in one statement naming every such account (a bus policy holds 10 KB).
+    // Cells in other accounts may put their replies (and their usage, TenantMetering's) on the reply bus: the
+    // application plane's source and those types only, in one statement naming every such account (a bus policy holds
+    // 10 KB).
     const replyBus = props.replyBus ?? props.eventBus;
     const replyTypes = [
       contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure,
-      contract.activateSuccess, contract.activateFailure, contract.deactivateSuccess, contract.deactivateFailure,
+      contract.activateSuccess, contract.activateFailure, contract.deactivateSuccess, contract.deactivateFailure, contract.ingestUsage,
     ];
     const others = [...new Set(Object.values(cellAccounts).filter((a) => a !== home))].sort();
     if (others.length > 0) {

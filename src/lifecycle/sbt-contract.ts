@@ -54,6 +54,13 @@ export interface SbtContractProps {
    * @default 'deactivateFailure'
    */
   readonly deactivateFailure?: string;
+
+  /**
+   * Detail type of a usage event (from the application plane's source), which sbt-aws's metering providers read.
+   *
+   * @default 'ingestUsage'
+   */
+  readonly ingestUsage?: string;
 }
 
 /** sbt-aws 0.5's activation names: its preset's, and a custom contract's unless it gives its own. */
@@ -64,6 +71,7 @@ const ACTIVATION_V0_5 = {
   activateFailure: 'activateFailure',
   deactivateSuccess: 'deactivateSuccess',
   deactivateFailure: 'deactivateFailure',
+  ingestUsage: 'ingestUsage',
 };
 
 /**
@@ -124,6 +132,7 @@ export class SbtContract {
     activateFailure: 'sbt_aws_activateFailure',
     deactivateSuccess: 'sbt_aws_deactivateSuccess',
     deactivateFailure: 'sbt_aws_deactivateFailure',
+    ingestUsage: 'sbt_aws_ingestUsage',
   });
 
   /** A contract with every name given. */
@@ -159,6 +168,8 @@ export class SbtContract {
   public readonly deactivateSuccess: string;
   /** Detail type of a deactivation failure reply. */
   public readonly deactivateFailure: string;
+  /** Detail type of a usage event (`TenantMetering`), from the application plane's source. */
+  public readonly ingestUsage: string;
 
   private constructor(given: SbtContractProps) {
     const props: Required<SbtContractProps> = {
@@ -176,7 +187,7 @@ export class SbtContract {
     }
     const replies = [
       props.provisionSuccess, props.provisionFailure, props.deprovisionSuccess, props.deprovisionFailure,
-      props.activateSuccess, props.activateFailure, props.deactivateSuccess, props.deactivateFailure,
+      props.activateSuccess, props.activateFailure, props.deactivateSuccess, props.deactivateFailure, props.ingestUsage,
     ];
     if (new Set(replies).size !== replies.length) {
       throw new Error(`the reply detail types must differ; got ${replies.join(', ')}.`);
@@ -195,6 +206,7 @@ export class SbtContract {
     this.activateFailure = props.activateFailure;
     this.deactivateSuccess = props.deactivateSuccess;
     this.deactivateFailure = props.deactivateFailure;
+    this.ingestUsage = props.ingestUsage;
   }
 
   /** This contract with other event sources. */
@@ -214,6 +226,7 @@ export class SbtContract {
       activateFailure: this.activateFailure,
       deactivateSuccess: this.deactivateSuccess,
       deactivateFailure: this.deactivateFailure,
+      ingestUsage: this.ingestUsage,
     });
   }
 }

@@ -281,12 +281,12 @@ export class TenantLifecycle extends Construct {
     acknowledgeDeadLetterQueueKey(deadLetters);
     new events.Rule(this, 'RepliesToControlPlane', {
       eventBus: props.eventBus,
-      description: 'The lifecycle\'s replies, to the control plane\'s bus',
+      description: 'The lifecycle\'s replies and the cell\'s usage (TenantMetering), to the control plane\'s bus',
       eventPattern: {
         source: [c.applicationPlaneSource],
         detailType: [
           c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure,
-          c.activateSuccess, c.activateFailure, c.deactivateSuccess, c.deactivateFailure,
+          c.activateSuccess, c.activateFailure, c.deactivateSuccess, c.deactivateFailure, c.ingestUsage,
         ],
       },
       targets: [new targets.EventBus(cell.controlPlaneBus, { deadLetterQueue: deadLetters })],

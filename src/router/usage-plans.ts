@@ -5,7 +5,7 @@ import { ShardRef } from './route-table';
 import { TierSettings } from './router-validation';
 import { TenantRouterShard } from './tenant-router-shard';
 import { TierUsagePlan } from './tier-usage-plan';
-import { API_KEY_MARKER_TAG } from '../contract/router';
+import { API_KEY_MARKER_TAG, USAGE_PLAN_TIER_TAG } from '../contract/router';
 import { pascal } from '../private/naming';
 
 /**
@@ -43,6 +43,7 @@ export class UsagePlans {
       plan.addApiKey(key);
       // The tenant lifecycle may add keys to the plans marked for its router only (tag-based access).
       Tags.of(plan).add(API_KEY_MARKER_TAG, this.apiKeyMarker);
+      Tags.of(plan).add(USAGE_PLAN_TIER_TAG, tier.tierName);
       this.tierPlans.set(tier.tierName, plan);
       this.tierKeys.set(tier.tierName, { key, plan: tier.plan });
       tierKeyIds[tier.tierName] = key.keyId;
@@ -82,7 +83,7 @@ export class UsagePlans {
         apiStages: [{ apiId, stage: stageName }],
         throttle: { rateLimit: limits.throttle.rateLimit, burstLimit: limits.throttle.burstLimit },
         quota: limits.quota ? { limit: limits.quota.limit, period: limits.quota.period } : undefined,
-        tags: [{ key: API_KEY_MARKER_TAG, value: this.apiKeyMarker }],
+        tags: [{ key: API_KEY_MARKER_TAG, value: this.apiKeyMarker }, { key: USAGE_PLAN_TIER_TAG, value: tierName }],
       });
       usagePlan.node.addDependency(stage);
       new apigateway.CfnUsagePlanKey(scope, `${pascal(tierName)}UsagePlanKey`, { keyId: key.keyId, keyType: 'API_KEY', usagePlanId: usagePlan.ref });

@@ -4,7 +4,7 @@
  * Not part of the jsii API (Python and Java services use their own SDK). It needs the AWS SDK v3 packages
  * `@aws-sdk/client-dynamodb` and `@aws-sdk/client-sts` in the service. See docs/runtime-helper.md.
  */
-import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBClientConfig, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   ENV_ROLE_ARN,
@@ -14,6 +14,7 @@ import {
   ENV_TENANT_ID,
   TENANT_ID_PLACEHOLDER,
 } from '../contract/environment';
+import { METER_NAME_PATTERN, periodOf, USAGE_ATTRIBUTES, usageKey } from '../contract/metering';
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from '../contract/tenant-id';
 
 /** The tenant-id rule (docs/tenant-ids.md), for services that check the tenant id of a token. */
@@ -330,4 +331,43 @@ function substitute(value: unknown, tenantId: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, tenantId)]));
   }
   return value;
+}
+
+/** Options of `recordUsage`. */
+export interface RecordUsageOptions {
+  /** The tenant whose usage it is. */
+  readonly tenantId: string;
+  /** The meter (`meterApiName` of the usage event): 1 to 64 letters, digits, `.`, `_` and `-`. */
+  readonly meter: string;
+  /** Units to add: a positive finite number. */
+  readonly value: number;
+  /** When it was used (its UTC day is the period). Default: now. */
+  readonly at?: Date;
+}
+
+/**
+ * Adds units of a service-defined meter to a tenant's usage of the day, in TenantMetering's usage table, which sends
+ * them to the control plane with the tenant's requests once the day is over. Pass the tenant's scoped client
+ * (`TenantScopedDynamo.client(tenantId)` with the table among the service's pooled tables): the table is fenced by
+ * `dynamodb:LeadingKeys`, so a service can add only to the tenant it serves. Concurrent calls add up (an atomic `ADD`).
+ */
+export async function recordUsage(client: DynamoDBClient, tableName: string, o: RecordUsageOptions): Promise<void> {
+  if (!TENANT_ID_PATTERN.test(o.tenantId)) {
+    throw new Error(`tenantId must be ${TENANT_ID_RULE}; got '${o.tenantId}'.`);
+  }
+  if (!METER_NAME_PATTERN.test(o.meter)) {
+    throw new Error(`meter must be 1 to 64 letters, digits, '.', '_' and '-'; got '${o.meter}'.`);
+  }
+  if (!(typeof o.value === 'number' && Number.isFinite(o.value) && o.value > 0)) {
+    throw new Error(`value must be a positive finite number; got ${o.value}.`);
+  }
+  const period = periodOf(o.at ?? new Date());
+  const a = USAGE_ATTRIBUTES;
+  await client.send(new UpdateItemCommand({
+    TableName: tableName,
+    Key: { [a.tenantId]: { S: o.tenantId }, [a.usageKey]: { S: usageKey(period, o.meter) } },
+    UpdateExpression: 'ADD #value :value SET #period = :period, #meter = :meter',
+    ExpressionAttributeNames: { '#value': a.value, '#period': a.period, '#meter': a.meter },
+    ExpressionAttributeValues: { ':value': { N: String(o.value) }, ':period': { S: period }, ':meter': { S: o.meter } },
+  }));
 }
