@@ -7,11 +7,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { TenantLifecycle, TenantRouter } from '../src';
+import type { TenantLifecycle, TenantMetering, TenantRouter } from '../src';
 
 export interface SaasOperationsProps {
   readonly router: TenantRouter;
   readonly lifecycle: TenantLifecycle;
+  /** Its alarm (a day's usage not sent) goes to the topic too. */
+  readonly metering?: TenantMetering;
   /** CloudWatch namespace of the microservices' EMF metrics (POWERTOOLS_METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
   /** Who receives the alarms by email. */
@@ -96,6 +98,10 @@ export class SaasOperations extends Construct {
     ] as const;
     for (const [name, machine] of machines) {
       alarm(`${name}Failed`, machine.metricFailed(fiveMinutes), 1, `Tenant lifecycle: a ${name.toLowerCase()} execution failed`);
+    }
+    if (props.metering) {
+      props.metering.deadLetterAlarm.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(props.metering.deadLetterAlarm);
     }
     // No alarm on the worker's errors: Step Functions retries them, and a failure that stays is an execution failure.
 

@@ -543,6 +543,7 @@ export class ApplicationPlaneStack extends Stack {
     this.operations = new SaasOperations(this, 'Operations', {
       router: this.router,
       lifecycle: this.lifecycle,
+      metering: this.metering,
       metricsNamespace: METRICS_NAMESPACE,
       alarmEmail: props.alarmEmail,
       removalPolicy,

@@ -53,7 +53,7 @@ test.each([
 test('no Lambda bundle of the library contains CDK code', () => {
   const assets = path.join(REPO, 'assets');
   const bundles = fs.readdirSync(assets);
-  expect(bundles.sort()).toEqual(['cell-placement', 'router-authorizer', 'tenant-lifecycle']);
+  expect(bundles.sort()).toEqual(['cell-placement', 'router-authorizer', 'tenant-lifecycle', 'tenant-metering']);
   for (const bundle of bundles) {
     const code = fs.readFileSync(path.join(assets, bundle, 'index.js'), 'utf8');
     expect({ bundle, cdk: /node_modules\/aws-cdk-lib|node_modules\/constructs\/|require\("aws-cdk-lib/.test(code) }).toEqual({ bundle, cdk: false });

@@ -14,6 +14,8 @@ const STATUS = ['sbt_aws_deactivateRequest', 'sbt_aws_activateRequest', 'suspend
 const REPLIES = [
   'sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess', 'sbt_aws_deprovisionFailure',
   'sbt_aws_activateSuccess', 'sbt_aws_activateFailure', 'sbt_aws_deactivateSuccess', 'sbt_aws_deactivateFailure',
+  // TenantMetering's usage events travel with the replies.
+  'sbt_aws_ingestUsage',
 ];
 
 const defaultBus = (env: { account: string; region: string }) => `arn:aws:events:${env.region}:${env.account}:event-bus/default`;

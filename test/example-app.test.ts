@@ -193,7 +193,7 @@ describe('wiring', () => {
   test('every table of the app is keyed by tenantId and id, in every tier and template', () => {
     const stacks = [example.applicationPlane, ...example.applicationPlane.templates];
     const tables = stacks.flatMap((s) => Object.entries<any>(template(s).findResources('AWS::DynamoDB::Table')))
-      .filter(([id]) => !/Lifecycle|Router/.test(id));
+      .filter(([id]) => !/Lifecycle|Router|Metering/.test(id));
     expect(tables.length).toBeGreaterThanOrEqual(6);
     for (const [, table] of tables) {
       expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'tenantId', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }]);
@@ -231,17 +231,20 @@ test('the example tears down whole: its stateful resources are deleted with thei
 });
 
 describe('operations', () => {
-  test('alarms on each router shard, on failed lifecycle executions and worker errors, all to the encrypted topic', () => {
+  test('alarms on each router shard, on failed lifecycle executions and worker errors, on unsent usage, all to the encrypted topic', () => {
     const plane = template(example.applicationPlane);
     const shards = example.applicationPlane.router.shards.length;
     const alarms = Object.values<any>(plane.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(shards * 2 + 3);
+    expect(alarms).toHaveLength(shards * 2 + 4);
     const topic = plane.getResourceId('AWS::SNS::Topic', { Properties: { KmsMasterKeyId: Match.anyValue() } });
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     }
     expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
-      [...Array(shards).fill('5XXError'), ...Array(shards).fill('HTTPCode_Target_5XX_Count'), ...Array(3).fill('ExecutionsFailed')].sort(),
+      [
+        ...Array(shards).fill('5XXError'), ...Array(shards).fill('HTTPCode_Target_5XX_Count'), ...Array(3).fill('ExecutionsFailed'),
+        'ApproximateNumberOfMessagesVisible', // the metering's dead-letter queue
+      ].sort(),
     );
     // The topic's policy replaces SNS's default one: CloudWatch alarms of this account may publish, and use the key.
     const fromThisAccount = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } };

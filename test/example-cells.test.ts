@@ -20,6 +20,8 @@ const REMOTE = { account: '222222222222', region: 'eu-west-1' };
 const REPLIES = [
   contract.provisionSuccess, contract.provisionFailure, contract.deprovisionSuccess, contract.deprovisionFailure,
   contract.activateSuccess, contract.activateFailure, contract.deactivateSuccess, contract.deactivateFailure,
+  // TenantMetering's usage events travel with the replies.
+  contract.ingestUsage,
 ];
 const STATUS = [contract.deactivateRequest, contract.activateRequest, 'suspendTenantRequest', 'reactivateTenantRequest'];
 

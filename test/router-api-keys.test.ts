@@ -93,13 +93,15 @@ describe('the handler', () => {
     expect(api.commandCalls(GetApiKeyCommand)).toHaveLength(0);
   });
 
-  test('its tenant key lookup takes only an enabled key marked for this router', async () => {
-    // The lookup function the handler wires: exercised through the module's client with mocked responses.
+  test('its tenant key lookup takes only the tenant\'s enabled key marked for this router', async () => {
+    // The lookup function the handler wires: exercised through the module's client with mocked responses. Another
+    // tenant's key is listed too, as a stand-in that ignores the customer id filter (moto) lists every key.
     api.on(GetApiKeysCommand, { customerId: 'p1', includeValues: true }).resolves({
       items: [
-        { value: 'other-router', enabled: true, tags: { 'cdk-ecs-saas:router': 'Other/router' } },
-        { value: 'disabled', enabled: false, tags: { 'cdk-ecs-saas:router': 'Stack/router' } },
-        { value: 'mine', enabled: true, tags: { 'cdk-ecs-saas:router': 'Stack/router' } },
+        { value: 'other-tenant', customerId: 'p2', enabled: true, tags: { 'cdk-ecs-saas:router': 'Stack/router' } },
+        { value: 'other-router', customerId: 'p1', enabled: true, tags: { 'cdk-ecs-saas:router': 'Other/router' } },
+        { value: 'disabled', customerId: 'p1', enabled: false, tags: { 'cdk-ecs-saas:router': 'Stack/router' } },
+        { value: 'mine', customerId: 'p1', enabled: true, tags: { 'cdk-ecs-saas:router': 'Stack/router' } },
       ],
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports

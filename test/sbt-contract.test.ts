@@ -17,6 +17,8 @@ test('the 0.5 preset is sbt-aws 0.5.25\'s names and default sources', () => {
     activateFailure: 'activateFailure',
     deactivateSuccess: 'deactivateSuccess',
     deactivateFailure: 'deactivateFailure',
+    // Declared by sbt-aws's event manager for its metering providers (TenantMetering sends it).
+    ingestUsage: 'ingestUsage',
   });
 });
 
@@ -24,7 +26,7 @@ test('the 0.9 preset prefixes every detail type with sbt_aws_ and uses the dotte
   const c = SbtContract.V0_9;
   expect([c.controlPlaneSource, c.applicationPlaneSource]).toEqual(['sbt.control.plane', 'sbt.application.plane']);
   const types = [c.onboardingRequest, c.offboardingRequest, c.provisionSuccess, c.provisionFailure, c.deprovisionSuccess, c.deprovisionFailure,
-    c.activateRequest, c.deactivateRequest, c.activateSuccess, c.activateFailure, c.deactivateSuccess, c.deactivateFailure];
+    c.activateRequest, c.deactivateRequest, c.activateSuccess, c.activateFailure, c.deactivateSuccess, c.deactivateFailure, c.ingestUsage];
   expect(types).toEqual(Object.values({ ...SbtContract.V0_5 }).slice(2).map((t) => `sbt_aws_${t}`));
 });
 

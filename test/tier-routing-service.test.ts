@@ -209,7 +209,7 @@ describe('a router with a ROUTING_SERVICE tier', () => {
     router.addTenants(advanced.tenants);
     const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
       .find((f) => f.Properties.Environment?.Variables?.AUTHORIZER_CONFIG);
-    expect(JSON.parse(fn.Properties.Environment.Variables.AUTHORIZER_CONFIG).tiers.advanced).toEqual({ routing: 'PER_TENANT', routingService: true });
+    expect(JSON.parse(fn.Properties.Environment.Variables.AUTHORIZER_CONFIG).tiers.advanced).toEqual({ routing: 'PER_TENANT', routingService: true, apiKeyPerTenant: true });
   });
 
   test('the tier can be routed before its tenants are known; they join that route', () => {
