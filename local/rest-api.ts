@@ -371,6 +371,7 @@ export class LocalRestApi {
   private keys?: { at: number; byValue: Map<string, { id: string; enabled: boolean }> };
   private keyRead?: Promise<void>;
   private readonly plansOf = new Map<StackDeployment, Map<string, UsagePlan[]>>();
+  private plansRead = -1;
   private readonly runtimeKeys = new Map<string, Set<string>>();
   private readonly runtimeKeyReads = new Map<string, { at: number; reading?: Promise<void> }>();
 
@@ -865,12 +866,18 @@ export class LocalRestApi {
    * error: API Gateway refuses a `UsagePlanKey` that adds a key to a second plan of the same API stage.
    */
   private async usagePlans(stageName: string): Promise<UsagePlan[]> {
+    const deployments = await this.options.deployments();
+    // A deployment's plans do not change while it exists (its template is fixed), but a key of a plan may be in another
+    // deployment (a nested stack of tenants' keys): read again when the deployments change.
+    if (deployments.length !== this.plansRead) {
+      this.plansOf.clear();
+      this.plansRead = deployments.length;
+    }
     const out: UsagePlan[] = [];
-    for (const stack of await this.options.deployments()) {
-      // A deployment's plans do not change while it exists (its template is fixed): read once per stage.
+    for (const stack of deployments) {
       let plans = this.plansOf.get(stack)?.get(stageName);
       if (!plans) {
-        plans = await this.readUsagePlans(stack, stageName);
+        plans = await this.readUsagePlans(stack, stageName, deployments);
         this.plansOf.set(stack, (this.plansOf.get(stack) ?? new Map()).set(stageName, plans));
       }
       out.push(...plans);
@@ -919,7 +926,7 @@ export class LocalRestApi {
     }));
   }
 
-  private async readUsagePlans(stack: StackDeployment, stageName: string): Promise<UsagePlan[]> {
+  private async readUsagePlans(stack: StackDeployment, stageName: string, deployments: StackDeployment[]): Promise<UsagePlan[]> {
     const out: UsagePlan[] = [];
     const resources = Object.entries<any>(stack.template.Resources);
     for (const [id, r] of resources.filter(([, x]) => x.Type === 'AWS::ApiGateway::UsagePlan')) {
@@ -931,10 +938,13 @@ export class LocalRestApi {
       const props = await stack.resolve(r.Properties);
       const planRef = (await stack.resource(id)).ref;
       const keyIds = new Set<string>();
-      for (const [, k] of resources.filter(([, x]) => x.Type === 'AWS::ApiGateway::UsagePlanKey')) {
-        const key = await stack.resolve(k.Properties);
-        if (key.UsagePlanId === planRef && key.KeyType === 'API_KEY') {
-          keyIds.add(String(key.KeyId));
+      // The plan's keys in any deployment: its own stack's, and those of nested stacks that name it by parameter.
+      for (const other of deployments) {
+        for (const [, k] of Object.entries<any>(other.template.Resources).filter(([, x]) => x.Type === 'AWS::ApiGateway::UsagePlanKey')) {
+          const key = await other.resolve(k.Properties);
+          if (key.UsagePlanId === planRef && key.KeyType === 'API_KEY') {
+            keyIds.add(String(key.KeyId));
+          }
         }
       }
       out.push({

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import {
   ClusterPerTenantTier,
+  PooledEcsTier,
   SiloServiceTier,
   TenantApiKeys,
   TenantRouter,
@@ -323,12 +324,31 @@ describe('usage plans', () => {
     expect(keys).toHaveLength(6);
     const plans = resourcesOf(stack, 'AWS::ApiGateway::UsagePlan');
     expect(plans.map((p) => p.props.Description).sort()).toEqual(['Tier advanced', 'Tier basic']);
+    // The keys are in a nested stack of the router's, which gets each plan's id as a parameter.
+    expect(new Set(tenantKeys.map((k) => k.stack))).toEqual(new Set([expect.stringMatching(/^TenantKeys0/)]));
+    const nested = Object.values<any>(Template.fromStack(stack).findResources('AWS::CloudFormation::Stack'))
+      .find((r) => Object.keys(r.Properties.Parameters ?? {}).some((name) => /UsagePlan/.test(name)))!;
     const planOf = (tenantId: string) => {
       const key = tenantKeys.find((k) => k.props.CustomerId === tenantId)!;
       const link = resourcesOf(stack, 'AWS::ApiGateway::UsagePlanKey').find((l) => l.props.KeyId.Ref === key.id)!;
-      return plans.find((p) => p.id === link.props.UsagePlanId.Ref)!.props.Description;
+      const planId = nested.Properties.Parameters[link.props.UsagePlanId.Ref].Ref;
+      return plans.find((p) => p.id === planId)!.props.Description;
     };
     expect(['b1', 'b2', 'acme', 'globex'].map(planOf)).toEqual(['Tier basic', 'Tier basic', 'Tier advanced', 'Tier advanced']);
+  });
+
+  test('declared tenants\' keys go into nested stacks of 200 tenants each: no stack grows with the tenants of a pooled tier', () => {
+    const { stack, vpc } = vpcStack();
+    const basic = new PooledEcsTier(stack, 'Basic', { vpc, application: pooledApplication(), tenants: Array.from({ length: 450 }, (_, i) => `t${i}`) });
+    const router = new TenantRouter(stack, 'Router', routerProps(vpc));
+    router.addTenants(basic.tenants);
+    const keys = resourcesOf(stack, 'AWS::ApiGateway::ApiKey').filter((k) => k.props.CustomerId);
+    const perStack = new Map<string, number>();
+    keys.forEach((k) => perStack.set(k.stack, (perStack.get(k.stack) ?? 0) + 1));
+    expect([...perStack.values()]).toEqual([200, 200, 50]);
+    expect([...perStack.keys()].every((id) => /^TenantKeys[0-2]$/.test(id))).toBe(true);
+    // The router's own stack keeps only the tier keys.
+    Template.fromStack(stack).resourceCountIs('AWS::ApiGateway::ApiKey', 2);
   });
 
   test('the tier\'s keys: apiKeys, or the deprecated apiKeyPerTenant when they agree; bad values fail with the prop', () => {

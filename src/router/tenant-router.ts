@@ -1,4 +1,4 @@
-import { Annotations, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnCondition, Duration, Fn, NestedStack, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -102,6 +102,8 @@ export class TenantRouter extends Construct {
   private readonly account?: apigateway.CfnAccount;
   private frozenProvisioningShards?: TenantRouterShard[];
   private runtimeShardPlanIds?: Record<string, string>;
+  private readonly tenantKeyStacks: NestedStack[] = [];
+  private keysInLastStack = 0;
   private readonly stopped: StoppedTiers;
   /**
    * The template of the shards the tenant lifecycle opens at run time, with `openShardsAtRunTime`.
@@ -355,7 +357,7 @@ export class TenantRouter extends Construct {
       if (tier.perTenant) {
         this.plans.addTenantKey(this.shardList[existing.placement!.shard], tenant.tenantId, tier, existing.shardRef, existing.shard!);
       }
-      this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
+      this.addTenantKeyInTierPlan(tenant.tenantId, tier);
       return;
     }
     this.addRoute(tenant, options);
@@ -401,22 +403,27 @@ export class TenantRouter extends Construct {
         : route.shard!;
       this.plans.addTenantKey(scope, tenant.tenantId, tier, route.shardRef, route.shard);
     }
-    this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
+    this.addTenantKeyInTierPlan(tenant.tenantId, tier);
   }
 
   /**
-   * A declared tenant of a tier with keys per tenant gets its key in the tier's plan here, in the stack of its
-   * services (as its listener rules are), so that no stack grows with the number of tenants; the tenant lifecycle
-   * creates the keys of tenants it onboards (a tenant id that is a token).
+   * A declared tenant of a tier with keys per tenant gets its key in the tier's plan here, in a nested stack of the
+   * router's that holds the keys of up to `TENANT_KEYS_PER_STACK` tenants: no stack grows with the number of tenants
+   * (a pooled tier's tenants all share the tier's stack). The tenant lifecycle creates the keys of tenants it onboards
+   * (a tenant id that is a token).
    */
-  private addTenantKeyInTierPlan(tenantId: string, tier: TierSettings, targets: RoutingTarget[]): void {
+  private addTenantKeyInTierPlan(tenantId: string, tier: TierSettings): void {
     if (!tier.tenantKeys || Token.isUnresolved(tenantId)) {
       return;
     }
-    const stack = Stack.of(targets[0]?.service ?? this);
-    const id = `${this.node.id}TenantApiKeys`;
-    const scope = (stack.node.tryFindChild(id) as Construct | undefined) ?? new Construct(stack, id);
-    this.plans.addTenantKeyInTierPlan(scope, tenantId, tier.tierName);
+    if (this.tenantKeyStacks.length === 0 || this.keysInLastStack >= TENANT_KEYS_PER_STACK) {
+      this.tenantKeyStacks.push(new NestedStack(this, `TenantKeys${this.tenantKeyStacks.length}`, {
+        description: `API keys of declared tenants, in their tiers' usage plans (up to ${TENANT_KEYS_PER_STACK} tenants)`,
+      }));
+      this.keysInLastStack = 0;
+    }
+    this.keysInLastStack += 1;
+    this.plans.addTenantKeyInTierPlan(this.tenantKeyStacks[this.tenantKeyStacks.length - 1], tenantId, tier.tierName);
   }
 
   private addRoute(
@@ -463,7 +470,7 @@ export class TenantRouter extends Construct {
       this.plans.addTenantKey(shard, tenant.tenantId, tier, record.shardRef, shard);
     }
     if (tenant.tenantId) {
-      this.addTenantKeyInTierPlan(tenant.tenantId, tier, tenant.routingTargets);
+      this.addTenantKeyInTierPlan(tenant.tenantId, tier);
     }
   }
 
@@ -649,6 +656,9 @@ export class TenantRouter extends Construct {
     return errors;
   }
 }
+
+/** Declared tenants whose API keys (a key and its plan association each) one nested stack holds: 400 resources of 500. */
+const TENANT_KEYS_PER_STACK = 200;
 
 /** The key of a tier's one route: the tier name (SHARED), or the pattern of every tenant's key (ROUTING_SERVICE). */
 function tierRouteKey(tier: TierSettings): string {
