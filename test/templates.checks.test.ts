@@ -112,7 +112,8 @@ test('the templates: the example\'s stacks, nested stacks and product templates;
     'EcsSaasApplicationPlane.template.json',
     'EcsSaasWebContent.template.json',
   ]));
-  expect(example.filter((f) => f.includes('.nested.'))).toHaveLength(2);
+  // The two router shards, and the nested stack of the declared tenants' API keys.
+  expect(example.filter((f) => f.includes('.nested.'))).toHaveLength(3);
   expect(example.filter((f) => f.includes('.product.'))).toHaveLength(3);
   expect(snapshots.length).toBeGreaterThanOrEqual(15);
   expect(cells).toHaveLength(2);
