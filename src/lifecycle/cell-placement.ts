@@ -12,9 +12,9 @@ import { SbtContract } from './sbt-contract';
 import { CELL_FIELD, CELL_ID_PATTERN, CELL_PLACEMENT_FILE, CellPlacementResources, CellPlacementRules, toUnits, UNITS_PER_QUOTA } from '../contract/cells';
 import { ENV_CELL_PLACEMENT_CONFIG } from '../contract/environment';
 import { bundledFunction } from '../private/bundled-function';
+import { createDeadLetterQueue, deadLetterAlarm } from '../private/dead-letters';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
-import { acknowledgeDeadLetterQueueKey } from '../private/findings';
 import { statusRequestTypes } from '../private/status-requests';
 
 /** A cell: one application plane (its `TenantLifecycle` with `cell`), in its account and Region. */
@@ -154,12 +154,7 @@ export class CellPlacement extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeDeadLetterQueueKey(this.deadLetterQueue);
+    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetters');
 
     const units = (amounts: { [quota: string]: number }) => Object.fromEntries(Object.entries(amounts).map(([q, n]) => [q, toUnits(n)]));
     // Limits are rounded down, footprints up: the thousandths never let a cell past a limit.
@@ -244,14 +239,8 @@ export class CellPlacement extends Construct {
         },
       },
     }));
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'A request or reply of the cell placement was not delivered, or failed every retry: redrive it from the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLettersAlarm', this.deadLetterQueue,
+      'A request or reply of the cell placement was not delivered, or failed every retry: redrive it from the dead-letter queue');
 
     const target = new targets.LambdaFunction(placer.fn, {
       deadLetterQueue: this.deadLetterQueue,

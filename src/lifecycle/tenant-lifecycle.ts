@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -18,9 +18,10 @@ import { createTenantProducts } from './tenant-products';
 import { TenantTemplate } from './tenant-template';
 import { SaasApplication } from '../application/saas-application';
 import { CELL_FIELD, CELL_ID_PATTERN } from '../contract/cells';
+import { createDeadLetterQueue } from '../private/dead-letters';
 import { createTable } from '../private/defaults';
 import { busAccount, sameBus } from '../private/event-buses';
-import { acknowledgeBoundary, acknowledgeDeadLetterQueueKey } from '../private/findings';
+import { acknowledgeBoundary } from '../private/findings';
 import { statusRequestTypes } from '../private/status-requests';
 import { TenantRouter } from '../router/tenant-router';
 
@@ -273,12 +274,7 @@ export class TenantLifecycle extends Construct {
   /** A cell with a bus of its own: replies go on to the control plane's bus, whose account may put requests here. */
   private connectCell(props: TenantLifecycleProps, cell: LifecycleCell): sqs.Queue {
     const c = props.contract;
-    const deadLetters = new sqs.Queue(this, 'ReplyDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeDeadLetterQueueKey(deadLetters);
+    const deadLetters = createDeadLetterQueue(this, 'ReplyDeadLetters');
     new events.Rule(this, 'RepliesToControlPlane', {
       eventBus: props.eventBus,
       description: 'The lifecycle\'s replies and the cell\'s usage (TenantMetering), to the control plane\'s bus',

@@ -13,8 +13,8 @@ import { ENV_METERING_CONFIG } from '../contract/environment';
 import { METER_NAME_PATTERN, MeteringConfig, REQUESTS_METER, USAGE_ATTRIBUTES, USAGE_PERIOD_INDEX } from '../contract/metering';
 import { SbtContract } from '../lifecycle/sbt-contract';
 import { bundledFunction } from '../private/bundled-function';
+import { createDeadLetterQueue, deadLetterAlarm } from '../private/dead-letters';
 import { createTable } from '../private/defaults';
-import { acknowledgeDeadLetterQueueKey } from '../private/findings';
 
 /**
  * Properties of TenantMetering.
@@ -136,12 +136,7 @@ export class TenantMetering extends Construct {
         sortKey: { name: USAGE_ATTRIBUTES.tenantId, type: dynamodb.AttributeType.STRING },
       });
     }
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeDeadLetterQueueKey(this.deadLetterQueue);
+    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetters');
 
     const config: MeteringConfig = {
       source: props.contract.applicationPlaneSource,
@@ -190,14 +185,8 @@ export class TenantMetering extends Construct {
       },
     }));
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'A day\'s usage could not be sent to the control plane: invoke the metering function with { "period": "YYYY-MM-DD" }',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLettersAlarm', this.deadLetterQueue,
+      'A day\'s usage could not be sent to the control plane: invoke the metering function with { "period": "YYYY-MM-DD" }');
     new events.Rule(this, 'Daily', {
       description: 'Sends the previous UTC day\'s usage of each tenant',
       schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '1' }),
