@@ -126,6 +126,8 @@ describe('every language synthesizes the quick start to what TypeScript does', (
       expect.stringMatching(/^QuickStartAdvancedTenant.*\.product\.template\.json$/),
       expect.stringMatching(/^QuickStartRouterShard0.*\.nested\.template\.json$/),
       expect.stringMatching(/^QuickStartRouterShard1.*\.nested\.template\.json$/),
+      // The declared tenants' API keys, in the router's nested stack.
+      expect.stringMatching(/^QuickStartRouterTenantKeys0.*\.nested\.template\.json$/),
     ]);
     expect(Object.keys(resourceCounts(assemblies[language]))).toEqual(expected);
   });
